@@ -1,0 +1,134 @@
+"""Grouped SQL over the warehouse: one query per contract table, components per (key, month).
+
+`key` is the child of the scope (region at company level, location at region level), a location
+(for the map), or nothing (scope totals). Only aggregates cross the wire: at most a few thousand
+rows, however many survey responses the warehouse holds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from queries import rollup
+from queries.compile import month_of, monthly_components, survey_components
+from queries.schema import MONTHLY_TABLES, table
+from queries.scope import Scope
+
+GroupBy = Literal["child", "location", "none"]
+
+
+def _scope_filter(location_col: sa.ColumnElement, scope: Scope) -> sa.ColumnElement | None:
+    if scope.level == "location":
+        return location_col == sa.bindparam("scope_location", scope.location)
+    if scope.level == "region":
+        loc = table("locations")
+        ids = sa.select(loc.c.location_id).where(
+            loc.c.region_id == sa.bindparam("scope_region", scope.region)
+        )
+        return location_col.in_(ids.scalar_subquery())
+    return None
+
+
+def _key(location_col: sa.ColumnElement, scope: Scope, by: GroupBy) -> sa.ColumnElement | None:
+    """The grouping key and whether it needs the locations join (regions only)."""
+    if by == "none" or (by == "child" and scope.level == "location"):
+        return None
+    if by == "child" and scope.level == "company":
+        return table("locations").c.region_id
+    return location_col
+
+
+def _grouped(
+    source: sa.FromClause,
+    comps: dict[str, sa.ColumnElement],
+    month: sa.ColumnElement,
+    location_col: sa.ColumnElement,
+    scope: Scope,
+    by: GroupBy,
+    where: list[sa.ColumnElement],
+    filter_scope: bool = True,
+) -> sa.Select:
+    key = _key(location_col, scope, by)
+    frm = source
+    if key is not None and key.table is table("locations"):
+        loc = table("locations")
+        frm = source.join(loc, loc.c.location_id == location_col, isouter=True)
+    scope_where = _scope_filter(location_col, scope) if filter_scope else None
+    if scope_where is not None:
+        where = [*where, scope_where]
+    key_col = (key if key is not None else sa.null()).label("key")
+    month_col = month.label("month")
+    stmt = sa.select(key_col, month_col, *(v.label(k) for k, v in comps.items()))
+    stmt = stmt.select_from(frm).where(*where)
+    group = [month] if key is None else [key, month]
+    return stmt.group_by(*group)
+
+
+def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
+    """Raw survey rows, duplicates of a response_id counted once, aggregated per key and month."""
+    s = table("survey_responses")
+    in_window = [s.c.responded_on >= sa.bindparam("start", start),
+                 s.c.responded_on < sa.bindparam("stop", stop)]
+    scope_where = _scope_filter(s.c.location_id, scope)
+    if scope_where is not None:
+        in_window.append(scope_where)
+    rn = sa.func.row_number().over(
+        partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
+    )
+    ranked = sa.select(*s.c, rn.label("rn")).where(*in_window).subquery("ranked")
+    dedup = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
+    return _grouped(
+        dedup, survey_components(dedup), month_of(dedup.c.responded_on), dedup.c.location_id,
+        scope, by, [], filter_scope=False,
+    )
+
+
+def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
+    t = table(name)
+    where = [t.c.month >= sa.bindparam("start", start), t.c.month < sa.bindparam("stop", stop)]
+    return _grouped(t, monthly_components(name, t), t.c.month, t.c.location_id, scope, by, where)
+
+
+def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    df["month"] = pd.to_datetime(df["month"]).dt.date
+    df["key"] = df["key"].map(lambda v: None if v is None or pd.isna(v) else str(v))
+    return df
+
+
+def fetch(
+    engine: Engine, scope: Scope, start: date, stop: date, by: GroupBy = "child",
+    use_rollup: bool | None = None,
+) -> pd.DataFrame:
+    """Components of every metric for months in [start, stop), one row per (key, month)."""
+    with engine.connect() as conn:
+        if use_rollup is None:
+            use_rollup = rollup.available(conn)
+        survey = (
+            rollup.rollup_select(scope, start, stop, by, _grouped)
+            if use_rollup else survey_select(scope, start, stop, by)
+        )
+        frames = [_frame(conn, survey)]
+        frames += [_frame(conn, monthly_select(n, scope, start, stop, by)) for n in MONTHLY_TABLES]
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f, on=["key", "month"], how="outer")
+    comp_cols = [c for c in out.columns if "__" in c]
+    out[comp_cols] = out[comp_cols].astype("float64").fillna(0.0)
+    return out.sort_values(["key", "month"], na_position="first", ignore_index=True)
+
+
+def freshness(engine: Engine) -> tuple[date | None, date | None]:
+    """Earliest and latest response date: min/max are cheap (zone maps / an index)."""
+    s = table("survey_responses")
+    with engine.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(s.c.responded_on),
+                                        sa.func.max(s.c.responded_on))).one()
+    return (pd.Timestamp(lo).date() if lo is not None else None,
+            pd.Timestamp(hi).date() if hi is not None else None)

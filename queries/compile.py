@@ -1,0 +1,127 @@
+"""Turn the metric registry into additive SQL aggregates ("components").
+
+Every component is a SUM or COUNT, so components of locations add up to regions and regions to
+the company: every metric is a ratio of sums, never an average of averages. The same component
+names are used whether they are computed from raw rows or read from the monthly rollup table.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from queries.registry import METRICS, Col, Expr, Flag, Metric, Rows, When
+from queries.schema import TABLES
+
+ITEMS = ("sat_overall", "sat_expectations", "sat_ideal")
+ITEM_KEYS = ("o", "e", "i")
+PAIRS = ("oo", "ee", "ii", "oe", "oi", "ei")
+
+
+def month_of(column: ColumnElement) -> ColumnElement:
+    """First day of the column's month as a DATE; the one dialect-sensitive expression."""
+    return sa.cast(sa.func.date_trunc("month", column), sa.Date)
+
+
+def _sum_if(cond: ColumnElement, value: ColumnElement | int = 1) -> ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
+
+
+def _valid(t: sa.FromClause, e: Expr) -> ColumnElement:
+    c = t.c
+    if isinstance(e, Col):
+        return sa.and_(c[e.name].is_not(None), c[e.name] >= 0)
+    if isinstance(e, When):
+        return sa.and_(c[e.flag].is_not(None), c[e.value].is_not(None), c[e.value] >= 0)
+    if isinstance(e, Flag):
+        return c[e.name].is_not(None)
+    return c[e.of].is_not(None)
+
+
+def _value(t: sa.FromClause, e: Expr) -> ColumnElement | int:
+    c = t.c
+    if isinstance(e, Col):
+        return c[e.name]
+    if isinstance(e, When):
+        return sa.case((c[e.flag], c[e.value]), else_=0)
+    if isinstance(e, Flag):
+        return sa.case((c[e.name], 1), else_=0)
+    assert isinstance(e, Rows)
+    return 1
+
+
+def ratio_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
+    """num/den summed only over rows where both parts are valid, plus the excluded-row count."""
+    assert m.numerator is not None and m.denominator is not None
+    ok = sa.and_(_valid(t, m.numerator), _valid(t, m.denominator))
+    return {
+        f"{m.name}__num": _sum_if(ok, _value(t, m.numerator)),
+        f"{m.name}__den": _sum_if(ok, _value(t, m.denominator)),
+        f"{m.name}__rows": _sum_if(ok),
+        f"{m.name}__bad": _sum_if(sa.not_(ok)),
+    }
+
+
+def net_count_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
+    assert m.counts is not None
+    pos, neg, n = (t.c[x] for x in m.counts)
+    ok = sa.and_(pos >= 0, neg >= 0, n > 0, pos + neg <= n)  # NULL in any => not ok
+    return {
+        f"{m.name}__pos": _sum_if(ok, pos),
+        f"{m.name}__neg": _sum_if(ok, neg),
+        f"{m.name}__n": _sum_if(ok, n),
+        f"{m.name}__bad": _sum_if(sa.not_(sa.func.coalesce(ok, False))),
+    }
+
+
+def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
+    """Response-level aggregates for NPS and the ACSI-style index (item sums, squares, products)."""
+    c = t.c
+    nps = c.nps_score
+    nps_ok = nps.between(0, 10)
+    out: dict[str, ColumnElement] = {
+        "responses__n": sa.func.count(),
+        "nps__n": _sum_if(nps_ok),
+        "nps__pos": _sum_if(sa.and_(nps_ok, nps >= 9)),
+        "nps__neg": _sum_if(sa.and_(nps_ok, nps <= 6)),
+        "nps__bad": _sum_if(sa.and_(nps.is_not(None), sa.not_(nps_ok))),
+        "nps__null": _sum_if(nps.is_(None)),
+    }
+    oks = {}
+    for key, col in zip(ITEM_KEYS, ITEMS, strict=True):
+        ok = c[col].between(1, 10)
+        oks[key] = ok
+        out[f"acsi__{key}_n"] = _sum_if(ok)
+        out[f"acsi__{key}_sum"] = _sum_if(ok, c[col])
+        out[f"acsi__{key}_bad"] = _sum_if(sa.and_(c[col].is_not(None), sa.not_(ok)))
+        out[f"acsi__{key}_null"] = _sum_if(c[col].is_(None))
+    complete = sa.and_(*oks.values())
+    out["acsi__c_n"] = _sum_if(complete)
+    cols = dict(zip(ITEM_KEYS, ITEMS, strict=True))
+    for key, col in cols.items():
+        out[f"acsi__c_{key}"] = _sum_if(complete, c[col])
+    for pair in PAIRS:
+        a, b = (c[cols[pair[0]]], c[cols[pair[1]]])
+        out[f"acsi__c_{pair}"] = _sum_if(complete, a * b)
+    return out
+
+
+def monthly_components(table_name: str, t: sa.FromClause) -> dict[str, ColumnElement]:
+    out: dict[str, ColumnElement] = {}
+    for m in METRICS:
+        if m.table != table_name:
+            continue
+        if m.kind == "ratio":
+            out |= ratio_components(t, m)
+        elif m.kind == "net_counts":
+            out |= net_count_components(t, m)
+    return out
+
+
+def component_names(table_name: str) -> list[str]:
+    """Component column names of one table (used by the rollup table and by tests)."""
+    t = sa.table(table_name, *(sa.column(c.name) for c in TABLES[table_name].columns))
+    comps = survey_components(t) if table_name == "survey_responses" else monthly_components(
+        table_name, t
+    )
+    return list(comps)

@@ -1,0 +1,116 @@
+"""Where in the network the page is looking: company, one region, or one location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from queries.schema import table
+
+Level = Literal["company", "region", "location"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    region: str | None = None
+    location: str | None = None
+
+    @property
+    def level(self) -> Level:
+        if self.location is not None:
+            return "location"
+        return "region" if self.region is not None else "company"
+
+    @property
+    def child_level(self) -> Level | None:
+        return {"company": "region", "region": "location", "location": None}[self.level]
+
+    def parent(self) -> Scope:
+        if self.level == "location":
+            return Scope(region=self.region)
+        return Scope()
+
+    def child(self, key: str) -> Scope:
+        if self.level == "company":
+            return Scope(region=key)
+        return Scope(region=self.region, location=key)
+
+
+@dataclass(frozen=True)
+class Dims:
+    """The small dimension tables, loaded once: names, the region of each location, coordinates."""
+
+    locations: pd.DataFrame  # location_id, location_name, region_id, latitude, longitude
+    regions: pd.DataFrame  # region_id, region_name
+
+    def region_name(self, region_id: str | None) -> str:
+        hit = self.regions.loc[self.regions.region_id == region_id, "region_name"]
+        return str(hit.iloc[0]) if len(hit) else "(no region)"
+
+    def location_name(self, location_id: str) -> str:
+        hit = self.locations.loc[self.locations.location_id == location_id, "location_name"]
+        return str(hit.iloc[0]) if len(hit) else str(location_id)
+
+    def name(self, scope: Scope) -> str:
+        if scope.level == "location":
+            return self.location_name(scope.location or "")
+        if scope.level == "region":
+            return self.region_name(scope.region)
+        return "Company"
+
+    def child_name(self, scope: Scope, key: str | None) -> str:
+        if scope.level == "company":
+            return self.region_name(key)
+        return self.location_name(str(key))
+
+
+class ScopeError(ValueError):
+    """An unknown or inconsistent region/location; the page falls back to the company view."""
+
+
+def load_dims(engine: Engine) -> Dims:
+    loc, reg = table("locations"), table("regions")
+    with engine.connect() as c:
+        regions = pd.DataFrame(
+            c.execute(sa.select(reg.c.region_id, reg.c.region_name)).mappings().all(),
+            columns=["region_id", "region_name"],
+        )
+        cols = [loc.c.location_id, loc.c.location_name, loc.c.region_id]
+        optional = {"latitude", "longitude"} & {
+            col["name"] for col in sa.inspect(c).get_columns("locations")
+        }
+        cols += [loc.c[n] for n in sorted(optional)]
+        locations = pd.DataFrame(c.execute(sa.select(*cols)).mappings().all())
+    for col in ("location_id", "location_name", "region_id"):
+        if col not in locations:
+            locations[col] = pd.Series(dtype=object)
+    for col in ("latitude", "longitude"):
+        if col not in locations:
+            locations[col] = float("nan")
+    for df, key in ((regions, "region_id"), (locations, "location_id")):
+        df[key] = df[key].astype(str)
+    locations["region_id"] = locations["region_id"].where(locations["region_id"].notna(), None)
+    locations["region_id"] = locations["region_id"].map(lambda v: None if v is None else str(v))
+    return Dims(locations.sort_values("location_id", ignore_index=True),
+                regions.sort_values("region_id", ignore_index=True))
+
+
+def resolve(dims: Dims, region: str | None, location: str | None) -> Scope:
+    """Check a requested scope against the dimensions; a location fixes its own region."""
+    if location is not None:
+        hit = dims.locations.loc[dims.locations.location_id == str(location)]
+        if hit.empty:
+            raise ScopeError(f"Unknown location {location!r}")
+        own_region = hit.region_id.iloc[0]
+        if region is not None and str(region) != str(own_region):
+            raise ScopeError(f"Location {location!r} is not in region {region!r}")
+        return Scope(region=own_region, location=str(location))
+    if region is not None:
+        if str(region) not in set(dims.regions.region_id):
+            raise ScopeError(f"Unknown region {region!r}")
+        return Scope(region=str(region))
+    return Scope()

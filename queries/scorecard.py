@@ -1,0 +1,277 @@
+"""Everything one page shows for a scope and month, from two grouped queries per table.
+
+The page, the CLI (`cx-scorecard metrics`) and the board pack all call `build`; none of them
+compute a number of their own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from queries import aggregate, stats
+from queries.evaluate import evaluate, totals
+from queries.registry import BY_NAME, METRICS
+from queries.scope import Dims, Scope
+from queries.targets import Targets, status
+
+TREND_MONTHS = 13
+
+
+def add_months(d: date, k: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + k, 12)
+    return date(y, m + 1, 1)
+
+
+def month_floor(d: date) -> date:
+    return date(d.year, d.month, 1)
+
+
+def latest_complete_month(latest_response: date | None) -> date | None:
+    """The month of the latest response if that month has ended in the data, else the one before."""
+    if latest_response is None:
+        return None
+    nxt = latest_response.toordinal() + 1
+    if date.fromordinal(nxt).month != latest_response.month:
+        return month_floor(latest_response)
+    return add_months(month_floor(latest_response), -1)
+
+
+def _f(v) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    return None if math.isnan(v) else v
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    name: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    n: float | None
+    se: float | None
+    moe: float | None
+    interval: tuple[float, float] | None
+    excluded: float
+    low_confidence: bool
+    target: float | None
+    status: str
+    previous: float | None
+    last_year: float | None
+    change_prev: str
+    change_yoy: str
+    trend: tuple[tuple[date, float | None], ...]
+
+    @property
+    def delta_prev(self) -> float | None:
+        return None if self.value is None or self.previous is None else self.value - self.previous
+
+    @property
+    def delta_yoy(self) -> float | None:
+        return None if self.value is None or self.last_year is None else self.value - self.last_year
+
+    def as_dict(self) -> dict:
+        m = BY_NAME[self.name]
+        return {
+            "metric": self.name, "label": m.label, "panel": m.panel, "unit": m.unit,
+            "direction": "higher_is_better" if m.direction > 0 else "lower_is_better",
+            "value": _round(self.value), "numerator": _round(self.numerator, 4),
+            "denominator": _round(self.denominator, 4), "n": _round(self.n, 0),
+            "margin_of_error_95": _round(self.moe),
+            "interval_95": None if self.interval is None else [_round(x) for x in self.interval],
+            "low_confidence": bool(self.low_confidence), "min_n": m.min_n,
+            "excluded_rows": int(self.excluded), "target": self.target, "status": self.status,
+            "previous_month": _round(self.previous), "same_month_last_year": _round(self.last_year),
+            "change_vs_previous": self.change_prev, "change_vs_last_year": self.change_yoy,
+        }
+
+
+def _round(v: float | None, nd: int = 2) -> float | None:
+    return None if v is None else round(float(v), nd)
+
+
+@dataclass
+class Scorecard:
+    scope: Scope
+    scope_name: str
+    month: date
+    metrics: dict[str, MetricResult]
+    children: pd.DataFrame  # long: key, name, metric, value, n, se, moe, low_confidence, status
+    previous_children: pd.DataFrame
+    movers: list[dict] = field(default_factory=list)
+    map_points: pd.DataFrame | None = None
+    latest_response: date | None = None
+    targets_version: str = ""
+
+    @property
+    def responses(self) -> int:
+        r = self.metrics["responses"].value
+        return int(r or 0)
+
+    @property
+    def has_data(self) -> bool:
+        return any(r.value is not None for r in self.metrics.values())
+
+
+def _value_at(long: pd.DataFrame, metric: str, month: date) -> pd.Series | None:
+    hit = long[(long.metric == metric) & (long.month == month)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _interval(metric: str, comps: pd.Series | None, row: pd.Series) -> tuple[float, float] | None:
+    m = BY_NAME[metric]
+    value, n = _f(row["value"]), _f(row["n"])
+    if value is None or not n or not m.sampled or comps is None:
+        return None
+    if m.kind == "net_scores":
+        return stats.nps_adjusted_wald(comps["nps__pos"], comps["nps__neg"], comps["nps__n"])
+    if m.kind == "net_counts":
+        return stats.nps_adjusted_wald(comps[f"{m.name}__pos"], comps[f"{m.name}__neg"],
+                                       comps[f"{m.name}__n"])
+    if m.kind == "ratio":
+        lo, hi = stats.wilson(float(row["numerator"]), float(row["denominator"]))
+        return (lo * m.scale, hi * m.scale)
+    se = _f(row["se"])
+    return None if se is None else (value - stats.Z95 * se, value + stats.Z95 * se)
+
+
+def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: pd.DataFrame,
+             targets: Targets) -> dict[str, MetricResult]:
+    prev_m, yoy_m = add_months(month, -1), add_months(month, -12)
+    months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    comps_now = trend_comps[trend_comps.month == month]
+    comps_now = None if comps_now.empty else comps_now.iloc[0]
+    out: dict[str, MetricResult] = {}
+    for m in METRICS:
+        series = trend_long[trend_long.metric == m.name].set_index("month")
+        trend = tuple((mo, _f(series["value"].get(mo)) if mo in series.index else None)
+                      for mo in months)
+        now, prev, yoy = (_value_at(trend_long, m.name, x) for x in (month, prev_m, yoy_m))
+        tgt = targets.for_metric(m.name, scope.region, scope.location, month.year)
+        value = None if now is None else _f(now["value"])
+        low = bool(now["low_confidence"]) if now is not None else False
+
+        def change(other: pd.Series | None, now=now, m=m) -> str:
+            if now is None or other is None:
+                return "n/a"
+            return stats.classify_change(_f(now["value"]), _f(now["se"]) or 0.0,
+                                         _f(other["value"]), _f(other["se"]) or 0.0, m.sampled)
+
+        out[m.name] = MetricResult(
+            name=m.name, value=value,
+            numerator=None if now is None else _f(now["numerator"]),
+            denominator=None if now is None else _f(now["denominator"]),
+            n=None if now is None else _f(now["n"]),
+            se=None if now is None else _f(now["se"]),
+            moe=None if now is None else _f(now["moe"]),
+            interval=None if now is None else _interval(m.name, comps_now, now),
+            excluded=0.0 if now is None else float(now["excluded"]),
+            low_confidence=low, target=tgt.value,
+            status=status(m.name, value, tgt, low),
+            previous=None if prev is None else _f(prev["value"]),
+            last_year=None if yoy is None else _f(yoy["value"]),
+            change_prev=change(prev), change_yoy=change(yoy), trend=trend,
+        )
+    return out
+
+
+def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
+              month: date) -> pd.DataFrame:
+    if long.empty:
+        return long.assign(name=pd.Series(dtype=object), status=pd.Series(dtype=object))
+    long = long.copy()
+    long["name"] = [dims.child_name(scope, k) for k in long["key"]]
+
+    def row_status(r: pd.Series) -> str:
+        child = scope.child(r["key"]) if r["key"] is not None else scope
+        tgt = targets.for_metric(r["metric"], child.region, child.location, month.year)
+        return status(r["metric"], _f(r["value"]), tgt, bool(r["low_confidence"]))
+
+    long["status"] = long.apply(row_status, axis=1)
+    return long
+
+
+def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3) -> list[dict]:
+    """Children whose headline metrics changed significantly since last month, biggest first."""
+    if now.empty or before.empty:
+        return []
+    merged = now.merge(before, on=["key", "metric"], suffixes=("", "_prev"))
+    found = []
+    for _, r in merged.iterrows():
+        m = BY_NAME[r["metric"]]
+        if not m.headline:
+            continue
+        kind = stats.classify_change(_f(r["value"]), _f(r["se"]) or 0.0, _f(r["value_prev"]),
+                                     _f(r["se_prev"]) or 0.0, m.sampled)
+        if kind not in ("rise", "fall") or not m.sampled:
+            continue
+        delta = float(r["value"] - r["value_prev"])
+        good = delta * m.direction > 0
+        found.append({
+            "key": r["key"], "name": r["name"], "metric": m.name, "label": m.label,
+            "value": float(r["value"]), "previous": float(r["value_prev"]), "delta": delta,
+            "n": float(r["n"]), "z": stats.change_z(r["value"], r["se"], r["value_prev"],
+                                                    r["se_prev"]),
+            "direction": kind, "good": good, "small_sample": bool(r["low_confidence"]),
+            "sentence": (
+                f"{r['name']}: {m.label} {'rose' if delta > 0 else 'fell'} "
+                f"{abs(delta):.{m.decimals}f} {m.unit if m.unit != '%' else 'points'} to "
+                f"{r['value']:.{m.decimals}f}{'%' if m.unit == '%' else ''} "
+                f"(n = {int(r['n']):,})"
+            ),
+        })
+    ups = sorted([f for f in found if f["good"]], key=lambda f: -abs(f["z"]))[:limit]
+    downs = sorted([f for f in found if not f["good"]], key=lambda f: -abs(f["z"]))[:limit]
+    return ups + downs
+
+
+def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
+          latest_response: date | None = None, with_map: bool = True) -> Scorecard:
+    """Compute the whole page for one scope and month."""
+    start, stop = add_months(month, -(TREND_MONTHS - 1)), add_months(month, 1)
+    comps = aggregate.fetch(engine, scope, start, stop, by="child")
+    trend_comps = totals(comps, ["month"])
+    trend_long = evaluate(trend_comps, targets.weights, keys=["month"])
+    results = _results(scope, month, trend_long, trend_comps, targets)
+    kids_now, kids_prev = (pd.DataFrame(), pd.DataFrame())
+    if scope.child_level is not None:
+        sel = comps[comps.month.isin([month, add_months(month, -1)])]
+        long = evaluate(sel, targets.weights, keys=["key", "month"])
+        long = _children(scope, dims, long, targets, month)
+        kids_now = long[long.month == month].reset_index(drop=True)
+        kids_prev = long[long.month == add_months(month, -1)].reset_index(drop=True)
+    map_points = None
+    if with_map:
+        map_points = map_frame(engine, dims, scope, month, targets, comps)
+    return Scorecard(
+        scope=scope, scope_name=dims.name(scope), month=month, metrics=results,
+        children=kids_now, previous_children=kids_prev, movers=movers(scope, kids_now, kids_prev),
+        map_points=map_points, latest_response=latest_response, targets_version=targets.version,
+    )
+
+
+def map_frame(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
+              child_comps: pd.DataFrame) -> pd.DataFrame:
+    """NPS per location with coordinates; reuses the child query below company level."""
+    if scope.level == "company":
+        comps = aggregate.fetch(engine, scope, month, add_months(month, 1), by="location")
+    elif scope.level == "region":
+        comps = child_comps[child_comps.month == month]
+    else:
+        comps = child_comps[child_comps.month == month].assign(key=scope.location)
+    long = evaluate(comps, targets.weights, keys=["key"])
+    nps = long[long.metric == "nps"][["key", "value", "n", "moe", "low_confidence"]]
+    pts = dims.locations.merge(nps, left_on="location_id", right_on="key", how="inner")
+    if scope.level != "company":
+        pts = pts[pts.region_id == scope.region]
+    if scope.level == "location":
+        pts = pts[pts.location_id == scope.location]
+    pts = pts.dropna(subset=["latitude", "longitude"])
+    pts["region_name"] = [dims.region_name(r) for r in pts.region_id]
+    return pts.drop(columns=["key"]).reset_index(drop=True)

@@ -1,0 +1,84 @@
+"""A tiny hand-built warehouse whose every number is worked out by hand in test_metrics.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from queries.schema import META
+
+D = date
+REGIONS = [("N", "North"), ("S", "South")]
+LOCATIONS = [
+    ("L1", "Lakeside", "N", 45.0, -93.0),
+    ("L2", "Ridge", "N", 44.0, -92.0),
+    ("L3", "Bayou", "S", None, None),
+]
+# response_id, location_id, responded_on, nps_score, sat_overall, sat_expectations, sat_ideal
+SURVEY = [
+    (1, "L1", D(2026, 10, 3), 10, 9, 8, 10),
+    (2, "L1", D(2026, 10, 5), 9, 8, 8, 7),
+    (3, "L1", D(2026, 10, 9), 7, 7, 6, 6),
+    (4, "L1", D(2026, 10, 12), 3, 2, 3, 1),
+    (5, "L1", D(2026, 10, 15), None, 10, 9, None),  # NPS question skipped
+    (6, "L1", D(2026, 10, 20), 11, 5, 5, 5),  # NPS out of range
+    (6, "L1", D(2026, 10, 20), 11, 5, 5, 5),  # the same response loaded twice
+    (7, "L2", D(2026, 10, 2), 10, 10, 10, 10),
+    (8, "L2", D(2026, 10, 31), 6, 6, 0, 6),  # sat_expectations out of range
+    (9, "L3", D(2026, 10, 10), 8, 8, 8, 8),
+    (10, "L1", D(2026, 9, 10), 10, 9, 9, 9),
+    (11, "L1", D(2026, 9, 30), 5, 4, 4, 4),
+    (12, "L2", D(2026, 9, 15), 9, 9, 9, 9),
+    (13, "L1", D(2025, 10, 5), 6, 6, 6, 6),
+]
+OCT, SEP = D(2026, 10, 1), D(2026, 9, 1)
+# location_id, month, exec_owner_assigned, leader_listening_hours, leaders, cx_agenda_minutes,
+# meeting_minutes, detractors_flagged, detractors_closed_48h
+LEADERSHIP = [
+    ("L1", OCT, True, 6.0, 3, 30.0, 120.0, 4, 3),
+    ("L2", OCT, False, 1.0, 2, 10.0, 100.0, 2, 2),
+    ("L3", OCT, None, 2.0, None, 20.0, 80.0, 0, 0),
+    ("L1", SEP, True, 3.0, 3, 20.0, 100.0, 2, 1),
+]
+# location_id, month, variable_pay, cx_linked_pay, cx_target_met
+INCENTIVES = [
+    ("L1", OCT, 1000.0, 400.0, True),
+    ("L2", OCT, 2000.0, 200.0, False),
+    ("L3", OCT, 1000.0, 100.0, None),
+]
+# location_id, month, pulse_responses, enps_promoters, enps_detractors, recognitions, employees
+CULTURE = [
+    ("L1", OCT, 20, 10, 4, 30, 25),
+    ("L2", OCT, 10, 3, 5, 5, 15),
+    ("L3", OCT, 5, 6, 1, -1, 10),  # promoters + detractors > responses; negative recognitions
+]
+# location_id, month, customers_start, customers_retained, new_customers, referred_new_customers
+LOYALTY = [
+    ("L1", OCT, 200, 180, 20, 5),
+    ("L2", OCT, 100, 95, 10, 4),
+    ("L3", OCT, 50, 40, 0, 0),
+    ("L1", SEP, 200, 170, 20, 2),
+]
+
+ROWS = {
+    "regions": REGIONS,
+    "locations": LOCATIONS,
+    "survey_responses": SURVEY,
+    "leadership_monthly": LEADERSHIP,
+    "incentives_monthly": INCENTIVES,
+    "culture_monthly": CULTURE,
+    "loyalty_monthly": LOYALTY,
+}
+
+
+def load(engine: sa.Engine, rows: dict[str, list[tuple]] | None = None) -> None:
+    """Create the contract tables and insert the rows (through SQLAlchemy: any backend)."""
+    rows = ROWS if rows is None else rows
+    with engine.begin() as conn:
+        META.drop_all(conn)
+        META.create_all(conn)
+        for name, data in rows.items():
+            t = META.tables[name]
+            if data:
+                conn.execute(t.insert(), [dict(zip(t.c.keys(), r, strict=True)) for r in data])
