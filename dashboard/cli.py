@@ -1,0 +1,252 @@
+"""`cx-scorecard`: build the demo, check a warehouse, print a scorecard, start the page.
+
+Every command takes --url; without it the warehouse comes from $CX_WAREHOUSE_URL, then
+.streamlit/secrets.toml, then the embedded demo DuckDB file. Errors are one line on stderr and a
+non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from queries import config
+from queries.engine import WarehouseError, explain, make_engine
+
+JSON_SCHEMA_VERSION = 1
+DEMO_SCALE = 1.0
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit code 2."""
+
+
+def parse_month(text: str) -> date:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise CliError(f"--month must look like YYYY-MM (e.g. 2026-10), got {text!r}")
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _target(args) -> config.WarehouseTarget:
+    try:
+        return config.resolve(getattr(args, "url", None))
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _ensure_demo(target: config.WarehouseTarget, scale: float) -> None:
+    """Build the embedded demo file on first use; other warehouses are never written to."""
+    if target.is_demo and not config.demo_path().exists():
+        print(f"Building the demo warehouse at {config.demo_path()} (first run) ...",
+              file=sys.stderr)
+        _build(target.url, scale)
+
+
+def _build(url: str, scale: float, seed: int = 2026, rollup: bool = True) -> dict[str, int]:
+    from sample_data.load import build_demo
+
+    counts = build_demo(url, scale=scale, seed=seed, progress=True)
+    if rollup:
+        from queries import rollup as ru
+
+        eng = make_engine(url, read_only=False)
+        try:
+            counts |= ru.build(eng)
+        finally:
+            eng.dispose()
+    return counts
+
+
+def cmd_build_demo(args) -> int:
+    url = args.url or config.demo_url()
+    counts = _build(url, args.scale, args.seed, rollup=not args.no_rollup)
+    print(f"Demo warehouse written to {config.redact(url)}")
+    for name, n in counts.items():
+        print(f"  {name:<24} {n:>12,}")
+    return 0
+
+
+def cmd_rollup(args) -> int:
+    from queries import rollup as ru
+
+    target = _target(args)
+    eng = make_engine(target.url, read_only=False)
+    try:
+        counts = ru.build(eng)
+    finally:
+        eng.dispose()
+    print(f"Rollup {ru.ROLLUP} rebuilt: {counts['rollup_rows']:,} location-months "
+          f"from {counts['source_rows']:,} responses")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from queries.check import check
+
+    target = _target(args)
+    eng = make_engine(target.url)
+    try:
+        rep = check(eng)
+    finally:
+        eng.dispose()
+    if args.format == "json":
+        print(json.dumps(rep.as_dict(), indent=2))
+    else:
+        print(f"Warehouse: {config.redact(target.url)} ({target.source})")
+        for name, n in rep.row_counts.items():
+            print(f"  {name:<22} {n:>12,} rows")
+        for p in rep.problems:
+            print(f"PROBLEM  {p}")
+        for q in rep.quality:
+            print(f"EXCLUDED {q.table}.{q.column}: {q.rows:,} rows ({q.issue})")
+        for n in rep.notes:
+            print(f"note     {n}")
+        verdict = "passes" if rep.ok else f"FAILS ({len(rep.problems)} problems)"
+        print(f"Contract check {verdict}; {rep.excluded_rows:,} values excluded from metrics.")
+    if not rep.ok:
+        return 1
+    return 1 if args.strict and rep.quality else 0
+
+
+def _scorecard(args):
+    from queries import scope as sc
+    from queries import scorecard, targets
+    from queries.aggregate import freshness
+
+    target = _target(args)
+    _ensure_demo(target, DEMO_SCALE)
+    eng = make_engine(target.url)
+    try:
+        dims = sc.load_dims(eng)
+        try:
+            scope = sc.resolve(dims, args.region, args.location)
+        except sc.ScopeError as exc:
+            raise CliError(str(exc)) from exc
+        latest = freshness(eng)[1]
+        month = parse_month(args.month) if args.month else scorecard.latest_complete_month(latest)
+        if month is None:
+            raise CliError("The warehouse has no survey responses, so there is no month to show")
+        return scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False)
+    finally:
+        eng.dispose()
+
+
+def scorecard_json(card) -> dict:
+    """The stable, documented JSON form of one scorecard (docs/cli.md)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "scope": {"level": card.scope.level, "region": card.scope.region,
+                  "location": card.scope.location, "name": card.scope_name},
+        "month": card.month.strftime("%Y-%m"),
+        "latest_response": card.latest_response.isoformat() if card.latest_response else None,
+        "targets_version": card.targets_version,
+        "has_data": card.has_data,
+        "metrics": [r.as_dict() for r in card.metrics.values()],
+        "movers": [{k: v for k, v in m.items() if k != "good"} | {"favourable": m["good"]}
+                   for m in card.movers],
+    }
+
+
+def _fmt(v: float | None, decimals: int) -> str:
+    return "no data" if v is None else f"{v:,.{decimals}f}"
+
+
+def cmd_metrics(args) -> int:
+    from queries.registry import BY_NAME
+
+    card = _scorecard(args)
+    if args.format == "json":
+        print(json.dumps(scorecard_json(card), indent=2))
+        return 0
+    print(f"{card.scope_name} - {card.month:%B %Y}   (latest response {card.latest_response}, "
+          f"targets {card.targets_version})")
+    head = f"{'metric':<34}{'value':>10}{'+-95%':>8}{'n':>10}{'target':>8}  status"
+    print(head)
+    print("-" * len(head))
+    for r in card.metrics.values():
+        m = BY_NAME[r.name]
+        moe = "" if r.moe is None else f"{r.moe:.1f}"
+        n = "" if r.n is None else f"{r.n:,.0f}"
+        tgt = "" if r.target is None else f"{r.target:g}"
+        unit = "" if m.unit in ("count",) else (" " + m.unit if m.unit != "%" else "%")
+        print(f"{m.label:<34}{_fmt(r.value, m.decimals) + unit:>10}{moe:>8}{n:>10}{tgt:>8}"
+              f"  {r.status.replace('_', ' ')}")
+    if not card.has_data:
+        print(f"No data for {card.month:%Y-%m} in this scope.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    target = _target(args)
+    _ensure_demo(target, args.scale)
+    app = Path(__file__).with_name("app.py")
+    env = dict(os.environ)
+    if args.url:
+        env[config.ENV_URL] = args.url
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    if args.headless:
+        cmd += ["--server.headless", "true"]
+    print(f"Starting the scorecard on http://localhost:{args.port} ({target.source} warehouse)",
+          file=sys.stderr)
+    return subprocess.call(cmd, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cx-scorecard", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn: Callable[..., int], help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.add_argument("--url", help="SQLAlchemy URL of the warehouse")
+        sp.set_defaults(fn=fn)
+        return sp
+
+    b = add("build-demo", cmd_build_demo, "Write the deterministic demo warehouse.")
+    b.add_argument("--scale", type=float, default=DEMO_SCALE,
+                   help=f"response volume multiplier (default {DEMO_SCALE}; 10 = 10M+ responses)")
+    b.add_argument("--seed", type=int, default=2026)
+    b.add_argument("--no-rollup", action="store_true", help="skip the monthly survey rollup")
+    add("rollup", cmd_rollup, "Rebuild the monthly survey rollup inside the warehouse.")
+    c = add("check", cmd_check, "Validate a warehouse against the contract.")
+    c.add_argument("--format", choices=["table", "json"], default="table")
+    c.add_argument("--strict", action="store_true", help="also fail on excluded values")
+    m = add("metrics", cmd_metrics, "Print the scorecard for one scope and month.")
+    m.add_argument("--month", help="YYYY-MM (default: latest complete month)")
+    m.add_argument("--region")
+    m.add_argument("--location")
+    m.add_argument("--format", choices=["table", "json"], default="table")
+    d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
+    d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--scale", type=float, default=DEMO_SCALE)
+    d.add_argument("--headless", action="store_true", help="don't open a browser")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except (CliError, WarehouseError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - database errors become one clear line
+        try:
+            url = config.resolve(getattr(args, "url", None)).url
+        except ValueError:
+            url = getattr(args, "url", None) or ""
+        print(f"error: {explain(exc, url)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
