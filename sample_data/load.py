@@ -1,0 +1,181 @@
+"""Write the demo warehouse to DuckDB or PostgreSQL, fast, with exactly the contract's types.
+
+Both paths bypass row-by-row SQLAlchemy inserts: DuckDB scans the pandas frames natively, and
+PostgreSQL takes COPY from CSV. A failed build never leaves a half warehouse behind: the DuckDB file
+is built beside the target and moved into place, and the PostgreSQL build is one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.schema import CreateTable
+from tqdm import tqdm
+
+from queries import rollup
+from queries.schema import CONTRACT, META, MONTHLY_TABLES
+from sample_data.generate import DEFAULT_SEED, Demo, generate
+
+
+def build_demo(
+    url: str,
+    scale: float = 1.0,
+    seed: int = DEFAULT_SEED,
+    progress: bool = True,
+    replace: bool = True,
+) -> dict[str, int]:
+    """Generate the demo and write every contract table at `url`; returns rows per table."""
+    u = _parse(url)
+    backend = u.get_backend_name()
+    if backend == "duckdb":
+        db = u.database or ""
+        if not db or db == ":memory:":
+            raise ValueError("build_demo needs a DuckDB file path, e.g. duckdb:///demo.duckdb")
+        return _build_duckdb(Path(db), generate(scale, seed), progress, replace)
+    if backend == "postgresql":
+        return _build_postgres(u.set(drivername="postgresql+psycopg"), generate(scale, seed),
+                               progress, replace)
+    raise ValueError(
+        f"Unsupported warehouse URL scheme {u.drivername!r}: build_demo writes to "
+        "duckdb:///path/to/file.duckdb or postgresql+psycopg://user@host:port/database"
+    )
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
+        raise ValueError(f"Not a valid SQLAlchemy URL: {url!r} ({exc})") from exc
+
+
+def _survey_bar(demo: Demo, progress: bool) -> tqdm:
+    return tqdm(total=demo.survey_rows, unit="rows", unit_scale=True, desc="survey_responses",
+                file=sys.stderr, disable=not progress)
+
+
+def _load_all(demo: Demo, progress: bool, write: Callable[[str, pd.DataFrame], None]) -> None:
+    """Hand every frame to `write`: small tables first, then survey responses month by month."""
+    for name, frame in demo.frames().items():
+        write(name, frame)
+    with _survey_bar(demo, progress) as bar:
+        for chunk in demo.iter_survey_chunks():
+            write("survey_responses", chunk)
+            bar.update(len(chunk))
+
+
+# --- DuckDB ---------------------------------------------------------------------------------
+
+
+def _build_duckdb(path: Path, demo: Demo, progress: bool, replace: bool) -> dict[str, int]:
+    path = path.expanduser().resolve()
+    if path.exists() and not replace:
+        raise FileExistsError(f"{path} exists; pass replace=True to rebuild it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    dialect = make_url("duckdb://").get_dialect()()
+    casts = {
+        t.name: ", ".join(
+            f'CAST("{c.name}" AS {dialect.type_compiler_instance.process(c.type)}) AS "{c.name}"'
+            for c in t.columns
+        )
+        for t in META.sorted_tables
+    }
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("SET memory_limit = '1GB'")
+            for t in META.sorted_tables:
+                con.execute(str(CreateTable(t).compile(dialect=dialect)))
+
+            def write(name: str, frame: pd.DataFrame) -> None:
+                con.register("_demo_src", frame)
+                con.execute(f"INSERT INTO {name} SELECT {casts[name]} FROM _demo_src")
+                con.unregister("_demo_src")
+
+            _load_all(demo, progress, write)
+            for name in MONTHLY_TABLES:
+                con.execute(f"CREATE INDEX ix_{name}_location_month ON {name} (location_id, month)")
+            counts = _counts(lambda q: con.execute(q).fetchone()[0])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        Path(f"{path}.wal").unlink(missing_ok=True)  # a stale log would replay onto the new file
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+    return counts
+
+
+def _counts(scalar: Callable[[str], object]) -> dict[str, int]:
+    return {t.name: int(scalar(f"SELECT count(*) FROM {t.name}")) for t in CONTRACT}
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _build_postgres(url: URL, demo: Demo, progress: bool, replace: bool) -> dict[str, int]:
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect() as conn, conn.begin():
+            existing = [t.name for t in CONTRACT if sa.inspect(conn).has_table(t.name)]
+            if existing and not replace:
+                raise FileExistsError(
+                    f"tables {', '.join(existing)} exist; pass replace=True to rebuild them"
+                )
+            # A rollup built from the old rows must not outlive them.
+            for name in (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META):
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}" CASCADE')
+            META.create_all(conn)
+            raw = conn.connection.driver_connection
+
+            def write(name: str, frame: pd.DataFrame) -> None:
+                buf = io.StringIO()
+                frame.to_csv(buf, index=False, header=False, date_format="%Y-%m-%d")
+                cols = ", ".join(f'"{c}"' for c in frame.columns)
+                with raw.cursor() as cur, cur.copy(
+                    f"COPY {name} ({cols}) FROM STDIN (FORMAT csv)"
+                ) as copy:
+                    copy.write(buf.getvalue())
+
+            _load_all(demo, progress, write)
+            conn.exec_driver_sql(
+                "CREATE INDEX ix_survey_responses_location_day "
+                "ON survey_responses (location_id, responded_on)"
+            )
+            for name in MONTHLY_TABLES:
+                conn.exec_driver_sql(
+                    f"CREATE INDEX ix_{name}_location_month ON {name} (location_id, month)"
+                )
+            conn.exec_driver_sql("ANALYZE")
+            return _counts(lambda q: conn.exec_driver_sql(q).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m sample_data.load URL [--scale S] [--seed N]`: build the demo warehouse."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("url", help="duckdb:///path.duckdb or postgresql+psycopg://user@host/db")
+    p.add_argument("--scale", type=float, default=1.0, help="survey volume multiplier")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    counts = build_demo(args.url, args.scale, args.seed, progress=not args.quiet)
+    for name, rows in counts.items():
+        print(f"{name:20s} {rows:>12,d}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
