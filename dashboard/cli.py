@@ -130,6 +130,7 @@ def _scorecard(args):
             scope = sc.resolve(dims, args.region, args.location)
         except sc.ScopeError as exc:
             raise CliError(str(exc)) from exc
+        _authorise(args, scope)
         latest = freshness(eng)[1]
         month = parse_month(args.month) if args.month else scorecard.latest_complete_month(latest)
         if month is None:
@@ -137,6 +138,23 @@ def _scorecard(args):
         return scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False)
     finally:
         eng.dispose()
+
+
+def _authorise(args, scope) -> None:
+    """With an access policy, --as-user sees only that user's scopes (no totals above them)."""
+    from queries import access
+
+    policy = access.load(getattr(args, "policy", None))
+    if policy is None:
+        if getattr(args, "as_user", None):
+            raise CliError("--as-user needs an access policy (--policy or $CX_ACCESS_POLICY)")
+        return
+    allowed = policy.allowed_for(getattr(args, "as_user", None))
+    if allowed.nothing:
+        raise CliError(f"User {args.as_user!r} is not in the access policy: nothing to show")
+    if not allowed.can_see(scope):
+        raise CliError(f"User {args.as_user!r} is not permitted to see {scope.level} "
+                       f"{scope.location or scope.region or ''}".rstrip())
 
 
 def scorecard_json(card) -> dict:
@@ -223,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--region")
     m.add_argument("--location")
     m.add_argument("--format", choices=["table", "json"], default="table")
+    m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
+    m.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)
