@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from queries import rollup
 from queries.compile import month_of, monthly_components, survey_components
+from queries.engine import execute
 from queries.schema import MONTHLY_TABLES, table
 from queries.scope import Scope
 
@@ -95,7 +96,7 @@ def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
-    result = conn.execute(stmt)
+    result = execute(conn, stmt)
     df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     df["month"] = pd.to_datetime(df["month"]).dt.date
     df["key"] = df["key"].map(lambda v: None if v is None or pd.isna(v) else str(v))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,11 +11,46 @@ from sqlalchemy.engine import Engine, make_url
 
 from queries.config import redact
 
-QUERY_TIMEOUT_S = 30
+QUERY_TIMEOUT_S = int(os.environ.get("CX_QUERY_TIMEOUT", "30"))
 
 
 class WarehouseError(RuntimeError):
     """A warehouse problem explained in words: unreachable, missing, or not the contract."""
+
+
+class WarehouseTimeout(WarehouseError):
+    """A query ran past the timeout and was cancelled."""
+
+
+def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.CursorResult:
+    """Run a statement with a time limit on every backend.
+
+    PostgreSQL enforces its own statement_timeout (set at connect); DuckDB has none, so a timer
+    interrupts the query from another thread and the connection is rolled back for reuse.
+    """
+    timeout_s = QUERY_TIMEOUT_S if timeout_s is None else timeout_s
+    raw = None
+    if conn.dialect.name == "duckdb":
+        wrapper = conn.connection.dbapi_connection
+        raw = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
+    timer = threading.Timer(timeout_s, raw.interrupt) if raw is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        return conn.execute(stmt)
+    except sa.exc.DBAPIError as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if "Interrupted" in text or "statement timeout" in text:
+            conn.rollback()
+            raise WarehouseTimeout(
+                f"The warehouse did not answer within {timeout_s:g} s; the query was cancelled. "
+                "Try again, or ask for the monthly rollup (`cx-scorecard rollup`)."
+            ) from exc
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 def make_engine(url: str, read_only: bool = True, timeout_s: int = QUERY_TIMEOUT_S) -> Engine:
