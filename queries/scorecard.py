@@ -67,6 +67,7 @@ class MetricResult:
     change_prev: str
     change_yoy: str
     trend: tuple[tuple[date, float | None], ...]
+    trend_moe: tuple[tuple[date, float | None], ...] = ()
 
     @property
     def delta_prev(self) -> float | None:
@@ -152,6 +153,8 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
         series = trend_long[trend_long.metric == m.name].set_index("month")
         trend = tuple((mo, _f(series["value"].get(mo)) if mo in series.index else None)
                       for mo in months)
+        trend_moe = tuple((mo, _f(series["moe"].get(mo)) if mo in series.index else None)
+                          for mo in months)
         now, prev, yoy = (_value_at(trend_long, m.name, x) for x in (month, prev_m, yoy_m))
         tgt = targets.for_metric(m.name, scope.region, scope.location, month.year)
         value = None if now is None else _f(now["value"])
@@ -176,7 +179,7 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
             status=status(m.name, value, tgt, low),
             previous=None if prev is None else _f(prev["value"]),
             last_year=None if yoy is None else _f(yoy["value"]),
-            change_prev=change(prev), change_yoy=change(yoy), trend=trend,
+            change_prev=change(prev), change_yoy=change(yoy), trend=trend, trend_moe=trend_moe,
         )
     return out
 

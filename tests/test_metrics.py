@@ -211,3 +211,10 @@ def test_unknown_scope_is_rejected(warehouse):
         sc.resolve(dims, "S", "L1")  # L1 is in N
     with pytest.raises(sc.ScopeError):
         sc.resolve(dims, None, "'; DROP TABLE regions; --")
+
+
+def test_trend_carries_each_months_margin(card):
+    moe = dict(card.metrics["nps"].trend_moe)
+    # September: promoters 2, detractors 1 of 3 -> SE = 100 sqrt((1 - 1/9) / 3) = 54.43
+    assert moe[SEP] == pytest.approx(1.959964 * 100 * math.sqrt((8 / 9) / 3))
+    assert moe[date(2026, 1, 1)] is None
