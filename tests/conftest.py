@@ -95,7 +95,27 @@ def make_warehouse(backend, request, tmp_path) -> Iterator[WarehouseFactory]:
         e.dispose()
 
 
+@pytest.fixture(scope="session")
+def _shared_fixture_urls(tmp_path_factory) -> dict[str, str]:
+    return {}
+
+
 @pytest.fixture
-def warehouse(make_warehouse) -> sa.Engine:
-    """The tiny hand-built fixture warehouse on the current backend (read-only engine)."""
-    return make_warehouse()
+def warehouse(backend, request, tmp_path_factory, _shared_fixture_urls) -> Iterator[sa.Engine]:
+    """The tiny hand-built fixture warehouse on the current backend (read-only engine).
+
+    Built once per backend per session: it is read-only, so tests cannot change it.
+    """
+    url = _shared_fixture_urls.get(backend)
+    if url is None:
+        if backend == "duckdb":
+            url = f"duckdb:///{tmp_path_factory.mktemp('fixture') / 'fixture.duckdb'}"
+        else:
+            url = request.getfixturevalue("pg_databases").create()
+        writer = sa.create_engine(url)
+        fixture_warehouse.load(writer)
+        writer.dispose()
+        _shared_fixture_urls[backend] = url
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
