@@ -207,9 +207,10 @@ def cmd_demo(args) -> int:
     _ensure_demo(target, args.scale)
     app = Path(__file__).with_name("app.py")
     env = dict(os.environ)
-    if args.url:
-        env[config.ENV_URL] = args.url
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    env[config.ENV_URL] = target.url  # resolved here, so the page uses the same warehouse
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false",
+           "--server.enableStaticServing", "true"]
     if args.headless:
         cmd += ["--server.headless", "true"]
     print(f"Starting the scorecard on http://localhost:{args.port} ({target.source} warehouse)",
