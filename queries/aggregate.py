@@ -97,7 +97,8 @@ def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
     result = execute(conn, stmt)
-    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    # Plain tuples: pandas inspects every SQLAlchemy Row otherwise (a third of the CPU time).
+    df = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
     df["month"] = pd.to_datetime(df["month"]).dt.date
     df["key"] = df["key"].map(lambda v: None if v is None or pd.isna(v) else str(v))
     return df

@@ -1,0 +1,386 @@
+"""The insight analyses (issue 7): hand-computed arithmetic, planted effects found, NULL stays null.
+
+Three kinds of warehouse:
+- a tiny hand-built one (tests/insights_fixtures.py: `hand_rows`) whose shrinkage, funnel limits and
+  change test are worked out in the comments below; it runs on DuckDB and PostgreSQL;
+- the demo at scale 0.2 (sample_data), whose planted effects the analyses must recover;
+- its NULL twin (same network, owners, pay and survey volumes; constant true NPS, constant
+  retention and referral), where anything "significant" is chance. To keep the chance of a false
+  alarm across this file small, NULL checks at the 95% level are few (the headline interval of each
+  analysis); the rest use wider bounds (|z| < 3, counts a Poisson tail would rarely exceed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from queries import insights, targets
+from queries import scope as sc
+from queries.engine import make_engine
+from queries.insights_common import History, load_history, restrict
+from queries.insights_leadership import owner_events
+from queries.insights_rank import changes_from, fair_rank_from, funnel_from
+from sample_data.generate import generate
+from sample_data.load import build_demo
+from tests.insights_fixtures import demo_warehouse, hand_rows, null_warehouse
+
+MONTH = date(2026, 10, 1)
+SCALE, SEED = 0.2, 2026
+Z95, Z998 = 1.959963984540054, 3.090232306167813
+
+
+@dataclass
+class Built:
+    engine: sa.Engine
+    dims: sc.Dims
+    history: History
+    results: dict
+
+
+def _built(url: str) -> Built:
+    eng = make_engine(url)
+    dims = sc.load_dims(eng)
+    h = load_history(eng, dims, sc.Scope(), MONTH)
+    return Built(eng, dims, h, insights.analyses_from(h, dims, targets.load()))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Built:
+    b = _built(demo_warehouse(tmp_path_factory.mktemp("demo") / "demo.duckdb", SCALE, SEED))
+    yield b
+    b.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def null(tmp_path_factory) -> Built:
+    b = _built(null_warehouse(tmp_path_factory.mktemp("null") / "null.duckdb", SCALE, SEED))
+    yield b
+    b.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return generate(SCALE, SEED).truth
+
+
+# --- hand-computed fixture (both backends) -------------------------------------------------
+
+
+@pytest.fixture
+def hand(make_warehouse):
+    eng = make_warehouse(rows=hand_rows(), name="hand")
+    return eng, sc.load_dims(eng)
+
+
+def test_fair_rank_by_hand(hand):
+    eng, dims = hand
+    r = insights.fair_rank(eng, dims, sc.Scope(region="N"), MONTH)
+    # October, region N: A 16 promoters / 2 passives / 2 detractors (n 20) -> NPS 70;
+    # B 8/8/4 (n 20) -> 20; C 2/6/12 (n 20) -> -50; D 2/0/0 (n 2) -> 100.
+    # Parent: 28 promoters, 18 detractors, n 62 -> NPS 100 * 10 / 62 = 16.129.
+    # Per-answer variance at the parent's shares p = 14/31, d = 9/31:
+    #   V = 100^2 * (p + d - (p - d)^2) = 10^4 * (23/31 - 25/961) = 10^4 * 688/961 = 7159.21
+    # Sampling variances s^2 = V / n: 357.96 (n 20) and 3579.60 (n 2); their mean 1163.37.
+    # Child NPS 70, 20, -50, 100: mean 35, deviations 35, -15, -85, 65,
+    #   sample variance (1225 + 225 + 7225 + 4225) / 3 = 4300.
+    # tau^2 = 4300 - 1163.37 = 3136.63  (tau = 56.0)
+    # w = tau^2 / (tau^2 + s^2): 0.89757 for n 20, 0.46702 for D.
+    # shrunk A = 16.129 + 0.89757 * (70 - 16.129) = 64.482
+    # shrunk D = 16.129 + 0.46702 * (100 - 16.129) = 55.299  -> D is 1st raw but 2nd fairly.
+    v = 1e4 * 688 / 961
+    tau2 = 4300 - (3 * v / 20 + v / 2) / 4
+    assert r.parent_nps == pytest.approx(1000 / 62)
+    assert r.tau == pytest.approx(math.sqrt(tau2))
+    rows = {x.key: x for x in r.rows}
+    w20, w2 = tau2 / (tau2 + v / 20), tau2 / (tau2 + v / 2)
+    assert w20 == pytest.approx(0.89757, abs=1e-5) and w2 == pytest.approx(0.46702, abs=1e-5)
+    assert rows["A"].shrunk == pytest.approx(1000 / 62 + w20 * (70 - 1000 / 62))
+    assert rows["A"].shrunk == pytest.approx(64.482, abs=1e-3)
+    assert rows["D"].shrunk == pytest.approx(55.299, abs=1e-3)
+    assert rows["C"].shrunk == pytest.approx(1000 / 62 + w20 * (-50 - 1000 / 62))
+    assert (rows["D"].raw_rank, rows["D"].fair_rank) == (1, 2)
+    assert (rows["A"].raw_rank, rows["A"].fair_rank) == (2, 1)
+    assert [x.key for x in r.rows] == ["A", "D", "B", "C"]
+    assert rows["D"].low_confidence and rows["A"].low_confidence  # n < 30
+    assert "Loc A leads with 64" in r.sentence
+
+
+def test_fair_rank_floors_tau_at_zero(hand):
+    eng, dims = hand
+    r = insights.fair_rank(eng, dims, sc.Scope(region="S"), MONTH)
+    # Region S: E 6/2/2 (n 10) -> 40; F 8/8/4 (n 20) -> 20; G 2/4/4 (n 10) -> -20;
+    # H 1/1/0 (n 2) -> 50. Parent 17 promoters, 10 detractors, n 42 -> 100 * 7 / 42 = 16.667.
+    # V = 10^4 * (27/42 - (7/42)^2) = 6150.79; s^2 = 615.08, 307.54, 615.08, 3075.40 (mean 1153.27)
+    # Sample variance of (40, 20, -20, 50) around 22.5: (306.25 + 6.25 + 1806.25 + 756.25) / 3
+    #   = 958.33 < 1153.27, so tau^2 = max(958.33 - 1153.27, 0) = 0: every child is the parent.
+    assert r.tau == 0
+    assert all(x.shrunk == pytest.approx(100 * 7 / 42) for x in r.rows)
+    assert all(x.fair_rank == 1 for x in r.rows)
+    assert "no fair ranking" in r.sentence
+
+
+def test_funnel_limits_by_hand(hand):
+    eng, dims = hand
+    f = insights.funnel(eng, dims, sc.Scope(region="N"), MONTH)
+    # SE at n = 20 with the parent's V: sqrt(7159.21 / 20) = 18.920.
+    # 95%:   16.129 -+ 1.95996 * 18.920 -> -20.953 .. 53.211
+    # 99.8%: 16.129 -+ 3.09023 * 18.920 -> -42.338 .. 74.596
+    # A (70): z = (70 - 16.129) / 18.920 = 2.847 -> outside 95%, inside 99.8%.
+    # C (-50): z = -66.129 / 18.920 = -3.495 -> the one outlier.
+    # D (100, n 2): SE 59.83, z = 1.402 -> inside.
+    pts = {p.key: p for p in f.points}
+    assert pts["A"].z == pytest.approx(2.8473, abs=1e-4)
+    assert pts["A"].outside_95 and not pts["A"].outlier
+    assert pts["C"].z == pytest.approx(-3.4952, abs=1e-4) and pts["C"].outlier
+    assert not pts["D"].outside_95
+    assert [p.key for p in f.outliers] == ["C"]
+    lim = {round(x.n, 1): x for x in f.limits}
+    se20 = math.sqrt(1e4 * 688 / 961 / 20)
+    near = min(lim, key=lambda n: abs(n - 20))
+    se = math.sqrt(1e4 * 688 / 961 / near)
+    assert lim[near].lower_95 == pytest.approx(1000 / 62 - Z95 * se)
+    assert lim[near].upper_998 == pytest.approx(1000 / 62 + Z998 * se)
+    assert 1000 / 62 - Z95 * se20 == pytest.approx(-20.953, abs=1e-3)
+    assert 1000 / 62 + Z998 * se20 == pytest.approx(74.596, abs=1e-3)
+    assert min(x.lower_998 for x in f.limits) == -100  # clipped at small n
+    assert f.sentence.startswith("1 of 4 locations") and "Loc C below (-50, n = 20)" in f.sentence
+
+
+def test_change_test_by_hand(hand):
+    eng, dims = hand
+    ch = insights.nps_changes(eng, dims, sc.Scope(region="N"), MONTH, lag=1)
+    # A: September 4/8/8 (n 20) -> -20, October 16/2/2 (n 20) -> 70: a change of +90.
+    # Under "no change" both months share one distribution: pooled 20 promoters, 10 detractors
+    # of 40 -> p .5, d .25, per-answer variance 100^2 (.75 - .0625) = 6875;
+    # SE of the change sqrt(6875 * (1/20 + 1/20)) = 26.220; z = 90 / 26.220 = 3.432
+    # -> a real rise, but n 20 < 30: small-sample warning (it may fall back).
+    a = next(r for r in ch.rows if r.key == "A")
+    assert a.change == pytest.approx(90)
+    assert a.z == pytest.approx(90 / math.sqrt(6875 * (1 / 20 + 1 / 20)))
+    assert a.z == pytest.approx(3.432, abs=1e-3)
+    assert a.direction == "rise" and a.small_sample_warning
+    assert ch.rows[0].key == "A" and [r.key for r in ch.improved] == ["A"]
+    others = [r for r in ch.rows if r.key != "A"]
+    assert all(r.direction == "n/a" for r in others)  # no September answers
+
+
+def test_location_scope_says_why(hand):
+    eng, dims = hand
+    res = insights.analyses(eng, dims, sc.Scope(region="N", location="A"), MONTH, targets.load())
+    assert isinstance(res["fair_rank"], insights.NotAvailable)
+    assert isinstance(res["leadership_owner"], insights.NotAvailable)
+    assert "region" in res["fair_rank"].sentence
+    json.dumps(insights.as_json(res))  # every result is plain JSON
+
+
+# --- the demo: planted effects are recovered -----------------------------------------------
+
+
+def test_owner_events_are_the_planted_ones(demo, truth):
+    ev = owner_events(demo.history)
+    months = demo.history.months
+    found = {loc: months[c] for loc, c in zip(demo.history.locations, ev.column, strict=True)
+             if c >= 0}
+    planted = {k: v for k, v in truth["owner_start_month"].items() if v is not None}
+    assert found == planted
+
+
+def test_owner_did_recovers_planted_effect(demo):
+    eff = demo.results["leadership_owner"]
+    six, three = eff.horizon(6), eff.horizon(3)
+    # Planted: +10 points ramped over 6 months, so months +1..+6 average +5.8, +1..+3 +3.3.
+    assert six.low > 0 and six.significant
+    assert 2.0 < six.effect < 10.0
+    assert three.effect > 0 and three.effect < six.effect
+    assert six.n_treated == 148 and six.n_control == 222
+    diff = {p.month: p.treated_nps - p.control_nps for p in eff.event_study}
+    before = np.mean([diff[k] for k in range(-6, 0)])
+    assert np.mean([diff[k] for k in (5, 6)]) - before > 4  # the gap opens after the event
+    assert "gained" in eff.sentence and "NPS points more" in eff.sentence
+
+
+def test_listening_did_recovers_planted_effect(demo, truth):
+    eff = demo.results["leadership_listening"]
+    assert eff.horizon(6).low > 0
+    gainers = {k for k, v in truth["owner_start_month"].items() if v is not None}
+    h = demo.history
+    from queries.insights_leadership import listening_events
+
+    treated = {h.locations[i] for i in np.flatnonzero(listening_events(h).column >= 0)}
+    assert len(treated & gainers) / len(treated) > 0.9  # the jumps found are the planted ones
+
+
+def test_pay_regardless_locations_flagged_far_more(demo, truth):
+    pay = demo.results["pay_vs_improvement"]
+    pr = truth["pay_regardless"]
+    inside = [p for p in pay.points if p.key in pr]
+    outside = [p for p in pay.points if p.key not in pr]
+    rate_in = np.mean([p.flagged_regardless for p in inside])
+    rate_out = np.mean([p.flagged_regardless for p in outside])
+    assert rate_in > 3 * rate_out  # paid whatever the result, and no better for it
+    assert np.mean([p.paid_regardless for p in inside]) > 0.9
+    alignment = demo.results["payout_alignment"]
+    assert len(alignment.series) == 24 and alignment.target == 90
+
+
+def test_nps_predicts_retention_and_referral(demo):
+    link = demo.results["satisfaction_loyalty"]
+    for outcome in ("retention_rate", "referral_rate"):
+        f = link.link(outcome)
+        assert f.pooled.slope_ci[0] > 0 and f.pooled.r_ci[0] > 0
+        assert f.within.slope_ci[0] > 0  # also within a location, month to month
+        assert f.pooled.slope_corrected_per_10 > f.pooled.slope_per_10  # dilution undone
+        assert len(f.bins) == 10 and f.bins[-1].outcome > f.bins[0].outcome
+    # Planted: +10 NPS points -> +1.2 retention points; the monthly NPS of a dealership is noisy,
+    # so the raw slope is diluted, and the corrected one is near the planted value.
+    assert 0.6 < link.link("retention_rate").pooled.slope_corrected_per_10 < 2.0
+    assert "A 10-point higher NPS goes with" in link.sentence
+
+
+def test_regions_rank_and_trend_as_planted(demo, truth):
+    up, down = truth["improving_region"], truth["declining_region"]
+    ranks = {r.key: r.fair_rank for r in demo.results["fair_rank"].rows}
+    assert ranks[up] <= 2 and ranks[down] >= 6
+    # Last 12 months vs the first 12: +0.4 vs -0.3 points a month for 36 months.
+    ch = changes_from(demo.history, demo.dims, lag=36, window=12)
+    assert ch.rows[0].key == up and ch.rows[0].direction == "rise"
+    assert ch.rows[-1].key == down and ch.rows[-1].direction == "fall"
+
+
+def test_gaming_flags_are_rare_without_planted_gaming(demo):
+    g = demo.results["gaming"]
+    assert g.location_months > 4000
+    assert g.rate < 0.005
+
+
+def test_results_are_json(demo):
+    out = insights.as_json(demo.results)
+    assert set(out) == set(insights.ANALYSES)
+    text = json.dumps(out)
+    assert "NaN" not in text
+    assert all(isinstance(v["sentence"], str) and v["sentence"] for v in out.values())
+
+
+# --- the NULL twin: nothing beyond chance --------------------------------------------------
+
+
+def test_null_owner_and_listening_effects_include_zero(null):
+    for key in ("leadership_owner", "leadership_listening"):
+        eff = null.results[key]
+        six = eff.horizon(6)
+        assert six.low < 0 < six.high, key  # the headline 95% interval
+        assert abs(eff.horizon(3).effect) < 3 * eff.horizon(3).se
+        assert "no clear NPS difference" in eff.sentence
+
+
+def test_null_loyalty_link_includes_zero(null):
+    link = null.results["satisfaction_loyalty"]
+    for outcome in ("retention_rate", "referral_rate"):
+        f = link.link(outcome)
+        assert f.pooled.r_ci[0] < 0 < f.pooled.r_ci[1], outcome
+        assert f.within.slope_ci[0] < 0 < f.within.slope_ci[1] or \
+            abs(f.within.r) < 0.05, outcome
+    assert "No clear link" in link.sentence
+
+
+def test_null_pay_is_unrelated_to_improvement(null, truth):
+    pay = null.results["pay_vs_improvement"]
+    assert pay.r_ci[0] < 0 < pay.r_ci[1]
+    assert abs(pay.paid_regardless.z) < 3 and abs(pay.paid_for_cx.z) < 3
+    pr = truth["pay_regardless"]
+    not_improved = np.mean([p.not_improved for p in pay.points if p.key in pr])
+    assert 0.3 < not_improved < 0.7  # a coin toss, as for everyone
+
+
+def test_null_funnels_show_only_chance_outliers(null):
+    h, dims = null.history, null.dims
+    funnels = [funnel_from(h, dims)] + [funnel_from(restrict(h, sc.Scope(region=r)), dims)
+                                        for r in dims.regions.region_id]
+    points = [p for f in funnels for p in f.points]
+    # 377 points; 0.2% of them, about 0.75, fall outside 99.8% by chance (P(>= 4) < 1%).
+    assert sum(p.outlier for p in points) <= 3
+    assert sum(p.outside_95 for p in points) <= 0.10 * len(points)
+
+
+def test_null_fair_rank_shrinks_hard(null):
+    h, dims = null.history, null.dims
+    for r in dims.regions.region_id:
+        fr = fair_rank_from(restrict(h, sc.Scope(region=r)), dims)
+        # tau^2 is estimated near 0: each location keeps under half its own distance from the
+        # region, where with real differences (the demo) large locations keep most of it.
+        assert np.mean([x.weight for x in fr.rows]) < 0.5, r
+
+
+def test_null_gaming_and_movers_at_chance(null):
+    assert null.results["gaming"].rate < 0.005
+    h, dims = null.history, null.dims
+    rows = [row for r in dims.regions.region_id
+            for row in changes_from(restrict(h, sc.Scope(region=r)), dims, lag=1).rows]
+    real = sum(x.direction in ("rise", "fall") for x in rows)
+    assert real <= 0.10 * len(rows)  # 5% expected
+
+
+# --- same numbers on every backend ---------------------------------------------------------
+
+
+def _numbers(results: dict) -> dict[str, float]:
+    """Flatten the JSON of the analyses to path -> number, for a backend-to-backend comparison."""
+    out: dict[str, float] = {}
+
+    def walk(v, path: str) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, f"{path}.{k}")
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(x, f"{path}[{i}]")
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out[path] = float(v)
+
+    walk(insights.as_json(results), "")
+    return out
+
+
+def test_same_numbers_on_every_backend(backend, make_warehouse, demo):
+    if backend == "duckdb":
+        pytest.skip("the module's DuckDB demo is the reference these numbers are compared with")
+
+    def loader(engine: sa.Engine, rows) -> None:
+        build_demo(engine.url.render_as_string(hide_password=False), SCALE, SEED, progress=False)
+
+    eng = make_warehouse(loader=loader, name="demo")
+    # One region keeps the PostgreSQL side quick; it also checks the region filter in SQL against
+    # the company history narrowed in Python (`restrict`).
+    region, tg = sc.Scope(region="NE"), targets.load()
+    got = _numbers(insights.analyses(eng, sc.load_dims(eng), region, MONTH, tg))
+    want = _numbers(insights.analyses_from(restrict(demo.history, region), demo.dims, tg))
+    assert got.keys() == want.keys()
+    assert got == pytest.approx(want, abs=2e-3)
+
+
+def test_single_functions_match_the_entry_point(hand):
+    eng, dims = hand
+    scope, tg = sc.Scope(region="N"), targets.load()
+    res = insights.analyses(eng, dims, scope, MONTH, tg)
+    single = {
+        "fair_rank": insights.fair_rank(eng, dims, scope, MONTH),
+        "funnel": insights.funnel(eng, dims, scope, MONTH),
+        "most_improved": insights.most_improved(eng, dims, scope, MONTH),
+        "leadership_owner": insights.leadership_effect(eng, dims, scope, MONTH, "owner"),
+        "payout_alignment": insights.payout_alignment(eng, dims, scope, MONTH, tg),
+        "pay_vs_improvement": insights.pay_vs_improvement(eng, dims, scope, MONTH, tg),
+        "gaming": insights.gaming(eng, dims, scope, MONTH),
+        "satisfaction_loyalty": insights.satisfaction_loyalty(eng, dims, scope, MONTH),
+    }
+    for key, value in single.items():
+        assert value.as_dict() == res[key].as_dict(), key
+    # No leadership, pay or loyalty rows at all: the analyses say so instead of failing.
+    assert "too few locations" in res["leadership_owner"].sentence
+    assert "No CX-linked pay" in res["payout_alignment"].sentence
