@@ -218,6 +218,46 @@ def cmd_demo(args) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def cmd_pack(args) -> int:
+    """Write the board pack PDF; nothing is written unless the whole pack is built."""
+    from dashboard import actions as ac
+    from dashboard import pack as pk
+    from queries import scope as sc
+    from queries import targets
+    from queries.aggregate import freshness
+
+    month = parse_month(args.month)
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".pdf":
+        raise CliError(f"--out must name a .pdf file, got {args.out!r}")
+    if not out.parent.is_dir():
+        raise CliError(f"Folder {out.parent} does not exist")
+    target = _target(args)
+    _ensure_demo(target, DEMO_SCALE)
+    eng = make_engine(target.url)
+    try:
+        dims = sc.load_dims(eng)
+        try:
+            scope = sc.resolve(dims, args.region, args.location)
+        except sc.ScopeError as exc:
+            raise CliError(str(exc)) from exc
+        latest = freshness(eng)[1]
+
+        def progress(fraction: float, text: str) -> None:
+            print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
+
+        try:
+            path = pk.build_pack(eng, dims, scope, month, targets.load(),
+                                 ac.store_for_reading(args.actions_url), out_path=out,
+                                 progress=progress, latest_response=latest)
+        except pk.PackError as exc:
+            raise CliError(str(exc)) from exc
+    finally:
+        eng.dispose()
+    print(f"Board pack written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cx-scorecard", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -244,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--format", choices=["table", "json"], default="table")
     m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
     m.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
+    k = add("pack", cmd_pack, "Write the monthly board pack (landscape A4 PDF).")
+    k.add_argument("--month", required=True, help="YYYY-MM, the month under review")
+    k.add_argument("--region", help="a region's pack (default: the company, one page per region)")
+    k.add_argument("--location")
+    k.add_argument("--out", required=True, help="the PDF to write (replaced only on success)")
+    k.add_argument("--actions-url",
+                   help="SQLAlchemy URL of the actions database (default: $CX_ACTIONS_URL, "
+                        "else ~/.cache/cx-scorecard/actions.sqlite)")
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

@@ -47,13 +47,20 @@ class Dims:
     locations: pd.DataFrame  # location_id, location_name, region_id, latitude, longitude
     regions: pd.DataFrame  # region_id, region_name
 
+    def __post_init__(self) -> None:
+        # Name lookups happen per table row on the page and in the pack: dicts, not scans.
+        object.__setattr__(self, "_region_names", dict(
+            zip(self.regions.region_id, self.regions.region_name, strict=True)))
+        object.__setattr__(self, "_location_names", dict(
+            zip(self.locations.location_id, self.locations.location_name, strict=True)))
+
     def region_name(self, region_id: str | None) -> str:
-        hit = self.regions.loc[self.regions.region_id == region_id, "region_name"]
-        return str(hit.iloc[0]) if len(hit) else "(no region)"
+        name = self._region_names.get(region_id)  # type: ignore[attr-defined]
+        return "(no region)" if name is None else str(name)
 
     def location_name(self, location_id: str) -> str:
-        hit = self.locations.loc[self.locations.location_id == location_id, "location_name"]
-        return str(hit.iloc[0]) if len(hit) else str(location_id)
+        name = self._location_names.get(location_id)  # type: ignore[attr-defined]
+        return str(location_id) if name is None else str(name)
 
     def name(self, scope: Scope) -> str:
         if scope.level == "location":

@@ -200,6 +200,10 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
     return long
 
 
+def _delta_unit(unit: str) -> str:
+    return {"%": "points", "index": "points", "pts": "pts"}.get(unit, unit)
+
+
 def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3) -> list[dict]:
     """Children whose headline metrics changed significantly since last month, biggest first."""
     if now.empty or before.empty:
@@ -224,7 +228,7 @@ def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3
             "direction": kind, "good": good, "small_sample": bool(r["low_confidence"]),
             "sentence": (
                 f"{r['name']}: {m.label} {'rose' if delta > 0 else 'fell'} "
-                f"{abs(delta):.{m.decimals}f} {m.unit if m.unit != '%' else 'points'} to "
+                f"{abs(delta):.{m.decimals}f} {_delta_unit(m.unit)} to "
                 f"{r['value']:.{m.decimals}f}{'%' if m.unit == '%' else ''} "
                 f"(n = {int(r['n']):,})"
             ),

@@ -1,0 +1,100 @@
+"""The one-page executive CX scorecard: `streamlit run dashboard/app.py`.
+
+Thin on purpose: it resolves the warehouse and the view from the URL, asks `dashboard.data` for the
+results and hands them to one panel module each. No SQL and no arithmetic here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/app.py` puts dashboard/ (not the repo root) on sys.path; absolute
+# imports need the folder above it, whether this is a checkout or an installed package.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboard import data, nav, state, theme  # noqa: E402
+from dashboard.panels import geo, glossary, header, kpis, league, movers, quality  # noqa: E402
+from queries import config  # noqa: E402
+from queries.engine import explain  # noqa: E402
+from queries.registry import PANELS  # noqa: E402
+
+DEMO_SCALE = 1.0
+
+
+def _warehouse() -> config.WarehouseTarget:
+    try:
+        target = config.resolve()
+    except ValueError as exc:
+        header.warehouse_error(str(exc))
+        st.stop()
+    if data.demo_missing(target):
+        if data.demo_builder() is None:
+            st.info(f"No warehouse yet: the demo file {config.demo_path()} does not exist. Run "
+                    "`cx-scorecard demo` to build it and open this page, or set "
+                    "`CX_WAREHOUSE_URL` to your warehouse.", icon=":material/info:")
+            st.stop()
+        with st.spinner(f"Building the demo warehouse at {config.demo_path()} (first run, "
+                        "a few seconds)…"):
+            data.build_demo_once(target.url, DEMO_SCALE)
+    return target
+
+
+def main() -> None:
+    st.set_page_config(page_title="CX Scorecard", page_icon="📊",
+                       layout="wide", initial_sidebar_state="collapsed")
+    theme.inject()
+    target = _warehouse()
+    url, allowed = target.url, data.allowed_scopes()
+    try:
+        eng = data.engine(url)
+        dims = data.dims(eng, url)
+        first, latest = data.freshness(eng, url)
+    except Exception as exc:  # noqa: BLE001 - any warehouse failure becomes one clear banner
+        header.warehouse_error(explain(exc, url))
+        st.stop()
+    if first is None or latest is None:
+        st.warning("The warehouse holds no survey responses yet, so there is no month to show. "
+                   "Run `cx-scorecard check` to see what it contains.")
+        st.stop()
+
+    view = state.resolve(st.query_params.to_dict(), dims, first, latest)
+    for notice in view.notices:
+        st.warning(notice, icon=":material/link_off:")
+    nav.sync_url(view)
+    month_iso = view.month.isoformat()
+    try:
+        card = data.card(eng, url, view.region, view.location, month_iso, allowed)
+        band = data.bands(eng, url, view.region, view.location, month_iso, allowed)
+        parent = (data.card(eng, url, view.region, None, month_iso, allowed)
+                  if view.location else None)
+    except Exception as exc:  # noqa: BLE001
+        header.warehouse_error(explain(exc, url))
+        st.stop()
+
+    plotly_config = {"topojsonURL": theme.static_url(), "displaylogo": False}
+    header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo)
+    if not card.has_data:
+        st.info(f"No data for {card.scope_name} in {view.month:%B %Y}.")
+    for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
+        with col:
+            kpis.draw(panel, card, band, plotly_config)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        league.draw(card, parent, plotly_config)
+    with right:
+        geo.draw(card, parent, plotly_config)
+    a, b, c = st.columns([2, 2, 1], gap="medium")
+    with a:
+        movers.draw(card)
+    with b, st.expander("Metric glossary", icon=":material/menu_book:"):
+        st.markdown(glossary.markdown())
+    with c:
+        quality.draw(card)
+
+
+main()

@@ -1,0 +1,101 @@
+"""Data access for the page: one engine per process, results cached per (url, scope, month, access).
+
+Every cached function takes the warehouse URL, the scope, the month as an ISO string and `allowed`
+(the scopes the viewer may see, "all" for now) as arguments, so all of them are part of the cache
+key; none reads per-user state inside. The page never builds SQL: it calls the query layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from dashboard.bands import trend_bands
+from queries import aggregate, config, scorecard, targets
+from queries import scope as sc
+
+TTL_S = 300
+Allowed = str | tuple[str, ...]
+
+
+def allowed_scopes() -> Allowed:
+    """The regions the current viewer may see; read outside the caches and passed in."""
+    return "all"
+
+
+def _check_allowed(region: str | None, allowed: Allowed) -> None:
+    if allowed != "all" and region not in allowed:
+        raise PermissionError("This view is outside the regions you may see.")
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str) -> Engine:
+    """One read-only engine (and connection pool) per warehouse URL per process."""
+    from queries.engine import make_engine
+
+    return make_engine(url)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def dims(_engine: Engine, url: str) -> sc.Dims:
+    return sc.load_dims(_engine)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
+    return aggregate.freshness(_engine)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
+def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+         allowed: Allowed) -> scorecard.Scorecard:
+    """The whole page for one scope and month (scorecard.build does every number)."""
+    _check_allowed(region, allowed)
+    d = dims(_engine, url)
+    latest = freshness(_engine, url)[1]
+    return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
+                           targets.load(), latest)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def bands(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+          allowed: Allowed) -> pd.DataFrame:
+    """Per-month 95% intervals of the scope's trend (see dashboard/bands.py)."""
+    _check_allowed(region, allowed)
+    return trend_bands(_engine, sc.Scope(region, location), date.fromisoformat(month_iso),
+                       targets.load())
+
+
+def demo_builder() -> Callable[..., dict[str, int]] | None:
+    """sample_data.load.build_demo if the demo generator is installed, else None."""
+    try:
+        from sample_data.load import build_demo
+    except ImportError:
+        return None
+    return build_demo
+
+
+@st.cache_resource(show_spinner=False)
+def build_demo_once(url: str, scale: float) -> bool:
+    """Write the demo warehouse (and its rollup) once per process, even with many sessions."""
+    from queries import rollup
+    from queries.engine import make_engine
+
+    build = demo_builder()
+    if build is None:
+        return False
+    build(url, scale=scale, progress=False)
+    writer = make_engine(url, read_only=False)
+    try:
+        rollup.build(writer)
+    finally:
+        writer.dispose()
+    return True
+
+
+def demo_missing(target: config.WarehouseTarget) -> bool:
+    return target.is_demo and not config.demo_path().exists()

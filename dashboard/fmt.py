@@ -1,0 +1,182 @@
+"""How numbers, changes and statuses read on the page and in the board pack (no Streamlit here).
+
+One place decides the words and colours, so a tile, a table cell and a chart label never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from queries.registry import BY_NAME, Metric
+
+# Short labels for 1366-px screens; the registry's full label stays in tooltips and the glossary.
+SHORT_LABELS: dict[str, str] = {
+    "exec_owner_share": "Exec owner assigned",
+    "listening_hours_per_leader": "Listening h / leader",
+    "cx_agenda_share": "CX share of agenda",
+    "detractor_followup_48h": "Detractors closed 48 h",
+    "cx_linked_pay_share": "CX-linked variable pay",
+    "payout_alignment": "Payout alignment",
+    "enps": "Employee NPS",
+    "recognitions_per_employee": "Recognitions / emp.",
+    "nps": "NPS",
+    "acsi": "ACSI-style index",
+    "responses": "Survey responses",
+    "retention_rate": "Retention",
+    "referral_rate": "Referral rate",
+}
+# Column headers of the league table: a few characters each.
+COLUMN_LABELS: dict[str, str] = {
+    "exec_owner_share": "Exec owner %",
+    "cx_linked_pay_share": "CX pay %",
+    "enps": "eNPS",
+    "nps": "NPS",
+    "acsi": "ACSI",
+    "retention_rate": "Retention %",
+    "referral_rate": "Referral %",
+}
+
+STATUS_TEXT: dict[str, str] = {
+    "green": "On target",
+    "amber": "Near target",
+    "red": "Off target",
+    "low_confidence": "Low confidence",
+    "no_data": "No data",
+    "no_target": "No target",
+}
+# Markdown badge colour per status (Streamlit's `:colour-badge[...]` directive).
+STATUS_BADGE: dict[str, str] = {
+    "green": "green", "amber": "orange", "red": "red",
+    "low_confidence": "gray", "no_data": "gray", "no_target": "gray",
+}
+# Solid colours for chart marks; readable on white and on Streamlit's dark background.
+STATUS_COLOURS: dict[str, str] = {
+    "green": "#2e9e5b", "amber": "#e0a100", "red": "#d64545",
+    "low_confidence": "#9a9a9a", "no_data": "#9a9a9a", "no_target": "#6c8ebf",
+}
+# Translucent cell backgrounds: the theme's own text colour stays readable in light and dark.
+STATUS_CELL_CSS: dict[str, str] = {
+    "green": "background-color: rgba(46, 158, 91, 0.28)",
+    "amber": "background-color: rgba(224, 161, 0, 0.30)",
+    "red": "background-color: rgba(214, 69, 69, 0.30)",
+    "low_confidence": "background-color: rgba(128, 128, 128, 0.14); color: #8c8c8c",
+    "no_data": "color: #8c8c8c",
+    "no_target": "",
+}
+BAND_FILL = "rgba(99, 130, 220, 0.22)"
+LINE_COLOUR = "#4f7fd9"
+TARGET_COLOUR = "#8c8c8c"
+
+
+def short_label(name: str) -> str:
+    return SHORT_LABELS.get(name, BY_NAME[name].label)
+
+
+def column_label(name: str) -> str:
+    return COLUMN_LABELS.get(name, short_label(name))
+
+
+def _missing(v: float | None) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def compact(n: float | None) -> str:
+    """12,345 -> 12,345; 315,294 -> 315k; 1,234,567 -> 1.2M (headers stay one line)."""
+    if _missing(n):
+        return "—"
+    a = abs(float(n))
+    if a >= 1e6:
+        return f"{n / 1e6:.1f}M"
+    if a >= 1e5:
+        return f"{n / 1e3:.0f}k"
+    return f"{n:,.0f}"
+
+
+def number(m: Metric, v: float | None) -> str:
+    """The bare number at the metric's precision: what tests compare with the query layer."""
+    if _missing(v):
+        return "—"
+    if m.unit == "count":
+        return compact(v)
+    return f"{v:,.{m.decimals}f}"
+
+
+def value_text(m: Metric, v: float | None) -> str:
+    """Number plus unit as a tile shows it: '48', '90.6%', '1.4 h', '0.51'."""
+    if _missing(v):
+        return "—"
+    text = number(m, v)
+    if m.unit == "%":
+        return text + "%"
+    if m.unit == "h":
+        return text + " h"
+    return text
+
+
+def diff_text(m: Metric, d: float) -> str:
+    """A signed difference in the metric's units: percentages change by points."""
+    places = m.decimals if abs(d) >= 10 ** -m.decimals or d == 0 else m.decimals + 1
+    text = f"{d:+,.{places}f}"
+    if m.unit == "%":
+        return text + " pts"
+    if m.unit == "h":
+        return text + " h"
+    return text
+
+
+def target_text(m: Metric, target: float | None) -> str:
+    if target is None:
+        return "no target"
+    sign = "≥" if m.direction > 0 else "≤"
+    return f"target {sign} {value_text(m, float(target))}"
+
+
+def month_label(d: date) -> str:
+    return d.strftime("%b %Y")
+
+
+def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None, str, str]:
+    """(delta text, delta_color, delta_arrow) for st.metric.
+
+    A change the query layer calls 'steady' is inside the sampling noise: it is shown grey, with no
+    arrow, and says so, never as a rise or a fall.
+    """
+    if delta is None or change == "n/a":
+        return None, "off", "off"
+    if change == "steady":
+        if not m.sampled and delta == 0:
+            return "no change", "off", "off"
+        return f"≈ {diff_text(m, delta)} (within noise)", "off", "off"
+    colour = "normal" if m.direction > 0 else "inverse"
+    return diff_text(m, delta), colour, "auto"
+
+
+def change_word(change: str) -> str:
+    return {"rise": "up", "fall": "down", "steady": "within noise", "n/a": ""}.get(change, "")
+
+
+# What n counts where the registry's table-level word is wrong for the metric.
+N_LABELS: dict[str, str] = {"detractor_followup_48h": "detractors"}
+
+
+def n_text(m: Metric, n: float | None) -> str:
+    if _missing(n):
+        return ""
+    return f"n = {n:,.0f} {N_LABELS.get(m.name, m.n_label)}"
+
+
+def status_badge(status: str) -> str:
+    """A Markdown badge naming the status in words (colour is never the only signal)."""
+    return f":{STATUS_BADGE.get(status, 'gray')}-badge[{STATUS_TEXT.get(status, status)}]"
+
+
+def escape_md(text: str) -> str:
+    """Make user-supplied text inert in Markdown (links, emphasis, directives)."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_{}[]()#+-.!|:<>~$":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)

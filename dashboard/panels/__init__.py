@@ -1,0 +1,1 @@
+"""One module per part of the page; each draws results it is given and queries nothing."""

@@ -1,0 +1,49 @@
+"""The metric glossary, read from the registry and the targets file: one definition everywhere."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import fmt
+from queries import targets
+from queries.registry import BY_NAME, PANELS, by_panel
+
+
+def tile_help(name: str, target: float | None) -> str:
+    """The tooltip of one tile: what it is, how it is computed, the target, why it matters."""
+    m = BY_NAME[name]
+    return (
+        f"**{m.label}**: {m.description}\n\n"
+        f"Formula: `{m.formula}`\n\n"
+        f"{fmt.target_text(m, target).capitalize()}. "
+        f"{'Sampled: changes inside the 95% noise band read as steady. ' if m.sampled else ''}"
+        f"Low confidence below n = {m.min_n}.\n\n"
+        f"Why it matters: {m.why}"
+    )
+
+
+def markdown() -> str:
+    """The whole glossary as Markdown, panel by panel in the story's order."""
+    t = targets.load()
+    lines = [
+        "Statuses: :green-badge[On target] at or beyond target · :orange-badge[Near target] "
+        "within the amber band · :red-badge[Off target] beyond it · :gray-badge[Low confidence] "
+        "too few answers to judge, never coloured. Targets: `queries/targets.toml`, version "
+        f"{t.version}.",
+    ]
+    for panel, title in PANELS.items():
+        lines.append(f"#### {title}")
+        for m in by_panel(panel):
+            tgt = t.for_metric(m.name).value
+            lines.append(
+                f"- **{m.label}** ({fmt.short_label(m.name)}). {m.description} "
+                f"*Formula:* `{m.formula}`. *{fmt.target_text(m, tgt).capitalize()}*"
+                f"{', by region/location/year where set' if tgt is not None else ''}. "
+                f"*Why:* {m.why}"
+            )
+    return "\n".join(lines)
+
+
+def popover() -> None:
+    with st.popover("Glossary", icon=":material/menu_book:"):
+        st.markdown(markdown())

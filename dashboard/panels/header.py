@@ -1,0 +1,83 @@
+"""Header: where you are (breadcrumb back up), which month, how fresh and how many responses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import fmt, nav, state
+from dashboard.panels import glossary
+from queries.scope import Dims, Scope
+from queries.scorecard import Scorecard, latest_complete_month, month_floor
+
+
+def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], latest: date,
+         is_demo: bool) -> None:
+    left, mid, right = st.columns([4, 2, 4], vertical_alignment="center")
+    with left:
+        _breadcrumb(view, dims)
+    with mid:
+        _month_select(view, months, latest)
+    with right:
+        _facts(card, latest, is_demo)
+
+
+def _breadcrumb(view: state.View, dims: Dims) -> None:
+    """Company > Region > Location; every part above the current one is a button back up."""
+    scope = view.scope
+    parts: list[tuple[str, Scope | None]] = [("Company", Scope() if scope.level != "company"
+                                              else None)]
+    if scope.region:
+        parts.append((dims.region_name(scope.region),
+                      Scope(region=scope.region) if scope.level == "location" else None))
+    if scope.location:
+        parts.append((dims.location_name(scope.location), None))
+    with st.container(horizontal=True, gap="small", vertical_alignment="center",
+                      key="breadcrumb"):
+        st.markdown("**CX Scorecard** &nbsp;·")
+        for i, (label, target) in enumerate(parts):
+            if i:
+                st.markdown("›")
+            if target is None:
+                st.markdown(f"**{fmt.escape_md(label)}**")
+            else:
+                st.button(label, key=f"crumb_{target.level}", type="tertiary",
+                          on_click=nav.go, args=(target, view.month),
+                          help=f"Back to the {target.level} view")
+
+
+def _month_select(view: state.View, months: list[date], latest: date) -> None:
+    """The month picker mirrors the URL: the URL is set first, the widget follows it."""
+    if st.session_state.get(nav.MONTH_KEY) != view.month:
+        st.session_state[nav.MONTH_KEY] = view.month
+
+    partial = month_floor(latest) if latest_complete_month(latest) != month_floor(latest) else None
+
+    def label(d: date) -> str:
+        return fmt.month_label(d) + (" (so far)" if d == partial else "")
+
+    st.selectbox("Month", months, key=nav.MONTH_KEY, format_func=label,
+                 on_change=nav.on_month_change, label_visibility="collapsed")
+
+
+def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
+    with st.container(horizontal=True, gap="small", vertical_alignment="center",
+                      horizontal_alignment="right"):
+        demo = " · :gray-badge[demo data]" if is_demo else ""
+        st.markdown(
+            f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
+            f" · data to "
+            f"**{latest:%d %b %Y}**{demo}",
+            help="Survey responses behind this scope and month; the date of the newest "
+                 "response in the warehouse.", width="content",
+        )
+        glossary.popover()
+
+
+def warehouse_error(message: str) -> None:
+    """The banner for a warehouse that is down or does not match the contract."""
+    hint = "" if "cx-scorecard check" in message else (
+        "\n\nRun `cx-scorecard check` to see what is wrong (add `--url` for another warehouse).")
+    st.error(f"**The scorecard cannot read its warehouse.** {message}{hint}",
+             icon=":material/database_off:")

@@ -1,0 +1,25 @@
+"""Data-quality note: how many rows each metric left out (missing or out-of-range values)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import fmt
+from queries.scorecard import Scorecard
+
+
+def excluded(card: Scorecard) -> list[tuple[str, int]]:
+    return [(fmt.short_label(r.name), int(r.excluded)) for r in card.metrics.values()
+            if r.excluded]
+
+
+def draw(card: Scorecard) -> None:
+    st.markdown("##### Data quality")
+    rows = excluded(card)
+    if not rows:
+        st.caption("No rows were excluded from this month's metrics.")
+        return
+    total = sum(n for _, n in rows)
+    lines = "\n".join(f"- {label}: {n:,} row{'s' if n != 1 else ''}" for label, n in rows)
+    st.caption(f"{total:,} values were left out of this month's metrics (missing or out of "
+               f"range); `cx-scorecard check` lists them.\n\n{lines}")

@@ -1,0 +1,138 @@
+"""The page's state is its URL: region, location and month, checked before anything is queried.
+
+Pure functions (no Streamlit), so a pasted link, a bad link and a hand-edited link can all be
+tested without a browser. Anything wrong becomes a notice and a safe fallback, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from dashboard.fmt import escape_md, month_label
+from queries.scope import Dims, Scope
+from queries.scorecard import add_months, latest_complete_month, month_floor
+
+PARAMS = ("region", "location", "month")
+MAX_ID = 64
+_ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows: a checked scope and a month that has data."""
+
+    region: str | None
+    location: str | None
+    month: date
+    notices: tuple[str, ...] = ()
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(region=self.region, location=self.location)
+
+
+def shown(raw: str, limit: int = 40) -> str:
+    """A user-supplied value, shortened and made inert, for a notice."""
+    text = raw if len(raw) <= limit else raw[:limit] + "…"
+    return escape_md(text)
+
+
+def parse_month(text: str) -> date | None:
+    m = _MONTH.fullmatch(text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
+        return None
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def month_text(d: date) -> str:
+    return d.strftime("%Y-%m")
+
+
+def month_options(first: date, latest: date) -> list[date]:
+    """Every month from the first response to the latest one, newest first."""
+    out, m, stop = [], month_floor(latest), month_floor(first)
+    while m >= stop:
+        out.append(m)
+        m = add_months(m, -1)
+    return out
+
+
+def default_month(first: date, latest: date) -> date:
+    """The latest complete month, unless the data holds no complete month at all."""
+    m = latest_complete_month(latest)
+    return m if m is not None and m >= month_floor(first) else month_floor(latest)
+
+
+def _clean_id(name: str, raw: str | None, notices: list[str]) -> tuple[str | None, bool]:
+    if raw is None or raw == "":
+        return None, True
+    if not _ID.fullmatch(raw):
+        notices.append(f"The link's {name} “{shown(raw)}” is not a valid {name} id.")
+        return None, False
+    return raw, True
+
+
+def resolve(params: Mapping[str, str], dims: Dims, first: date, latest: date) -> View:
+    """Check the URL's region, location and month; fall back to company / default month."""
+    notices: list[str] = []
+    region, ok_r = _clean_id("region", params.get("region"), notices)
+    location, ok_l = _clean_id("location", params.get("location"), notices)
+    scope = _scope(dims, region, location, notices) if ok_r and ok_l else Scope()
+    if notices:
+        notices[-1] += " Showing the company view."
+
+    fallback = default_month(first, latest)
+    month = fallback
+    raw_month = params.get("month")
+    if raw_month:
+        parsed = parse_month(raw_month)
+        if parsed is None:
+            notices.append(f"“{shown(raw_month)}” is not a month (use YYYY-MM, e.g. "
+                           f"{month_text(fallback)}). Showing {month_label(fallback)}.")
+        elif parsed not in month_options(first, latest):
+            notices.append(f"There is no data for {month_label(parsed)}: the warehouse holds "
+                           f"{month_label(month_floor(first))} to {month_label(latest)}. "
+                           f"Showing {month_label(fallback)}.")
+        else:
+            month = parsed
+    return View(scope.region, scope.location, month, tuple(notices))
+
+
+def _scope(dims: Dims, region: str | None, location: str | None, notices: list[str]) -> Scope:
+    locs, regions = dims.locations, set(dims.regions.region_id)
+    if location is not None:
+        hit = locs.loc[locs.location_id == location]
+        if hit.empty:
+            notices.append(f"Location “{shown(location)}” is not in the warehouse.")
+            return Scope()
+        own = hit.region_id.iloc[0]
+        if region is not None and region != own:
+            notices.append(f"Location “{shown(location)}” is not in region “{shown(region)}”.")
+            return Scope()
+        return Scope(region=own, location=location)
+    if region is not None:
+        if region not in regions:
+            notices.append(f"Region “{shown(region)}” is not in the warehouse.")
+            return Scope()
+        return Scope(region=region)
+    return Scope()
+
+
+def canonical(view: View) -> dict[str, str]:
+    """The URL parameters that reopen exactly this view."""
+    out: dict[str, str] = {}
+    if view.region:
+        out["region"] = view.region
+    if view.location:
+        out["location"] = view.location
+    out["month"] = month_text(view.month)
+    return out
+
+
+def link(scope: Scope, month: date) -> dict[str, str]:
+    """Parameters for another scope in the same month (breadcrumb, drill-down)."""
+    return canonical(View(scope.region, scope.location, month))

@@ -1,0 +1,342 @@
+"""The page on the tiny fixture warehouse, through Streamlit's AppTest (no browser).
+
+Every number a tile shows is compared with `scorecard.build` on the same warehouse, formatted the
+way the page formats it, so the page can never drift from the query layer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import data, fmt, state
+from queries import scope as sc
+from queries import scorecard, targets
+from queries.engine import make_engine
+from queries.registry import BY_NAME, METRICS
+from tests import fixture_warehouse
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+OCT = date(2026, 10, 1)
+
+
+@pytest.fixture
+def fixture_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The hand-built warehouse as a DuckDB file, chosen through $CX_WAREHOUSE_URL."""
+    url = f"duckdb:///{tmp_path / 'fixture.duckdb'}"
+    writer = sa.create_engine(url)
+    fixture_warehouse.load(writer)
+    writer.dispose()
+    monkeypatch.setenv("CX_WAREHOUSE_URL", url)
+    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
+    st.cache_data.clear()
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+Run = Callable[..., AppTest]
+
+
+@pytest.fixture
+def run(fixture_url: str) -> Run:
+    def _run(**params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _run
+
+
+def expected_card(url: str, region: str | None = None, location: str | None = None,
+                  month: date = OCT) -> scorecard.Scorecard:
+    eng = make_engine(url)
+    try:
+        dims = sc.load_dims(eng)
+        return scorecard.build(eng, dims, sc.resolve(dims, region, location), month,
+                               targets.load(), with_map=False)
+    finally:
+        eng.dispose()
+
+
+def tiles(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Short label -> (value without grey markup, full label)."""
+    out = {}
+    for m in at.metric:
+        short = m.label.split(" :", 1)[0]
+        value = re.sub(r"^:gray\[(.*)\]$", r"\1", m.value)
+        out[short] = (value, m.label)
+    return out
+
+
+def shown(name: str, value: float | None) -> str:
+    """The query layer's value written independently of the page: precision, then unit."""
+    m = BY_NAME[name]
+    if value is None:
+        return "—"
+    text = f"{value:,.{m.decimals}f}"
+    return text + {"%": "%", "h": " h"}.get(m.unit, "")
+
+
+def params(at: AppTest) -> dict[str, str]:
+    return {k: at.query_params[k][0] if isinstance(at.query_params[k], list)
+            else at.query_params[k] for k in at.query_params}
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def test_company_tiles_show_the_query_layer_numbers(run: Run, fixture_url: str) -> None:
+    at = run()
+    got = tiles(at)
+    # Worked by hand in test_metrics: NPS 100 * (3 - 2) / 7 = 14.29; retention 315/350 = 90.0%.
+    assert got["NPS"][0] == "14"
+    assert got["Retention"][0] == "90.0%"
+    assert got["Referral rate"][0] == "30.0%"
+    card = expected_card(fixture_url)
+    assert {fmt.short_label(m.name) for m in METRICS} == set(got)
+    for m in METRICS:
+        assert got[fmt.short_label(m.name)][0] == shown(m.name, card.metrics[m.name].value), m.name
+    assert params(at) == {"month": "2026-10"}  # the default month is written into the URL
+    # Five panel headings, in the story's order.
+    heads = [e.value for e in at.markdown if e.value.startswith("##### ")]
+    assert heads[:5] == ["##### Leadership ownership", "##### Incentive alignment",
+                         "##### Culture", "##### Satisfaction", "##### Loyalty & referral"]
+
+
+def test_low_confidence_is_grey_with_n_never_red_or_green(run: Run) -> None:
+    at = run()
+    nps = next(m for m in at.metric if m.label.startswith("NPS "))
+    assert nps.value == ":gray[14]"
+    assert "Low confidence" in nps.label and "red-badge" not in nps.label
+    assert "low confidence, n = 7" in texts(at.caption)
+
+
+def test_steady_change_is_not_shown_as_a_rise_or_fall(run: Run) -> None:
+    at = run()
+    # Company retention 90.0% (315/350) vs 85.0% (170/200) in September: z = 1.67, noise.
+    ret = next(m for m in at.metric if m.label.startswith("Retention"))
+    assert ret.proto.delta == "≈ +5.0 pts (within noise)"
+    assert ret.proto.color == ret.proto.MetricColor.GRAY
+    assert ret.proto.direction == ret.proto.MetricDirection.NONE
+    # A low-confidence value never claims a move at all: ACSI at n = 8.
+    acsi = next(m for m in at.metric if m.label.startswith("ACSI"))
+    assert acsi.proto.delta.endswith("(small sample)")
+    assert acsi.proto.color == acsi.proto.MetricColor.GRAY
+
+
+def test_region_view(run: Run, fixture_url: str) -> None:
+    at = run(region="N")
+    card = expected_card(fixture_url, region="N")
+    got = tiles(at)
+    for m in METRICS:
+        assert got[fmt.short_label(m.name)][0] == shown(m.name, card.metrics[m.name].value), m.name
+    assert got["NPS"][0] == "17"  # Lakeside and Ridge: 100 * (3 - 2) / 6
+    table = at.dataframe[0].value
+    assert list(table["Name"]) == ["Lakeside", "Ridge"]
+    assert params(at) == {"region": "N", "month": "2026-10"}
+    assert at.button(key="crumb_company").label == "Company"
+
+
+def test_location_view_and_breadcrumb_back_up(run: Run, fixture_url: str) -> None:
+    at = run(location="L1")
+    card = expected_card(fixture_url, location="L1")
+    got = tiles(at)
+    assert got["NPS"][0] == shown("nps", card.metrics["nps"].value) == "25"
+    assert params(at) == {"region": "N", "location": "L1", "month": "2026-10"}
+    # The siblings table marks the current location.
+    assert "▶ Lakeside" in list(at.dataframe[0].value["Name"])
+    at.button(key="crumb_region").click().run()
+    assert params(at) == {"region": "N", "month": "2026-10"}
+    at.button(key="crumb_company").click().run()
+    assert params(at) == {"month": "2026-10"}
+    assert not at.exception
+
+
+def test_month_selector_writes_the_url(run: Run, fixture_url: str) -> None:
+    at = run()
+    at.selectbox(key="month_select").select(date(2026, 9, 1)).run()
+    assert params(at) == {"month": "2026-09"}
+    card = expected_card(fixture_url, month=date(2026, 9, 1))
+    assert tiles(at)["NPS"][0] == shown("nps", card.metrics["nps"].value) == "33"
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ({"region": "XX"}, "Region “XX” is not in the warehouse"),
+    ({"location": "L9"}, "Location “L9” is not in the warehouse"),
+    ({"region": "N", "location": "L3"}, "Location “L3” is not in region “N”"),
+    ({"region": "N' OR 1=1 --"}, "is not a valid region id"),
+    ({"region": "x" * 5000}, "is not a valid region id"),
+    ({"location": "<script>alert(1)</script>"}, "is not a valid location id"),
+    ({"month": "2026-13"}, "is not a month"),
+    ({"month": "Oct 2026"}, "is not a month"),
+    ({"month": "2020-01"}, "There is no data for Jan 2020"),
+    ({"month": "2031-01"}, "There is no data for Jan 2031"),
+])
+def test_bad_links_fall_back_with_a_warning(run: Run, query: dict[str, str], words: str) -> None:
+    at = run(**query)
+    warning = texts(at.warning)
+    assert words in warning, warning
+    assert len(warning) < 400  # a very long value is cut, not echoed
+    assert "<script>" not in warning
+    assert tiles(at)["NPS"][0] == "14"  # company, October
+    assert "region" not in params(at) and params(at)["month"] == "2026-10"
+
+
+def test_map_is_drawn_from_the_served_base_map(run: Run) -> None:
+    at = run()
+    charts = [json.loads(e.proto.spec) | {"_config": json.loads(e.proto.config)}
+              for e in at.get("plotly_chart")]
+    geo = [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
+    assert len(geo) == 1
+    assert geo[0]["layout"]["geo"]["scope"] == "usa"
+    assert geo[0]["_config"]["topojsonURL"].endswith("app/static/")
+    assert (Path(APP).parent / "static" / "usa_110m.json").is_file()
+    lats = geo[0]["data"][0]["lat"]
+    assert len(lats if isinstance(lats, list) else lats["bdata"]) > 0
+
+
+def array(v) -> list[float]:
+    """A Plotly array from the figure JSON: a list, or a typed array in base64."""
+    if isinstance(v, dict) and "bdata" in v:
+        return [float(x) for x in np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])]
+    return [float("nan") if x is None else float(x) for x in v]
+
+
+def test_nps_trend_band_ends_at_the_tile_interval(run: Run, fixture_url: str) -> None:
+    at = run()
+    specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    traces = next(s["data"] for s in specs if s["data"][-1].get("name") == "NPS")
+    upper, lower, line = traces[0], traces[1], traces[2]
+    assert lower["fill"] == "tonexty"
+    lo, hi = card_interval = expected_card(fixture_url).metrics["nps"].interval
+    assert card_interval is not None
+    assert array(lower["y"])[-1] == pytest.approx(lo) and array(upper["y"])[-1] == pytest.approx(hi)
+    assert array(line["y"])[-1] == pytest.approx(100 / 7)
+
+
+def test_movers_and_data_quality_notes(run: Run) -> None:
+    at = run()
+    md = texts(at.markdown).replace("\\", "")  # names and sentences are Markdown-escaped
+    # North's retention 91.7% vs 85.0%: z = 2.23, a real rise (test_metrics works it out).
+    assert ":green[▲] North: Customer retention rose 6.7 points to 91.7% (n = 300)" in md
+    cap = texts(at.caption)
+    assert "values were left out" in cap and "NPS: 1 row" in cap
+
+
+def test_glossary_lists_every_metric(run: Run) -> None:
+    at = run()
+    md = texts(at.markdown)
+    for m in METRICS:
+        assert m.label in md and m.formula in md
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("duckdb:////nonexistent/dir/wh.duckdb", "DuckDB warehouse file not found"),
+    ("postgresql+psycopg://cx@127.0.0.1:1/cx", "is unreachable"),
+])
+def test_down_warehouse_shows_a_banner(monkeypatch: pytest.MonkeyPatch, url: str,
+                                       words: str) -> None:
+    monkeypatch.setenv("CX_WAREHOUSE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    banner = texts(at.error)
+    assert words in banner and "cx-scorecard check" in banner
+    assert not at.metric
+
+
+def test_warehouse_without_the_contract_shows_a_banner(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    eng = sa.create_engine(url)
+    with eng.begin() as c:
+        c.exec_driver_sql("create table unrelated (x integer)")
+    eng.dispose()
+    monkeypatch.setenv("CX_WAREHOUSE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "cx-scorecard check" in texts(at.error)
+
+
+def test_missing_demo_says_how_to_build_it(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    monkeypatch.delenv("CX_WAREHOUSE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
+    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "demo.duckdb"))
+    monkeypatch.setattr(data, "demo_builder", lambda: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "cx-scorecard demo" in texts(at.info)
+
+
+def test_missing_demo_is_built_on_first_run(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.delenv("CX_WAREHOUSE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "demo.duckdb"))
+    built: list[str] = []
+
+    def fake_build(url: str, scale: float = 1.0, progress: bool = True) -> dict[str, int]:
+        built.append(url)
+        writer = sa.create_engine(url)
+        fixture_warehouse.load(writer)
+        writer.dispose()
+        return {}
+
+    monkeypatch.setattr(data, "demo_builder", lambda: fake_build)
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert built == [f"duckdb:///{tmp_path / 'demo.duckdb'}"]
+    assert tiles(at)["NPS"][0] == "14"
+    st.cache_resource.clear()
+
+
+# Pure helpers of the page (no AppTest): the words and the URL rules.
+
+
+def test_steady_changes_read_as_noise_not_as_moves() -> None:
+    nps, hours = BY_NAME["nps"], BY_NAME["listening_hours_per_leader"]
+    assert fmt.delta_parts(nps, -3.2, "steady") == ("≈ -3 (within noise)", "off", "off")
+    assert fmt.delta_parts(nps, -0.2, "steady")[0] == "≈ -0.2 (within noise)"
+    assert fmt.delta_parts(nps, 6.0, "rise") == ("+6", "normal", "auto")
+    assert fmt.delta_parts(hours, 0.0, "steady") == ("no change", "off", "off")
+    assert fmt.delta_parts(nps, None, "n/a") == (None, "off", "off")
+    assert fmt.diff_text(BY_NAME["retention_rate"], 6.666) == "+6.7 pts"
+
+
+def test_month_options_and_default() -> None:
+    # Latest response on the last day of October: October is complete.
+    assert state.default_month(date(2025, 10, 5), date(2026, 10, 31)) == OCT
+    # Mid-November: November is partial, October is the default, November still selectable.
+    opts = state.month_options(date(2026, 9, 3), date(2026, 11, 14))
+    assert opts == [date(2026, 11, 1), OCT, date(2026, 9, 1)]
+    assert state.default_month(date(2026, 9, 3), date(2026, 11, 14)) == OCT
+    # Only a partial month of data: show it rather than nothing.
+    assert state.default_month(date(2026, 11, 2), date(2026, 11, 14)) == date(2026, 11, 1)
+    assert state.parse_month("2026-13") is None and state.parse_month("2026-1") is None
+    assert state.parse_month(" 2026-02 ") == date(2026, 2, 1)
+
+
+def test_user_text_is_inert_in_notices() -> None:
+    text = state.shown("[click](javascript:alert(1)) :red[x] **b**")
+    assert "[click]" not in text and ":red[" not in text and "**" not in text
+    assert len(state.shown("x" * 5000)) < 60

@@ -1,0 +1,252 @@
+"""The real page in a real browser: `streamlit run` on a small demo warehouse, Debian Chromium.
+
+The browser is cut off from the internet (every request not to the local server is aborted), so
+a map that draws here draws offline. Screenshots go to test-artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1366, "height": 768}
+METRIC = '[data-testid="stMetric"]'
+PLOT_SVG = '[data-testid="stPlotlyChart"] .main-svg'
+
+pytestmark = pytest.mark.browser
+
+
+def _skip_or_fail(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small demo warehouse (scale 0.05), or the fixture one if the generator is absent."""
+    path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    url = f"duckdb:///{path}"
+    try:
+        from sample_data.load import build_demo
+    except ImportError:
+        from tests import fixture_warehouse
+
+        writer = sa.create_engine(url)
+        fixture_warehouse.load(writer)
+        writer.dispose()
+        return url
+    build_demo(url, scale=0.05, progress=False)
+    from queries import rollup
+    from queries.engine import make_engine
+
+    writer = make_engine(url, read_only=False)
+    rollup.build(writer)
+    writer.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_url: str) -> Iterator[str]:
+    port = _free_port()
+    env = dict(os.environ, CX_WAREHOUSE_URL=warehouse_url)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        _skip_or_fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _skip_or_fail("the playwright Python package is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+class Offline:
+    """Aborts every request that leaves the local server and remembers what was asked for."""
+
+    def __init__(self, base: str) -> None:
+        self.host = urlparse(base).netloc
+        self.blocked: list[str] = []
+        self.served: list[str] = []
+
+    def __call__(self, route) -> None:
+        url = route.request.url
+        if urlparse(url).netloc == self.host or url.startswith(("data:", "blob:")):
+            self.served.append(url)
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+
+@pytest.fixture
+def offline(server: str) -> Offline:
+    return Offline(server)
+
+
+@pytest.fixture
+def page(browser, offline: Offline) -> Iterator[object]:
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.route("**/*", offline)
+    yield ctx.new_page()
+    ctx.close()
+
+
+def wait_ready(pg) -> None:
+    pg.wait_for_selector(METRIC, timeout=60_000)
+    pg.wait_for_selector(PLOT_SVG, timeout=60_000)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def params(pg) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
+
+
+def shot(pg, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
+    pg.wait_for_timeout(1500)  # let charts finish their transitions
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def time_to_interactive(pg, url: str) -> float:
+    """Seconds from navigation to the first KPI tile and the first drawn Plotly chart."""
+    t0 = time.perf_counter()
+    pg.goto(url)
+    pg.wait_for_selector(METRIC, timeout=60_000)
+    pg.wait_for_selector(PLOT_SVG, timeout=60_000)
+    return time.perf_counter() - t0
+
+
+def test_company_view_renders_offline(page, server: str, offline: Offline) -> None:
+    cold = time_to_interactive(page, server + "/")  # fresh server: imports, queries, caches
+    wait_ready(page)
+    warm = time_to_interactive(page, server + "/")  # same view again: cached results
+    print(f"\ntime to interactive (goto -> first KPI tile and Plotly chart): cold {cold:.2f} s, "
+          f"warm {warm:.2f} s")
+    wait_ready(page)
+    heads = page.locator("h5").all_inner_texts()
+    for title in ("Leadership ownership", "Incentive alignment", "Culture", "Satisfaction",
+                  "Loyalty & referral"):
+        assert title in heads, heads
+    assert page.locator(METRIC).count() >= 13
+    # The base map came from the app itself and drew its land, with the internet cut off.
+    page.wait_for_selector(".geo .layer.land path", state="attached", timeout=30_000)
+    land = page.locator(".geo .layer.land path").first.get_attribute("d") or ""
+    assert len(land) > 1000, "the map's land layer is empty"
+    assert any(u.endswith("/app/static/usa_110m.json") for u in offline.served)
+    assert not [u for u in offline.blocked if "topojson" in u or "cdn.plot.ly" in u]
+    assert params(page).get("month")
+    shot(page, "company")
+
+
+def test_drill_down_and_back_up(page, server: str) -> None:
+    page.goto(server + "/")
+    wait_ready(page)
+    # Row 2 of the league table: click its selection checkbox (the grid is a canvas).
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 + 17)
+    page.wait_for_url("**region=*", timeout=30_000)
+    page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
+    page.wait_for_selector(".st-key-crumb_company button", timeout=30_000)
+    wait_ready(page)
+    region = params(page)["region"]
+    assert "location" not in params(page)
+    shot(page, "region")
+
+    # A bar of the NPS chart opens a location (Plotly bars take a mouse click at their centre).
+    page.get_by_role("tab", name="NPS chart").click()
+    bars = page.locator('[data-testid="stPlotlyChart"] .barlayer .point path')
+    bars.first.wait_for(timeout=30_000)
+    bb = bars.nth(bars.count() - 1).bounding_box()
+    assert bb is not None
+    page.mouse.click(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+    page.wait_for_url("**location=*", timeout=30_000)
+    page.wait_for_selector(".st-key-crumb_region button", timeout=30_000)
+    wait_ready(page)
+    assert params(page)["region"] == region
+    shot(page, "location")
+
+    # The breadcrumb goes back up to the company; the old selections do not pull us back down.
+    page.locator(".st-key-crumb_company button").first.click()
+    page.wait_for_function("() => !location.search.includes('region=')", timeout=30_000)
+    page.wait_for_selector('h5:has-text("Regions")', timeout=30_000)
+    wait_ready(page)
+    page.wait_for_timeout(2000)
+    assert "region" not in params(page) and "location" not in params(page)
+    assert "Regions" in page.locator("h5").all_inner_texts()
+
+
+def test_pasted_link_and_dark_theme(browser, server: str) -> None:
+    ctx = browser.new_context(viewport=VIEWPORT, color_scheme="dark")
+    ctx.route("**/*", Offline(server))
+    pg = ctx.new_page()
+    try:
+        pg.goto(server + "/?region=nowhere&month=2026-13")
+        wait_ready(pg)
+        warnings = pg.locator('[data-testid="stAlert"]').all_inner_texts()
+        assert any("not in the warehouse" in w for w in warnings), warnings
+        assert any("is not a month" in w for w in warnings), warnings
+        assert "region" not in params(pg)
+        shot(pg, "company-dark-bad-link")
+    finally:
+        ctx.close()
+

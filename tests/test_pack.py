@@ -1,0 +1,294 @@
+"""The board pack: a real PDF with the page's numbers, plus the CSV helpers and the CLI command.
+
+Tests that draw charts need Debian's Chromium (marked `browser`); they skip without it, and fail
+under CI=true. Page images go to test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from dashboard import cli, fmt
+from dashboard import pack as pk
+from dashboard.actions import ActionInput, ActionStore
+from queries import aggregate, scorecard, targets
+from queries import scope as sc
+from queries.engine import make_engine
+from queries.registry import BY_NAME
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+OCT = date(2026, 10, 1)
+
+
+def need_chromium() -> None:
+    if pk.browser_path() is None:
+        reason = "Debian Chromium not found at /usr/bin/chromium (apt-get install -y chromium)"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)")
+        pytest.skip(reason)
+
+
+def tile(page: str, label: str) -> list[str]:
+    """The text lines of one KPI tile on a scorecard page: [value, change, ...]."""
+    m = re.search(rf"(?:On target|Near target|Off target|Low confidence|No data|No target)"
+                  rf"{re.escape(label)}\n((?:.+\n){{5}})", page)
+    assert m, f"no tile {label!r} in {page[:300]!r}"
+    return m.group(1).splitlines()
+
+
+def pages_text(path: Path) -> list[str]:
+    return [p.extract_text() or "" for p in PdfReader(path).pages]
+
+
+def to_png(pdf: Path, name: str, first: int, last: int) -> list[Path]:
+    """Page images for a person to look at (kept as CI artifacts)."""
+    if shutil.which("pdftoppm") is None:
+        if IN_CI:
+            pytest.fail("pdftoppm missing (apt-get install -y poppler-utils)")
+        return []
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob(f"{name}-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "110", "-png", "-f", str(first), "-l", str(last),
+                    str(pdf), str(ARTIFACTS / name)], check=True, timeout=60)
+    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A small demo warehouse (5% of the full demo: every region and location, fewer answers)."""
+    from sample_data.load import build_demo
+
+    path = tmp_path_factory.mktemp("pack") / "demo.duckdb"
+    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
+    eng = make_engine(f"duckdb:///{path}")
+    dims = sc.load_dims(eng)
+    latest = aggregate.freshness(eng)[1]
+    yield eng, dims, scorecard.latest_complete_month(latest), latest
+    eng.dispose()
+
+
+@pytest.fixture
+def actions_store(tmp_path):
+    store = ActionStore(f"sqlite:///{tmp_path / 'actions.sqlite'}")
+    yield store
+    store.dispose()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_company_pack_has_a_page_per_region_and_the_page_numbers(demo, actions_store, tmp_path):
+    need_chromium()
+    eng, dims, month, latest = demo
+    t = targets.load()
+    region = str(dims.regions.region_id.iloc[0])
+    # Both due this month or later: open, not overdue, at this month's review.
+    actions_store.add(ActionInput(sc.Scope(region=region), "nps", "Ana Ruiz",
+                                         "Close the loop on every detractor ± 48 h.", month),
+                             month)
+    actions_store.add(ActionInput(sc.Scope(), "enps", "Ben Okafor", "Pulse survey – all sites.",
+                                  scorecard.add_months(month, 2)), month)
+    seen: list[tuple[float, str]] = []
+    out = pk.build_pack(eng, dims, sc.Scope(), month, t, actions_store,
+                        out_path=tmp_path / "company.pdf",
+                        progress=lambda f, s: seen.append((f, s)), latest_response=latest)
+    reader = PdfReader(out)
+    n_regions = len(dims.regions)
+    assert len(reader.pages) == 1 + 1 + 1 + n_regions  # cover, scorecard, league, regions
+    assert reader.metadata.title.startswith("CX Scorecard board pack: Company")
+    text = pages_text(out)
+
+    card = scorecard.build(eng, dims, sc.Scope(), month, t, latest, with_map=False)
+    nps, m = card.metrics["nps"], BY_NAME["nps"]
+    cover, page = text[0], text[1]
+    assert month.strftime("%B %Y") in cover and f"{latest:%d %B %Y}" in cover
+    assert f"version {t.version}" in cover
+    assert f"{card.responses:,} in {month:%B}" in cover
+    assert re.search(rf"Regions, one page each \({n_regions}\)\s*4–{3 + n_regions}", cover)
+    # The NPS tile as the page shows it: value, margin, interval, n and target.
+    assert tile(page, "NPS")[0] == fmt.value_text(m, nps.value)
+    assert f"±{fmt.number(m, nps.moe)} · 95% interval {fmt.number(m, nps.interval[0])}–" \
+           f"{fmt.number(m, nps.interval[1])}" in page
+    assert f"{fmt.n_text(m, nps.n)} · {fmt.target_text(m, nps.target)}" in page
+    assert len(reader.pages[1].images) == 5  # the five panels' charts
+    for name in card.children.name.unique():
+        assert name in text[2]
+    assert "Close the loop on every detractor ± 48 h." in text[2]
+    assert "Pulse survey – all sites." in text[2]
+    assert "Overdue" not in text[2]  # due this month: still open at this review
+    for i, rid in enumerate(dims.regions.sort_values("region_name").region_id):
+        head = text[3 + i].splitlines()[0]
+        assert head.startswith(f"{dims.region_name(rid)} region"), head
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    shots = to_png(out, "board-pack-company", 1, 4)
+    assert len(shots) in (0, 4) and all(p.stat().st_size > 20_000 for p in shots)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_region_pack_in_a_later_month_shows_overdue_actions(demo, actions_store, tmp_path):
+    need_chromium()
+    eng, dims, month, latest = demo
+    region = str(dims.regions.region_id.iloc[0])
+    loc = str(dims.locations[dims.locations.region_id == region].location_id.iloc[0])
+    prev = scorecard.add_months(month, -1)
+    actions_store.add(ActionInput(sc.Scope(region=region, location=loc), "retention_rate",
+                                  "Chris Lee", "Win back lapsed service customers.", prev), prev)
+    out = pk.build_pack(eng, dims, sc.Scope(region=region), month, targets.load(),
+                        actions_store, out_path=tmp_path / "region.pdf")
+    text = pages_text(out)
+    assert len(text) >= 3
+    assert text[1].startswith(f"{dims.region_name(region)} · {month:%B %Y}")
+    rest = "\n".join(text[2:])
+    assert "Overdue" in rest and "Chris Lee" in rest and dims.location_name(loc) in rest
+    to_png(out, "board-pack-region", 2, 3)
+
+
+def test_pack_without_charts_on_the_fixture_warehouse(warehouse, tmp_path):
+    """Hand-checked numbers (tests/fixture_warehouse.py), on DuckDB and PostgreSQL.
+
+    Region North, October: L1 answers 10, 9, 7, 3 (11 is out of range, one skipped) and L2
+    answers 10, 6: 3 promoters and 2 detractors of 6, NPS 100 * 1 / 6 = 16.7, shown "17";
+    6 answers is below the minimum of 30, so the tile says low confidence, never a colour.
+    """
+    dims = sc.load_dims(warehouse)
+    out = pk.build_pack(warehouse, dims, sc.Scope(region="N"), OCT, targets.load(),
+                        out_path=tmp_path / "north.pdf", charts=False)
+    text = pages_text(out)
+    assert len(text) == 3  # cover, scorecard, league of its locations
+    page = text[1]
+    assert page.startswith("North · October 2026")
+    assert tile(page, "NPS")[0] == "17"
+    assert "Low confidence: n = 6 (needs 30)" in page
+    assert "target ≥ 47" in page  # the 2026 override in targets.toml
+    assert "Lakeside" in text[2] and "Ridge" in text[2] and "Bayou" not in text[2]
+    assert "Actions: not part of this pack." in text[2]
+
+
+def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
+    dims = sc.load_dims(warehouse)
+    data = pk.pack_bytes(warehouse, dims, sc.Scope(), OCT, targets.load(), [], charts=False)
+    assert data.startswith(b"%PDF-")
+    path = tmp_path / "c.pdf"
+    path.write_bytes(data)
+    text = pages_text(path)
+    assert len(text) == 1 + 1 + 1 + 2
+    assert "No open actions for this scope." in text[2]
+    assert text[3].startswith("North region") and text[4].startswith("South region")
+    assert tile(text[1], "NPS")[0] == "14"  # 100 * (3 - 2) / 7 = 14.3, shown "14"
+    assert tile(text[1], "Retention")[0] == "90.0%"  # (180 + 95 + 40) / (200 + 100 + 50)
+
+
+def test_no_chromium_is_a_clear_error_and_writes_nothing(warehouse, tmp_path, monkeypatch):
+    monkeypatch.setattr(pk, "browser_path", lambda: None)
+    dims = sc.load_dims(warehouse)
+    with pytest.raises(pk.PackError, match="apt-get install -y chromium"):
+        pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(),
+                      out_path=tmp_path / "x.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_while_writing_leaves_no_file(warehouse, tmp_path, monkeypatch):
+    dims = sc.load_dims(warehouse)
+    target = tmp_path / "keep.pdf"
+    target.write_bytes(b"last month's pack")
+
+    def boom(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pk._Pdf, "output", boom)
+    with pytest.raises(OSError, match="disk full"):
+        pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(), out_path=target,
+                      charts=False)
+    assert target.read_bytes() == b"last month's pack"  # the old file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.pdf"]  # and no temp file is left
+    with pytest.raises(pk.PackError, match="does not exist"):
+        pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(),
+                      out_path=tmp_path / "no" / "x.pdf", charts=False)
+
+
+def test_csv_helpers(warehouse):
+    dims = sc.load_dims(warehouse)
+    card = scorecard.build(warehouse, dims, sc.Scope(), OCT, targets.load(), with_map=False)
+    data = pk.to_csv_bytes(pk.metrics_frame(card))
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM
+    lines = data.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(card.metrics)
+    nps = next(x for x in lines if x.split(",")[2] == "nps")
+    assert ",14.29," in nps and ",61.71," in nps  # value and margin as the CLI's JSON
+    league = pk.league_frame(card)
+    assert list(league.key) == ["N", "S"]  # S's NPS is low confidence: ranked after
+    assert {"nps", "nps_moe", "nps_status", "responses"} <= set(league.columns)
+    assert league.set_index("key").loc["N", "responses"] == 8  # L1: ids 1-6 (6 twice); L2: 7, 8
+    assert list(pk.movers_frame(card).columns)[:3] == ["key", "name", "metric"]
+    trend = pk.trend_frame(card)
+    assert len(trend) == scorecard.TREND_MONTHS * len(card.metrics)
+    assert pk.csv_name("league", sc.Scope(region="N"), OCT) == "cx-scorecard_N_2026-10_league.csv"
+    assert pk.pack_name(sc.Scope(), OCT) == "cx-scorecard_company_2026-10_board-pack.pdf"
+
+
+def test_actions_frame(tmp_path):
+    store = ActionStore(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    store.add(ActionInput(sc.Scope(region="N"), "nps", "Ana", "Do it.", OCT), OCT)
+    df = pk.actions_frame(store.list(month=OCT), {"N": "North"})
+    assert df.loc[0, ["status", "scope", "metric_label", "due_month"]].tolist() == [
+        "open", "North", "Net Promoter Score", "2026-10"]
+    store.dispose()
+
+
+# --- the CLI ------------------------------------------------------------------------------------
+
+def url_of(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_cli_pack_end_to_end(demo, tmp_path, capsys, monkeypatch):
+    need_chromium()
+    eng, dims, month, _ = demo
+    monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'db' / 'a.sqlite'}")
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "pack.pdf"
+    region = str(dims.regions.region_id.iloc[-1])
+    code = cli.main(["pack", "--url", url_of(eng), "--month", f"{month:%Y-%m}",
+                     "--region", region, "--out", str(out)])
+    stdout, stderr = capsys.readouterr()
+    assert code == 0, stderr
+    assert f"Board pack written to {out}" in stdout
+    assert "[100%] Board pack ready" in stderr
+    assert len(PdfReader(out).pages) >= 3
+    assert [p.name for p in out.parent.iterdir()] == ["pack.pdf"]  # no temporary file left
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--month", "2026-13"], "YYYY-MM"),
+    (["--month", "Oct"], "YYYY-MM"),
+    (["--month", "2026-10", "--region", "ZZ"], "Unknown region 'ZZ'"),
+])
+def test_cli_pack_bad_input_exits_2_and_writes_nothing(warehouse, tmp_path, capsys, args, words):
+    out = tmp_path / "pack.pdf"
+    code = cli.main(["pack", "--url", url_of(warehouse), "--out", str(out), *args])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.startswith("error: ") and words in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_pack_refuses_a_missing_folder_or_not_a_pdf(tmp_path, capsys):
+    for out, words in ((tmp_path / "nope" / "p.pdf", "does not exist"),
+                       (tmp_path / "p.txt", ".pdf")):
+        code = cli.main(["pack", "--month", "2026-10", "--out", str(out),
+                         "--url", "duckdb:///" + os.devnull])
+        assert code == 2 and words in capsys.readouterr().err
