@@ -18,7 +18,16 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import data, nav, state, theme  # noqa: E402
-from dashboard.panels import geo, glossary, header, kpis, league, movers, quality  # noqa: E402
+from dashboard.panels import (  # noqa: E402
+    geo,
+    glossary,
+    header,
+    kpis,
+    league,
+    movers,
+    quality,
+    review,
+)
 from queries import config  # noqa: E402
 from queries.engine import explain  # noqa: E402
 from queries.registry import PANELS  # noqa: E402
@@ -49,7 +58,13 @@ def main() -> None:
                        layout="wide", initial_sidebar_state="collapsed")
     theme.inject()
     target = _warehouse()
-    url, allowed = target.url, data.allowed_scopes()
+    url, viewer = target.url, data.viewer()
+    allowed = viewer.key
+    if viewer.nothing:
+        st.error("You are not on this scorecard's access list, so there is nothing to show. "
+                 "Ask the scorecard's owner to add you to the access policy.",
+                 icon=":material/lock:")
+        st.stop()
     try:
         eng = data.engine(url)
         dims = data.dims(eng, url)
@@ -62,22 +77,34 @@ def main() -> None:
                    "Run `cx-scorecard check` to see what it contains.")
         st.stop()
 
-    view = state.resolve(st.query_params.to_dict(), dims, first, latest)
+    params = st.query_params.to_dict()
+    view = state.resolve(params, dims, first, latest)
     for notice in view.notices:
         st.warning(notice, icon=":material/link_off:")
+    if not viewer.can_see(view.scope):
+        asked = view.notices == () and ("region" in params or "location" in params)
+        if asked:  # a crafted or forwarded link to a scope this viewer may not see
+            st.error("Not permitted: this part of the network is outside what you may see.",
+                     icon=":material/lock:")
+            home = viewer.home(dims)
+            st.button("Go to your view", on_click=nav.go, args=(home, view.month))
+            st.stop()
+        home = viewer.home(dims)  # no scope asked for: land on the viewer's own scope
+        view = state.View(home.region, home.location, view.month, view.notices)
     nav.sync_url(view)
     month_iso = view.month.isoformat()
     try:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)
         band = data.bands(eng, url, view.region, view.location, month_iso, allowed)
         parent = (data.card(eng, url, view.region, None, month_iso, allowed)
-                  if view.location else None)
+                  if view.location and viewer.can_see(view.scope.parent()) else None)
     except Exception as exc:  # noqa: BLE001
         header.warehouse_error(explain(exc, url))
         st.stop()
 
     plotly_config = {"topojsonURL": theme.static_url(), "displaylogo": False}
-    header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo)
+    header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo,
+                viewer)
     if not card.has_data:
         st.info(f"No data for {card.scope_name} in {view.month:%B %Y}.")
     for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
@@ -95,6 +122,7 @@ def main() -> None:
         st.markdown(glossary.markdown())
     with c:
         quality.draw(card)
+    review.draw(eng, url, dims, view, card, band, viewer)
 
 
 main()

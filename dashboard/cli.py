@@ -241,6 +241,7 @@ def cmd_pack(args) -> int:
             scope = sc.resolve(dims, args.region, args.location)
         except sc.ScopeError as exc:
             raise CliError(str(exc)) from exc
+        _authorise(args, scope)
         latest = freshness(eng)[1]
 
         def progress(fraction: float, text: str) -> None:
@@ -292,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--actions-url",
                    help="SQLAlchemy URL of the actions database (default: $CX_ACTIONS_URL, "
                         "else ~/.cache/cx-scorecard/actions.sqlite)")
+    k.add_argument("--as-user", help="write only what this user may see (needs a policy)")
+    k.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

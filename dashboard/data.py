@@ -1,7 +1,7 @@
 """Data access for the page: one engine per process, results cached per (url, scope, month, access).
 
 Every cached function takes the warehouse URL, the scope, the month as an ISO string and `allowed`
-(the scopes the viewer may see, "all" for now) as arguments, so all of them are part of the cache
+(the key of the scopes the viewer may see) as arguments, so all of them are part of the cache
 key; none reads per-user state inside. The page never builds SQL: it calls the query layer.
 """
 
@@ -15,21 +15,37 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard.bands import trend_bands
-from queries import aggregate, config, scorecard, targets
+from queries import access, aggregate, config, scorecard, targets
 from queries import scope as sc
 
 TTL_S = 300
-Allowed = str | tuple[str, ...]
+Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of every cache key
 
 
-def allowed_scopes() -> Allowed:
-    """The regions the current viewer may see; read outside the caches and passed in."""
-    return "all"
+def current_user(policy: access.Policy) -> str | None:
+    """Who is looking: a trusted proxy header when the policy names one, else the OIDC login."""
+    if policy.header:
+        return st.context.headers.get(policy.header)
+    try:
+        if st.user.is_logged_in:
+            return st.user.get("email") or st.user.get("sub")
+    except Exception:  # noqa: BLE001 - no auth configured: anonymous
+        return None
+    return None
 
 
-def _check_allowed(region: str | None, allowed: Allowed) -> None:
-    if allowed != "all" and region not in allowed:
-        raise PermissionError("This view is outside the regions you may see.")
+def viewer() -> access.Allowed:
+    """The viewer's allowed scopes, read outside every cache (so never cached across users)."""
+    policy = access.load()
+    if policy is None:
+        return access.EVERYTHING
+    return policy.allowed_for(current_user(policy))
+
+
+def _check_allowed(region: str | None, allowed: Allowed, location: str | None = None) -> None:
+    company, regions, locations = allowed
+    rights = access.Allowed(company, frozenset(regions), frozenset(locations))
+    rights.check(sc.Scope(region=region, location=location))
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,7 +70,7 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
          allowed: Allowed) -> scorecard.Scorecard:
     """The whole page for one scope and month (scorecard.build does every number)."""
-    _check_allowed(region, allowed)
+    _check_allowed(region, allowed, location)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
     return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
@@ -65,7 +81,7 @@ def card(_engine: Engine, url: str, region: str | None, location: str | None, mo
 def bands(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
           allowed: Allowed) -> pd.DataFrame:
     """Per-month 95% intervals of the scope's trend (see dashboard/bands.py)."""
-    _check_allowed(region, allowed)
+    _check_allowed(region, allowed, location)
     return trend_bands(_engine, sc.Scope(region, location), date.fromisoformat(month_iso),
                        targets.load())
 

@@ -115,3 +115,14 @@ def test_cli_as_user_filters(capsys, warehouse, policy_file):
     code, out, err = _metrics(capsys, warehouse, "--policy", str(policy_file),
                               "--as-user", "nobody@example.com", "--region", "N")
     assert code == 2 and "not in the access policy" in err and out == ""
+
+
+def test_cli_pack_as_user_refuses_other_scopes(capsys, warehouse, policy_file, tmp_path):
+    url = warehouse.url.render_as_string(hide_password=False)
+    out = tmp_path / "pack.pdf"
+    for args in ([], ["--region", "S"]):
+        code = cli.main(["pack", "--url", url, "--month", "2026-10", "--out", str(out),
+                         "--policy", str(policy_file), "--as-user", "north@example.com", *args])
+        _, err = capsys.readouterr()
+        assert code == 2 and "not permitted" in err
+        assert not out.exists()  # nothing written

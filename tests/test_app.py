@@ -39,7 +39,10 @@ def fixture_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     writer.dispose()
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
     monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
+    monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
+    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield url
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -8,23 +8,25 @@ import streamlit as st
 
 from dashboard import fmt, nav, state
 from dashboard.panels import glossary
+from queries.access import EVERYTHING, Allowed
 from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard, latest_complete_month, month_floor
 
 
 def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], latest: date,
-         is_demo: bool) -> None:
+         is_demo: bool, allowed: Allowed = EVERYTHING) -> None:
     left, mid, right = st.columns([4, 2, 4], vertical_alignment="center")
     with left:
-        _breadcrumb(view, dims)
+        _breadcrumb(view, dims, allowed)
     with mid:
         _month_select(view, months, latest)
     with right:
         _facts(card, latest, is_demo)
 
 
-def _breadcrumb(view: state.View, dims: Dims) -> None:
-    """Company > Region > Location; every part above the current one is a button back up."""
+def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> None:
+    """Company > Region > Location; every part above the current one the viewer may see is a
+    button back up (a regional leader's "Company" is plain text: no company totals)."""
     scope = view.scope
     parts: list[tuple[str, Scope | None]] = [("Company", Scope() if scope.level != "company"
                                               else None)]
@@ -39,8 +41,9 @@ def _breadcrumb(view: state.View, dims: Dims) -> None:
         for i, (label, target) in enumerate(parts):
             if i:
                 st.markdown("›")
-            if target is None:
-                st.markdown(f"**{fmt.escape_md(label)}**")
+            if target is None or not allowed.can_see(target):
+                st.markdown(f"**{fmt.escape_md(label)}**" if target is None
+                            else fmt.escape_md(label))
             else:
                 st.button(label, key=f"crumb_{target.level}", type="tertiary",
                           on_click=nav.go, args=(target, view.month),

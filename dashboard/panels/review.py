@@ -1,0 +1,97 @@
+"""The monthly review strip: accountable actions for this scope, and everything to take away
+(the board pack as PDF, every table as CSV)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from dashboard import fmt, pack, state
+from dashboard.actions import ActionStore, ActionsUnavailable
+from dashboard.panels.actions import render_actions
+from queries import targets
+from queries.access import Allowed
+from queries.registry import METRICS
+from queries.scope import Dims
+from queries.scorecard import Scorecard
+
+
+@st.cache_resource(show_spinner=False)
+def action_store() -> ActionStore | None:
+    """One store per process ($CX_ACTIONS_URL or the default SQLite file); lazy connection."""
+    try:
+        return ActionStore()
+    except Exception:  # noqa: BLE001 - a broken actions setting only costs the actions panel
+        return None
+
+
+def _names(dims: Dims) -> dict[str, str]:
+    return (dict(zip(dims.regions.region_id, dims.regions.region_name, strict=True))
+            | dict(zip(dims.locations.location_id, dims.locations.location_name, strict=True)))
+
+
+def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard, band,
+         viewer: Allowed) -> None:
+    left, right = st.columns([3, 2], gap="medium")
+    names = _names(dims)
+    with left:
+        labels = {m.name: fmt.short_label(m.name) for m in METRICS if m.name != "responses"}
+        listed = render_actions(
+            action_store(), view.scope, view.month, labels,
+            key_prefix=f"actions-{view.region or 'all'}-{view.location or 'all'}",
+            scope_names=names, created_by=viewer.user,
+        )
+    with right:
+        st.markdown("##### Take it to the meeting")
+        _pack(eng, dims, view, card)
+        _csvs(view, card, listed, names)
+
+
+def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard) -> None:
+    """Build on request with a progress bar (10-20 s for the company), then offer the file."""
+    key = f"pack-{view.region}-{view.location}-{view.month}"
+    if st.button("Prepare board pack (PDF)", icon=":material/picture_as_pdf:", key=f"b-{key}"):
+        bar = st.progress(0.0, text="Starting the board pack…")
+        try:
+            store = action_store()
+            try:
+                actions = store.list(view.scope, month=view.month) if store else []
+            except ActionsUnavailable:
+                actions = []
+                st.warning("Actions are unavailable: the pack is built without them.")
+            pdf = pack.pack_bytes(
+                eng, dims, view.scope, view.month, targets.load(), actions,
+                latest_response=card.latest_response,
+                progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
+            )
+        except pack.PackError as exc:
+            bar.empty()
+            st.error(f"The board pack could not be built: {exc}")
+            return
+        bar.empty()
+        st.session_state[key] = pdf
+    pdf = st.session_state.get(key)
+    if pdf:
+        st.download_button("Download board pack (PDF)", data=pdf, mime="application/pdf",
+                           file_name=pack.pack_name(view.scope, view.month), type="primary",
+                           icon=":material/download:", key=f"d-{key}", on_click="ignore")
+
+
+def _csvs(view: state.View, card: Scorecard, listed, names: dict[str, str]) -> None:
+    tables = {
+        "metrics": ("Scorecard tiles", lambda: pack.metrics_frame(card)),
+        "league": ("League table", lambda: pack.league_frame(card)),
+        "movers": ("What moved", lambda: pack.movers_frame(card)),
+        "trend": ("13-month trends", lambda: pack.trend_frame(card)),
+        "actions": ("Actions", lambda: pack.actions_frame(listed, names)),
+    }
+    with st.container(horizontal=True, gap="small"):
+        for kind, (label, frame) in tables.items():
+            if kind == "league" and card.children.empty:
+                continue
+            st.download_button(
+                f"{label} (CSV)", data=lambda frame=frame: pack.to_csv_bytes(frame()),
+                file_name=pack.csv_name(kind, view.scope, view.month), mime="text/csv",
+                key=f"csv-{kind}-{view.region}-{view.location}-{view.month}",
+                on_click="ignore", type="tertiary", icon=":material/table:",
+            )
