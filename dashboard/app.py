@@ -18,6 +18,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import data, nav, state, theme  # noqa: E402
+from dashboard.bands import trend_bands  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
     glossary,
@@ -95,13 +96,13 @@ def main() -> None:
     month_iso = view.month.isoformat()
     try:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)
-        band = data.bands(eng, url, view.region, view.location, month_iso, allowed)
         parent = (data.card(eng, url, view.region, None, month_iso, allowed)
                   if view.location and viewer.can_see(view.scope.parent()) else None)
     except Exception as exc:  # noqa: BLE001
         header.warehouse_error(explain(exc, url))
         st.stop()
 
+    band = trend_bands(card)
     plotly_config = {"topojsonURL": theme.static_url(), "displaylogo": False}
     header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo,
                 viewer)

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard.bands import trend_bands
 from queries import access, aggregate, config, scorecard, targets
 from queries import scope as sc
 
@@ -75,15 +73,6 @@ def card(_engine: Engine, url: str, region: str | None, location: str | None, mo
     latest = freshness(_engine, url)[1]
     return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
                            targets.load(), latest)
-
-
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def bands(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-          allowed: Allowed) -> pd.DataFrame:
-    """Per-month 95% intervals of the scope's trend (see dashboard/bands.py)."""
-    _check_allowed(region, allowed, location)
-    return trend_bands(_engine, sc.Scope(region, location), date.fromisoformat(month_iso),
-                       targets.load())
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

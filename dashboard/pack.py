@@ -873,7 +873,7 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     latest = latest_response or aggregate.freshness(engine)[1]
     card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False)
     report(0.1, f"Scorecard for {card.scope_name} computed")
-    figs = panel_figures(card, trend_bands(engine, scope, month, targets)) if charts else []
+    figs = panel_figures(card, trend_bands(card)) if charts else []
     region_cards: list[Scorecard] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-charts") as pool:
         job: Future | None = pool.submit(render_pngs, figs) if figs else None

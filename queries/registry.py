@@ -75,9 +75,12 @@ class Metric:
     sampled: bool = False  # a sample of a population: has a standard error and a noise band
     decimals: int = 1
     headline: bool = False  # shown as a column of the league table
+    n_unit: str = ""  # what n counts, when the table's default (below) is not it
 
     @property
     def n_label(self) -> str:
+        if self.n_unit:
+            return self.n_unit
         return {
             "survey_responses": "responses",
             "loyalty_monthly": "customers",
@@ -119,7 +122,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(detractors_closed_48h) / sum(detractors_flagged)",
         "Closing the loop fast turns an unhappy customer into proof that leaders listen.",
         numerator=Col("detractors_closed_48h"), denominator=Col("detractors_flagged"), scale=100,
-        sampled=True,
+        sampled=True, n_unit="detractors",
     ),
     # Incentive alignment
     Metric(
@@ -156,6 +159,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(recognitions) / sum(employees)",
         "Recognition every month, not a campaign that fades, is what sustains a culture.",
         numerator=Col("recognitions"), denominator=Col("employees"), decimals=2,
+        n_unit="locations",
     ),
     # Satisfaction
     Metric(
@@ -199,7 +203,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(referred_new_customers) / sum(new_customers)",
         "Referrals are customers spending their own reputation on us.",
         numerator=Col("referred_new_customers"), denominator=Col("new_customers"), scale=100,
-        sampled=True, headline=True,
+        sampled=True, headline=True, n_unit="new customers",
     ),
 )
 

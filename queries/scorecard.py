@@ -109,6 +109,7 @@ class Scorecard:
     map_points: pd.DataFrame | None = None
     latest_response: date | None = None
     targets_version: str = ""
+    bands: pd.DataFrame | None = None  # sampled metrics per trend month: value, moe, lo, hi
 
     @property
     def responses(self) -> int:
@@ -139,7 +140,26 @@ def _interval(metric: str, comps: pd.Series | None, row: pd.Series) -> tuple[flo
         lo, hi = stats.wilson(float(row["numerator"]), float(row["denominator"]))
         return (lo * m.scale, hi * m.scale)
     se = _f(row["se"])
-    return None if se is None else (value - stats.Z95 * se, value + stats.Z95 * se)
+    if se is None:
+        return None
+    return (max(0.0, value - stats.Z95 * se), min(100.0, value + stats.Z95 * se))
+
+
+BAND_COLUMNS = ["metric", "month", "value", "moe", "lo", "hi"]
+
+
+def trend_bands(trend_long: pd.DataFrame, trend_comps: pd.DataFrame) -> pd.DataFrame:
+    """95% interval of every sampled metric in every trend month (the charts' bands), by the
+    same rule as the tiles, so a band's last month is exactly the tile's interval."""
+    sampled = {m.name for m in METRICS if m.sampled}
+    long = trend_long[trend_long.metric.isin(sampled)].reset_index(drop=True)
+    if long.empty:
+        return pd.DataFrame(columns=BAND_COLUMNS)
+    by_month = trend_comps.set_index("month")
+    ivs = [_interval(r["metric"], by_month.loc[r["month"]], r) for _, r in long.iterrows()]
+    long["lo"] = [None if iv is None else iv[0] for iv in ivs]
+    long["hi"] = [None if iv is None else iv[1] for iv in ivs]
+    return long[BAND_COLUMNS]
 
 
 def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: pd.DataFrame,
@@ -218,6 +238,8 @@ def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3
                                      _f(r["se_prev"]) or 0.0, m.sampled)
         if kind not in ("rise", "fall") or not m.sampled:
             continue
+        if r["low_confidence"] or r["low_confidence_prev"]:
+            continue  # a tiny sample's standard error is itself unreliable: not a mover
         delta = float(r["value"] - r["value_prev"])
         good = delta * m.direction > 0
         found.append({
@@ -260,6 +282,7 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         scope=scope, scope_name=dims.name(scope), month=month, metrics=results,
         children=kids_now, previous_children=kids_prev, movers=movers(scope, kids_now, kids_prev),
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
+        bands=trend_bands(trend_long, trend_comps),
     )
 
 
