@@ -17,7 +17,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import data, nav, state, theme  # noqa: E402
+from dashboard import data, insights_data, nav, state, theme  # noqa: E402
 from dashboard.bands import trend_bands  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
@@ -29,6 +29,7 @@ from dashboard.panels import (  # noqa: E402
     quality,
     review,
 )
+from dashboard.panels import insights as insights_panel  # noqa: E402
 from queries import config  # noqa: E402
 from queries.engine import explain  # noqa: E402
 from queries.registry import PANELS  # noqa: E402
@@ -108,9 +109,14 @@ def main() -> None:
                 viewer)
     if not card.has_data:
         st.info(f"No data for {card.scope_name} in {view.month:%B %Y}.")
+    def insight_results():
+        """Computed only when a drill-down section is opened (then cached like the rest)."""
+        return insights_data.analyses(eng, url, view.region, view.location, month_iso, allowed)
+
     for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
         with col:
             kpis.draw(panel, card, band, plotly_config)
+            insights_panel.draw(panel, insight_results, plotly_config)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         league.draw(card, parent, plotly_config)

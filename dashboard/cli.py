@@ -135,7 +135,13 @@ def _scorecard(args):
         month = parse_month(args.month) if args.month else scorecard.latest_complete_month(latest)
         if month is None:
             raise CliError("The warehouse has no survey responses, so there is no month to show")
-        return scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False)
+        card = scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False)
+        if getattr(args, "format", "") == "json" and not getattr(args, "no_insights", False):
+            from queries import insights
+
+            card.insights = insights.as_json(  # type: ignore[attr-defined]
+                insights.analyses(eng, dims, scope, month, targets.load()))
+        return card
     finally:
         eng.dispose()
 
@@ -170,6 +176,7 @@ def scorecard_json(card) -> dict:
         "metrics": [r.as_dict() for r in card.metrics.values()],
         "movers": [{k: v for k, v in m.items() if k != "good"} | {"favourable": m["good"]}
                    for m in card.movers],
+        "insights": getattr(card, "insights", None),
     }
 
 
@@ -283,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--region")
     m.add_argument("--location")
     m.add_argument("--format", choices=["table", "json"], default="table")
+    m.add_argument("--no-insights", action="store_true",
+                   help="leave out the iron-triangle analyses (faster JSON)")
     m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
     m.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
     k = add("pack", cmd_pack, "Write the monthly board pack (landscape A4 PDF).")

@@ -35,10 +35,14 @@ LIMIT_95 = {"color": fmt.TARGET_COLOUR, "width": 1, "dash": "dot"}
 LIMIT_998 = {"color": fmt.TARGET_COLOUR, "width": 1.2}
 
 
-def _base(fig: go.Figure, height: int = HEIGHT, legend: bool = True) -> go.Figure:
-    """Same look as the page's charts, plus a one-line legend on top (these show comparisons)."""
+def _base(fig: go.Figure, height: int = HEIGHT, legend: bool = False, top: int = 6) -> go.Figure:
+    """Same look as the page's charts; the legend is optional.
+
+    On the page a drill-down chart is a fifth of the screen wide, where a legend wraps and
+    scrolls, so the panel explains marks in a caption; the board pack, wider, can ask for one.
+    """
     fig.update_layout(
-        height=height, margin={"l": 4, "r": 4, "t": 26 if legend else 6, "b": 4},
+        height=height, margin={"l": 4, "r": 4, "t": top + (26 if legend else 0), "b": 4},
         showlegend=legend, font=FONT, hoverlabel={"font_size": 11},
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 10},
@@ -66,7 +70,7 @@ def _pair_line(x: Sequence[float], lo: Sequence[float], hi: Sequence[float]) -> 
 # --- 1. funnel plot ------------------------------------------------------------------------
 
 
-def funnel_plot(f: Funnel) -> go.Figure:
+def funnel_plot(f: Funnel, legend: bool = False) -> go.Figure:
     """Children's NPS against n, with 95% and 99.8% limits around the parent; outliers marked.
 
     A point outside the 99.8% funnel is a difference chance produces about once in 500; inside
@@ -105,15 +109,15 @@ def funnel_plot(f: Funnel) -> go.Figure:
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     fig.update_xaxes(type="log", title={"text": "answers (n)", "font": {"size": 10}},
-                     showgrid=False)
+                     showgrid=False, tickangle=0, tickformat="~s")
     fig.update_yaxes(title=None, nticks=5, zeroline=False)
-    return _base(fig)
+    return _base(fig, legend=legend)
 
 
 # --- 2. fair rank ----------------------------------------------------------------------------
 
 
-def fair_rank_chart(fr: FairRank) -> go.Figure:
+def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
     """Raw NPS -> fair (shrunk) NPS per child, best fair rank on top, 95% interval on the fair one.
 
     The grey line is how far the child's own small sample is pulled toward the parent: long lines
@@ -153,7 +157,7 @@ def fair_rank_chart(fr: FairRank) -> go.Figure:
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 10},
                      categoryorder="array", categoryarray=labels)
     fig.update_xaxes(nticks=5, zeroline=False, title=None)
-    return _base(fig, max(HEIGHT - 40, ROW_PX * len(rows) + 60))
+    return _base(fig, max(HEIGHT - 40, ROW_PX * len(rows) + 40), legend=legend)
 
 
 # --- 3. leadership event study -------------------------------------------------------------
@@ -168,7 +172,7 @@ def effect_text(le: LeadershipEffect, months: int = 6) -> str:
     return f"{e.effect:+.1f} NPS pts at {months} months{ci}"
 
 
-def event_study_chart(le: LeadershipEffect) -> go.Figure:
+def event_study_chart(le: LeadershipEffect, legend: bool = False) -> go.Figure:
     """Pooled NPS by month since the event, treated vs comparison locations, with the DiD effect.
 
     Months -6..-1 are the check of the method: the two lines should move together before the
@@ -195,13 +199,14 @@ def event_study_chart(le: LeadershipEffect) -> go.Figure:
                       "</extra>",
     ))
     fig.add_vline(x=0, line={"dash": "dash", "color": fmt.TARGET_COLOUR, "width": 1})
-    fig.add_annotation(x=1, xref="paper", y=0, yref="paper", text=effect_text(le),
-                       showarrow=False, xanchor="right", yanchor="bottom",
+    fig.add_annotation(x=0, xref="paper", y=1, yref="paper", yshift=26 if legend else 2,
+                       text=effect_text(le),
+                       showarrow=False, xanchor="left", yanchor="bottom",
                        font={"size": 10, "color": fmt.LINE_COLOUR})
     fig.update_xaxes(dtick=2, zeroline=False, showgrid=False,
                      title={"text": "months since the event", "font": {"size": 10}})
     fig.update_yaxes(nticks=5, zeroline=False, title=None)
-    return _base(fig)
+    return _base(fig, HEIGHT, legend=legend, top=20)
 
 
 # --- 4. payout alignment -------------------------------------------------------------------
@@ -225,33 +230,35 @@ def payout_alignment_chart(pa: PayoutAlignment) -> go.Figure:
                            yanchor="bottom", font={"size": 10, "color": fmt.TARGET_COLOUR})
     fig.update_xaxes(tickformat="%b %y", dtick="M6", showgrid=False, ticks="")
     fig.update_yaxes(ticksuffix="%", nticks=4, zeroline=False)
-    return _base(fig, HEIGHT - 60, legend=False)
+    return _base(fig, HEIGHT - 60)
 
 
 # --- 5. pay vs improvement -----------------------------------------------------------------
 
 
-def pay_scatter(pv: PayVsImprovement) -> go.Figure:
+def pay_scatter(pv: PayVsImprovement, legend: bool = False) -> go.Figure:
     """CX-linked pay per employee against each location's NPS change; flagged pay highlighted.
 
-    Red: paid CX bonuses regardless of results and NPS did not improve; amber: among the most
-    paid for CX and NPS did not improve. Points below the zero line did not improve.
+    Red diamonds: paid CX bonuses regardless of results and NPS did not improve; amber squares:
+    among the most paid for CX and NPS did not improve (shape as well as colour, for colour-blind
+    readers). Points below the zero line did not improve.
     """
     pts = [p for p in pv.points if p.pay_per_employee is not None and p.change is not None]
     groups = (
         ("other locations", [p for p in pts if not (p.flagged or p.flagged_regardless)],
-         fmt.LINE_COLOUR, 5, 0.55),
+         fmt.LINE_COLOUR, 5, 0.55, "circle"),
         ("paid for CX, not improved", [p for p in pts if p.flagged and not p.flagged_regardless],
-         WATCH, 7, 0.9),
-        ("paid regardless, not improved", [p for p in pts if p.flagged_regardless], BAD, 8, 0.9),
+         WATCH, 6, 0.9, "square"),
+        ("paid regardless, not improved", [p for p in pts if p.flagged_regardless], BAD, 7, 0.9,
+         "diamond"),
     )
     fig = go.Figure()
-    for name, group, colour, size, opacity in groups:
+    for name, group, colour, size, opacity, symbol in groups:
         if not group:
             continue
         fig.add_trace(go.Scatter(
             x=[p.pay_per_employee for p in group], y=[p.change for p in group], mode="markers",
-            name=name, marker={"color": colour, "size": size, "opacity": opacity,
+            name=name, marker={"color": colour, "size": size, "opacity": opacity, "symbol": symbol,
                                "line": {"width": 0.5, "color": "rgba(60,60,60,0.6)"}},
             hovertext=[_pay_hover(p) for p in group],
             hovertemplate="%{hovertext}<extra></extra>",
@@ -261,7 +268,7 @@ def pay_scatter(pv: PayVsImprovement) -> go.Figure:
                      nticks=5, showgrid=False, zeroline=False)
     fig.update_yaxes(title={"text": "NPS change", "font": {"size": 10}}, nticks=5,
                      zeroline=False)
-    return _base(fig)
+    return _base(fig, legend=legend)
 
 
 def _pay_hover(p: PayPoint) -> str:
@@ -322,4 +329,4 @@ def loyalty_chart(sl: SatisfactionLoyalty) -> go.Figure:
     fig.update_xaxes(title={"text": "NPS in the month", "font": {"size": 10}},
                      row=max(len(links), 1), col=1)
     fig.update_annotations(font={"size": 10})
-    return _base(fig, HEIGHT + 90, legend=False)
+    return _base(fig, HEIGHT + 90, top=22)

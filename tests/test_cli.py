@@ -41,6 +41,13 @@ def test_metrics_json_is_stable_and_matches_hand_arithmetic(warehouse, capsys):
     assert by["nps"]["status"] == "low_confidence"
     assert by["retention_rate"]["value"] == 90.0
     assert by["nps"]["target"] == 47  # the 2026 override in targets.toml
+    assert set(doc["insights"]) == {
+        "fair_rank", "funnel", "most_improved", "leadership_owner", "leadership_listening",
+        "payout_alignment", "pay_vs_improvement", "gaming", "satisfaction_loyalty",
+    }
+    code, out, _ = run(capsys, "metrics", "--url", url_of(warehouse), "--month", "2026-10",
+                       "--format", "json", "--no-insights")
+    assert code == 0 and json.loads(out)["insights"] is None
 
 
 def test_metrics_table_for_a_location(warehouse, capsys):

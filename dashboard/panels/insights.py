@@ -32,7 +32,7 @@ from queries.insights import (
 )
 
 Results = Mapping[str, Any]
-ResultsArg = Results | Callable[[], Results] | None
+ResultsArg = Results | Callable[[], Results] | BaseException | None
 
 TITLES: dict[str, str] = {
     "leadership": "Does leadership move customers?",
@@ -57,9 +57,10 @@ def draw(panel: str, results: ResultsArg, plotly_config: dict,
          *, expanded: bool = False) -> None:
     """The drill-down section under one story panel.
 
-    `results` is the dict from `insights_data.analyses`, None when it could not be computed, or
-    a zero-argument callable returning it: then the expander tracks its open state and the
-    analyses run only once a viewer opens it (a closed page pays nothing for them).
+    `results` is the dict from `insights_data.analyses`; the exception it raised (or None) when
+    it could not be computed; or a zero-argument callable returning it: then the expander tracks
+    its open state and the analyses run only once a viewer opens it (a closed page pays nothing
+    for them). `expanded` opens the section at first (tests, a print view).
     """
     if panel == "culture":
         st.caption(CULTURE_NOTE)
@@ -78,8 +79,9 @@ def draw(panel: str, results: ResultsArg, plotly_config: dict,
         if got is None:
             return
         config = plotly_config | {"displayModeBar": False}
-        for name, body in section:
-            _one(panel, name, got, body, config)
+        with st.container(key=f"insights-body-{panel}"):  # a CSS hook for the page theme
+            for name, body in section:
+                _one(panel, name, got, body, config)
 
 
 def _resolve(results: ResultsArg) -> Results | None:
@@ -91,15 +93,20 @@ def _resolve(results: ResultsArg) -> Results | None:
             st.info(f"The analyses could not be computed: {_short_error(exc)}",
                     icon=":material/info:")
             return None
-    if results is None:
+    if isinstance(results, BaseException):
+        st.info(f"The analyses could not be computed: {_short_error(results)}",
+                icon=":material/info:")
+        return None
+    if not isinstance(results, Mapping):
         st.info("The analyses are not available for this view.", icon=":material/info:")
         return None
     return results
 
 
 def _short_error(exc: BaseException) -> str:
+    """First line of the message, at most 160 characters, inert as Markdown (it may hold SQL)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= 160 else text[:159] + "…"
+    return fmt.escape_md(text if len(text) <= 160 else text[:159] + "…")
 
 
 Body = Callable[[str, Any, dict], None]
@@ -127,8 +134,11 @@ def _one(panel: str, name: str, results: Results, body: Body, config: dict) -> N
 
 
 def _sentence(text: str) -> None:
-    """The analysis's own plain-words sentence; names come from the warehouse, so escaped."""
-    st.markdown(fmt.escape_md(text))
+    """The analysis's own plain-words sentence, small (a column is a fifth of the screen).
+
+    Location names come from the warehouse, so the text is escaped: never Markdown or a link.
+    """
+    st.markdown(f":small[{fmt.escape_md(text)}]")
 
 
 def _chart(figure: go.Figure, key: str, config: dict) -> None:
@@ -146,8 +156,10 @@ def _table(df: pd.DataFrame, key: str, columns: dict[str, Any] | None = None) ->
 def _leadership(key: str, r: LeadershipEffect, config: dict) -> None:
     _sentence(r.sentence)
     _chart(fig.event_study_chart(r), key, config)
-    st.caption("Shaded: months after the event. Before month 0 the two lines should move "
-               "together; if they do not, read the effect with care.")
+    who = "gained an owner" if r.treatment == "owner" else "raised listening hours"
+    st.caption(f"NPS by month since the event. Blue: locations that {who}; dotted grey: the "
+               "others in the same calendar months; shaded: after. Before month 0 the lines "
+               "should move together; if not, read the effect with care.")
 
 
 # --- incentives -----------------------------------------------------------------------------
@@ -161,6 +173,9 @@ def _alignment(key: str, r: PayoutAlignment, config: dict) -> None:
 def _pay(key: str, r: PayVsImprovement, config: dict) -> None:
     _sentence(r.sentence)
     _chart(fig.pay_scatter(r), key, config)
+    st.caption("One point per location: CX-linked pay per employee a month against its NPS "
+               "change (last 6 months vs the 6 before). Red diamonds: paid regardless of "
+               "results, not improved; amber squares: paid most for CX, not improved.")
     flagged = sorted(r.flagged, key=lambda p: (not p.flagged_regardless, p.change or 0.0))
     if not flagged:
         st.caption("No location is flagged: pay and NPS change line up.")
@@ -169,15 +184,19 @@ def _pay(key: str, r: PayVsImprovement, config: dict) -> None:
                "NPS did not improve over the last six months.")
     df = pd.DataFrame({
         "Location": [p.name for p in flagged],
-        "Why": ["paid regardless" if p.flagged_regardless else "paid most for CX"
-                for p in flagged],
-        "NPS change": [p.change for p in flagged],
-        "Alignment": [p.payout_alignment for p in flagged],
+        "NPS Δ": [p.change for p in flagged],
+        "Why": ["regardless" if p.flagged_regardless else "top CX pay" for p in flagged],
+        "Aligned": [p.payout_alignment for p in flagged],
     })
     _table(df, key + "-flags", {
-        "NPS change": st.column_config.NumberColumn(format="%+.1f"),
-        "Alignment": st.column_config.NumberColumn(format="%.0f%%",
-                                                   help="Payout alignment, last 12 months"),
+        "Location": st.column_config.TextColumn(pinned=True),
+        "NPS Δ": st.column_config.NumberColumn(format="%+.1f", width="small",
+                                               help="NPS change, last 6 months vs the 6 before"),
+        "Why": st.column_config.TextColumn(
+            width="small", help="regardless: payout alignment below the floor; top CX pay: "
+                                "CX-linked share of variable pay above the median"),
+        "Aligned": st.column_config.NumberColumn(
+            format="%.0f%%", width="small", help="Payout alignment over the last 12 months"),
     })
 
 
@@ -193,8 +212,9 @@ def _gaming(key: str, r: Gaming, config: dict) -> None:
         "Before": [f.nps_baseline for f in r.flags],
     })
     _table(df, key + "-flags", {
-        "NPS": st.column_config.NumberColumn(format="%.0f"),
-        "Before": st.column_config.NumberColumn(format="%.0f",
+        "Location": st.column_config.TextColumn(pinned=True),
+        "NPS": st.column_config.NumberColumn(format="%.0f", width="small"),
+        "Before": st.column_config.NumberColumn(format="%.0f", width="small",
                                                 help="NPS over the previous six months"),
     })
 
@@ -207,13 +227,16 @@ def _fair_rank(key: str, r: FairRank, config: dict) -> None:
     if len(r.rows) > 1:
         _chart(fig.fair_rank_chart(r), key, config)
         st.caption("Open circle: raw NPS; dot: fair NPS with its 95% interval (faded: fewer "
-                   "than 30 answers). Dashed: the parent's NPS.")
+                   "than 30 answers); the line between them is the pull of a small sample. "
+                   "Dashed: the parent's NPS.")
 
 
 def _funnel(key: str, r: Funnel, config: dict) -> None:
     _sentence(r.sentence)
     if r.points:
         _chart(fig.funnel_plot(r), key, config)
+        st.caption("NPS against answers. Dotted: 95% limits, solid: 99.8% limits around the "
+                   "dashed parent NPS; diamonds lie outside 99.8% (green above, red below).")
 
 
 def _most_improved(key: str, r: MostImproved, config: dict) -> None:
@@ -229,10 +252,11 @@ def _most_improved(key: str, r: MostImproved, config: dict) -> None:
         "Small sample": ["⚠ yes" if row.small_sample_warning else "" for row in rows],
     })
     _table(df, key + "-moves", {
-        "Change": st.column_config.NumberColumn(format="%+.0f",
+        "Name": st.column_config.TextColumn(pinned=True),
+        "Change": st.column_config.NumberColumn(format="%+.0f", width="small",
                                                 help="NPS points vs the previous month"),
-        "NPS": st.column_config.NumberColumn(format="%.0f"),
-        "n": st.column_config.NumberColumn(format="localized"),
+        "NPS": st.column_config.NumberColumn(format="%.0f", width="small"),
+        "n": st.column_config.NumberColumn(format="localized", width="small"),
     })
     if any(row.small_sample_warning for row in rows):
         st.warning("⚠ Fewer than 30 answers on one side: such a rise or fall is the first to "
@@ -248,6 +272,8 @@ def _loyalty(key: str, r: SatisfactionLoyalty, config: dict) -> None:
     if not any(link.bins for link in r.links):
         return
     _chart(fig.loyalty_chart(r), key, config)
+    st.caption("Each dot averages a tenth of the location-months (NPS in the month, outcome "
+               "over the next three); dashed: the fitted line.")
     notes = [f"{link.label} {link.pooled.slope_corrected_per_10:+.2f}"
              for link in r.links if link.pooled.slope_corrected_per_10 is not None]
     if notes:
