@@ -106,18 +106,23 @@ def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
 
 def fetch(
     engine: Engine, scope: Scope, start: date, stop: date, by: GroupBy = "child",
-    use_rollup: bool | None = None,
+    use_rollup: bool | None = None, survey_only: bool = False,
 ) -> pd.DataFrame:
-    """Components of every metric for months in [start, stop), one row per (key, month)."""
+    """Components of every metric for months in [start, stop), one row per (key, month).
+
+    `survey_only` skips the four monthly tables (the map needs NPS alone).
+    """
     with engine.connect() as conn:
         if use_rollup is None:
-            use_rollup = rollup.available(conn)
+            use_rollup = rollup.available_cached(engine, conn)
         survey = (
             rollup.rollup_select(scope, start, stop, by, _grouped)
             if use_rollup else survey_select(scope, start, stop, by)
         )
         frames = [_frame(conn, survey)]
-        frames += [_frame(conn, monthly_select(n, scope, start, stop, by)) for n in MONTHLY_TABLES]
+        if not survey_only:
+            frames += [_frame(conn, monthly_select(n, scope, start, stop, by))
+                       for n in MONTHLY_TABLES]
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=["key", "month"], how="outer")

@@ -84,6 +84,7 @@ def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
         "nps__n": _sum_if(nps_ok),
         "nps__pos": _sum_if(sa.and_(nps_ok, nps >= 9)),
         "nps__neg": _sum_if(sa.and_(nps_ok, nps <= 6)),
+        "nps__tens": _sum_if(nps == 10),  # for the gaming check: a sudden jump in 10s
         "nps__bad": _sum_if(sa.and_(nps.is_not(None), sa.not_(nps_ok))),
         "nps__null": _sum_if(nps.is_(None)),
     }

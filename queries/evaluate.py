@@ -63,13 +63,14 @@ def _one(m: Metric, df: pd.DataFrame, weights: tuple[float, float, float]):
 
 
 def evaluate(
-    components: pd.DataFrame, weights: tuple[float, float, float], keys: list[str] | None = None
+    components: pd.DataFrame, weights: tuple[float, float, float], keys: list[str] | None = None,
+    metrics: tuple[Metric, ...] = METRICS,
 ) -> pd.DataFrame:
     """Long frame: one row per (keys..., metric) with value, parts, n, se, 95% margin, flags."""
     keys = keys if keys is not None else [c for c in ("key", "month") if c in components]
     df = components.reset_index(drop=True)
     parts = []
-    for m in METRICS:
+    for m in metrics:
         value, num, den, n, se, bad = _one(m, df, weights)
         out = df[keys].copy()
         out["metric"] = m.name

@@ -19,8 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from queries import aggregate
-from queries.compile import month_of
-from queries.engine import execute
 from queries.schema import table
 from queries.scope import Dims, Scope
 from queries.stats import Z95
@@ -101,40 +99,6 @@ def _scope_where(location_col: sa.ColumnElement, scope: Scope) -> list[sa.Column
     return []
 
 
-def tens_select(scope: Scope, start: date, stop: date) -> sa.Select:
-    """Valid NPS answers and answers of exactly 10 per location-month, duplicates once."""
-    s = table("survey_responses")
-    where = [s.c.responded_on >= sa.bindparam("start", start),
-             s.c.responded_on < sa.bindparam("stop", stop), *_scope_where(s.c.location_id, scope)]
-    rn = sa.func.row_number().over(
-        partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id))
-    ranked = sa.select(s.c.location_id, s.c.responded_on, s.c.nps_score, rn.label("rn"))
-    r = ranked.where(*where).subquery("r")
-    month = month_of(r.c.responded_on)
-    valid = r.c.nps_score.between(0, 10)
-    return (
-        sa.select(
-            r.c.location_id.label("key"), month.label("month"),
-            sa.func.coalesce(sa.func.sum(sa.case((r.c.nps_score == 10, 1), else_=0)), 0)
-            .label("tens"),
-            sa.func.coalesce(sa.func.sum(sa.case((valid, 1), else_=0)), 0).label("valid"),
-        )
-        .where(r.c.rn == 1)
-        .group_by(r.c.location_id, month)
-    )
-
-
-def fetch_tens(engine: Engine, scope: Scope, start: date, stop: date) -> pd.DataFrame:
-    with engine.connect() as conn:
-        result = execute(conn, tens_select(scope, start, stop))
-        rows = [tuple(r) for r in result.fetchall()]
-    df = pd.DataFrame(rows, columns=["key", "month", "tens", "valid"])
-    df["month"] = pd.to_datetime(df["month"]).dt.date
-    df["key"] = df["key"].astype(str)
-    df[["tens", "valid"]] = df[["tens", "valid"]].astype("float64")
-    return df
-
-
 def scope_locations(dims: Dims, scope: Scope, keys: pd.Series) -> tuple[list[str], list]:
     """Locations of the scope (from the dimension table and from the facts), with regions."""
     locs = dims.locations
@@ -161,8 +125,12 @@ def load_history(engine: Engine, dims: Dims, scope: Scope, month: date,
     comps = aggregate.fetch(engine, scope, start, stop, by="location")
     comps = comps[comps["key"].notna()]
     tens = None
-    if with_tens:
-        tens = fetch_tens(engine, scope, add_months(month, -(TENS_MONTHS - 1)), stop)
+    if with_tens:  # the count of 10s is a component like any other: no raw-row scan
+        first = add_months(month, -(TENS_MONTHS - 1))
+        recent = comps[comps["month"] >= first]
+        tens = pd.DataFrame({"key": recent["key"].astype(str), "month": recent["month"],
+                             "tens": recent["nps__tens"], "valid": recent["nps__n"]})
+        tens = tens.reset_index(drop=True)
     ids, regions = scope_locations(dims, scope, comps["key"])
     return History(scope, month, tuple(add_months(start, k) for k in range(months)), tuple(ids),
                    tuple(regions), comps.reset_index(drop=True), tens)

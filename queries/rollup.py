@@ -8,6 +8,7 @@ never show old numbers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
@@ -55,10 +56,30 @@ def available(conn: sa.Connection) -> bool:
     insp = sa.inspect(conn)
     if not (insp.has_table(ROLLUP) and insp.has_table(META)):
         return False
+    built_with = {c["name"] for c in insp.get_columns(ROLLUP)}
+    if not set(component_names("survey_responses")) <= built_with:
+        return False  # built by an older version: rebuild with `cx-scorecard rollup`
     row = conn.execute(sa.select(MT.c.source_rows, MT.c.source_max_date)).first()
     if row is None:
         return False
     return (int(row[0]), row[1]) == _fingerprint(conn)
+
+
+CHECK_TTL_S = 60.0
+_checked: dict[str, tuple[float, bool]] = {}
+
+
+def available_cached(engine: Engine, conn: sa.Connection) -> bool:
+    """`available`, asked at most once a minute per warehouse: on PostgreSQL the row count is a
+    full scan, and a page makes several fetches. A rebuild or a load shows within a minute."""
+    key = engine.url.render_as_string(hide_password=False)
+    now = time.monotonic()
+    hit = _checked.get(key)
+    if hit is not None and now - hit[0] < CHECK_TTL_S:
+        return hit[1]
+    ok = available(conn)
+    _checked[key] = (now, ok)
+    return ok
 
 
 def build(engine: Engine) -> dict[str, int]:
@@ -84,6 +105,7 @@ def build(engine: Engine) -> dict[str, int]:
             source_rows=rows, source_max_date=hi,
         ))
         built = conn.execute(sa.select(sa.func.count()).select_from(RT)).scalar_one()
+    _checked.clear()
     return {"rollup_rows": int(built), "source_rows": rows}
 
 

@@ -290,13 +290,14 @@ def map_frame(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Ta
               child_comps: pd.DataFrame) -> pd.DataFrame:
     """NPS per location with coordinates; reuses the child query below company level."""
     if scope.level == "company":
-        comps = aggregate.fetch(engine, scope, month, add_months(month, 1), by="location")
+        comps = aggregate.fetch(engine, scope, month, add_months(month, 1), by="location",
+                                survey_only=True)
     elif scope.level == "region":
         comps = child_comps[child_comps.month == month]
     else:
         comps = child_comps[child_comps.month == month].assign(key=scope.location)
-    long = evaluate(comps, targets.weights, keys=["key"])
-    nps = long[long.metric == "nps"][["key", "value", "n", "moe", "low_confidence"]]
+    long = evaluate(comps, targets.weights, keys=["key"], metrics=(BY_NAME["nps"],))
+    nps = long[["key", "value", "n", "moe", "low_confidence"]]
     pts = dims.locations.merge(nps, left_on="location_id", right_on="key", how="inner")
     if scope.level != "company":
         pts = pts[pts.region_id == scope.region]

@@ -41,3 +41,14 @@ def test_stale_rollup_is_ignored(make_warehouse, tmp_path):
     with writer.connect() as c:
         assert not rollup.available(c)
     writer.dispose()
+
+
+def test_rollup_from_an_older_version_is_ignored(make_warehouse):
+    eng = make_warehouse(loader=_with_rollup, name="old")
+    writer = sa.create_engine(eng.url)
+    eng.dispose()
+    with writer.begin() as c:  # a rollup built before the count of 10s was a component
+        c.exec_driver_sql(f"ALTER TABLE {rollup.ROLLUP} DROP COLUMN nps__tens")
+    with writer.connect() as c:
+        assert not rollup.available(c)
+    writer.dispose()
