@@ -49,3 +49,9 @@ def test_readme_test_command_is_what_ci_runs():
     ci = read(".ci/run")
     cmd = re.search(r"README_TEST_CMD='([^']+)'", ci).group(1)
     assert cmd in read("README.md")
+
+
+def test_every_test_named_in_the_docs_exists():
+    tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    for name in re.findall(r"`(?:\w+\.py::)?(test_\w+)`", read("docs/reliability.md")):
+        assert f"def {name}(" in tests, name
