@@ -348,19 +348,20 @@ def _numbers(results: dict) -> dict[str, float]:
     return out
 
 
-def test_same_numbers_on_every_backend(backend, make_warehouse, demo):
-    if backend == "duckdb":
-        pytest.skip("the module's DuckDB demo is the reference these numbers are compared with")
+@pytest.mark.postgres
+def test_same_numbers_on_postgresql(pg_databases, demo):
+    """The module's DuckDB demo is the reference; PostgreSQL must give the same numbers."""
+    from queries.engine import make_engine
 
-    def loader(engine: sa.Engine, rows) -> None:
-        build_demo(engine.url.render_as_string(hide_password=False), SCALE, SEED, progress=False)
-
-    eng = make_warehouse(loader=loader, name="demo")
+    url = pg_databases.create()
+    build_demo(url, SCALE, SEED, progress=False)
+    eng = make_engine(url)
     # One region keeps the PostgreSQL side quick; it also checks the region filter in SQL against
     # the company history narrowed in Python (`restrict`).
     region, tg = sc.Scope(region="NE"), targets.load()
     got = _numbers(insights.analyses(eng, sc.load_dims(eng), region, MONTH, tg))
     want = _numbers(insights.analyses_from(restrict(demo.history, region), demo.dims, tg))
+    eng.dispose()
     assert got.keys() == want.keys()
     assert got == pytest.approx(want, abs=2e-3)
 
