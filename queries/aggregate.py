@@ -99,7 +99,8 @@ def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
     result = execute(conn, stmt)
     # Plain tuples: pandas inspects every SQLAlchemy Row otherwise (a third of the CPU time).
     df = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
-    df["month"] = pd.to_datetime(df["month"]).dt.date
+    if len(df) and not isinstance(df["month"].iloc[0], date):  # drivers return dates already
+        df["month"] = pd.to_datetime(df["month"]).dt.date
     df["key"] = df["key"].map(lambda v: None if v is None or pd.isna(v) else str(v))
     return df
 

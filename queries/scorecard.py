@@ -121,9 +121,9 @@ class Scorecard:
         return any(r.value is not None for r in self.metrics.values())
 
 
-def _value_at(long: pd.DataFrame, metric: str, month: date) -> pd.Series | None:
-    hit = long[(long.metric == metric) & (long.month == month)]
-    return None if hit.empty else hit.iloc[0]
+def _value_at(rows: dict[tuple[str, date], pd.Series], metric: str,
+              month: date) -> pd.Series | None:
+    return rows.get((metric, month))
 
 
 def _interval(metric: str, comps: pd.Series | None, row: pd.Series) -> tuple[float, float] | None:
@@ -168,14 +168,15 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
     months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
     comps_now = trend_comps[trend_comps.month == month]
     comps_now = None if comps_now.empty else comps_now.iloc[0]
+    rows = {(r.metric, r.month): r for r in (row for _, row in trend_long.iterrows())}
     out: dict[str, MetricResult] = {}
     for m in METRICS:
-        series = trend_long[trend_long.metric == m.name].set_index("month")
-        trend = tuple((mo, _f(series["value"].get(mo)) if mo in series.index else None)
-                      for mo in months)
-        trend_moe = tuple((mo, _f(series["moe"].get(mo)) if mo in series.index else None)
-                          for mo in months)
-        now, prev, yoy = (_value_at(trend_long, m.name, x) for x in (month, prev_m, yoy_m))
+        at = [rows.get((m.name, mo)) for mo in months]
+        trend = tuple((mo, None if r is None else _f(r["value"]))
+                      for mo, r in zip(months, at, strict=True))
+        trend_moe = tuple((mo, None if r is None else _f(r["moe"]))
+                          for mo, r in zip(months, at, strict=True))
+        now, prev, yoy = (_value_at(rows, m.name, x) for x in (month, prev_m, yoy_m))
         tgt = targets.for_metric(m.name, scope.region, scope.location, month.year)
         value = None if now is None else _f(now["value"])
         low = bool(now["low_confidence"]) if now is not None else False
