@@ -13,7 +13,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -116,9 +117,11 @@ def cmd_check(args) -> int:
     return 1 if args.strict and rep.quality else 0
 
 
-def _scorecard(args):
+@contextmanager
+def _open_scope(args) -> Iterator[tuple]:
+    """The warehouse (demo built if needed), its dimensions, the checked and permitted scope and
+    the latest response date; the engine is disposed afterwards."""
     from queries import scope as sc
-    from queries import scorecard, targets
     from queries.aggregate import freshness
 
     target = _target(args)
@@ -131,7 +134,15 @@ def _scorecard(args):
         except sc.ScopeError as exc:
             raise CliError(str(exc)) from exc
         _authorise(args, scope)
-        latest = freshness(eng)[1]
+        yield eng, dims, scope, freshness(eng)[1]
+    finally:
+        eng.dispose()
+
+
+def _scorecard(args):
+    from queries import scorecard, targets
+
+    with _open_scope(args) as (eng, dims, scope, latest):
         month = parse_month(args.month) if args.month else scorecard.latest_complete_month(latest)
         if month is None:
             raise CliError("The warehouse has no survey responses, so there is no month to show")
@@ -142,8 +153,6 @@ def _scorecard(args):
             card.insights = insights.as_json(  # type: ignore[attr-defined]
                 insights.analyses(eng, dims, scope, month, targets.load()))
         return card
-    finally:
-        eng.dispose()
 
 
 def _authorise(args, scope) -> None:
@@ -229,9 +238,7 @@ def cmd_pack(args) -> int:
     """Write the board pack PDF; nothing is written unless the whole pack is built."""
     from dashboard import actions as ac
     from dashboard import pack as pk
-    from queries import scope as sc
     from queries import targets
-    from queries.aggregate import freshness
 
     month = parse_month(args.month)
     out = Path(args.out).expanduser()
@@ -239,29 +246,16 @@ def cmd_pack(args) -> int:
         raise CliError(f"--out must name a .pdf file, got {args.out!r}")
     if not out.parent.is_dir():
         raise CliError(f"Folder {out.parent} does not exist")
-    target = _target(args)
-    _ensure_demo(target, DEMO_SCALE)
-    eng = make_engine(target.url)
-    try:
-        dims = sc.load_dims(eng)
-        try:
-            scope = sc.resolve(dims, args.region, args.location)
-        except sc.ScopeError as exc:
-            raise CliError(str(exc)) from exc
-        _authorise(args, scope)
-        latest = freshness(eng)[1]
+    def progress(fraction: float, text: str) -> None:
+        print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
 
-        def progress(fraction: float, text: str) -> None:
-            print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
-
+    with _open_scope(args) as (eng, dims, scope, latest):
         try:
             path = pk.build_pack(eng, dims, scope, month, targets.load(),
                                  ac.store_for_reading(args.actions_url), out_path=out,
                                  progress=progress, latest_response=latest)
         except pk.PackError as exc:
             raise CliError(str(exc)) from exc
-    finally:
-        eng.dispose()
     print(f"Board pack written to {path}")
     return 0
 
