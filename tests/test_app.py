@@ -25,18 +25,15 @@ from queries import scorecard, targets
 from queries.engine import make_engine
 from queries.registry import BY_NAME, METRICS
 from tests import fixture_warehouse
+from tests.page import APP, fixture_duckdb, run_page
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 OCT = date(2026, 10, 1)
 
 
 @pytest.fixture
 def fixture_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The hand-built warehouse as a DuckDB file, chosen through $CX_WAREHOUSE_URL."""
-    url = f"duckdb:///{tmp_path / 'fixture.duckdb'}"
-    writer = sa.create_engine(url)
-    fixture_warehouse.load(writer)
-    writer.dispose()
+    url = fixture_duckdb(tmp_path)
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
     monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
     monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
@@ -53,15 +50,7 @@ Run = Callable[..., AppTest]
 
 @pytest.fixture
 def run(fixture_url: str) -> Run:
-    def _run(**params: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return _run
+    return run_page
 
 
 def expected_card(url: str, region: str | None = None, location: str | None = None,

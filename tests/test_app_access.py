@@ -7,15 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from queries import access
-from tests import fixture_warehouse
+from tests.page import fixture_duckdb, run_page
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 POLICY = """
 [users."ceo@example.com"]
 company = true
@@ -28,10 +26,7 @@ locations = ["L1"]
 
 @pytest.fixture
 def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    url = f"duckdb:///{tmp_path / 'fixture.duckdb'}"
-    writer = sa.create_engine(url)
-    fixture_warehouse.load(writer)
-    writer.dispose()
+    url = fixture_duckdb(tmp_path)
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY)
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
@@ -45,12 +40,7 @@ def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
 
     def run(user: str | None, **params: str) -> AppTest:
         who["user"] = user
-        at = AppTest.from_file(APP, default_timeout=60)
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return run_page(**params)
 
     yield run, url
     st.cache_data.clear()

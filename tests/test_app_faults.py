@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from tests import fixture_warehouse
-
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-
-
-def _page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.page import fixture_duckdb, run_page
 
 
 @pytest.fixture
@@ -35,13 +22,9 @@ def env(tmp_path, monkeypatch):
 
 
 def test_actions_database_down_still_shows_the_scorecard(env, tmp_path):
-    url = f"duckdb:///{tmp_path / 'fixture.duckdb'}"
-    writer = sa.create_engine(url)
-    fixture_warehouse.load(writer)
-    writer.dispose()
-    env.setenv("CX_WAREHOUSE_URL", url)
+    env.setenv("CX_WAREHOUSE_URL", fixture_duckdb(tmp_path))
     env.setenv("CX_ACTIONS_URL", "postgresql+psycopg://nobody@127.0.0.1:1/actions")
-    at = _page(month="2026-10")
+    at = run_page(month="2026-10")
     assert len(at.metric) == 13  # every tile is there
     assert any("Actions are unavailable" in w.value for w in at.warning)
 
@@ -54,7 +37,7 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(env, pg_databas
     writer.dispose()
     env.setenv("CX_WAREHOUSE_URL", url)
     env.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
-    assert len(_page(month="2026-10").metric) == 13
+    assert len(run_page(month="2026-10").metric) == 13
     name = url.rsplit("/", 1)[1]
     admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as c:  # the warehouse goes away under a running app
@@ -62,11 +45,11 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(env, pg_databas
                           f"WHERE datname = '{name}'")
         c.exec_driver_sql(f'ALTER DATABASE "{name}" RENAME TO "{name}_gone"')
     st.cache_data.clear()  # the next rerun after the cache's TTL
-    at = _page(month="2026-10")
+    at = run_page(month="2026-10")
     assert not at.metric
     assert any("unreachable" in e.value or "does not exist" in e.value for e in at.error)
     with admin.connect() as c:  # ... and comes back
         c.exec_driver_sql(f'ALTER DATABASE "{name}_gone" RENAME TO "{name}"')
     admin.dispose()
     st.cache_data.clear()
-    assert len(_page(month="2026-10").metric) == 13
+    assert len(run_page(month="2026-10").metric) == 13

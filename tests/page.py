@@ -1,0 +1,31 @@
+"""Shared helpers for the page tests: the app's path, one AppTest run, a fixture DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from tests import fixture_warehouse
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+def run_page(**params: str) -> AppTest:
+    """Run the page once with these URL parameters; it must never show a traceback."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def fixture_duckdb(folder: Path) -> str:
+    """The hand-built fixture warehouse as a DuckDB file in `folder`; returns its URL."""
+    url = f"duckdb:///{folder / 'fixture.duckdb'}"
+    writer = sa.create_engine(url)
+    fixture_warehouse.load(writer)
+    writer.dispose()
+    return url
