@@ -524,17 +524,9 @@ def ensure_duckdb(workdir: Path, scale: float, seed: int) -> tuple[str, float]:
 
 
 def _build(url: str, scale: float, seed: int) -> dict:
-    from queries import rollup
-    from queries.engine import make_engine
-    from sample_data.load import build_demo
+    from sample_data.load import build_demo_with_rollup
 
-    counts = build_demo(url, scale=scale, seed=seed, progress=False)
-    eng = make_engine(url, read_only=False)
-    try:
-        counts |= rollup.build(eng)
-    finally:
-        eng.dispose()
-    return counts
+    return build_demo_with_rollup(url, scale=scale, seed=seed, progress=False)
 
 
 def _pg_admin(admin_url: str):

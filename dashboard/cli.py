@@ -52,18 +52,10 @@ def _ensure_demo(target: config.WarehouseTarget, scale: float) -> None:
 
 
 def _build(url: str, scale: float, seed: int = 2026, rollup: bool = True) -> dict[str, int]:
-    from sample_data.load import build_demo
+    from sample_data.load import build_demo, build_demo_with_rollup
 
-    counts = build_demo(url, scale=scale, seed=seed, progress=True)
-    if rollup:
-        from queries import rollup as ru
-
-        eng = make_engine(url, read_only=False)
-        try:
-            counts |= ru.build(eng)
-        finally:
-            eng.dispose()
-    return counts
+    build = build_demo_with_rollup if rollup else build_demo
+    return build(url, scale=scale, seed=seed, progress=True)
 
 
 def cmd_build_demo(args) -> int:

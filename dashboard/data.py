@@ -76,29 +76,21 @@ def card(_engine: Engine, url: str, region: str | None, location: str | None, mo
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:
-    """sample_data.load.build_demo if the demo generator is installed, else None."""
+    """The demo builder (tables and rollup) if the generator is installed, else None."""
     try:
-        from sample_data.load import build_demo
+        from sample_data.load import build_demo_with_rollup
     except ImportError:
         return None
-    return build_demo
+    return build_demo_with_rollup
 
 
 @st.cache_resource(show_spinner=False)
 def build_demo_once(url: str, scale: float) -> bool:
     """Write the demo warehouse (and its rollup) once per process, even with many sessions."""
-    from queries import rollup
-    from queries.engine import make_engine
-
     build = demo_builder()
     if build is None:
         return False
     build(url, scale=scale, progress=False)
-    writer = make_engine(url, read_only=False)
-    try:
-        rollup.build(writer)
-    finally:
-        writer.dispose()
     return True
 
 

@@ -51,6 +51,20 @@ def build_demo(
     )
 
 
+def build_demo_with_rollup(url: str, scale: float = 1.0, seed: int = DEFAULT_SEED,
+                           progress: bool = True) -> dict[str, int]:
+    """The demo as the app uses it: the contract tables, then the monthly survey rollup."""
+    from queries.engine import make_engine
+
+    counts = build_demo(url, scale=scale, seed=seed, progress=progress)
+    writer = make_engine(url, read_only=False)
+    try:
+        counts |= rollup.build(writer)
+    finally:
+        writer.dispose()
+    return counts
+
+
 def _parse(url: str) -> URL:
     try:
         return make_url(url)
