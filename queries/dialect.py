@@ -1,0 +1,266 @@
+"""Every difference between warehouse engines, in one place.
+
+The SQL the app sends is portable SQLAlchemy Core; what differs between engines is how a
+connection is opened (read-only, time limit), how a running query is cancelled, how a timeout
+reads, and, for Spark, how the driver discovers tables and returns types. `Engine` holds the
+portable behaviour and each engine's class below overrides only what differs (in the spirit of
+metricflow's per-engine renderers), so adding an engine means adding one short class here.
+
+Spark is reached through its Thrift (HiveServer2) server with PyHive (`hive://host:port/db`).
+PyHive's own SQLAlchemy dialect was written for Hive: it reads the namespace column of Spark's
+`SHOW TABLES`, cannot tell a missing table from an error, compiles DATE as TIMESTAMP and FLOAT as
+single precision, returns DATE values as strings and reflects types as classes. `SparkDialect`
+fixes those and is registered for `hive://` when this module is imported (queries.engine does).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+# --- the portable behaviour -----------------------------------------------------------------
+
+
+class Engine:
+    """What every engine does unless its class says otherwise."""
+
+    name = "generic"
+    label = "the warehouse"
+    timeout_markers: tuple[str, ...] = ()
+    write_hint = ""
+
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
+        """Keyword arguments for `sa.create_engine` (read-only mode and server-side limits)."""
+        return {"pool_pre_ping": True}
+
+    def check_url(self, url: URL) -> None:
+        """Raise ValueError with a clear message for a URL that cannot work (before connecting)."""
+
+    def interrupter(self, conn: sa.Connection) -> Callable[[], None] | None:
+        """A function that cancels the connection's running query from another thread, or None
+        when the server enforces the time limit itself."""
+        return None
+
+    def is_timeout(self, message: str) -> bool:
+        return any(m in message for m in self.timeout_markers)
+
+    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: int) -> None:
+        """Hooks on the new engine (session settings, a read-only guard)."""
+
+
+class DuckDB(Engine):
+    """Embedded: no server-side time limit, so a timer interrupts the query."""
+
+    name = "duckdb"
+    label = "DuckDB"
+    timeout_markers = ("Interrupted",)
+
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
+        db = url.database or ""
+        return {"connect_args": {"read_only": read_only} if db != ":memory:" else {}}
+
+    def interrupter(self, conn: sa.Connection) -> Callable[[], None] | None:
+        wrapper = conn.connection.dbapi_connection
+        # duckdb-sqlalchemy wraps the DuckDB connection; interrupt() lives on the inner one.
+        raw = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
+        return raw.interrupt
+
+
+class PostgreSQL(Engine):
+    """The server enforces statement_timeout and read-only transactions for the session."""
+
+    name = "postgresql"
+    label = "PostgreSQL"
+    timeout_markers = ("statement timeout",)
+
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
+        options = f"-c statement_timeout={timeout_s * 1000}"
+        if read_only:
+            options += " -c default_transaction_read_only=on"
+        return {"pool_pre_ping": True,
+                "connect_args": {"options": options, "connect_timeout": 5}}
+
+
+class Spark(Engine):
+    """Spark SQL through its Thrift server: the server cancels a query past
+    `spark.sql.thriftServer.queryTimeout` (set per session), and since HiveServer2 has no
+    read-only session, a read-only engine refuses anything but reads before it leaves the app."""
+
+    name = "hive"
+    label = "Spark"
+    timeout_markers = ("timed out", "TIMEDOUT", "Query timed out")
+    READS = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|USE|SET)\b", re.IGNORECASE)
+
+    def check_url(self, url: URL) -> None:
+        if not url.host:
+            raise ValueError("A Spark URL names the Thrift server: hive://host:port/database")
+
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
+        # One Thrift session per pooled connection; the time limit is a session setting.
+        conf = {"spark.sql.thriftServer.queryTimeout": f"{int(timeout_s)}s"}
+        return {"pool_pre_ping": True, "connect_args": {"configuration": conf}}
+
+    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: int) -> None:
+        @sa.event.listens_for(engine, "connect")
+        def _session(dbapi_conn, _record) -> None:  # the setting, whatever the server accepts
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute(f"SET spark.sql.thriftServer.queryTimeout={int(timeout_s)}s")
+            finally:
+                cur.close()
+
+        if read_only:
+            @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
+            def _reads_only(conn, cursor, statement, params, context, executemany):
+                if not self.READS.match(statement):
+                    raise sa.exc.StatementError(
+                        "This Spark connection is read-only: the app only reads the warehouse "
+                        "(`cx-scorecard rollup` and `build-demo` open a writing connection)",
+                        statement, params, None)
+                return statement, params
+
+
+ENGINES: dict[str, Engine] = {e.name: e for e in (DuckDB(), PostgreSQL(), Spark())}
+
+
+def for_backend(name: str) -> Engine:
+    """The engine class for a SQLAlchemy backend name ('duckdb', 'postgresql', 'hive', ...)."""
+    return ENGINES.get(name, Engine())
+
+
+def of(conn_or_engine: sa.Connection | sa.Engine) -> Engine:
+    return for_backend(conn_or_engine.dialect.name)
+
+
+# --- Spark: the SQLAlchemy dialect for its Thrift server (hive://) ---------------------------
+
+
+def _spark_dialect_class() -> type | None:
+    try:
+        from pyhive.sqlalchemy_hive import HiveDialect, HiveTypeCompiler
+    except ImportError:  # the optional extra `.[spark]` is not installed
+        return None
+
+    class SparkTypeCompiler(HiveTypeCompiler):
+        """DATE stays DATE (PyHive writes TIMESTAMP) and floats are double precision: the
+        rollup's sums of squares need more than 7 digits."""
+
+        def visit_DATE(self, type_, **kw):
+            return "DATE"
+
+        def visit_FLOAT(self, type_, **kw):
+            return "DOUBLE"
+
+        def visit_REAL(self, type_, **kw):
+            return "DOUBLE"
+
+        def visit_DOUBLE(self, type_, **kw):
+            return "DOUBLE"
+
+    class SparkDate(sa.types.TypeDecorator):
+        """Thrift sends DATE values as 'YYYY-MM-DD' text; the app wants `datetime.date`."""
+
+        impl = sa.Date
+        cache_ok = True
+
+        def process_result_value(self, value, dialect):
+            if value is None or isinstance(value, date) and not isinstance(value, datetime):
+                return value
+            if isinstance(value, datetime):
+                return value.date()
+            return date.fromisoformat(str(value)[:10])
+
+        def process_bind_param(self, value, dialect):
+            return value
+
+        def bind_expression(self, bindvalue):
+            # PyHive inlines parameters as quoted text; Spark will not store text in a DATE.
+            return sa.func.to_date(bindvalue, type_=sa.types.NullType())
+
+    reflected = {
+        "boolean": sa.Boolean, "tinyint": sa.SmallInteger, "smallint": sa.SmallInteger,
+        "int": sa.Integer, "integer": sa.Integer, "bigint": sa.BigInteger, "float": sa.Float,
+        "double": sa.Double, "decimal": sa.Numeric, "string": sa.String, "varchar": sa.String,
+        "char": sa.String, "date": sa.Date, "timestamp": sa.DateTime,
+        "timestamp_ntz": sa.DateTime,
+    }
+
+    class SparkDialect(HiveDialect):
+        """PyHive's Hive dialect, corrected for Spark's Thrift server."""
+
+        name = "hive"
+        type_compiler_cls = SparkTypeCompiler
+        type_compiler = SparkTypeCompiler
+        colspecs = {sa.Date: SparkDate}
+        supports_statement_cache = False
+
+        def get_table_names(self, connection, schema=None, **kw):
+            # Spark answers (namespace, tableName, isTemporary); PyHive reads column 0.
+            query = "SHOW TABLES"
+            if schema:
+                query += " IN " + self.identifier_preparer.quote_identifier(schema)
+            rows = connection.execute(sa.text(query)).mappings().all()
+            return [r.get("tableName", r.get("tab_name")) for r in rows]
+
+        def has_table(self, connection, table_name, schema=None, **kw):
+            # DESCRIBE of a missing table is an error on Spark, not an empty answer.
+            return table_name.lower() in {n.lower() for n in
+                                          self.get_table_names(connection, schema)}
+
+        def get_columns(self, connection, table_name, schema=None, **kw):
+            if not self.has_table(connection, table_name, schema):
+                raise sa.exc.NoSuchTableError(table_name)
+            name = self.identifier_preparer.quote_identifier(table_name)
+            if schema:
+                name = self.identifier_preparer.quote_identifier(schema) + "." + name
+            out = []
+            for row in connection.execute(sa.text(f"DESCRIBE {name}")).fetchall():
+                col, typ = (row[0] or "").strip(), (row[1] or "").strip().lower()
+                if not col or col.startswith("#"):
+                    if col.startswith("# Partition"):
+                        break
+                    continue
+                base = re.match(r"^\w+", typ)
+                kind = reflected.get(base.group(0) if base else "", sa.types.NullType)
+                out.append({"name": col, "type": kind(), "nullable": True, "default": None})
+            return out
+
+    return SparkDialect
+
+
+SparkDialect = _spark_dialect_class()
+
+
+def register() -> None:
+    """Make `hive://` URLs use SparkDialect (when PyHive is installed)."""
+    if SparkDialect is not None:
+        from sqlalchemy.dialects import registry
+
+        registry.register("hive", __name__, "SparkDialect")
+
+
+def spark_missing_reason() -> str | None:
+    """Why hive:// cannot be used here, in words, or None when it can."""
+    if SparkDialect is None:
+        return ("Spark needs the optional drivers: pip install -e '.[spark]' "
+                "(PyHive, thrift, pure-sasl, thrift_sasl)")
+    return None
+
+
+def cancel_after(seconds: float, interrupt: Callable[[], None] | None) -> threading.Timer | None:
+    """Start a daemon timer that interrupts the query after `seconds` (None: nothing to do)."""
+    if interrupt is None:
+        return None
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+register()
