@@ -122,13 +122,24 @@ def _range_text(col: ColumnSpec) -> str:
     return f"outside {col.low:g}-{col.high:g}"
 
 
-def _unknown_locations(conn: sa.Connection, name: str) -> int:
+def unknown_locations_select(name: str) -> sa.Select:
     t, loc = table(name), table("locations")
-    q = sa.select(sa.func.count()).select_from(t).where(
+    return sa.select(sa.func.count()).select_from(t).where(
         t.c.location_id.is_not(None),
         t.c.location_id.not_in(sa.select(loc.c.location_id).scalar_subquery()),
     )
-    return int(conn.execute(q).scalar_one())
+
+
+def _unknown_locations(conn: sa.Connection, name: str) -> int:
+    return int(conn.execute(unknown_locations_select(name)).scalar_one())
+
+
+def quality_select(spec: TableSpec, present: set[str]) -> tuple[sa.Select, list[tuple[str, str]]]:
+    """One scan of a table: its row count and every quality count, with their labels."""
+    exprs = _quality_exprs(spec, present)
+    stmt = sa.select(sa.func.count().label("rows"),
+                     *(e.label(f"q{i}") for i, e in enumerate(exprs.values())))
+    return stmt.select_from(table(spec.name)), list(exprs)
 
 
 def check(engine: Engine) -> CheckReport:
@@ -150,14 +161,8 @@ def check(engine: Engine) -> CheckReport:
             if any(f"{name}: missing column" in p or p.startswith(f"{name}.") for p in
                    rep.problems):
                 continue  # a broken table is reported above; counting would only fail
-            exprs = _quality_exprs(spec, cols)
-            t = table(name)
-            labels = list(exprs)
-            row = conn.execute(
-                sa.select(sa.func.count().label("rows"), *(e.label(f"q{i}") for i, e in
-                                                            enumerate(exprs.values())))
-                .select_from(t)
-            ).one()
+            stmt, labels = quality_select(spec, cols)
+            row = conn.execute(stmt).one()
             rep.row_counts[name] = int(row[0])
             for (col, issue), v in zip(labels, row[1:], strict=True):
                 if v:

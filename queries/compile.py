@@ -19,8 +19,11 @@ PAIRS = ("oo", "ee", "ii", "oe", "oi", "ei")
 
 
 def month_of(column: ColumnElement) -> ColumnElement:
-    """First day of the column's month as a DATE; the one dialect-sensitive expression."""
-    return sa.cast(sa.func.date_trunc("month", column), sa.Date)
+    """First day of the column's month as a DATE; the one dialect-sensitive expression, so each
+    engine's spelling lives in queries/dialect.py."""
+    from queries.dialect import MonthStart
+
+    return MonthStart(column)
 
 
 def _sum_if(cond: ColumnElement, value: ColumnElement | int = 1) -> ColumnElement:

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.compiler import compiles
 
 # --- the portable behaviour -----------------------------------------------------------------
 
@@ -118,11 +119,10 @@ class Spark(Engine):
         if read_only:
             @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
             def _reads_only(conn, cursor, statement, params, context, executemany):
-                if not self.READS.match(statement):
-                    raise sa.exc.StatementError(
+                if not self.READS.match(statement):  # raised as the driver's own error
+                    raise conn.dialect.loaded_dbapi.ProgrammingError(
                         "This Spark connection is read-only: the app only reads the warehouse "
-                        "(`cx-scorecard rollup` and `build-demo` open a writing connection)",
-                        statement, params, None)
+                        "(`cx-scorecard rollup` and `build-demo` open a writing connection)")
                 return statement, params
 
 
@@ -136,6 +136,29 @@ def for_backend(name: str) -> Engine:
 
 def of(conn_or_engine: sa.Connection | sa.Engine) -> Engine:
     return for_backend(conn_or_engine.dialect.name)
+
+
+# --- SQL spelled differently by some engines --------------------------------------------------
+
+
+class MonthStart(sa.sql.functions.GenericFunction):
+    """The first day of a date's month, as a DATE."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "month_start"
+
+
+@compiles(MonthStart)
+def _month_start(element, compiler, **kw):
+    (arg,) = element.clauses
+    return f"CAST(date_trunc('month', {compiler.process(arg, **kw)}) AS DATE)"
+
+
+@compiles(MonthStart, "bigquery")
+def _month_start_bigquery(element, compiler, **kw):  # BigQuery: DATE_TRUNC(date, MONTH)
+    (arg,) = element.clauses
+    return f"DATE_TRUNC({compiler.process(arg, **kw)}, MONTH)"
 
 
 # --- Spark: the SQLAlchemy dialect for its Thrift server (hive://) ---------------------------
@@ -183,6 +206,20 @@ def _spark_dialect_class() -> type | None:
             # PyHive inlines parameters as quoted text; Spark will not store text in a DATE.
             return sa.func.to_date(bindvalue, type_=sa.types.NullType())
 
+    def _raise_if_stopped(cursor) -> None:
+        """Spark answers a statement it cancelled at its time limit as a success, and only the
+        fetch fails ("found TIMEDOUT"): ask for the state, so the timeout surfaces at execute
+        like on every other engine."""
+        from pyhive import hive
+        from TCLIService.ttypes import TOperationState
+
+        if getattr(cursor, "_operationHandle", None) is None:
+            return
+        state = cursor.poll(get_progress_update=False).operationState
+        if state in (TOperationState.TIMEDOUT_STATE, TOperationState.CANCELED_STATE):
+            raise hive.OperationalError(
+                f"Query timed out: Spark stopped it ({TOperationState._VALUES_TO_NAMES[state]})")
+
     reflected = {
         "boolean": sa.Boolean, "tinyint": sa.SmallInteger, "smallint": sa.SmallInteger,
         "int": sa.Integer, "integer": sa.Integer, "bigint": sa.BigInteger, "float": sa.Float,
@@ -199,6 +236,20 @@ def _spark_dialect_class() -> type | None:
         type_compiler = SparkTypeCompiler
         colspecs = {sa.Date: SparkDate}
         supports_statement_cache = False
+
+        @classmethod
+        def import_dbapi(cls):
+            from pyhive import hive
+
+            return hive
+
+        def do_execute(self, cursor, statement, parameters, context=None):
+            super().do_execute(cursor, statement, parameters, context)
+            _raise_if_stopped(cursor)
+
+        def do_execute_no_params(self, cursor, statement, context=None):
+            super().do_execute_no_params(cursor, statement, context)
+            _raise_if_stopped(cursor)
 
         def get_table_names(self, connection, schema=None, **kw):
             # Spark answers (namespace, tableName, isTemporary); PyHive reads column 0.

@@ -82,8 +82,8 @@ def available_cached(engine: Engine, conn: sa.Connection) -> bool:
     return ok
 
 
-def build(engine: Engine) -> dict[str, int]:
-    """(Re)build the rollup in the warehouse; needs a writable connection."""
+def build_insert() -> sa.Insert:
+    """INSERT ... SELECT of every location-month's survey components (duplicates once)."""
     s = table("survey_responses")
     rn = sa.func.row_number().over(
         partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
@@ -91,15 +91,19 @@ def build(engine: Engine) -> dict[str, int]:
     ranked = sa.select(*s.c, rn.label("rn")).subquery("ranked")
     r = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
     comps = survey_components(r)
-    month = month_of(r.c.responded_on)
-    select = sa.select(r.c.location_id, month.label("month"), *(v.label(k) for k, v in
-                                                                 comps.items()))
+    month = month_of(r.c.responded_on).label("month")  # grouped by label: see aggregate
+    select = sa.select(r.c.location_id, month, *(v.label(k) for k, v in comps.items()))
     select = select.group_by(r.c.location_id, month)
+    return sa.insert(RT).from_select(["location_id", "month", *comps], select)
+
+
+def build(engine: Engine) -> dict[str, int]:
+    """(Re)build the rollup in the warehouse; needs a writable connection."""
     with engine.begin() as conn:
         rows, hi = _fingerprint(conn)
         _MD.drop_all(conn, checkfirst=True)
         _MD.create_all(conn)
-        conn.execute(sa.insert(RT).from_select(["location_id", "month", *comps], select))
+        conn.execute(build_insert())
         conn.execute(sa.insert(MT).values(
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017
             source_rows=rows, source_max_date=hi,
