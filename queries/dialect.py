@@ -243,6 +243,17 @@ def _spark_dialect_class() -> type | None:
 
             return hive
 
+        def connect(self, *cargs, **cparams):
+            # Thrift raises its own transport error for a refused connection; as the driver's
+            # OperationalError it reads "unreachable" like on every other engine.
+            from pyhive import hive
+            from thrift.transport.TTransport import TTransportException
+
+            try:
+                return super().connect(*cargs, **cparams)
+            except TTransportException as exc:
+                raise hive.OperationalError(f"no Spark Thrift server answers: {exc}") from exc
+
         def do_execute(self, cursor, statement, parameters, context=None):
             super().do_execute(cursor, statement, parameters, context)
             _raise_if_stopped(cursor)
@@ -291,9 +302,14 @@ SparkDialect = _spark_dialect_class()
 def register() -> None:
     """Make `hive://` URLs use SparkDialect (when PyHive is installed)."""
     if SparkDialect is not None:
+        import logging
+
         from sqlalchemy.dialects import registry
 
         registry.register("hive", __name__, "SparkDialect")
+        # Thrift logs a refused connection to stderr before raising; the raised error is
+        # what the user sees (one line), so its log line would only be noise in front of it.
+        logging.getLogger("thrift.transport.TSocket").setLevel(logging.CRITICAL)
 
 
 def spark_missing_reason() -> str | None:

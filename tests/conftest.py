@@ -212,3 +212,19 @@ def warehouse(warehouse_backend, request, tmp_path_factory,
     eng = make_engine(url)
     yield eng
     eng.dispose()
+
+
+_SPARK_SECONDS: list[float] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Time spent in `spark` tests (set-up included: building the Spark fixture database)."""
+    if "spark" in report.keywords:
+        _SPARK_SECONDS.append(report.duration)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _SPARK_SECONDS:
+        terminalreporter.write_line(
+            f"spark-marked tests: {sum(_SPARK_SECONDS):.0f} s in all (set-up included)")
+
