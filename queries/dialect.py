@@ -15,6 +15,7 @@ fixes those and is registered for `hive://` when this module is imported (querie
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable
@@ -102,14 +103,9 @@ class Spark(Engine):
         if not url.host:
             raise ValueError("A Spark URL names the Thrift server: hive://host:port/database")
 
-    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
-        # One Thrift session per pooled connection; the time limit is a session setting.
-        conf = {"spark.sql.thriftServer.queryTimeout": f"{int(timeout_s)}s"}
-        return {"pool_pre_ping": True, "connect_args": {"configuration": conf}}
-
     def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: int) -> None:
         @sa.event.listens_for(engine, "connect")
-        def _session(dbapi_conn, _record) -> None:  # the setting, whatever the server accepts
+        def _session(dbapi_conn, _record) -> None:  # one Thrift session per pooled connection
             cur = dbapi_conn.cursor()
             try:
                 cur.execute(f"SET spark.sql.thriftServer.queryTimeout={int(timeout_s)}s")
@@ -120,7 +116,7 @@ class Spark(Engine):
             @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
             def _reads_only(conn, cursor, statement, params, context, executemany):
                 if not self.READS.match(statement):  # raised as the driver's own error
-                    raise conn.dialect.loaded_dbapi.ProgrammingError(
+                    raise conn.dialect.loaded_dbapi.NotSupportedError(
                         "This Spark connection is read-only: the app only reads the warehouse "
                         "(`cx-scorecard rollup` and `build-demo` open a writing connection)")
                 return statement, params
@@ -206,6 +202,28 @@ def _spark_dialect_class() -> type | None:
             # PyHive inlines parameters as quoted text; Spark will not store text in a DATE.
             return sa.func.to_date(bindvalue, type_=sa.types.NullType())
 
+    @contextlib.contextmanager
+    def _server_errors_in_words():
+        """PyHive raises every server error as OperationalError holding the whole Thrift
+        response (a Java stack trace): keep Spark's own message, and make an analysis error
+        (unknown table or column, wrong type: SQLSTATE 42xxx) a ProgrammingError, so the app
+        says "does not match the contract" instead of "unreachable"."""
+        from pyhive import hive
+
+        try:
+            yield
+        except hive.OperationalError as exc:
+            status = getattr(exc.args[0] if exc.args else None, "status", None)
+            text = getattr(status, "errorMessage", None)
+            if not text:
+                raise
+            m = re.search(r"Exception: (?:\[[A-Z_.]+\] )?(.*)", text, re.S)
+            text = (m.group(1) if m else text).strip().splitlines()[0]
+            text = re.split(r" SQLSTATE:", text)[0].strip().rstrip(".")[:300]
+            state = getattr(status, "sqlState", None) or ""
+            kind = hive.ProgrammingError if state.startswith("42") else hive.DatabaseError
+            raise kind(f"Spark: {text}") from exc
+
     def _raise_if_stopped(cursor) -> None:
         """Spark answers a statement it cancelled at its time limit as a success, and only the
         fetch fails ("found TIMEDOUT"): ask for the state, so the timeout surfaces at execute
@@ -255,11 +273,13 @@ def _spark_dialect_class() -> type | None:
                 raise hive.OperationalError(f"no Spark Thrift server answers: {exc}") from exc
 
         def do_execute(self, cursor, statement, parameters, context=None):
-            super().do_execute(cursor, statement, parameters, context)
+            with _server_errors_in_words():
+                super().do_execute(cursor, statement, parameters, context)
             _raise_if_stopped(cursor)
 
         def do_execute_no_params(self, cursor, statement, context=None):
-            super().do_execute_no_params(cursor, statement, context)
+            with _server_errors_in_words():
+                super().do_execute_no_params(cursor, statement, context)
             _raise_if_stopped(cursor)
 
         def get_table_names(self, connection, schema=None, **kw):

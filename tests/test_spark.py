@@ -26,7 +26,7 @@ from dashboard import pack as pk
 from queries import aggregate, rollup, scorecard, targets
 from queries import scope as sc
 from queries.check import check
-from queries.engine import make_engine
+from queries.engine import explain, make_engine
 from queries.schema import CONTRACT
 from tests.conftest import SparkDatabases
 from tests.page import APP, fixture_duckdb
@@ -137,7 +137,29 @@ def test_read_only_engine_refuses_writes(spark_url):
         eng.dispose()
 
 
+def test_server_errors_are_spark_words_not_java_traces(spark_url):
+    eng = make_engine(spark_url)
+    try:
+        with eng.connect() as c, pytest.raises(sa.exc.ProgrammingError) as caught:
+            c.execute(sa.text("SELECT nope FROM regions"))
+        with eng.connect() as c, pytest.raises(sa.exc.DatabaseError) as runtime:
+            c.execute(sa.text("SELECT 1 / 0"))
+    finally:
+        eng.dispose()
+    said = explain(caught.value, spark_url)
+    assert said.startswith(f"The warehouse at {spark_url} does not match the contract: Spark: ")
+    assert "`nope` cannot be resolved" in said
+    assert "org.apache" not in said and "TStatus" not in said and "\n" not in said
+    assert "unreachable" not in explain(runtime.value, spark_url)
+    assert "Division by zero" in explain(runtime.value, spark_url)
+
+
 def test_unreachable_spark_is_one_clear_line(capsys):
+    from queries import dialect
+    from tests.conftest import _skip_or_fail
+
+    if dialect.spark_missing_reason():
+        _skip_or_fail(dialect.spark_missing_reason())
     code, _, err = cli_run(capsys, "check", "--url", "hive://127.0.0.1:1/default")
     assert code == 2
     assert err.startswith("error: The warehouse at hive://127.0.0.1:1/default is unreachable")
