@@ -21,6 +21,8 @@ from queries.scope import Scope
 
 ROLLUP = "cx_survey_monthly"
 META = "cx_survey_monthly_meta"
+# A build scans every response once: far longer than a page's query may take (CX_QUERY_TIMEOUT).
+BUILD_TIMEOUT_S = 3600
 
 
 def rollup_table(md: sa.MetaData | None = None) -> sa.Table:

@@ -62,7 +62,7 @@ def build_demo_with_rollup(url: str, scale: float = 1.0, seed: int = DEFAULT_SEE
     from queries.engine import make_engine
 
     counts = build_demo(url, scale=scale, seed=seed, progress=progress)
-    writer = make_engine(url, read_only=False)
+    writer = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
     try:
         counts |= rollup.build(writer)
     finally:
@@ -243,7 +243,7 @@ def write_spark_tables(url: str, frames: Callable[[Callable[[str, pd.DataFrame],
 
     from queries.engine import make_engine
 
-    engine = make_engine(url, read_only=False)
+    engine = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
     database = make_url(url).database or "default"
     token = uuid.uuid4().hex[:8]
     try:
