@@ -673,8 +673,10 @@ def run_spark(args, cmd: str) -> int:
     """`--spark SIZES`: the page on Spark against Spark's floor; writes into --spark-out."""
     started = time.time()
     info = machine_info(None)
+    limit = os.environ.get("CX_QUERY_TIMEOUT")
     results: dict = {
-        "command": cmd.strip(), "repeats": args.repeats,
+        "command": (f"CX_QUERY_TIMEOUT={limit} " if limit else "") + cmd.strip(),
+        "repeats": args.repeats,
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: UP017
         "machine_text": f"{info['nproc']} cores and {info['ram_gb']:g} GB shared by the client"
                         " and Spark 4.3 standalone (scripts/spark-cluster: 2 workers x 1 core"
