@@ -129,7 +129,7 @@ METRICS: tuple[Metric, ...] = (
         "leadership_monthly", "ratio", "%", +1, 10,
         "Share of flagged detractor surveys followed up with the customer within 48 hours.",
         "sum(detractors_closed_48h) / sum(detractors_flagged)",
-        "Closing the loop fast turns an unhappy customer into proof that leaders listen.",
+        "Closing the loop fast shows an unhappy customer that leaders listen.",
         numerator=Col("detractors_closed_48h"), denominator=Col("detractors_flagged"), scale=100,
         sampled=True, n_unit="detractors",
         min_change=1.0,
@@ -181,7 +181,7 @@ METRICS: tuple[Metric, ...] = (
         +1, 30,
         "Customers answering 9-10 minus those answering 0-6, as points of all valid answers.",
         "100 * (promoters - detractors) / valid nps_score answers; "
-        "95% margin = 1.96 * 100 * sqrt((p + d - (p - d)^2) / n)",
+        "SE = 100 * sqrt((p + d - (p - d)^2) / n); 95% interval adjusted-Wald",
         "The customer's own verdict: would they put their name to us?",
         score_column="nps_score", sampled=True, headline=True, decimals=0,
         min_change=1.0,
@@ -192,7 +192,9 @@ METRICS: tuple[Metric, ...] = (
         "Weighted mean of overall satisfaction, met expectations and closeness to ideal, "
         "rescaled from 1-10 to 0-100.",
         "sum_i w_i * (mean_i - 1) / 9 * 100 (weights in targets.toml, default equal)",
-        "A three-question index is steadier than any single question, and comparable to ACSI.",
+        "A three-question index is steadier than any single question. ACSI-style only: the "
+        "published ACSI is a latent-variable model with estimated weights, so this index is "
+        "not comparable to published ACSI scores.",
         sampled=True, headline=True,
         min_change=0.5,
     ),
@@ -210,7 +212,7 @@ METRICS: tuple[Metric, ...] = (
         "retention_rate", "Customer retention", "loyalty", "loyalty_monthly", "ratio", "%", +1, 30,
         "Share of customers active at the start of the month still active at its end.",
         "sum(customers_retained) / sum(customers_start)",
-        "Customers who stay are the proof that the experience is worth coming back for.",
+        "Customers who stay show the experience is worth coming back for.",
         numerator=Col("customers_retained"), denominator=Col("customers_start"), scale=100,
         sampled=True, headline=True,
         min_change=0.2, census=True,

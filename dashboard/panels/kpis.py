@@ -1,4 +1,4 @@
-"""The five story panels, causes before outcomes: KPI tiles and one trend chart each.
+"""The five story panels, levers before outcomes: KPI tiles and one trend chart each.
 
 Which metrics a panel holds comes from the registry; headline metrics lead. The first two tiles of
 every panel sit above its chart, so the five charts line up across the page.
