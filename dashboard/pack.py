@@ -333,12 +333,10 @@ def _sample_line(m: Metric, r: MetricResult) -> str:
         return f"Low confidence: n = {r.n:,.0f} (needs {m.min_n})"
     if r.value is None:
         return "No data this month"
-    if m.sampled and not _missing(r.moe):
-        line = f"±{fmt.number(m, r.moe)}"
-        if r.interval is not None:
-            lo, hi = r.interval
-            line += f" · 95% interval {fmt.number(m, lo)}–{fmt.number(m, hi)}"
-        return line
+    if m.sampled and r.interval is not None:
+        lo, hi = r.interval
+        line = f"95% interval {fmt.number(m, lo)}–{fmt.number(m, hi)}"
+        return (f"{r.margin_text} · " + line) if r.margin_text.startswith("±") else line
     return "census: no sampling error"
 
 
@@ -401,8 +399,8 @@ def _mini_tile(pdf: _Pdf, x: float, y: float, w: float, h: float, r: MetricResul
     pdf.text_at(ix, y + 4.0, iw * 0.45, 4.2, value)
     vw = pdf.get_string_width(value) + 1.5
     bits = []
-    if m.sampled and not _missing(r.moe) and not faint:
-        bits.append(f"±{fmt.number(m, r.moe)}")
+    if m.sampled and r.margin_text and not faint:
+        bits.append(r.margin_text)
     if not _missing(r.n):
         bits.append(f"n = {r.n / 1000:.0f}k" if r.n >= 10_000 else f"n = {r.n:,.0f}")
     if r.name != "responses":

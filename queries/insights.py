@@ -3,9 +3,9 @@
 Leadership, incentives and culture are the levers the page shows beside the outcomes; these
 analyses measure, with the warehouse's own data, how the levers go with the outcomes (associations,
 and a difference-in-differences around the owner event with its parallel-trends check) and
-whether the league table's ranks are more than noise. Every analysis runs on SQL aggregates (one shared fetch of
-location x month components plus one grouped count of 10s) and returns a frozen result with a
-plain `sentence` and `as_dict()` for JSON. Methods and thresholds: docs/insights.md.
+whether the league table's ranks are more than noise. Every analysis runs on SQL aggregates
+(one shared fetch of location x month components plus one grouped count of 10s) and returns a
+frozen result with a plain `sentence` and `as_dict()` for JSON. Methods: docs/insights.md.
 """
 
 from __future__ import annotations

@@ -251,7 +251,8 @@ def _two_prop_z(k1: int, n1: int, k0: int, n0: int) -> float | None:
 def _group_text(g: GroupCompare, who: str) -> str:
     if not g.size or g.rate is None or g.rate_others is None:
         return ""
-    real = "a difference beyond the noise" if g.z is not None and abs(g.z) > Z95 else "within the noise"
+    real = ("a difference beyond the noise" if g.z is not None and abs(g.z) > Z95
+            else "within the noise")
     return (f"{g.not_improved} of {g.size} locations {who} did not improve NPS over the last six "
             f"months ({100 * g.rate:.0f}%, vs {100 * g.rate_others:.0f}% of the others; {real}).")
 

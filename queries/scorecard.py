@@ -70,6 +70,19 @@ class MetricResult:
     trend_moe: tuple[tuple[date, float | None], ...] = ()
 
     @property
+    def margin_text(self) -> str:
+        """The interval as every view shows it: '±h' (half-width) or its two ends if lopsided."""
+        if self.interval is None:
+            return ""
+        return stats.margin_text(self.value, *self.interval, BY_NAME[self.name].decimals)
+
+    @property
+    def material_prev(self) -> bool:
+        """The change vs last month is at least one displayed unit and the metric's minimum."""
+        m = BY_NAME[self.name]
+        return stats.material(self.delta_prev, m.decimals, m.min_change)
+
+    @property
     def delta_prev(self) -> float | None:
         return None if self.value is None or self.previous is None else self.value - self.previous
 

@@ -211,3 +211,15 @@ def change_call(v1, se1, v0, se0, sampled: bool, decimals: int, min_change: floa
     if math.isnan(p):
         return "steady" if not (se1 or se0) else "n/a"
     return ("rise" if delta > 0 else "fall") if p < alpha else "steady"
+
+
+def margin_text(value, lo, hi, decimals: int) -> str:
+    """How the one interval is shown: '±h' (its half-width) when it is centred on the value at
+    the displayed precision, else its two ends ('3.4 to 57.2'); '' when there is none."""
+    if any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (value, lo, hi)):
+        return ""
+    lo, hi, value = float(lo), float(hi), float(value)
+    half, centre = (hi - lo) / 2, (hi + lo) / 2
+    if abs(centre - value) < 0.5 * 10.0 ** -decimals:
+        return f"±{half:,.{decimals}f}"
+    return f"{lo:,.{decimals}f} to {hi:,.{decimals}f}"

@@ -104,7 +104,8 @@ def test_fair_rank_by_hand(hand):
     w = [1 / (s + tau2) for s in s2]
     mu = sum(wi * xi for wi, xi in zip(w, x, strict=True)) / sum(w)
     assert sum(wi * (xi - mu) ** 2 for wi, xi in zip(w, x, strict=True)) == pytest.approx(3)
-    assert tau2 == pytest.approx(combine_effects(np.array(x), np.array(s2), method_re="pm").tau2, rel=1e-5)
+    ref = combine_effects(np.array(x), np.array(s2), method_re="pm").tau2
+    assert tau2 == pytest.approx(ref, rel=1e-5)
     assert r.parent_nps == pytest.approx(1000 / 62)
     rows = {x.key: x for x in r.rows}
     w20, w2 = tau2 / (tau2 + v / 20), tau2 / (tau2 + v / 2)

@@ -1,4 +1,5 @@
-"""Drill-downs under the story panels: how do the levers go with the outcomes, and are the ranks more than noise?
+"""Drill-downs under the story panels: how do the levers go with the outcomes, and are the ranks
+more than noise?
 
 One collapsed expander per panel asks that panel's question of the warehouse (queries/insights.py,
 methods in docs/insights.md) and answers with the analysis's own sentence, a chart and, where it
