@@ -177,6 +177,7 @@ def scorecard_json(card) -> dict:
         "metrics": [r.as_dict() for r in card.metrics.values()],
         "movers": [{k: v for k, v in m.items() if k != "good"} | {"favourable": m["good"]}
                    for m in card.movers],
+        "movers_rule": card.movers_rule, "mover_tests": card.mover_tests,
         "insights": getattr(card, "insights", None),
     }
 

@@ -46,7 +46,7 @@ def trend(result: MetricResult, band: pd.DataFrame | None = None) -> go.Figure:
                                  hoverinfo="skip", connectgaps=False, name="upper"))
         fig.add_trace(go.Scatter(x=months, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
                                  fillcolor=fmt.BAND_FILL, hoverinfo="skip", connectgaps=False,
-                                 name="95% margin"))
+                                 name="95% interval"))
     custom = [_hover(m, v, band, result.name, mo) for mo, v in result.trend]
     fig.add_trace(go.Scatter(
         x=months, y=values, mode="lines+markers", name=fmt.short_label(m.name),
