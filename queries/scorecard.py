@@ -155,7 +155,12 @@ def _change(m, now: pd.Series | None, other: pd.Series | None) -> str:
         return "n/a"
     return stats.change_call(_f(now["value"]), _f(now["se"]), _f(other["value"]),
                              _f(other["se"]), m.sampled, m.decimals, m.min_change,
-                             _f(now["df"]))
+                             _f(now["df"]), net_n=_net_n(m, now["n"], other["n"]))
+
+
+def _net_n(m, n1, n0) -> tuple[float, float] | None:
+    """Sample sizes for the pooled z of a net score (NPS, eNPS); None for other metrics."""
+    return (float(n1), float(n0)) if m.kind in ("net_scores", "net_counts") else None
 
 
 BAND_COLUMNS = ["metric", "month", "value", "moe", "lo", "hi"]
@@ -251,7 +256,8 @@ def mover_tests(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     if merged.empty:
         return pd.DataFrame(columns=cols)
     merged["p"] = [stats.change_p(float(r.value), float(r.se), float(r.value_prev),
-                                  float(r.se_prev), _f(r.df))
+                                  float(r.se_prev), _f(r.df),
+                                  _net_n(BY_NAME[r.metric], r.n, r.n_prev))
                    for r in merged.itertuples(index=False)]
     reject, q = stats.benjamini_hochberg(merged["p"].to_numpy(float))
     merged["q"], merged["significant"] = q, reject
