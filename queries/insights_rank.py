@@ -180,8 +180,8 @@ def rank_intervals(shrunk: np.ndarray, shrunk_se: np.ndarray,
     rng = np.random.default_rng(SEED)
     sims = shrunk[None, :] + rng.standard_normal((draws, k)) * np.nan_to_num(shrunk_se)[None, :]
     ranks = (-sims).argsort(axis=1).argsort(axis=1) + 1
-    lo, hi = np.percentile(ranks, [2.5, 97.5], axis=0)
-    return np.floor(lo).astype(int), np.ceil(hi).astype(int)
+    lo, hi = np.quantile(ranks, [0.025, 0.975], axis=0, method="inverted_cdf")
+    return lo.astype(int), hi.astype(int)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
