@@ -143,6 +143,9 @@ def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None
     A change the query layer calls 'steady' is inside the sampling noise: it is shown grey, with no
     arrow, and says so, never as a rise or a fall.
     """
+    if delta is not None and change == "n/a" and m.census:
+        # A census with too short a history of its own changes: the move is shown, not judged.
+        return f"{diff_text(m, delta)} (too little history to judge)", "off", "off"
     if delta is None or change == "n/a":
         return None, "off", "off"
     if change == "steady":

@@ -319,3 +319,57 @@ def test_acsi_standard_error_matches_a_bootstrap():
     boot = [index(items[rng.integers(0, n, n)]) for _ in range(2000)]
     assert row.se == pytest.approx(float(np.std(boot, ddof=1)), rel=0.08)
     assert _acsi  # the simulation helper builds the same components per unit
+
+
+# --- one deduplication rule on both paths ----------------------------------------------------
+
+D = date
+DUP_ROWS = {
+    "regions": [("N", "North"), ("S", "South")],
+    "locations": [("L1", "Lakeside", "N", 45.0, -93.0), ("L2", "Ridge", "N", 44.0, -92.0),
+                  ("L3", "Bayou", "S", 30.0, -90.0)],
+    # response_id, location_id, responded_on, nps_score, sat_overall, sat_expectations, sat_ideal
+    "survey_responses": [
+        (1, "L1", D(2026, 9, 10), 10, 9, 9, 9),
+        (1, "L1", D(2026, 10, 5), 10, 9, 9, 9),  # re-sent next month: counts in September only
+        (2, "L3", D(2026, 10, 3), 0, 1, 1, 1),  # the same id in two regions on one day:
+        (2, "L1", D(2026, 10, 3), 0, 1, 1, 1),  # first by location_id -> L1 (North) only
+        (3, "L3", D(2026, 10, 7), 9, 8, 8, 8),
+        (4, "L2", D(2026, 10, 20), 8, 7, 7, 7),
+    ],
+    "leadership_monthly": [], "incentives_monthly": [], "culture_monthly": [],
+    "loyalty_monthly": [],
+}
+
+
+def _load_with_rollup(engine, rows):
+    from queries import rollup
+    from tests import fixture_warehouse
+
+    fixture_warehouse.load(engine, rows)
+    rollup.build(engine)
+
+
+def test_one_dedup_rule_raw_equals_rollup_and_regions_sum_to_company(make_warehouse):
+    from queries import aggregate
+
+    eng = make_warehouse(DUP_ROWS, loader=_load_with_rollup, name="dups")
+    oct_, nov = D(2026, 10, 1), D(2026, 11, 1)
+    cols = ["key", "responses__n", "nps__n", "nps__pos", "nps__neg"]
+    raw = aggregate.fetch(eng, sc.Scope(), oct_, nov, use_rollup=False)[cols]
+    rolled = aggregate.fetch(eng, sc.Scope(), oct_, nov, use_rollup=True)[cols]
+    pd.testing.assert_frame_equal(raw, rolled)
+    by = raw.set_index("key")
+    # October by hand: North = id 2 (L1, 0) + id 4 (L2, 8): 2 responses, 1 detractor;
+    # South = id 3 (L3, 9): 1 response, 1 promoter. Id 1 belongs to September; id 2 to L1.
+    assert by.loc["N", ["responses__n", "nps__pos", "nps__neg"]].tolist() == [2, 0, 1]
+    assert by.loc["S", ["responses__n", "nps__pos", "nps__neg"]].tolist() == [1, 1, 0]
+    company = aggregate.fetch(eng, sc.Scope(), oct_, nov, by="none", use_rollup=False)
+    assert company["responses__n"].iloc[0] == 3 == by["responses__n"].sum()
+    for path in (False, True):  # each region's own query sums to the company's split
+        for region in ("N", "S"):
+            part = aggregate.fetch(eng, sc.Scope(region=region), oct_, nov, by="none",
+                                   use_rollup=path)
+            assert part["responses__n"].iloc[0] == by.loc[region, "responses__n"]
+    sep = aggregate.fetch(eng, sc.Scope(), D(2026, 9, 1), oct_, by="none", use_rollup=False)
+    assert sep["responses__n"].iloc[0] == 1
