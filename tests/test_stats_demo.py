@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
-from queries import scorecard, targets
 from queries import scope as sc
+from queries import scorecard, targets
 from queries.engine import make_engine
 from queries.insights_common import load_history
-from queries.insights_incentives import pay_from, paid_regardless
+from queries.insights_incentives import paid_regardless, pay_from
 from queries.schema import table
 from sample_data.generate import generate
 from sample_data.load import build_demo
