@@ -231,8 +231,8 @@ def _pre_text(pre: DidEstimate | None) -> str:
     if pre.significant:
         return (head + f"; before the events they did not (pre-trend {signed(pre.effect)} "
                 f"points, 95% interval {ci}), so read the difference with caution.")
-    return head + (f"; before the events they did (pre-trend {signed(pre.effect)} points, 95% "
-                   f"interval {ci}).")
+    return head + (f"; the check before the events finds no clear difference (pre-trend "
+                   f"{signed(pre.effect)} points, 95% interval {ci}).")
 
 
 def _sentence(treatment: str, horizons: tuple[DidEstimate, ...],
