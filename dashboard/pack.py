@@ -322,7 +322,8 @@ def _change(m: Metric, r: MetricResult, delta: float | None, change: str, than: 
         return "", MUTED
     d = fmt.diff_text(m, delta)
     if change == "steady":
-        return (f"≈ {d} vs {than}" if m.sampled or delta != 0 else f"no change vs {than}"), MUTED
+        moved = stats.material(delta, m.decimals, m.min_change)
+        return (f"≈ {d} vs {than}" if moved else f"no change vs {than}"), MUTED
     arrow = "▲" if delta > 0 else "▼"
     if r.target is None:
         return f"{arrow} {d} vs {than}", MUTED
