@@ -611,7 +611,7 @@ def _movers(pdf: _Pdf, card: Scorecard, y: float) -> float:
     for good in (True, False):
         if ys[good] == y + 5:
             pdf.font(7, colour=MUTED)
-            pdf.text_at(cols[good][0], ys[good], half, 4.5, "none significant")
+            pdf.text_at(cols[good][0], ys[good], half, 4.5, "none beyond the noise")
             ys[good] += 4.8
     return max(ys.values()) + 3
 
