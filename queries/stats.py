@@ -60,18 +60,6 @@ def change_z(v1: float, se1: float, v0: float, se0: float) -> float:
     return (v1 - v0) / denom
 
 
-def classify_change(v1, se1, v0, se0, sampled: bool, z: float = Z95) -> str:
-    """'rise', 'fall', 'steady' (within the noise) or 'n/a' when either value is missing."""
-    if v1 is None or v0 is None or _nan(v1) or _nan(v0):
-        return "n/a"
-    if not sampled:
-        return "rise" if v1 > v0 else "fall" if v1 < v0 else "steady"
-    zz = change_z(v1, se1, v0, se0)
-    if math.isnan(zz):
-        return "n/a"
-    return "rise" if zz > z else "fall" if zz < -z else "steady"
-
-
 def _nan(v) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
