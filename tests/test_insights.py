@@ -350,7 +350,9 @@ def test_null_gaming_and_movers_at_chance(null):
     rows = [row for r in dims.regions.region_id
             for row in changes_from(restrict(h, sc.Scope(region=r)), dims, lag=1).rows]
     real = sum(x.direction in ("rise", "fall") for x in rows)
-    assert real <= 0.10 * len(rows)  # 5% expected
+    # Benjamini-Hochberg over each region's locations: under this complete null a region shows
+    # any call with probability ~5%, so over 7 regions a handful at most (measured: 0 of 370).
+    assert real <= 0.01 * len(rows)
 
 
 # --- same numbers on every backend ---------------------------------------------------------
