@@ -120,6 +120,13 @@ def find_line(lines: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> int |
     return None
 
 
+def section(lines: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> str:
+    """'line 18: [survey_responses.columns]' for a problem with a whole table section."""
+    line = find_line(lines, keys)
+    place = "[" + ".".join(keys) + "]"
+    return f"line {line}: {place}" if line else place
+
+
 def where(lines: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> str:
     line = find_line(lines, keys)
     section, key = ".".join(keys[:-1]), keys[-1]
@@ -198,7 +205,7 @@ def _table(name: str, body: dict, base: Path, lines: dict, mode: str,
         problems.append(f"{where(lines, (name, 'delimiter'))}: must be one character")
     cols = body.get("columns")
     if not isinstance(cols, dict):
-        problems.append(f"{where(lines, (name, 'columns'))}: missing [{name}.columns], the "
+        problems.append(f"{section(lines, (name,))}: missing [{name}.columns], the "
                         "contract column -> source column table")
         return None
     spec = TABLES[name]
@@ -214,8 +221,8 @@ def _table(name: str, body: dict, base: Path, lines: dict, mode: str,
             out.append(cm)
     for c in spec.columns:
         if c.required and c.name not in cols:
-            problems.append(f"{where(lines, (name, 'columns'))}: contract column {c.name!r} is "
-                            "not mapped")
+            problems.append(f"{section(lines, (name, 'columns'))}: contract column {c.name!r} "
+                            "is not mapped")
     if len(problems) > before:
         return None
     return TableMap(name, source, tuple(out), base, sheet=body.get("sheet"),
