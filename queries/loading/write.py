@@ -26,11 +26,13 @@ SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META)
 
 
 def _indexes() -> list[sa.Index]:
-    """The same lookups the demo builder indexes: location and period."""
-    s = table("survey_responses")
+    """The same lookups the demo builder indexes: location and period. Built on copies of the
+    tables, because an Index attaches itself to its table and the contract's must stay bare."""
+    md = sa.MetaData()
+    s = table("survey_responses").to_metadata(md)
     out = [sa.Index("ix_survey_responses_location_day", s.c.location_id, s.c.responded_on)]
     for name in MONTHLY_TABLES:
-        t = table(name)
+        t = table(name).to_metadata(md)
         out.append(sa.Index(f"ix_{name}_location_month", t.c.location_id, t.c.month))
     return out
 
