@@ -69,7 +69,7 @@ class CsvSource(Source):
         try:
             with self.path.open("rb") as fh:
                 return [str(c) for c in self._read(fh, nrows=0).columns]
-        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:
             raise SourceError(self.path, _why(exc)) from exc
 
     def chunks(self, progress: bool = True) -> Iterator[Chunk]:
@@ -81,7 +81,7 @@ class CsvSource(Source):
                     yield Chunk(frame.astype(object), list(range(first, first + len(frame))))
                     first += len(frame)
                     bar.update(fh.tell() - bar.n)
-        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:
             raise SourceError(self.path, _why(exc)) from exc
 
 
@@ -174,7 +174,9 @@ def _names(row: tuple) -> list[str]:
 
 
 def _why(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0] if str(exc) else ""
+    text = getattr(exc, "strerror", None) or (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, LookupError) and not isinstance(exc, UnicodeError):
+        return f"unknown encoding in the mapping ({text})"
     if isinstance(exc, UnicodeDecodeError):
         return f"not {exc.encoding} text ({exc.reason} at byte {exc.start}); set encoding = " \
                "\"...\" in the mapping"
