@@ -88,24 +88,24 @@ def culture_sheet(demo: Demo) -> pd.DataFrame:
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
-    """One sheet, dates as real Excel date cells (what HR's spreadsheet holds)."""
+    """One sheet, dates as real Excel date cells (what HR's spreadsheet holds). Written in
+    openpyxl's normal mode, which records the sheet's size as Excel does (write-only mode
+    leaves it out, and a reader then scans the whole sheet just to learn it)."""
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
 
-    wb = openpyxl.Workbook(write_only=True)
+    wb = openpyxl.Workbook()
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    ws = wb.create_sheet(sheet)
+    ws = wb.active
+    ws.title = sheet
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, pd.Timestamp):
-                cell = WriteOnlyCell(ws, value=v.to_pydatetime())
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            else:
-                cells.append(v.item() if hasattr(v, "item") else v)
-        ws.append(cells)
+        ws.append([v.to_pydatetime() if isinstance(v, pd.Timestamp)
+                   else (v.item() if hasattr(v, "item") else v) for v in row])
+    dates = [i for i, c in enumerate(frame.columns, start=1)
+             if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    for col in dates:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = "yyyy-mm-dd"
     wb.save(path)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -95,6 +96,11 @@ def to_text(v: Any) -> str:
 
 
 def to_int(v: Any, limit: int) -> int:
+    if type(v) is str and v.isascii() and v.isdigit():  # the common case, fast (ids, scores)
+        out = int(v)
+        if out >= limit:
+            raise BadValue("too large for the column")
+        return out
     if isinstance(v, bool):
         raise BadValue("not a whole number")
     if isinstance(v, numbers.Integral):
@@ -185,35 +191,56 @@ def converter(spec: ColumnSpec, cm: ColumnMap):
     return mapped
 
 
+def _attempt(fn, v: Any) -> tuple[Any, str | None]:
+    v = blank(v)
+    if v is None:
+        return None, None
+    try:
+        return fn(v), None
+    except BadValue as exc:
+        return None, exc.kind
+
+
+def _reason(cm: ColumnMap, spec: ColumnSpec, raw: Any, kind: str | None) -> Reason:
+    if kind is not None:
+        return Reason(cm.column, kind, f"{cm.column}: {blank(raw)!r} {kind}")
+    return Reason(cm.column, f"empty ({spec.name} is required)",
+                  f"{cm.column}: empty ({spec.name} is required)")
+
+
 def _convert_column(raw: pd.Series, spec: ColumnSpec, cm: ColumnMap
                     ) -> tuple[list[Any], dict[int, Reason]]:
     """Convert each distinct value once (scores and dates repeat a lot), then spread back."""
     fn = converter(spec, cm)
+    if isinstance(raw.dtype, pd.StringDtype):  # CSV text: factorize, convert the distinct values
+        codes, uniques = pd.factorize(raw)
+        done = [_attempt(fn, u) for u in uniques] + [(None, None)]  # code -1 (missing) -> last
+        value_of = np.empty(len(done), dtype=object)
+        value_of[:] = [d[0] for d in done]
+        failed = np.array([d[1] is not None for d in done])
+        values = value_of[codes]
+        bad_pos = np.flatnonzero(failed[codes] | (pd.isna(values) & (not spec.nullable)))
+        texts = raw.to_numpy(dtype=object)
+        bad = {int(p): _reason(cm, spec, texts[p], done[codes[p]][1]) for p in bad_pos}
+        return values.tolist(), bad
     cache: dict[tuple[type, Hashable], tuple[Any, str | None]] = {}
-    values: list[Any] = []
-    bad: dict[int, Reason] = {}
+    out: list[Any] = []
+    bad = {}
     for pos, v in enumerate(raw.tolist()):
-        v = blank(v)
         key = (type(v), v)  # 1, 1.0 and True are equal keys in a dict: keep them apart
         try:
-            hit = cache.get(key) if v is not None else (None, None)
+            hit = cache.get(key)
         except TypeError:  # unhashable (a list from Parquet): convert without the cache
             hit = None
         if hit is None:
-            try:
-                hit = (fn(v), None)
-            except BadValue as exc:
-                hit = (None, exc.kind)
+            hit = _attempt(fn, v)
             with contextlib.suppress(TypeError):
                 cache[key] = hit
         value, kind = hit
-        if kind is not None:
-            bad[pos] = Reason(cm.column, kind, f"{cm.column}: {v!r} {kind}")
-        elif value is None and not spec.nullable:
-            bad[pos] = Reason(cm.column, f"empty ({spec.name} is required)",
-                              f"{cm.column}: empty ({spec.name} is required)")
-        values.append(value)
-    return values, bad
+        if kind is not None or (value is None and not spec.nullable):
+            bad[pos] = _reason(cm, spec, v, kind)
+        out.append(value)
+    return out, bad
 
 
 def _typed(values: list[Any], spec: ColumnSpec) -> pd.api.extensions.ExtensionArray | pd.Series:

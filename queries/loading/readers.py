@@ -78,7 +78,7 @@ class CsvSource(Source):
         try:
             with self.path.open("rb") as fh, self._bar(size, "B", progress) as bar:
                 for frame in self._read(fh, chunksize=CHUNK_ROWS):
-                    yield Chunk(frame.astype(object), list(range(first, first + len(frame))))
+                    yield Chunk(frame, list(range(first, first + len(frame))))
                     first += len(frame)
                     bar.update(fh.tell() - bar.n)
         except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:
