@@ -364,3 +364,32 @@ def test_conversions_keep_what_the_contract_tolerates():
         to_bool("Yes")  # only through a map
     assert str(to_date("2026-10-17", None, month=True)) == "2026-10-01"
     assert str(to_date("17/10/2026", "%d/%m/%Y", month=False)) == "2026-10-17"
+
+
+def test_a_workbook_with_several_sheets_needs_sheet(tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.title = "2025"
+    wb.create_sheet("2026").append(["Store"])
+    wb.save(folder / "culture.xlsx")
+    path = write_pilot(folder, mapping=MAPPING.replace('"culture.csv"', '"culture.xlsx"'))
+    with pytest.raises(SourceError, match=r"culture\.xlsx: 2 sheets \(2025, 2026\): name one"):
+        loader.open_sources(load_mapping(path))
+    named = write_pilot(folder, mapping=MAPPING.replace(
+        'source = "culture.csv"', 'source = "culture.xlsx"\nsheet = "2027"'))
+    with pytest.raises(SourceError, match=r"no sheet '2027' \(sheets: 2025, 2026\)"):
+        loader.open_sources(load_mapping(named))
+
+
+def test_large_files_show_a_progress_bar(tmp_path, monkeypatch, capsys):
+    from queries.loading import readers
+
+    monkeypatch.setattr(readers, "BAR_DELAY_S", 0)  # "large": here, any file
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
+    path = write_pilot(tmp_path / "p")
+    loader.load(path, f"duckdb:///{tmp_path / 'bar.duckdb'}", progress=True, max_rejected=1)
+    err = capsys.readouterr().err
+    assert "survey_responses" in err and "B/s" in err  # CSV progress counts bytes read
