@@ -180,6 +180,10 @@ def test_hostile_names_execute_on_duckdb(tmp_path):
     owners = con.execute("SELECT exec_owner_assigned, count(*) FROM leadership_monthly "
                          "GROUP BY 1 ORDER BY 1").fetchall()
     assert [o for o, _ in owners] == [False, True] and sum(n for _, n in owners) == 17_760
+    con.execute("CREATE SCHEMA cx")  # --schema: the views elsewhere, same sources
+    for stmt in view_statements(load_mapping(path, mode="tables"), "duckdb", schema="cx"):
+        con.execute(stmt)
+    assert con.execute("SELECT count(*) FROM cx.survey_responses").fetchone()[0] == 22_549
     con.close()
 
 
