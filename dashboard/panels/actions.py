@@ -76,7 +76,7 @@ def render_actions(store_or_none: ActionStore | None, scope: Scope, month: date,
     _summary(listed, month)
     for a in listed:
         _row(store_or_none, a, metrics_labels, scope_names, kp)
-    _form(store_or_none, scope, metrics_labels, kp, today, created_by, scope_names)
+    _form(store_or_none, scope, metrics_labels, kp, today, created_by, scope_names, month)
     return listed
 
 
@@ -114,7 +114,7 @@ def _row(store: ActionStore, a: Action, labels: Mapping[str, str],
 
 
 def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, today: date,
-          created_by: str | None, names: Mapping[str, str] | None) -> None:
+          created_by: str | None, names: Mapping[str, str] | None, month: date) -> None:
     """Add an action. Inputs survive a failed submit; owner and text clear after a good one."""
     if st.session_state.pop(f"{kp}-reset", False):
         for k in (f"{kp}-owner", f"{kp}-text"):
@@ -137,7 +137,7 @@ def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, 
     if not submitted:
         return
     try:
-        added = store.add(ActionInput(scope, str(metric), owner, text, due, created_by), today)
+        added = store.add(ActionInput(scope, str(metric), owner, text, due, created_by, month), today)
     except InvalidAction as exc:
         st.error(str(exc), icon=":material/error:")
     except ActionsUnavailable as exc:
