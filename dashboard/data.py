@@ -71,8 +71,10 @@ def card(_engine: Engine, url: str, region: str | None, location: str | None, mo
     _check_allowed(region, allowed, location)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
+    # The company map draws regions from the league rows, so only views below it need the
+    # per-location map query.
     return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
-                           targets.load(), latest)
+                           targets.load(), latest, with_map=region is not None)
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

@@ -115,10 +115,11 @@ def value_text(m: Metric, v: float | None) -> str:
 
 
 def diff_text(m: Metric, d: float) -> str:
-    """A signed difference in the metric's units: percentages change by points."""
+    """A signed difference in the metric's units: percentages, scores and indexes change by
+    points ("pts" everywhere), hours by hours."""
     places = m.decimals if abs(d) >= 10 ** -m.decimals or d == 0 else m.decimals + 1
     text = f"{d:+,.{places}f}"
-    if m.unit == "%":
+    if m.unit in ("%", "pts", "index"):
         return text + " pts"
     if m.unit == "h":
         return text + " h"
@@ -137,19 +138,54 @@ def month_label(d: date) -> str:
 
 
 def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None, str, str]:
-    """(delta text, delta_color, delta_arrow) for st.metric.
+    """(delta text, colour, arrow): colour is "good", "bad" or "off" (grey), arrow "▲", "▼" or "".
 
-    A change the query layer calls 'steady' is inside the sampling noise: it is shown grey, with no
-    arrow, and says so, never as a rise or a fall.
+    `change` is `material.shown_change`'s word. A change the query layer calls 'steady' is inside
+    the sampling noise: grey, no arrow, and it says so. A real change too small to matter
+    ('small') is grey with no arrow too. Only a real and material rise or fall gets an arrow and
+    a colour, and the colour follows the metric's direction: red always means "worse".
     """
     if delta is None or change == "n/a":
-        return None, "off", "off"
+        return None, "off", ""
     if change == "steady":
         if not m.sampled and delta == 0:
-            return "no change", "off", "off"
-        return f"≈ {diff_text(m, delta)} (within noise)", "off", "off"
-    colour = "normal" if m.direction > 0 else "inverse"
-    return diff_text(m, delta), colour, "auto"
+            return "no change", "off", ""
+        return f"≈ {diff_text(m, delta)} (within noise)", "off", ""
+    if change == "small":
+        return (f"{diff_text(m, delta)} (small change)" if delta else "no change"), "off", ""
+    good = delta * m.direction > 0
+    return diff_text(m, delta), "good" if good else "bad", "▲" if delta > 0 else "▼"
+
+
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """'1 location', '3 locations', '0 locations' (with thousands separators)."""
+    k = int(n)
+    return f"{k:,} {word if k == 1 else (many or word + 's')}"
+
+
+def is_yes_no(m: Metric, level: str) -> bool:
+    """A share of locations with a flag is a plain yes or no for one location."""
+    from queries.registry import Flag, Rows
+
+    return (level == "location" and m.kind == "ratio" and isinstance(m.numerator, Flag)
+            and isinstance(m.denominator, Rows))
+
+
+def yes_no_text(trend: tuple[tuple[date, float | None], ...]) -> str:
+    """'yes since Mar 2026', 'no', 'yes (all 13 months)' from a 0/100 monthly series."""
+    known = [(mo, v) for mo, v in trend if v is not None and not math.isnan(v)]
+    if not known:
+        return "—"
+    now = known[-1][1] >= 50
+    since = known[-1][0]
+    for mo, v in reversed(known):
+        if (v >= 50) != now:
+            break
+        since = mo
+    word = "yes" if now else "no"
+    if since == known[0][0] and len(known) == len(trend):
+        return f"{word} (all {len(trend)} months)"
+    return f"{word} since {month_label(since)}"
 
 
 def change_word(change: str) -> str:

@@ -16,6 +16,7 @@ from queries.scope import Scope
 
 SELECTION_KEYS = ("league", "children_bar", "location_map")
 MONTH_KEY = "month_select"
+NAVIGATED_KEY = "_cx_navigated"
 
 
 def selection_key(base: str, scope: Scope) -> str:
@@ -33,6 +34,12 @@ def go(scope: Scope, month: date) -> None:
     """Show another scope (callback-safe: the next run reads the new URL)."""
     st.query_params.from_dict(state.link(scope, month))
     clear_selections()
+    st.session_state[NAVIGATED_KEY] = True
+
+
+def navigated() -> bool:
+    """True once after a navigation callback (a fragment then reruns the whole page)."""
+    return bool(st.session_state.pop(NAVIGATED_KEY, False))
 
 
 def sync_url(view: state.View) -> None:

@@ -31,6 +31,7 @@ from dashboard import figures, fmt
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
 from queries import aggregate, scorecard
+from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS, PANELS, Metric, by_panel
 from queries.scope import Dims, Scope
 from queries.scorecard import MetricResult, Scorecard, add_months
@@ -78,29 +79,11 @@ def metrics_frame(card: Scorecard) -> pd.DataFrame:
 
 
 def league_frame(card: Scorecard, metrics: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per child (region or location): value, 95% margin and status of each metric."""
-    names = list(metrics or [m.name for m in HEADLINE])
-    kids = card.children
-    cols = ["key", "name", "responses"]
-    for n in names:
-        cols += [n, f"{n}_moe", f"{n}_status"]
-    if kids is None or kids.empty:
-        return pd.DataFrame(columns=cols)
-    base = kids[["key", "name"]].drop_duplicates("key").set_index("key")
-    resp = kids[kids.metric == "responses"].set_index("key")["value"]
-    base["responses"] = resp.reindex(base.index)
-    for n in names:
-        part = kids[kids.metric == n].set_index("key")
-        base[n] = part["value"].reindex(base.index).round(2)
-        base[f"{n}_moe"] = part["moe"].reindex(base.index).round(2)
-        base[f"{n}_status"] = part["status"].reindex(base.index)
-    out = base.reset_index()
-    sort = "nps" if "nps" in names else names[0]
-    # Rank on confident values: a location with three answers and NPS 100 is not first.
-    out["_unsure"] = ~out[f"{sort}_status"].isin(["green", "amber", "red", "no_target"])
-    out = out.sort_values(["_unsure", sort, "name"], ascending=[True, False, True],
-                          na_position="last", ignore_index=True)
-    return out[cols]
+    """One row per child (region or location), furthest behind first (`ranking.worst_first`,
+    the page's order too): value, 95% margin and status of each metric, and how many are off
+    and near target."""
+    names = tuple(metrics or [m.name for m in HEADLINE])
+    return worst_first(card.children, names)
 
 
 def movers_frame(card: Scorecard) -> pd.DataFrame:

@@ -7,6 +7,7 @@ way the page formats it, so the page can never drift from the query layer.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -19,9 +20,9 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data, fmt, state
+from dashboard import data, fmt, pack, state
 from queries import scope as sc
-from queries import scorecard, targets
+from queries import ranking, scorecard, targets
 from queries.engine import make_engine
 from queries.registry import BY_NAME, METRICS
 from tests import fixture_warehouse
@@ -64,14 +65,26 @@ def expected_card(url: str, region: str | None = None, location: str | None = No
         eng.dispose()
 
 
+TILE = re.compile(r'<div class="cx-tile[^"]*" data-metric="(?P<name>[^"]+)" '
+                  r'data-status="(?P<status>[^"]+)".*?<span class="cx-label"[^>]*>'
+                  r'(?P<label>[^<]*)</span>.*?<span class="cx-value(?P<faint>[^"]*)">'
+                  r'(?P<value>[^<]*)</span>', re.S)
+
+
 def tiles(at: AppTest) -> dict[str, tuple[str, str]]:
-    """Short label -> (value without grey markup, full label)."""
+    """Short label -> (value as shown, the tile's whole markup)."""
     out = {}
-    for m in at.metric:
-        short = m.label.split(" :", 1)[0]
-        value = re.sub(r"^:gray\[(.*)\]$", r"\1", m.value)
-        out[short] = (value, m.label)
+    for h in at.get("html"):
+        body = h.proto.body
+        for mt in TILE.finditer(body):
+            label = html.unescape(mt["label"]).removesuffix(":")
+            out[label] = (html.unescape(mt["value"]), body)
     return out
+
+
+def tile_text(markup: str) -> str:
+    """The words of a tile, without tags."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def shown(name: str, value: float | None) -> str:
@@ -112,23 +125,25 @@ def test_company_tiles_show_the_query_layer_numbers(run: Run, fixture_url: str) 
 
 def test_low_confidence_is_grey_with_n_never_red_or_green(run: Run) -> None:
     at = run()
-    nps = next(m for m in at.metric if m.label.startswith("NPS "))
-    assert nps.value == ":gray[14]"
-    assert "Low confidence" in nps.label and "red-badge" not in nps.label
-    assert "low confidence, n = 7" in texts(at.caption)
+    value, markup = tiles(at)["NPS"]
+    assert value == "14"
+    assert 'data-status="low_confidence"' in markup and 'class="cx-value cx-faint"' in markup
+    assert "Low confidence" in tile_text(markup)
+    assert "cx-s-red" not in markup and "cx-s-green" not in markup
+    assert "low confidence, n = 7 (needs 30)" in tile_text(markup)
 
 
 def test_steady_change_is_not_shown_as_a_rise_or_fall(run: Run) -> None:
     at = run()
     # Company retention 90.0% (315/350) vs 85.0% (170/200) in September: z = 1.67, noise.
-    ret = next(m for m in at.metric if m.label.startswith("Retention"))
-    assert ret.proto.delta == "≈ +5.0 pts (within noise)"
-    assert ret.proto.color == ret.proto.MetricColor.GRAY
-    assert ret.proto.direction == ret.proto.MetricDirection.NONE
+    ret = tiles(at)["Retention"][1]
+    assert "≈ +5.0 pts (within noise) vs Sep" in tile_text(ret)
+    assert 'class="cx-delta cx-flat"' in ret  # grey
+    assert "▲" not in tile_text(ret) and "▼" not in tile_text(ret)  # no arrow
     # A low-confidence value never claims a move at all: ACSI at n = 8.
-    acsi = next(m for m in at.metric if m.label.startswith("ACSI"))
-    assert acsi.proto.delta.endswith("(small sample)")
-    assert acsi.proto.color == acsi.proto.MetricColor.GRAY
+    acsi = tiles(at)["ACSI-style index"][1]
+    assert "(small sample) vs Sep" in tile_text(acsi)
+    assert 'class="cx-delta cx-flat"' in acsi
 
 
 def test_region_view(run: Run, fixture_url: str) -> None:
@@ -139,7 +154,10 @@ def test_region_view(run: Run, fixture_url: str) -> None:
         assert got[fmt.short_label(m.name)][0] == shown(m.name, card.metrics[m.name].value), m.name
     assert got["NPS"][0] == "17"  # Lakeside and Ridge: 100 * (3 - 2) / 6
     table = at.dataframe[0].value
-    assert list(table["Name"]) == ["Lakeside", "Ridge"]
+    # Worst first, by the one ranking the pack and the CSV use too.
+    assert list(table["Name"]) == list(ranking.worst_first(card.children)["name"])
+    assert list(table["Name"]) == list(pack.league_frame(card)["name"])
+    assert set(table["Name"]) == {"Lakeside", "Ridge"}
     assert params(at) == {"region": "N", "month": "2026-10"}
     assert at.button(key="crumb_company").label == "Company"
 
@@ -189,8 +207,31 @@ def test_bad_links_fall_back_with_a_warning(run: Run, query: dict[str, str], wor
     assert "region" not in params(at) and params(at)["month"] == "2026-10"
 
 
+def geo_charts(at: AppTest) -> list[dict]:
+    charts = [json.loads(e.proto.spec) | {"_config": json.loads(e.proto.config)}
+              for e in at.get("plotly_chart")]
+    return [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
+
+
+def test_map_opens_on_demand_with_regions_then_zooms_to_a_region(run: Run) -> None:
+    at = run()
+    assert geo_charts(at) == []  # closed: no map built
+    at.toggle(key="show_map").set_value(True).run()
+    (company,) = geo_charts(at)
+    # Company level: one bubble per region with located locations (South's only location,
+    # Bayou, has no coordinates), in the status palette.
+    assert company["data"][0]["customdata"] == ["N"]
+    assert set(company["data"][0]["marker"]["color"]) <= set(fmt.STATUS_COLOURS.values())
+    at = run(region="N")
+    at.toggle(key="show_map").set_value(True).run()
+    (region,) = geo_charts(at)
+    assert region["layout"]["geo"]["fitbounds"] == "locations"  # the region fills the map
+    assert {c[1] for c in region["data"][0]["customdata"]} == {"N"}
+
+
 def test_map_is_drawn_from_the_served_base_map(run: Run) -> None:
     at = run()
+    at.toggle(key="show_map").set_value(True).run()
     charts = [json.loads(e.proto.spec) | {"_config": json.loads(e.proto.config)}
               for e in at.get("plotly_chart")]
     geo = [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
@@ -211,6 +252,8 @@ def array(v) -> list[float]:
 
 def test_nps_trend_band_ends_at_the_tile_interval(run: Run, fixture_url: str) -> None:
     at = run()
+    assert at.get("plotly_chart") == []  # no chart on the page until one is asked for
+    at.button(key="open-nps").click().run()
     specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
     traces = next(s["data"] for s in specs if s["data"][-1].get("name") == "NPS")
     upper, lower, line = traces[0], traces[1], traces[2]
@@ -226,6 +269,8 @@ def test_movers_and_data_quality_notes(run: Run) -> None:
     md = texts(at.markdown).replace("\\", "")  # names and sentences are Markdown-escaped
     # North's retention 91.7% vs 85.0%: z = 2.23, a real rise (test_metrics works it out).
     assert ":green[▲] North: Customer retention rose 6.7 points to 91.7% (n = 300)" in md
+    assert "values were left out" not in texts(at.caption)  # behind its toggle
+    at.toggle(key="show_quality").set_value(True).run()
     cap = texts(at.caption)
     assert "values were left out" in cap and "NPS: 1 row" in cap
 
@@ -307,11 +352,13 @@ def test_missing_demo_is_built_on_first_run(monkeypatch: pytest.MonkeyPatch,
 
 def test_steady_changes_read_as_noise_not_as_moves() -> None:
     nps, hours = BY_NAME["nps"], BY_NAME["listening_hours_per_leader"]
-    assert fmt.delta_parts(nps, -3.2, "steady") == ("≈ -3 (within noise)", "off", "off")
-    assert fmt.delta_parts(nps, -0.2, "steady")[0] == "≈ -0.2 (within noise)"
-    assert fmt.delta_parts(nps, 6.0, "rise") == ("+6", "normal", "auto")
-    assert fmt.delta_parts(hours, 0.0, "steady") == ("no change", "off", "off")
-    assert fmt.delta_parts(nps, None, "n/a") == (None, "off", "off")
+    assert fmt.delta_parts(nps, -3.2, "steady") == ("≈ -3 pts (within noise)", "off", "")
+    assert fmt.delta_parts(nps, -0.2, "steady")[0] == "≈ -0.2 pts (within noise)"
+    assert fmt.delta_parts(nps, 6.0, "rise") == ("+6 pts", "good", "▲")
+    assert fmt.delta_parts(nps, -6.0, "fall") == ("-6 pts", "bad", "▼")
+    assert fmt.delta_parts(nps, 0.4, "small") == ("+0.4 pts (small change)", "off", "")
+    assert fmt.delta_parts(hours, 0.0, "steady") == ("no change", "off", "")
+    assert fmt.delta_parts(nps, None, "n/a") == (None, "off", "")
     assert fmt.diff_text(BY_NAME["retention_rate"], 6.666) == "+6.7 pts"
 
 

@@ -137,7 +137,8 @@ def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, 
     if not submitted:
         return
     try:
-        added = store.add(ActionInput(scope, str(metric), owner, text, due, created_by, month), today)
+        inp = ActionInput(scope, str(metric), owner, text, due, created_by, month)
+        added = store.add(inp, today)
     except InvalidAction as exc:
         st.error(str(exc), icon=":material/error:")
     except ActionsUnavailable as exc:

@@ -1,7 +1,9 @@
-"""League table of the scope's children (regions, or locations), coloured by status; click to drill.
+"""Where the problem is: the children of a view, worst first, as a heat table.
 
-At location level the table lists the location's siblings in its region, with the current one
-marked, so the comparison a region manager makes is still one glance away.
+The order is `queries.ranking.worst_first`, the same function behind the board pack's league table
+and the league CSV, and the cell colours are the one status palette (dashboard/fmt.py), each row
+also saying in words how many of its headline metrics are off or near target. Tick a row to open
+it. At location level the table lists the location's siblings in its region, this one marked ▶.
 """
 
 from __future__ import annotations
@@ -12,33 +14,43 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboard import figures, fmt, nav
-from queries.registry import BY_NAME, METRICS
+from dashboard import fmt, nav
+from queries.ranking import HEADLINES, worst_first
+from queries.registry import BY_NAME
 from queries.scope import Scope
 from queries.scorecard import Scorecard
 
-HEADLINES = [m.name for m in METRICS if m.headline]
-NAME_COL, N_COL = "Name", "n"
-BAR_BOX_PX = 360  # taller bar charts scroll inside this box
+NAME_COL, STATUS_COL, N_COL = "Name", "Behind", "n"
+ROWS_SHOWN = 8  # rows visible before the table scrolls
 
 
 def frame(children: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, statuses, child keys): one row per child, one column per headline metric."""
-    if children.empty:
-        empty = pd.DataFrame(columns=[NAME_COL, N_COL, *HEADLINES])
+    """(values, statuses, child keys): one row per child, worst first, one column per headline."""
+    ranked = worst_first(children)
+    if ranked.empty:
+        empty = pd.DataFrame(columns=[NAME_COL, STATUS_COL, N_COL, *HEADLINES])
         return empty, empty.copy(), []
-    kids = children.drop_duplicates(["key", "metric"])
-    values = kids.pivot(index="key", columns="metric", values="value")
-    status = kids.pivot(index="key", columns="metric", values="status")
-    names = kids.drop_duplicates("key").set_index("key")["name"]
-    out = pd.DataFrame({NAME_COL: names})
-    out[N_COL] = values["responses"] if "responses" in values else float("nan")
+    out = pd.DataFrame({
+        NAME_COL: ranked["name"].astype(str),
+        STATUS_COL: [behind_words(int(o), int(n), len(HEADLINES))
+                     for o, n in zip(ranked["off"], ranked["near"], strict=True)],
+        N_COL: ranked["responses"].astype(float),
+    })
     for name in HEADLINES:
-        out[name] = values[name] if name in values else float("nan")
-    out = out.sort_values(NAME_COL)
-    st_frame = status.reindex(index=out.index, columns=HEADLINES)
-    keys = [str(k) for k in out.index]
-    return out.reset_index(drop=True), st_frame.reset_index(drop=True), keys
+        out[name] = ranked[name].astype(float)
+    status = ranked[[f"{n}_status" for n in HEADLINES]].copy()
+    status.columns = list(HEADLINES)
+    return out, status, [str(k) for k in ranked["key"]]
+
+
+def behind_words(off: int, near: int, of: int) -> str:
+    """'4 of 7 off · 1 near', 'on target' (status in words beside the colours)."""
+    if not off and not near:
+        return "none"
+    parts = [f"{off} of {of} off"] if off else []
+    if near:
+        parts.append(f"{near} near")
+    return " · ".join(parts)
 
 
 def styled(values: pd.DataFrame, status: pd.DataFrame, current: int | None = None) -> Styler:
@@ -60,6 +72,9 @@ def columns(first: str) -> dict:
     """Short headers, each metric at its precision and unit, full label as the tooltip."""
     config: dict = {
         NAME_COL: st.column_config.TextColumn(first, pinned=True),
+        STATUS_COL: st.column_config.TextColumn(
+            "Behind on", help="How many of the headline metrics are off target (red) or near "
+                              "target (amber) for this one, against its own targets."),
         N_COL: st.column_config.NumberColumn("n", format="localized", help="Survey responses"),
     }
     for name in HEADLINES:
@@ -72,14 +87,14 @@ def columns(first: str) -> dict:
     return config
 
 
-def draw(card: Scorecard, parent: Scorecard | None, plotly_config: dict) -> None:
-    """The table (and a bar chart of NPS) for the children, or the siblings of a location."""
+def draw(card: Scorecard, parent: Scorecard | None) -> None:
+    """The heat table of the children, or of the siblings of a location."""
     base = card if parent is None else parent
     scope: Scope = base.scope
     level = "Regions" if scope.level == "company" else "Locations"
     where = "" if scope.level == "company" else f" in {fmt.escape_md(base.scope_name)}"
-    st.markdown(f"##### {level}{where}")
     values, status, keys = frame(base.children)
+    st.markdown(f"##### {level}{where}, furthest behind first")
     if not keys:
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
         return
@@ -87,30 +102,16 @@ def draw(card: Scorecard, parent: Scorecard | None, plotly_config: dict) -> None
     if parent is not None and card.scope.location in keys:
         current = keys.index(card.scope.location)
     key = nav.selection_key("league", card.scope)
-    tab_table, tab_bar = st.tabs(["Table", "NPS chart"])
-    with tab_table:
-        st.dataframe(
-            styled(values.set_index(pd.RangeIndex(len(values))), status, current),
-            hide_index=True, column_config=columns(level[:-1]),
-            on_select=partial(nav.pick_child, key, scope, card.month, tuple(keys)),
-            selection_mode="single-row", key=key, height=_height(len(keys)),
-        )
-        st.caption("Click a row's checkbox to open it. Colours: status against target; grey = "
-                   "low confidence (sample below minimum). n = survey responses.")
-    with tab_bar:
-        bar_key = nav.selection_key("children_bar", card.scope)
-        nps = BY_NAME["nps"]
-        tgt = card.metrics["nps"].target
-        fig = figures.children_bar(base.children, nps.name, tgt, highlight=card.scope.location)
-        with st.container(height=min(int(fig.layout.height) + 16, BAR_BOX_PX), border=False):
-            st.plotly_chart(
-                fig, key=bar_key,
-                on_select=partial(nav.pick_point, bar_key, scope, card.month, "child"),
-                selection_mode="points", config=plotly_config | {"displayModeBar": False},
-            )
-        st.caption("NPS per child with its 95% margin; dashed line: target. Click a bar to open "
-                   "it.")
+    st.dataframe(
+        styled(values.set_index(pd.RangeIndex(len(values))), status, current),
+        hide_index=True, column_config=columns(level[:-1]),
+        on_select=partial(nav.pick_child, key, scope, card.month, tuple(keys)),
+        selection_mode="single-row", key=key, height=_height(len(keys)),
+    )
+    st.caption(f"Tick a row to open it. Colours: status against each one's own target "
+               f"(green on, amber near, red off); grey: too few answers to judge. "
+               f"n = survey responses. {fmt.plural(len(keys), level[:-1].lower())}.")
 
 
 def _height(rows: int) -> int:
-    return min(36 + 35 * rows + 3, 36 + 35 * 9 + 3)
+    return min(36 + 35 * rows + 3, 36 + 35 * ROWS_SHOWN + 3)
