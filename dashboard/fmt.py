@@ -26,6 +26,8 @@ SHORT_LABELS: dict[str, str] = {
     "retention_rate": "Retention",
     "referral_rate": "Referral rate",
 }
+# A yes/no fact at one location reads "Executive owner: yes since Mar 2026".
+YES_NO_LABELS: dict[str, str] = {"exec_owner_share": "Executive owner"}
 # Column headers of the league table: a few characters each.
 COLUMN_LABELS: dict[str, str] = {
     "exec_owner_share": "Exec owner %",
@@ -152,7 +154,9 @@ def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None
             return "no change", "off", ""
         return f"≈ {diff_text(m, delta)} (within noise)", "off", ""
     if change == "small":
-        return (f"{diff_text(m, delta)} (small change)" if delta else "no change"), "off", ""
+        if round(delta, m.decimals + 1) == 0:
+            return "no change", "off", ""
+        return f"{diff_text(m, delta)} (small change)", "off", ""
     good = delta * m.direction > 0
     return diff_text(m, delta), "good" if good else "bad", "▲" if delta > 0 else "▼"
 

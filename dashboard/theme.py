@@ -16,9 +16,10 @@ _CSS = """
 [data-testid="stHeader"] {height: 2.4rem; background: transparent;}
 [data-testid="stMainBlockContainer"] {padding-top: 2.4rem; padding-bottom: 1rem;
   padding-left: 1.2rem; padding-right: 1.2rem;}
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.45rem;}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
 .st-key-breadcrumb button p {text-decoration: underline; text-underline-offset: 3px;}
-h5 {padding-top: 0.15rem !important; padding-bottom: 0 !important; font-size: 0.95rem !important;}
+h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
+  line-height: 1.3 !important;}
 /* the verdict strip */
 .cx-verdict {border: 1px solid rgba(128,128,128,0.35); border-radius: 0.5rem;
   padding: 0.4rem 0.75rem; font-size: 0.86rem; line-height: 1.4;
@@ -34,7 +35,7 @@ h5 {padding-top: 0.15rem !important; padding-bottom: 0 !important; font-size: 0.
 /* KPI tiles */
 [class*="st-key-tile-"] {position: relative; gap: 0 !important;}
 [class*="st-key-tile-"] [data-testid="stElementContainer"]:has(.stButton) {position: absolute;
-  top: 1.3rem; right: 0.15rem; width: auto !important; z-index: 2;}
+  top: 1.25rem; right: 0.2rem; width: auto !important; z-index: 2;}
 [class*="st-key-tile-"] .stButton button {min-height: 1.5rem; height: 1.5rem; padding: 0 0.2rem;}
 .cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
   border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
@@ -42,13 +43,14 @@ h5 {padding-top: 0.15rem !important; padding-bottom: 0 !important; font-size: 0.
 .cx-label {font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .cx-status {font-size: 0.72rem; font-weight: 700; white-space: nowrap; padding: 0 0.35rem;
   border-radius: 0.6rem;}
-.cx-mid {display: flex; align-items: baseline; gap: 0.4rem; padding-right: 1.7rem;
-  min-height: 1.75rem;}
+.cx-mid {display: flex; align-items: center; gap: 0.6rem; padding-right: 1.8rem;
+  min-height: 1.7rem;}
+.cx-chg {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.15;}
 .cx-value {font-size: 1.35rem; font-weight: 700; white-space: nowrap;}
 .cx-faint {opacity: 0.55;}
 .cx-delta {font-size: 0.74rem; white-space: nowrap;}
 .cx-than {opacity: 0.75;}
-.cx-sp {margin-left: auto; align-self: center; color: rgba(128,128,128,0.9); line-height: 0;}
+.cx-sp {line-height: 0;}
 .cx-foot {font-size: 0.69rem; opacity: 0.8; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis;}
 .cx-tile:hover .cx-foot {white-space: normal;}

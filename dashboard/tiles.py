@@ -9,6 +9,7 @@ Every string goes through `html.escape`: nothing from the warehouse becomes mark
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 
@@ -18,6 +19,7 @@ from queries.registry import BY_NAME, Metric, by_panel
 from queries.scorecard import MetricResult, Scorecard, add_months
 
 SPARK_W, SPARK_H = 76, 22
+SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes
 TONES = {"good": "cx-good", "bad": "cx-bad", "off": "cx-flat"}
 
 
@@ -28,7 +30,8 @@ def ordered(panel: str) -> list[Metric]:
 
 
 def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int = SPARK_H) -> str:
-    """A neutral grey polyline of the months that have a value, the last month as a dot.
+    """A neutral grey polyline of the months that have a value, the last month as a dot, as an
+    <img> with an SVG data URI (st.html's sanitiser keeps images but drops inline <svg>).
 
     Neutral on purpose: the line says "where it has been", never "good" or "bad" (a red line
     because last month dipped would contradict the status and the change beside it).
@@ -47,17 +50,22 @@ def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int 
 
     coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in pts))
     lx, ly = xy(*pts[-1])
-    return (f'<svg class="cx-spark" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" aria-label="13-month trend">'
-            f'<polyline fill="none" stroke="currentColor" stroke-width="1.4" '
-            f'stroke-linejoin="round" points="{coords}"/>'
-            f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2" fill="currentColor"/></svg>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}">'
+           f'<polyline fill="none" stroke="{SPARK_COLOUR}" stroke-width="1.4" '
+           f'stroke-linejoin="round" points="{coords}"/>'
+           f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2" fill="{SPARK_COLOUR}"/></svg>')
+    data = base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return (f'<img class="cx-spark" width="{width}" height="{height}" alt="13-month trend" '
+            f'src="data:image/svg+xml;base64,{data}">')
 
 
 def change(r: MetricResult) -> tuple[str | None, str, str]:
     """(text, tone, arrow) of the change against last month, by the real-and-material rule."""
     m = BY_NAME[r.name]
     word = shown_change(r.name, r.change_prev, r.delta_prev, r.target, r.previous)
+    if r.name == "responses" and r.delta_prev is not None:  # volume is context, not news
+        return fmt.diff_text(m, r.delta_prev), "off", ""
     if r.status == "low_confidence" and r.delta_prev is not None:
         return f"{fmt.diff_text(m, r.delta_prev)} (small sample)", "off", ""
     return fmt.delta_parts(m, r.delta_prev, word)
@@ -77,10 +85,10 @@ def footnote(m: Metric, r: MetricResult, card: Scorecard) -> list[str]:
     if r.status == "low_confidence":
         bits.append(f"low confidence, n = {r.n:,.0f} (needs {m.min_n})")
     elif m.sampled and r.moe is not None and not math.isnan(r.moe):
-        bits.append(f"±{fmt.number(m, r.moe)} · {fmt.n_text(m, r.n)}")
+        bits.append(f"±{fmt.number(m, r.moe)} · n = {fmt.compact(r.n)}")
     if r.delta_yoy is not None:
         word = " (within noise)" if r.change_yoy == "steady" and m.sampled else ""
-        bits.append(f"vs {fmt.month_label(add_months(card.month, -12))}: "
+        bits.append(f"vs {add_months(card.month, -12):%b %y}: "
                     f"{fmt.diff_text(m, r.delta_yoy)}{word}")
     return bits
 
@@ -94,15 +102,16 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
     value = fmt.yes_no_text(r.trend) if yes_no else fmt.value_text(m, r.value)
     text, tone, arrow = (None, "off", "") if yes_no else change(r)
     prev = fmt.month_label(add_months(card.month, -1))[:3]
-    delta = "" if text is None else (
+    delta = "&nbsp;" if text is None else (
         f'<span class="cx-delta {TONES[tone]}">{e(arrow + " " if arrow else "")}{e(text)} '
         f'<span class="cx-than">vs {e(prev)}</span></span>')
     values = [v for _, v in r.trend]
     spark = "" if yes_no else sparkline_svg(values)
-    foot = footnote(m, r, card)
+    foot = [fmt.target_text(m, r.target)] if yes_no else footnote(m, r, card)
     if open_actions:
         foot.insert(0, f"⚑ {fmt.plural(open_actions, 'open action')}")
-    label = f"{fmt.short_label(m.name)}:" if yes_no else fmt.short_label(m.name)
+    label = f"{fmt.YES_NO_LABELS.get(m.name, fmt.short_label(m.name))}:" if yes_no \
+        else fmt.short_label(m.name)
     status = status_words(r)
     faint = " cx-faint" if r.status in ("low_confidence", "no_data") else ""
     return (
@@ -110,7 +119,8 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
         f'data-status="{e(r.status)}" data-actions="{open_actions}">'
         f'<div class="cx-top"><span class="cx-label" title="{e(m.label)}: {e(m.description)}">'
         f'{e(label)}</span><span class="cx-status cx-s-{e(r.status)}">{e(status)}</span></div>'
-        f'<div class="cx-mid"><span class="cx-value{faint}">{e(value)}</span>{delta}'
+        f'<div class="cx-mid"><span class="cx-value{faint}">{e(value)}</span>'
         f'<span class="cx-sp">{spark}</span></div>'
+        f'<div class="cx-chg">{delta}</div>'
         f'<div class="cx-foot">{" · ".join(e(b) for b in foot) or "&nbsp;"}</div></div>'
     )

@@ -94,8 +94,9 @@ def _standing(card: Scorecard, parent: Scorecard) -> str | None:
     pos = keys.index(card.scope.location) + 1
     nps, region_nps = card.metrics["nps"].value, parent.metrics["nps"].value
     m = BY_NAME["nps"]
-    where = f"{_ordinal(pos)} furthest behind of {fmt.plural(len(keys), 'location')} in " \
-            f"{parent.scope_name}"
+    rank = "the furthest behind" if pos == 1 else f"{_ordinal(pos)} furthest behind"
+    where = f"{rank} of {fmt.plural(len(keys), 'location')} in {parent.scope_name}"
+    where = where[0].upper() + where[1:]
     if nps is None or region_nps is None:
         return where
     return f"{where}; NPS {fmt.value_text(m, nps)} vs {fmt.value_text(m, region_nps)} " \
@@ -158,12 +159,12 @@ def findings(results: Mapping[str, Any] | None) -> list[str]:
     if est is not None:
         if est.significant:
             verb = "gained" if est.effect > 0 else "lost"
-            out.append(f"Led from the top: locations that gained an executive owner {verb} "
+            out.append(f"Yes where it was tried: locations that gained an executive owner {verb} "
                        f"{abs(est.effect):.1f} pts of NPS more than comparable locations over "
                        f"six months (95%: {est.low:+.1f} to {est.high:+.1f} pts, "
                        f"{fmt.plural(est.n_treated, 'location')}).")
         else:
-            out.append(f"Led from the top? No clear NPS difference yet where an executive owner "
+            out.append(f"Not shown yet: no clear NPS difference where an executive owner "
                        f"was added ({est.effect:+.1f} pts, 95%: {est.low:+.1f} to "
                        f"{est.high:+.1f}).")
     loyalty = results.get("satisfaction_loyalty")
@@ -173,7 +174,7 @@ def findings(results: Mapping[str, Any] | None) -> list[str]:
         if link.outcome != "retention_rate" or f.slope_ci is None or not f.significant:
             continue
         more = "more" if f.slope_per_10 > 0 else "fewer"
-        out.append(f"Happier customers stay: 10 pts more NPS go with {abs(f.slope_per_10):.2f} "
+        out.append(f"Yes: 10 pts more NPS go with {abs(f.slope_per_10):.2f} "
                    f"pts {more} customers retained over the next three months (95%: "
                    f"{f.slope_ci[0]:+.2f} to {f.slope_ci[1]:+.2f}).")
     return out[:2]
