@@ -21,8 +21,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data, fmt, pack, state
-from queries import scope as sc
 from queries import ranking, scorecard, targets
+from queries import scope as sc
 from queries.engine import make_engine
 from queries.registry import BY_NAME, METRICS
 from tests import fixture_warehouse

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pdfplumber
@@ -63,8 +62,8 @@ def collisions(chars: list[dict], min_gap: float = MIN_GAP_PT) -> list[tuple[str
             boxes.append((c["x0"], c["x1"], c["top"], c["bottom"], run, c["text"]))
     boxes.sort()
     hits = []
-    for i, (ax0, ax1, at, ab, ar, atxt) in enumerate(boxes):
-        for bx0, bx1, bt, bb, br, btxt in boxes[i + 1:]:
+    for i, (_ax0, ax1, at, ab, ar, atxt) in enumerate(boxes):
+        for bx0, _bx1, bt, bb, br, btxt in boxes[i + 1:]:
             if bx0 >= ax1 + min_gap:
                 break
             if br != ar and min(ab, bb) - max(at, bt) > 1.0:
