@@ -35,6 +35,19 @@ def go(scope: Scope, month: date) -> None:
     st.query_params.from_dict(state.link(scope, month))
     clear_selections()
     st.session_state[NAVIGATED_KEY] = True
+    if _in_fragment():
+        st.rerun()  # from a callback: the whole page follows, not only the clicked fragment
+
+
+def _in_fragment() -> bool:
+    """True while a fragment (not the whole script) is being rerun."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return bool(ctx and ctx.fragment_ids_this_run)
+    except Exception:  # noqa: BLE001 - unknown internals: the fragment body reruns instead
+        return False
 
 
 def navigated() -> bool:

@@ -13,7 +13,9 @@ STATIC_PATH = "app/static/"
 
 _CSS = """
 <style>
-[data-testid="stHeader"] {height: 2.4rem; background: transparent;}
+[data-testid="stHeader"] {height: 2.4rem; background: transparent; pointer-events: none;}
+[data-testid="stHeader"] *, [data-testid="stToolbar"] {pointer-events: none !important;}
+[data-testid="stHeader"] button, [data-testid="stHeader"] a {pointer-events: auto !important;}
 [data-testid="stMainBlockContainer"] {padding-top: 2.4rem; padding-bottom: 1rem;
   padding-left: 1.2rem; padding-right: 1.2rem;}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
