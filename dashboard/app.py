@@ -104,6 +104,10 @@ def main() -> None:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)
         parent = (data.card(eng, url, view.region, None, month_iso, allowed)
                   if view.location and viewer.can_see(view.scope.parent()) else None)
+        ranked = (data.ranked(eng, url, view.region, view.location, month_iso, allowed)
+                  if parent is None else None)
+        parent_ranked = (data.ranked(eng, url, view.region, None, month_iso, allowed)
+                         if parent is not None else None)
     except Exception as exc:  # noqa: BLE001
         header.warehouse_error(explain(exc, url))
         st.stop()
@@ -117,7 +121,7 @@ def main() -> None:
     names = review.scope_names(dims)
     listed, actions_note = review.listed_actions(view)
     slot = verdict_panel.placeholder()
-    verdict = vd.build(card, parent, listed)
+    verdict = vd.build(card, parent, listed, ranked=ranked, parent_ranked=parent_ranked)
     finding_scope = _finding_scope(view, viewer)
     verdict_panel.draw(slot, verdict, card, names, findings_pending=finding_scope is not None)
 
@@ -125,7 +129,7 @@ def main() -> None:
     for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
         with col:
             kpis.draw(panel, card, band, plotly_config, open_counts)
-    league.draw(card, parent)
+    league.draw(card, parent, ranked if parent is None else parent_ranked)
 
     def insight_results():
         """Computed only when a drill-down section is opened (then cached like the rest)."""

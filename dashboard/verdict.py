@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from dashboard import fmt
 from dashboard.actions import Action
 from queries.ranking import worst_first
@@ -51,8 +53,11 @@ class Verdict:
 
 
 def build(card: Scorecard, parent: Scorecard | None = None,
-          actions: Sequence[Action] = (), findings: Sequence[str] = ()) -> Verdict:
-    """The verdict of one scope and month. `parent` is the region of a location view."""
+          actions: Sequence[Action] = (), findings: Sequence[str] = (),
+          ranked: pd.DataFrame | None = None, parent_ranked: pd.DataFrame | None = None
+          ) -> Verdict:
+    """The verdict of one scope and month. `parent` is the region of a location view;
+    `ranked` / `parent_ranked` are their children worst first, when already computed."""
     judged = [r for r in card.metrics.values() if r.target is not None]
     counts = {s: sum(r.status == s for r in judged) for s in JUDGED}
     counts["unjudged"] = len(judged) - sum(counts.values())
@@ -63,7 +68,7 @@ def build(card: Scorecard, parent: Scorecard | None = None,
     standing = None
     word = {"region": "regions", "location": "locations"}.get(card.scope.child_level or "", "")
     if card.scope.child_level is not None:
-        ranked = worst_first(card.children)
+        ranked = worst_first(card.children) if ranked is None else ranked
         of = sum(1 for c in ranked.columns if c.endswith("_status"))
         for _, row in ranked.head(BEHIND_SHOWN).iterrows():
             if row["off"] == 0 and row["near"] == 0:
@@ -71,7 +76,7 @@ def build(card: Scorecard, parent: Scorecard | None = None,
             behind.append(Behind(str(row["key"]), str(row["name"]), _num(row.get("nps")),
                                  int(row["off"]), of))
     elif parent is not None:
-        standing = _standing(card, parent)
+        standing = _standing(card, parent, parent_ranked)
     open_actions = [a for a in actions if a.status in ("overdue", "open")]
     return Verdict(counts, len(judged), off, near, behind, word, standing, open_actions,
                    list(findings))
@@ -85,9 +90,10 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _standing(card: Scorecard, parent: Scorecard) -> str | None:
+def _standing(card: Scorecard, parent: Scorecard,
+              ranked: pd.DataFrame | None = None) -> str | None:
     """'3rd furthest behind of 53 locations in North; NPS 41 vs 48 for the region'."""
-    ranked = worst_first(parent.children)
+    ranked = worst_first(parent.children) if ranked is None else ranked
     keys = [str(k) for k in ranked["key"]]
     if card.scope.location not in keys:
         return None

@@ -24,9 +24,11 @@ NAME_COL, STATUS_COL, N_COL = "Name", "Behind", "n"
 ROWS_SHOWN = 8  # rows visible before the table scrolls
 
 
-def frame(children: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, statuses, child keys): one row per child, worst first, one column per headline."""
-    ranked = worst_first(children)
+def frame(children: pd.DataFrame, ranked: pd.DataFrame | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(values, statuses, child keys): one row per child, worst first, one column per headline.
+    `ranked` is `worst_first(children)` when the caller already has it."""
+    ranked = worst_first(children) if ranked is None else ranked
     if ranked.empty:
         empty = pd.DataFrame(columns=[NAME_COL, STATUS_COL, N_COL, *HEADLINES])
         return empty, empty.copy(), []
@@ -87,13 +89,14 @@ def columns(first: str) -> dict:
     return config
 
 
-def draw(card: Scorecard, parent: Scorecard | None) -> None:
-    """The heat table of the children, or of the siblings of a location."""
+def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None = None) -> None:
+    """The heat table of the children, or of the siblings of a location (`ranked`: those
+    children already ranked worst first)."""
     base = card if parent is None else parent
     scope: Scope = base.scope
     level = "Regions" if scope.level == "company" else "Locations"
     where = "" if scope.level == "company" else f" in {fmt.escape_md(base.scope_name)}"
-    values, status, keys = frame(base.children)
+    values, status, keys = frame(base.children, ranked)
     st.markdown(f"##### {level}{where}, furthest behind first")
     if not keys:
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
