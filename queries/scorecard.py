@@ -222,7 +222,7 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
 
 
 def _delta_unit(unit: str) -> str:
-    return {"%": "points", "index": "points", "pts": "pts"}.get(unit, unit)
+    return {"%": "pts", "index": "pts", "pts": "pts"}.get(unit, unit)  # "pts" everywhere
 
 
 def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3) -> list[dict]:

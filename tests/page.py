@@ -29,3 +29,8 @@ def fixture_duckdb(folder: Path) -> str:
     fixture_warehouse.load(writer)
     writer.dispose()
     return url
+
+
+def tiles(at: AppTest) -> list[str]:
+    """The markup of every KPI tile on the page (dashboard/tiles.py), in page order."""
+    return [h.proto.body for h in at.get("html") if 'class="cx-tile' in h.proto.body]

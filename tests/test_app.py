@@ -268,7 +268,7 @@ def test_movers_and_data_quality_notes(run: Run) -> None:
     at = run()
     md = texts(at.markdown).replace("\\", "")  # names and sentences are Markdown-escaped
     # North's retention 91.7% vs 85.0%: z = 2.23, a real rise (test_metrics works it out).
-    assert ":green[▲] North: Customer retention rose 6.7 points to 91.7% (n = 300)" in md
+    assert ":green[▲] North: Customer retention rose 6.7 pts to 91.7% (n = 300)" in md
     assert "values were left out" not in texts(at.caption)  # behind its toggle
     at.toggle(key="show_quality").set_value(True).run()
     cap = texts(at.caption)

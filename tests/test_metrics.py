@@ -149,7 +149,7 @@ def test_movers(card):
     mover = card.movers[0]
     assert (mover["key"], mover["metric"], mover["direction"]) == ("N", "retention_rate", "rise")
     assert mover["z"] == pytest.approx(2.232, abs=1e-3)
-    assert mover["sentence"] == "North: Customer retention rose 6.7 points to 91.7% (n = 300)"
+    assert mover["sentence"] == "North: Customer retention rose 6.7 pts to 91.7% (n = 300)"
 
 
 def test_trend_has_13_months_with_no_data_gaps(card):

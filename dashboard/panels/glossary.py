@@ -27,9 +27,11 @@ def markdown() -> str:
     t = targets.load()
     lines = [
         "Statuses: :green-badge[On target] at or beyond target · :orange-badge[Near target] "
-        "within the amber band · :red-badge[Off target] beyond it · :gray-badge[Low confidence] "
-        "too few answers to judge, never coloured. Targets: `queries/targets.toml`, version "
-        f"{t.version}.",
+        "short of it by no more than 5% of the target · :red-badge[Off target] further "
+        "behind · :gray-badge[Low confidence] too few answers to judge, never coloured. "
+        "Changes: an arrow and a colour only for a change that is both real (outside the "
+        "sampling noise) and large enough to matter (at least 2% of the target); otherwise "
+        f"grey and said in words. Targets version {t.version}.",
     ]
     for panel, title in PANELS.items():
         lines.append(f"#### {title}")
