@@ -98,7 +98,8 @@ def main() -> None:
         home = viewer.home(dims)  # no scope asked for: land on the viewer's own scope
         view = state.View(home.region, home.location, view.month, view.notices)
     nav.sync_url(view)
-    nav.navigated()  # a full run answers any pending navigation
+    if nav.navigated():  # a drill-down click (often from far down): show the new view's top
+        theme.scroll_to_top()
     month_iso = view.month.isoformat()
     try:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)

@@ -677,7 +677,7 @@ def _actions_table(pdf: _Pdf, ctx: _Context, y: float) -> None:
             pdf.text_at(MARGIN, y, BODY_W, 6, "Open actions")
             pdf.font(7.5, colour=MUTED)
             pdf.text_at(MARGIN, y + 6.5, BODY_W, 4.5, f"Actions: {ctx.actions_note}."
-                        if ctx.actions_note else "No open actions for this scope.")
+                        if ctx.actions_note else "No open actions.")
         return
     pdf.set_y(_room(pdf, y, 26, f"Open actions · {ctx.card.scope_name}", ctx.card.month))
     pdf.font(10, bold=True, colour=NAVY)
@@ -689,7 +689,7 @@ def _actions_table(pdf: _Pdf, ctx: _Context, y: float) -> None:
         pdf.font(7.5, colour=MUTED)
         pdf.text_at(MARGIN, pdf.get_y(), BODY_W, 4.5,
                     f"Actions: {ctx.actions_note}." if ctx.actions_note
-                    else "No open actions for this scope.")
+                    else "No open actions.")
         return
     names = _names(ctx.dims)
     pdf.font(7, colour=INK)

@@ -231,6 +231,10 @@ def test_map_click_drills_exactly_one_level(page, server: str) -> None:
     page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
     wait_ready(page)
     assert "location" not in params(page)
+    # The click was far down the page: the new view opens at its verdict.
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stMain]').scrollTop === 0", timeout=30_000)
+    assert _in_viewport(page, page.locator(VERDICT), VIEWPORT)
     open_map(page)  # the toggle stays on: now the region's locations, zoomed to the region
     click_point(page)
     page.wait_for_url("**location=*", timeout=30_000)

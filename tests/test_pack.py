@@ -190,7 +190,7 @@ def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
     path.write_bytes(data)
     text = pages_text(path)
     assert len(text) == 1 + 1 + 1 + 1 + 2
-    assert "No open actions for this scope." in text[3]  # a line under the league, not a page
+    assert "No open actions." in text[3]  # a line under the league, not a page
     card = scorecard.build(warehouse, dims, sc.Scope(), OCT, targets.load(), with_map=False)
     order = [dims.region_name(k) for k in ranking.worst_first(card.children)["key"]]
     assert sorted(order) == ["North", "South"]

@@ -83,7 +83,7 @@ def render_actions(store_or_none: ActionStore | None, scope: Scope, month: date,
 def _summary(listed: list[Action], month: date) -> None:
     counts = {s: sum(a.status == s for a in listed) for s in BADGES}
     if not listed:
-        st.caption(f"No actions recorded for this scope as of {fmt.month_label(month)}.")
+        st.caption(f"No actions recorded for this view as of {fmt.month_label(month)}.")
         return
     st.caption(f"As of {fmt.month_label(month)}: {counts['overdue']} overdue · "
                f"{counts['open']} open · {counts['done']} done this month")
