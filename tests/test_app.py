@@ -379,3 +379,25 @@ def test_user_text_is_inert_in_notices() -> None:
     text = state.shown("[click](javascript:alert(1)) :red[x] **b**")
     assert "[click]" not in text and ":red[" not in text and "**" not in text
     assert len(state.shown("x" * 5000)) < 60
+
+
+def test_open_action_marks_its_tile_and_the_verdict_from_its_month_on(run: Run,
+                                                                      tmp_path: Path) -> None:
+    """An action recorded at the October review marks the NPS tile and the verdict in October
+    and later, never in September (the month before it was recorded)."""
+    from dashboard.actions import ActionInput, ActionStore
+
+    store = ActionStore(f"sqlite:///{tmp_path / 'actions.sqlite'}")  # the page's $CX_ACTIONS_URL
+    store.add(ActionInput(sc.Scope(region="N"), "nps", "Ana Ruiz", "Call every detractor.",
+                          date(2026, 11, 1), review_month=OCT), date(2026, 11, 16))
+    store.dispose()
+    at = run()
+    nps = tiles(at)["NPS"][1]
+    assert 'data-actions="1"' in nps and "⚑ 1 open action" in tile_text(nps)
+    assert 'data-actions="0"' in tiles(at)["Retention"][1]
+    strip = "\n".join(h.proto.body for h in at.get("html"))
+    assert "0 overdue" in strip and "NPS · North · due Nov 2026" in strip
+    september = run(month="2026-09")
+    assert 'data-actions="0"' in tiles(september)["NPS"][1]
+    assert "no open actions for this view" in "\n".join(h.proto.body
+                                                         for h in september.get("html"))
