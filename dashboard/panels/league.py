@@ -75,8 +75,9 @@ def columns(first: str) -> dict:
     config: dict = {
         NAME_COL: st.column_config.TextColumn(first, pinned=True),
         STATUS_COL: st.column_config.TextColumn(
-            "Behind on", width=130, help="How many of the headline metrics are off target (red) or near "
-                              "target (amber) for this one, against its own targets."),
+            "Behind on", width=130,
+            help="How many of the headline metrics are off target (red) or near target "
+                 "(amber) for this one, against its own targets."),
         N_COL: st.column_config.NumberColumn("n", format="localized", width=70,
                                              help="Survey responses"),
     }
