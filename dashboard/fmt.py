@@ -203,7 +203,10 @@ N_LABELS: dict[str, str] = {"detractor_followup_48h": "detractors"}
 def n_text(m: Metric, n: float | None) -> str:
     if _missing(n):
         return ""
-    return f"n = {n:,.0f} {N_LABELS.get(m.name, m.n_label)}"
+    word = N_LABELS.get(m.name, m.n_label)
+    if round(float(n)) == 1 and word.endswith("s"):
+        word = word[:-1]  # "n = 1 location", never "1 locations"
+    return f"n = {n:,.0f} {word}"
 
 
 def status_badge(status: str) -> str:

@@ -351,15 +351,18 @@ def _tile(pdf: _Pdf, x: float, y: float, w: float, h: float, r: MetricResult,
     pdf.font(7, bold=True, colour=INK)
     pdf.text_at(ix, y + 1.2, iw - sw - 1, 4, fmt.short_label(m.name))
     faint = r.status in ("low_confidence", "no_data")
-    pdf.font(15, bold=True, colour=MUTED if faint else INK)
-    value = fmt.value_text(m, r.value)
+    yes_no = fmt.is_yes_no(m, card.scope.level)  # "yes since Mar 2026" at one location
+    value = fmt.yes_no_text(r.trend) if yes_no else fmt.value_text(m, r.value)
+    pdf.font(11 if yes_no else 15, bold=True, colour=MUTED if faint else INK)
     pdf.text_at(ix, y + 6.2, iw, 7.5, value)
     vw = pdf.get_string_width(value) + 2.5
     prev = add_months(card.month, -1).strftime("%b")
     yoy = add_months(card.month, -12).strftime("%b %y")
     for k, (delta, change, than) in enumerate(((r.delta_prev, r.change_prev, prev),
                                                (r.delta_yoy, r.change_yoy, yoy))):
-        text, colour = _change(m, r, delta, change, than)
+        text, colour = ("", MUTED) if yes_no else _change(m, r, delta, change, than)
+        if faint and delta is not None and text:  # a thin sample claims no move at all
+            text = f"{fmt.diff_text(m, delta)} vs {than} (small sample)"
         pdf.font(6.2, colour=MUTED if faint else colour)  # no verdict on a thin sample
         pdf.text_at(ix + vw, y + 6.0 + 3.3 * k, iw - vw, 3.4, text, align="R")
     pdf.font(6.3, colour=MUTED if faint or not m.sampled else INK)
