@@ -256,9 +256,9 @@ def test_an_action_shows_only_from_the_review_month_it_was_recorded_in(store):
 def test_an_old_table_without_review_month_gets_the_column(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     eng = sa.create_engine(url)
-    old = sa.MetaData()
-    sa.Table(ac.TABLE, old, *[c.copy() for c in ac.ACTIONS.columns if c.name != "review_month"])
-    old.create_all(eng)
+    ac.META.create_all(eng)
+    with eng.begin() as c:  # the table as it was before review_month existed
+        c.execute(sa.text(f"ALTER TABLE {ac.TABLE} DROP COLUMN review_month"))
     eng.dispose()
     s = ac.ActionStore(url)
     a = s.add(action(due_month=DEC), TODAY)
