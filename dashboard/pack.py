@@ -232,10 +232,11 @@ class _Context:
     region_cards: list[Scorecard]
     charts: list[bytes | None]
     findings: list[str] = field(default_factory=list)
+    parent: Scorecard | None = None  # a location's region: where it stands in it
 
     @property
     def verdict(self) -> verdict_mod.Verdict:
-        return verdict_mod.build(self.card, None, self.actions, self.findings)
+        return verdict_mod.build(self.card, self.parent, self.actions, self.findings)
 
 
 class _Pdf(FPDF):
@@ -545,6 +546,8 @@ def _verdict_block(pdf: _Pdf, ctx: _Context, x: float, y: float, w: float,
     if v.behind:
         rows.append((f"Furthest behind ({v.children_word})",
                      " · ".join(verdict_mod.behind_words(b) for b in v.behind)))
+    elif v.standing:
+        rows.append(("In its region", v.standing))
     for text in v.findings:
         rows.append(("Led from the top?" if "executive owner" in text
                      else "Do happier customers stay?", text))
@@ -889,6 +892,8 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     report(0.0, "Reading the warehouse")
     latest = latest_response or aggregate.freshness(engine)[1]
     card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False)
+    parent = (scorecard.build(engine, dims, Scope(region=scope.region), month, targets, latest,
+                              with_map=False) if scope.level == "location" else None)
     report(0.1, f"Scorecard for {card.scope_name} computed")
     figs = panel_figures(card, trend_bands(card)) if charts else []
     region_cards: list[Scorecard] = []
@@ -912,7 +917,7 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     found = _findings(engine, dims, scope, month, targets) if findings else []
     report(0.9, "Writing the PDF")
     ctx = _Context(card, dims, targets, latest, datetime.now(UTC), listed, note, region_cards,
-                   pngs, found)
+                   pngs, found, parent)
     pdf = _render(ctx)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)

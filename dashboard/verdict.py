@@ -92,7 +92,7 @@ def _num(v: Any) -> float | None:
 
 def _standing(card: Scorecard, parent: Scorecard,
               ranked: pd.DataFrame | None = None) -> str | None:
-    """'3rd furthest behind of 53 locations in North; NPS 41 vs 48 for the region'."""
+    """'3rd of 53 locations in North, furthest behind first; NPS 41 vs 48 for the region'."""
     ranked = worst_first(parent.children) if ranked is None else ranked
     keys = [str(k) for k in ranked["key"]]
     if card.scope.location not in keys:
@@ -100,9 +100,9 @@ def _standing(card: Scorecard, parent: Scorecard,
     pos = keys.index(card.scope.location) + 1
     nps, region_nps = card.metrics["nps"].value, parent.metrics["nps"].value
     m = BY_NAME["nps"]
-    rank = "the furthest behind" if pos == 1 else f"{_ordinal(pos)} furthest behind"
-    where = f"{rank} of {fmt.plural(len(keys), 'location')} in {parent.scope_name}"
-    where = where[0].upper() + where[1:]
+    of = f"{fmt.plural(len(keys), 'location')} in {parent.scope_name}"
+    where = (f"The furthest behind of {of}" if pos == 1
+             else f"{_ordinal(pos)} of {of}, furthest behind first")
     if nps is None or region_nps is None:
         return where
     return f"{where}; NPS {fmt.value_text(m, nps)} vs {fmt.value_text(m, region_nps)} " \
@@ -170,7 +170,7 @@ def findings(results: Mapping[str, Any] | None) -> list[str]:
                        f"six months (95%: {est.low:+.1f} to {est.high:+.1f} pts, "
                        f"{fmt.plural(est.n_treated, 'location')}).")
         else:
-            out.append(f"Not shown yet: no clear NPS difference where an executive owner "
+            out.append(f"No clear NPS difference yet where an executive owner "
                        f"was added ({est.effect:+.1f} pts, 95%: {est.low:+.1f} to "
                        f"{est.high:+.1f}).")
     loyalty = results.get("satisfaction_loyalty")
