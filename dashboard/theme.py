@@ -57,6 +57,20 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   text-overflow: ellipsis;}
 .cx-tile:hover .cx-foot {white-space: normal;}
 .cx-flat {color: rgba(128,128,128,1);}
+/* the heat table */
+.cx-heat-box {max-height: 19.5rem; overflow-y: auto; border: 1px solid rgba(128,128,128,0.3);
+  border-radius: 0.45rem;}
+.cx-heat {width: 100%; border-collapse: collapse; font-size: 0.85rem;}
+.cx-heat th {position: sticky; top: 0; background: rgba(128,128,128,0.16); text-align: right;
+  font-weight: 600; padding: 0.3rem 0.6rem; white-space: nowrap; backdrop-filter: blur(6px);}
+.cx-heat th:nth-child(-n+2) {text-align: left;}
+.cx-heat td {padding: 0.28rem 0.6rem; border-top: 1px solid rgba(128,128,128,0.18);
+  white-space: nowrap;}
+.cx-heat .cx-h-num {text-align: right; font-variant-numeric: tabular-nums;}
+.cx-heat .cx-h-name a {font-weight: 600; text-decoration: none;}
+.cx-heat .cx-h-name a:hover {text-decoration: underline;}
+.cx-heat .cx-h-cur td {font-weight: 700;}
+.cx-heat .cx-h-low_confidence, .cx-heat .cx-h-no_data {color: rgba(128,128,128,1);}
 """
 
 
@@ -71,6 +85,9 @@ def _palette() -> str:
     rules.append(f".cx-bad {{color: {fmt.STATUS_COLOURS['red']}; font-weight: 600;}}")
     rules.append(".cx-s-no_target {background: transparent; color: rgba(128,128,128,1);}")
     rules.append(".cx-s-amber {color: #1f1f1f;}")
+    for status, css in fmt.STATUS_CELL_CSS.items():
+        if css:
+            rules.append(f".cx-heat .cx-h-{status} {{{css};}}")
     rules.append(".cx-st-no_target {border-left-color: rgba(128,128,128,0.45);}")
     return "\n".join(rules)
 

@@ -26,7 +26,7 @@ from queries import scope as sc
 from queries.engine import make_engine
 from queries.registry import BY_NAME, METRICS
 from tests import fixture_warehouse
-from tests.page import APP, fixture_duckdb, run_page
+from tests.page import APP, fixture_duckdb, heat_rows, run_page
 
 OCT = date(2026, 10, 1)
 
@@ -153,11 +153,14 @@ def test_region_view(run: Run, fixture_url: str) -> None:
     for m in METRICS:
         assert got[fmt.short_label(m.name)][0] == shown(m.name, card.metrics[m.name].value), m.name
     assert got["NPS"][0] == "17"  # Lakeside and Ridge: 100 * (3 - 2) / 6
-    table = at.dataframe[0].value
+    names = [name for _, name, _ in heat_rows(at)]
     # Worst first, by the one ranking the pack and the CSV use too.
-    assert list(table["Name"]) == list(ranking.worst_first(card.children)["name"])
-    assert list(table["Name"]) == list(pack.league_frame(card)["name"])
-    assert set(table["Name"]) == {"Lakeside", "Ridge"}
+    assert names == list(ranking.worst_first(card.children)["name"])
+    assert names == list(pack.league_frame(card)["name"])
+    assert set(names) == {"Lakeside", "Ridge"}
+    # Each name links to its own view, same month (the URL is the state).
+    links = {key: href for key, _, href in heat_rows(at)}
+    assert links["L1"] == "?region=N&location=L1&month=2026-10"
     assert params(at) == {"region": "N", "month": "2026-10"}
     assert at.button(key="crumb_company").label == "Company"
 
@@ -169,7 +172,7 @@ def test_location_view_and_breadcrumb_back_up(run: Run, fixture_url: str) -> Non
     assert got["NPS"][0] == shown("nps", card.metrics["nps"].value) == "25"
     assert params(at) == {"region": "N", "location": "L1", "month": "2026-10"}
     # The siblings table marks the current location.
-    assert "▶ Lakeside" in list(at.dataframe[0].value["Name"])
+    assert "▶ Lakeside" in [name for _, name, _ in heat_rows(at)]
     at.button(key="crumb_region").click().run()
     assert params(at) == {"region": "N", "month": "2026-10"}
     at.button(key="crumb_company").click().run()

@@ -246,12 +246,8 @@ def test_map_click_drills_exactly_one_level(page, server: str) -> None:
 def test_drill_down_and_back_up(page, server: str) -> None:
     page.goto(server + "/")
     wait_ready(page)
-    # Row 2 of the league table: click its selection checkbox (the grid is a canvas).
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 + 17)
+    # The second name of the heat table opens that region.
+    page.locator(".cx-heat a").nth(1).click()
     page.wait_for_url("**region=*", timeout=30_000)
     page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
     page.wait_for_selector(".st-key-crumb_company button", timeout=30_000)
@@ -260,12 +256,8 @@ def test_drill_down_and_back_up(page, server: str) -> None:
     assert "location" not in params(page)
     shot(page, "region")
 
-    # Row 1 of the locations table opens the location furthest behind.
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    # The first name of the locations table opens the location furthest behind.
+    page.locator(".cx-heat a").first.click()
     page.wait_for_url("**location=*", timeout=30_000)
     page.wait_for_selector(".st-key-crumb_region button", timeout=30_000)
     wait_ready(page)
