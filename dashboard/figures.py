@@ -83,41 +83,6 @@ def _hover(m: Metric, v: float | None, band: pd.DataFrame | None, name: str, mo:
     return text
 
 
-def children_bar(children: pd.DataFrame, metric: str, target: float | None,
-                 highlight: str | None = None) -> go.Figure:
-    """One horizontal bar per child, coloured by status, with 95% error bars; click to drill.
-
-    `highlight` outlines one child (the location being viewed among its siblings).
-    """
-    m = BY_NAME[metric]
-    rows = children[children.metric == metric].dropna(subset=["value"])
-    rows = rows.sort_values("value", ascending=True)
-    colours = [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in rows.status]
-    labels = [_short_name(n) for n in rows.name]
-    hover = [
-        f"{name}<br>{fmt.short_label(metric)} {fmt.value_text(m, v)}"
-        + (f" ± {fmt.number(m, moe)}" if pd.notna(moe) else "")
-        + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(st, st)}"
-        for name, v, moe, n, st in zip(rows.name, rows.value, rows.moe, rows.n, rows.status,
-                                       strict=True)
-    ]
-    outline = [3 if k == highlight else 0 for k in rows.key]
-    fig = go.Figure(go.Bar(
-        x=rows.value, y=labels, orientation="h",
-        marker={"color": colours, "line": {"width": outline, "color": fmt.LINE_COLOUR}},
-        error_x={"type": "data", "array": rows.moe.fillna(0), "thickness": 1, "width": 2,
-                 "color": fmt.TARGET_COLOUR},
-        customdata=list(rows.key), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-    ))
-    if target is not None:
-        fig.add_vline(x=float(target), line={"dash": "dash", "color": fmt.TARGET_COLOUR,
-                                             "width": 1})
-    fig.update_yaxes(automargin=True, tickfont={"size": 10})
-    fig.update_xaxes(zeroline=True, nticks=5, title=None)
-    fig.update_layout(dragmode=False, clickmode="event+select", bargap=0.25)
-    return _base(fig, max(200, 18 * len(rows) + 40))
-
-
 def _short_name(name: str, limit: int = 24) -> str:
     """Axis labels stay one short line; the hover shows the full name."""
     return name if len(name) <= limit else name[: limit - 1] + "…"

@@ -1,6 +1,6 @@
 """Moving between views: every navigation writes the URL and forgets stale chart/table selections.
 
-A Streamlit selection survives reruns, so a row picked in a league table would otherwise drag the
+A Streamlit selection survives reruns, so a point picked on the map would otherwise drag the
 page back into that child after the breadcrumb (or a pasted link) asked for another scope. All
 selection widgets register their keys here and are cleared whenever the view changes.
 """
@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import state
 from queries.scope import Scope
 
-SELECTION_KEYS = ("league", "children_bar", "location_map")
+SELECTION_KEYS = ("location_map",)
 MONTH_KEY = "month_select"
 NAVIGATED_KEY = "_cx_navigated"
 
@@ -70,15 +70,8 @@ def on_month_change() -> None:
         clear_selections()
 
 
-def pick_child(key: str, scope: Scope, month: date, children: tuple[str, ...]) -> None:
-    """Callback of a league-table row selection: drill into that child."""
-    rows = st.session_state[key].selection.rows
-    if rows and 0 <= rows[0] < len(children):
-        go(scope.child(children[rows[0]]), month)
-
-
 def pick_point(key: str, scope: Scope, month: date, level: str) -> None:
-    """Callback of a chart click: a bar (child key) or a map point (location, region)."""
+    """Callback of a map click: a region bubble (child key) or a location point."""
     points = st.session_state[key].selection.points
     if not points:
         return
