@@ -73,8 +73,9 @@ def build(card: Scorecard, parent: Scorecard | None = None,
         for _, row in ranked.head(BEHIND_SHOWN).iterrows():
             if row["off"] == 0 and row["near"] == 0:
                 break  # nobody behind: do not name a child that is on target everywhere
-            behind.append(Behind(str(row["key"]), str(row["name"]), _num(row.get("nps")),
-                                 int(row["off"]), of))
+            sure = row.get("nps_status") in ("green", "amber", "red", "no_target")
+            nps = _num(row.get("nps")) if sure else None  # no NPS from a handful of answers
+            behind.append(Behind(str(row["key"]), str(row["name"]), nps, int(row["off"]), of))
     elif parent is not None:
         standing = _standing(card, parent, parent_ranked)
     open_actions = [a for a in actions if a.status in ("overdue", "open")]

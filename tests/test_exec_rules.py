@@ -106,3 +106,16 @@ def test_plural_and_pts_words():
     assert fmt.diff_text(BY_NAME["acsi"], -0.4) == "-0.4 pts"
     b = verdict.Behind("MW", "Midwest", 37.0, 6, 7)
     assert verdict.behind_words(b) == "Midwest (NPS 37, 6 of 7 off target)"
+
+
+def test_furthest_behind_never_quotes_an_nps_from_too_few_answers():
+    from types import SimpleNamespace
+
+    kids = _long([("A", "Alpha", "nps", 0.0, "low_confidence"), ("A", "Alpha", "enps", 5, "red"),
+                  ("B", "Bravo", "nps", 38.0, "red"), ("B", "Bravo", "enps", 9, "amber")])
+    card = SimpleNamespace(metrics={}, children=kids,
+                           scope=SimpleNamespace(child_level="location"))
+    v = verdict.build(card, ranked=ranking.worst_first(kids, ("nps", "enps")))
+    words = [verdict.behind_words(b) for b in v.behind]
+    # Bravo: 1 off + 1 near ranks before Alpha (1 off, NPS unsure: last).
+    assert words == ["Bravo (NPS 38, 1 of 2 off target)", "Alpha (1 of 2 off target)"]
