@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import fmt
+from queries import stats
 from queries.registry import BY_NAME, Metric
 from queries.scorecard import MetricResult
 
@@ -47,7 +48,7 @@ def trend(result: MetricResult, band: pd.DataFrame | None = None,
                                  hoverinfo="skip", connectgaps=False, name="upper"))
         fig.add_trace(go.Scatter(x=months, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
                                  fillcolor=fmt.BAND_FILL, hoverinfo="skip", connectgaps=False,
-                                 name="95% margin"))
+                                 name="95% interval"))
     custom = [_hover(m, v, band, result.name, mo) for mo, v in result.trend]
     fig.add_trace(go.Scatter(
         x=months, y=values, mode="lines+markers", name=fmt.short_label(m.name),
@@ -94,11 +95,12 @@ _GEO = {"scope": "usa", "projection_type": "albers usa", "showland": True,
         "bgcolor": "rgba(0,0,0,0)", "showcoastlines": False, "showframe": False}
 
 
-def _status_hover(name: str, v: float | None, moe: float | None, n: float | None,
-                  status: str) -> str:
+def _status_hover(name: str, v: float | None, lo: float | None, hi: float | None,
+                  n: float | None, status: str) -> str:
+    """Name, NPS with its one 95% interval (±half-width, or both ends where lopsided), n, status."""
     m = BY_NAME["nps"]
-    return (f"{name}<br>NPS {fmt.value_text(m, v)}"
-            + (f" ± {fmt.number(m, moe)}" if moe is not None and pd.notna(moe) else "")
+    margin = stats.margin_text(v, lo, hi, m.decimals)
+    return (f"{name}<br>NPS {fmt.value_text(m, v)}" + (f" {margin}" if margin else "")
             + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(status, status)}")
 
 
@@ -106,7 +108,7 @@ def region_map(regions: pd.DataFrame) -> go.Figure:
     """Company level: one bubble per region at the centre of its locations, coloured by the
     region's NPS status (the status palette), sized by responses; a click opens the region.
 
-    `regions`: key, name, latitude, longitude, nps, nps_moe, nps_status, responses.
+    `regions`: key, name, latitude, longitude, nps, nps_low, nps_high, nps_status, responses.
     """
     pts = regions.dropna(subset=["latitude", "longitude"])
     size = pts["responses"].fillna(0).astype(float)
@@ -119,8 +121,9 @@ def region_map(regions: pd.DataFrame) -> go.Figure:
                 "size": [16 + 26 * (v / biggest) ** 0.5 for v in size], "opacity": 0.9,
                 "line": {"width": 1, "color": "rgba(60,60,60,0.6)"}},
         customdata=list(pts.key),
-        hovertext=[_status_hover(n, v, moe, r, s) for n, v, moe, r, s in zip(
-            pts.name, pts.nps, pts.nps_moe, pts.responses, pts.nps_status, strict=True)],
+        hovertext=[_status_hover(n, v, lo, hi, r, s) for n, v, lo, hi, r, s in zip(
+            pts.name, pts.nps, pts.nps_low, pts.nps_high, pts.responses, pts.nps_status,
+            strict=True)],
         hovertemplate="%{hovertext}<extra></extra>",
     ))
     fig.update_geos(**_GEO)
@@ -133,7 +136,7 @@ def location_map(points: pd.DataFrame, target: float | None = None,
     """A region's locations coloured by NPS status (the status palette), zoomed to them;
     low-confidence points grey and faded. `highlight` rings one location; a click opens one.
 
-    `points`: location_id, location_name, region_id, latitude, longitude, value, moe, n,
+    `points`: location_id, location_name, region_id, latitude, longitude, value, lo, hi, n,
     low_confidence and `status` (NPS status against each location's own target).
     """
     pts = points.dropna(subset=["latitude", "longitude"])
@@ -146,8 +149,8 @@ def location_map(points: pd.DataFrame, target: float | None = None,
                 "size": 10, "opacity": opacity,
                 "line": {"width": 0.6, "color": "rgba(60,60,60,0.7)"}},
         customdata=list(zip(pts.location_id, pts.region_id, strict=True)),
-        hovertext=[_status_hover(n, v, moe, k, s) for n, v, moe, k, s in zip(
-            pts.location_name, pts.value, pts.moe, pts.n, status, strict=True)],
+        hovertext=[_status_hover(n, v, lo, hi, k, s) for n, v, lo, hi, k, s in zip(
+            pts.location_name, pts.value, pts.lo, pts.hi, pts.n, status, strict=True)],
         hovertemplate="%{hovertext}<extra></extra>",
     ))
     here = pts[pts.location_id == highlight] if highlight is not None else pts.iloc[0:0]

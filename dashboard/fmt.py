@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from queries import stats
 from queries.registry import BY_NAME, Metric
 
 # Short labels for 1366-px screens; the registry's full label stays in tooltips and the glossary.
@@ -143,18 +144,23 @@ def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None
     """(delta text, colour, arrow): colour is "good", "bad" or "off" (grey), arrow "▲", "▼" or "".
 
     `change` is `material.shown_change`'s word. A change the query layer calls 'steady' is inside
-    the sampling noise: grey, no arrow, and it says so. A real change too small to matter
-    ('small') is grey with no arrow too. Only a real and material rise or fall gets an arrow and
-    a colour, and the colour follows the metric's direction: red always means "worse".
+    the sampling noise (grey, no arrow, and it says so) or below the one materiality rule
+    (`stats.material`: registry `min_change` and one displayed unit), which reads "no change".
+    Survey volume ('small') is grey with no arrow too. Only a real and material rise or fall
+    gets an arrow and a colour, and the colour follows the metric's direction: red always
+    means "worse".
     """
+    if delta is not None and change == "n/a" and m.census:
+        # A census with too short a history of its own changes: the move is shown, not judged.
+        return f"{diff_text(m, delta)} (too little history to judge)", "off", ""
     if delta is None or change == "n/a":
         return None, "off", ""
     if change == "steady":
-        if not m.sampled and delta == 0:
-            return "no change", "off", ""
+        if not stats.material(delta, m.decimals, m.min_change):
+            return "no change", "off", ""  # below the displayed precision or what matters
         return f"≈ {diff_text(m, delta)} (within noise)", "off", ""
-    if change == "small":
-        if round(delta, m.decimals + 1) == 0:
+    if change == "small":  # called a move but immaterial (the one rule), or survey volume
+        if not stats.material(delta, m.decimals, m.min_change):
             return "no change", "off", ""
         return f"{diff_text(m, delta)} (small change)", "off", ""
     good = delta * m.direction > 0

@@ -63,7 +63,7 @@ def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int 
 def change(r: MetricResult) -> tuple[str | None, str, str]:
     """(text, tone, arrow) of the change against last month, by the real-and-material rule."""
     m = BY_NAME[r.name]
-    word = shown_change(r.name, r.change_prev, r.delta_prev, r.target, r.previous)
+    word = shown_change(r.name, r.change_prev, r.delta_prev)
     if r.name == "responses" and r.delta_prev is not None:  # volume is context, not news
         return fmt.diff_text(m, r.delta_prev), "off", ""
     if r.status == "low_confidence" and r.delta_prev is not None:
@@ -84,8 +84,8 @@ def footnote(m: Metric, r: MetricResult, card: Scorecard) -> list[str]:
         bits.append(fmt.target_text(m, r.target))
     if r.status == "low_confidence":
         bits.append(f"low confidence, n = {r.n:,.0f} (needs {m.min_n})")
-    elif m.sampled and r.moe is not None and not math.isnan(r.moe):
-        bits.append(f"±{fmt.number(m, r.moe)} · n = {fmt.compact(r.n)}")
+    elif m.sampled and r.margin_text:  # the metric's one interval: ±half-width or its two ends
+        bits.append(f"{r.margin_text} · n = {fmt.compact(r.n)}")
     if r.delta_yoy is not None:
         word = " (within noise)" if r.change_yoy == "steady" and m.sampled else ""
         bits.append(f"vs {add_months(card.month, -12):%b %y}: "

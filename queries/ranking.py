@@ -19,14 +19,15 @@ JUDGED = ("green", "amber", "red", "no_target")
 
 def worst_first(children: pd.DataFrame, metrics: tuple[str, ...] = HEADLINES) -> pd.DataFrame:
     """One row per child, worst first: key, name, responses, then per metric its value,
-    95% margin and status, and `off` / `near` (how many of `metrics` are red / amber).
+    95% margin (half-width of its one interval), the interval's low and high ends and
+    status, and `off` / `near` (how many of `metrics` are red / amber).
 
-    `children` is `Scorecard.children` (long: key, name, metric, value, moe, status). Equal
+    `children` is `Scorecard.children` (long: key, name, metric, value, moe, lo, hi, status). Equal
     counts are ordered by NPS, lowest first.
     """
     cols = ["key", "name", "responses"]
     for n in metrics:
-        cols += [n, f"{n}_moe", f"{n}_status"]
+        cols += [n, f"{n}_moe", f"{n}_low", f"{n}_high", f"{n}_status"]
     cols += ["off", "near"]
     if children is None or children.empty:
         return pd.DataFrame(columns=cols)
@@ -38,6 +39,9 @@ def worst_first(children: pd.DataFrame, metrics: tuple[str, ...] = HEADLINES) ->
         part = kids[kids.metric == n].set_index("key")
         base[n] = part["value"].reindex(base.index).astype(float).round(2)
         base[f"{n}_moe"] = part["moe"].reindex(base.index).astype(float).round(2)
+        for end, col in (("low", "lo"), ("high", "hi")):  # lopsided intervals keep both ends
+            ends = part[col] if col in part else pd.Series(float("nan"), index=part.index)
+            base[f"{n}_{end}"] = ends.reindex(base.index).astype(float).round(2)
         base[f"{n}_status"] = part["status"].reindex(base.index)
     statuses = base[[f"{n}_status" for n in metrics]]
     base["off"] = (statuses == "red").sum(axis=1).astype(int)

@@ -40,23 +40,39 @@ def test_status_is_judged_on_the_value_as_shown(value, status):
     assert targets.status("nps", float(shown), tgt, low_confidence=False) == status
 
 
-def test_material_needs_two_percent_of_the_target_and_one_shown_step():
-    # NPS target 47: 0.02 * 47 = 0.94 pts; one shown step is 1 pt, so 1 pt is the floor.
-    assert not material.material("nps", 0.96, 47)
-    assert material.material("nps", 1.0, 47) and material.material("nps", -1.2, 47)
-    # Recognitions target 0.6: 0.012 per employee (the shown step 0.01 is smaller).
-    assert not material.material("recognitions_per_employee", 0.011, 0.6)
-    assert material.material("recognitions_per_employee", 0.012, 0.6)
-    # Without a target the previous value is the base: 2% of 200 h is 4 h.
-    assert not material.material("listening_hours_per_leader", 3.9, None, previous=200)
+def test_material_needs_the_registry_minimum_and_one_shown_step():
+    # The one rule (stats.material): |delta| >= max(min_change, 10 ** -decimals).
+    # NPS: min_change 1.0, 0 decimals -> step 1 -> floor max(1.0, 1) = 1 pt.
+    assert not material.material("nps", 0.96)
+    assert material.material("nps", 1.0) and material.material("nps", -1.2)
+    # Recognitions: min_change 0.01, 2 decimals -> step 0.01 -> floor 0.01 per employee
+    # (the old 2%-of-target rule wanted 0.02 * 0.6 = 0.012, so 0.011 was immaterial then).
+    assert not material.material("recognitions_per_employee", 0.009)
+    assert material.material("recognitions_per_employee", 0.011)
+    # Listening hours: min_change 0.1 h, 1 decimal -> floor 0.1 h, with or without a target
+    # (no longer 2% of the previous value: 3.9 h out of 200 h is a change that shows).
+    assert not material.material("listening_hours_per_leader", 0.09)
+    assert material.material("listening_hours_per_leader", 0.1)
+    assert material.material("listening_hours_per_leader", 3.9)
+    # Retention: min_change 0.2 pts > its step 0.1 -> floor 0.2; ACSI-style: 0.5 > 0.1 -> 0.5.
+    assert not material.material("retention_rate", 0.19)
+    assert material.material("retention_rate", -0.2)
+    assert not material.material("acsi", 0.4) and material.material("acsi", 0.5)
+    assert not material.material("nps", None)
+    # No twin: the page's rule is the statistics' rule, metric by metric.
+    from queries import stats
+
+    for name, m in BY_NAME.items():
+        for d in (0.5 * m.min_change, m.min_change, 2 * m.min_change, 10.0 ** -m.decimals):
+            assert material.material(name, d) == stats.material(d, m.decimals, m.min_change)
 
 
 def test_shown_change_keeps_real_and_material_moves_only():
-    assert material.shown_change("nps", "rise", 6.0, 47) == "rise"
-    assert material.shown_change("nps", "rise", 0.5, 47) == "small"  # real, too small
-    assert material.shown_change("nps", "steady", 6.0, 47) == "steady"  # large but noise
-    assert material.shown_change("responses", "fall", -900, None, 20000) == "small"  # context
-    assert material.shown_change("nps", "n/a", None, 47) == "n/a"
+    assert material.shown_change("nps", "rise", 6.0) == "rise"
+    assert material.shown_change("nps", "rise", 0.5) == "small"  # 0.5 < 1 pt: too small
+    assert material.shown_change("nps", "steady", 6.0) == "steady"  # large but noise
+    assert material.shown_change("responses", "fall", -900) == "small"  # volume is context
+    assert material.shown_change("nps", "n/a", None) == "n/a"
 
 
 def _long(rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:
