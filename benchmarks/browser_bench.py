@@ -693,11 +693,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--note", help="a remark printed with the machine's load")
     ap.add_argument("--no-server-timing", action="store_true",
                     help="skip the AppTest timing of the server-side rerun")
+    ap.add_argument("--from-json", help="rewrite the report from saved results, no measuring")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        res = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        return publish(res, args)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found (apt-get install -y chromium)", file=sys.stderr)
         return 2
@@ -734,10 +738,15 @@ def main(argv: list[str] | None = None) -> int:
             res["server"] = server_timing(url, res.get("views", {}), floor_script)
     res["loadavg_end"] = list(os.getloadavg())
     res["elapsed_s"] = time.monotonic() - t_start
+    return publish(res, args)
+
+
+def publish(res: dict, args: argparse.Namespace) -> int:
+    """Prints the report and writes it into the doc's section; 1 when a figure is missing."""
     res["goals"] = evaluate(res)
     report = render(res)
     print(report)
-    if args.json:
+    if args.json and not args.from_json:
         Path(args.json).write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
     if args.out != "-":
         out = Path(args.out)

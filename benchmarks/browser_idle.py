@@ -18,6 +18,7 @@ import time
 
 QUIET_MS = 800
 POLL_MS = 50
+EARLY_FOR_RERUN = 2  # ForwardMsg.ScriptFinishedStatus: a rerun follows, the page is not done
 
 # Installed in every document (context.add_init_script): samples the page every POLL_MS and keeps
 # the time of the last change in window.__cxIdle.since (epoch ms, the same clock as time.time()).
@@ -84,7 +85,7 @@ class RunWatcher:
         except Exception:  # noqa: BLE001 - a frame that is not a ForwardMsg is not ours
             return
         kind = msg.WhichOneof("type")
-        if kind == "script_finished":
+        if kind == "script_finished" and msg.script_finished != EARLY_FOR_RERUN:
             self.finished += 1
             self.finished_ms = time.time() * 1000
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":

@@ -1052,7 +1052,13 @@ def write_report(results: dict, out: Path, plot: Path) -> None:
                 add("")
                 add("</details>")
                 add("")
-    out.write_text("\n".join(L).rstrip() + "\n", encoding="utf-8")
+    text = "\n".join(L).rstrip() + "\n"
+    if out.exists():  # keep the sections other benchmarks generate in the same file
+        from doc_section import extract_all
+
+        for block in extract_all(out.read_text(encoding="utf-8")):
+            text += "\n" + block + "\n"
+    out.write_text(text, encoding="utf-8")
 
 
 def findings(results: dict) -> list[str]:
