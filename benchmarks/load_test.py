@@ -385,6 +385,11 @@ def render(args, single: Stats, stats: Stats, n_views: int, load: dict) -> str:
         "(`benchmarks/browser_idle.py`, shared with the browser benchmark); the time is when "
         "it last changed. The single-session figures come first in the same run, after one "
         "unrecorded pass over every view that fills the caches.",
+        "",
+        "Re-run on a quiet machine (nothing else running) for the figures of record, about "
+        "1-2 min of single-session figures and then the load: `python benchmarks/load_test.py "
+        "--sessions 25 --browsers 2 --minutes 4 --out docs/load-test.md`. A dry run that only "
+        "checks the script works: `--sessions 2 --browsers 1 --seconds 20` (about 1.5 min).",
         "", "Server memory (RSS) over time:", "", "| t (s) | RSS (MB) |", "|---|---|",
         *(f"| {t:.0f} | {m:.0f} |" for t, m in mem[:: max(1, len(mem) // 12)]),
         "",
