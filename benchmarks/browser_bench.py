@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shlex
 import socket
 import statistics
@@ -45,6 +46,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -193,6 +195,17 @@ class Tab:
         self.ctx.close()
 
 
+@dataclass
+class Plan:
+    """What the first pass found: the month to pick and how each drill-down is clicked."""
+
+    month: str | None = None
+    month_by_keyboard: bool = False
+    methods: dict[str, tuple[str, int]] = field(default_factory=dict)
+    views: dict[str, dict[str, str]] = field(default_factory=dict)
+    findings: set[str] = field(default_factory=set)  # what a user would trip over
+
+
 # --- the month selectbox -----------------------------------------------------------------------
 
 MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -213,27 +226,42 @@ def month_box(page):
     return boxes.first if count else None
 
 
-def open_options(page, box) -> list[str]:
-    """Opens the dropdown (untimed) and returns the option texts."""
+def covered_by(exc: Exception) -> str:
+    """The element Playwright says intercepts the pointer, from its error message."""
+    m = re.search(r'data-testid="(\w+)"[^\n]*intercepts pointer events', str(exc))
+    return f"`{m.group(1)}`" if m else "another element"
+
+
+def open_options(page, box, plan: Plan) -> list[str]:
+    """Opens the dropdown (untimed) and returns the option texts. If the mouse cannot reach it
+    (an element on top), it opens with the keyboard, and the report says so."""
     opener = box.locator('button[aria-haspopup="listbox"]')
-    if opener.count():
-        opener.first.click()
-    else:
-        box.get_by_role("combobox").click()
+    target = opener.first if opener.count() else box.get_by_role("combobox")
+    if not plan.month_by_keyboard:
+        try:
+            target.click(timeout=5000)
+        except Exception as exc:  # noqa: BLE001 - reported below, then the keyboard is used
+            plan.month_by_keyboard = True
+            plan.findings.add(f"the month selectbox cannot be opened with the mouse: "
+                              f"{covered_by(exc)} lies on top of it and takes the click; the "
+                              "benchmark opens it with the keyboard (ArrowDown)")
+    if plan.month_by_keyboard:
+        box.get_by_role("combobox").focus()
+        page.keyboard.press("ArrowDown")
     options = page.get_by_role("option")
     options.first.wait_for()
     return [t.strip() for t in options.all_inner_texts()]
 
 
-def choose_next(page, box, target: str | None) -> tuple[str, Callable[[], None]]:
-    """Opens the selectbox and returns (target option, the click that picks it)."""
+def choose_next(page, box, plan: Plan) -> Callable[[], None]:
+    """Opens the selectbox (untimed) and returns the click that picks plan.month (first call:
+    the option after the current one)."""
     current = box.get_by_role("combobox").input_value().strip()
-    texts = open_options(page, box)
-    if target is None:
+    texts = open_options(page, box, plan)
+    if plan.month is None:
         i = texts.index(current) if current in texts else 0
-        target = texts[i + 1] if i + 1 < len(texts) else texts[max(0, i - 1)]
-    option = page.get_by_role("option", name=target, exact=True).first
-    return target, option.click
+        plan.month = texts[i + 1] if i + 1 < len(texts) else texts[max(0, i - 1)]
+    return page.get_by_role("option", name=plan.month, exact=True).first.click
 
 
 # --- drill-down: the page's own clickable elements, else the URL -------------------------------
@@ -264,7 +292,10 @@ def candidates(tab: Tab, kind: str, names: list[str]) -> Iterator[tuple[str, int
     # 1. a button named after the region, location, or "Company" (the breadcrumb)
     buttons = main.locator("button")
     for i in page.evaluate(MATCH_BUTTON_JS, [names]):
-        yield "button", i, buttons.nth(i).click
+        yield "button", i, partial(buttons.nth(i).click, timeout=10_000)
+    for i in page.evaluate(MATCH_BUTTON_JS, [names]):  # when something covers it
+        buttons.nth(i).focus()
+        yield "button by keyboard", i, partial(page.keyboard.press, "Enter")
     if kind != "back":
         # 2. the first row of a table with row selection (its checkbox; the grid is a canvas)
         grids = main.locator('[data-testid="stDataFrame"]')
@@ -296,18 +327,9 @@ def candidates(tab: Tab, kind: str, names: list[str]) -> Iterator[tuple[str, int
         if kind == "back" and (a.text_content() or "").strip() not in names:
             continue
         a.evaluate("a => a.removeAttribute('target')")
-        yield "link", i, a.click
+        yield "link", i, partial(a.click, timeout=10_000)
     if kind == "back":
         yield "history", 0, page.go_back
-
-
-@dataclass
-class Plan:
-    """What the first pass found: the month to pick and how each drill-down is clicked."""
-
-    month: str | None = None
-    methods: dict[str, tuple[str, int]] = field(default_factory=dict)
-    views: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def url_fallback(tab: Tab, base: str, kind: str, target: dict[str, str]) -> Callable[[], None]:
@@ -328,7 +350,14 @@ def drill(tab: Tab, base: str, kind: str, names: list[str], fallback: dict[str, 
         if want and (method, index) != want:
             continue
         before, t0 = tab.watcher.finished, time.time() * 1000
-        click()
+        try:
+            click()
+        except Exception as exc:  # noqa: BLE001 - a user could not click it either: say so
+            if want:
+                raise
+            plan.findings.add(f"{kind}: the page's {method} cannot be clicked with the mouse "
+                              f"({covered_by(exc)} takes the click)")
+            continue
         try:
             tab.page.wait_for_function(f"() => ({ok})(new URLSearchParams(location.search))",
                                        timeout=(tab.timeout_s if want else 20) * 1000)
@@ -369,17 +398,17 @@ class Names:
         return next(k for k, (_, r) in sorted(self.locations.items()) if r == region)
 
 
-def app_pass(browser, base: str, names: Names, plan: Plan, timeout_s: float
-             ) -> tuple[dict[str, float], list[str]]:
-    tab, out = Tab(browser, timeout_s), {}
+def app_pass(browser, base: str, names: Names, plan: Plan, timeout_s: float,
+             out: dict[str, float]) -> list[str]:
+    """Fills `out` action by action (a failure keeps what was measured) and returns errors."""
+    tab = Tab(browser, timeout_s)
     try:
         out["fresh"] = tab.act(lambda: tab.page.goto(base, wait_until="commit"))
         out["reload"] = tab.act(lambda: tab.page.reload(wait_until="commit"))
         box = month_box(tab.page)
         if box is None:
             raise RuntimeError("the page has no month selectbox")
-        plan.month, click = choose_next(tab.page, box, plan.month)
-        out["month"] = tab.act(click)
+        out["month"] = tab.act(choose_next(tab.page, box, plan))
         region = sorted(names.regions)[0]
         out["region"] = drill(tab, base, "region", names.children(None), {"region": region},
                               plan)
@@ -388,7 +417,7 @@ def app_pass(browser, base: str, names: Names, plan: Plan, timeout_s: float
                                 {"region": region, "location": names.first_location(region)},
                                 plan)
         out["back"] = drill(tab, base, "back", [], {}, plan)
-        return out, tab.errors()
+        return tab.errors()
     finally:
         tab.close()
 
@@ -398,8 +427,7 @@ def floor_pass(browser, base: str, timeout_s: float) -> dict[str, float]:
     try:
         out["fresh"] = tab.act(lambda: tab.page.goto(base, wait_until="commit"))
         out["reload"] = tab.act(lambda: tab.page.reload(wait_until="commit"))
-        _, click = choose_next(tab.page, month_box(tab.page), None)
-        out["select"] = tab.act(click)
+        out["select"] = tab.act(choose_next(tab.page, month_box(tab.page), Plan()))
         return out
     finally:
         tab.close()
@@ -417,12 +445,19 @@ def run_browser(app: Server, floor: Server, names: Names, reps: int, timeout_s: 
         try:
             log("first pass (cold server caches, discovers the page's clickable elements)")
             res["floor"]["first"] = floor_pass(browser, floor.base, timeout_s)
-            res["app"]["first"], errors = app_pass(browser, app.base, names, plan, timeout_s)
-            res["errors"] += [f"first pass: {e}" for e in errors]
+            try:
+                errors = app_pass(browser, app.base, names, plan, timeout_s,
+                                  res["app"]["first"])
+                res["errors"] += [f"first pass: {e}" for e in errors]
+            except Exception as exc:  # noqa: BLE001 - the page cannot be driven: say so, stop
+                res["errors"].append(f"first pass, after {list(res['app']['first'])}: "
+                                     f"{type(exc).__name__}: {str(exc)[:300]}")
+                log(res["errors"][-1])
+                reps = 0
             for rep in range(1, reps + 1):
                 try:
-                    fl = floor_pass(browser, floor.base, timeout_s)
-                    ap, errors = app_pass(browser, app.base, names, plan, timeout_s)
+                    fl, ap = floor_pass(browser, floor.base, timeout_s), {}
+                    errors = app_pass(browser, app.base, names, plan, timeout_s, ap)
                 except Exception as exc:  # noqa: BLE001 - reported, the other reps still count
                     res["errors"].append(f"rep {rep}: {type(exc).__name__}: {str(exc)[:200]}")
                     log(res["errors"][-1])
@@ -439,6 +474,8 @@ def run_browser(app: Server, floor: Server, names: Names, reps: int, timeout_s: 
             browser.close()
     res["methods"] = {k: list(v) for k, v in plan.methods.items()}
     res["month_picked"] = plan.month
+    res["findings"] = sorted(plan.findings)
+    res["month_by_keyboard"] = plan.month_by_keyboard
     res["views"] = plan.views
     return res
 
@@ -561,12 +598,17 @@ def render(res: dict) -> str:
         "and a selectbox, served by its own `streamlit run` in the same run.")
     methods = res.get("methods", {})
     how = {"link": "the page's link", "button": "the page's button",
+           "button by keyboard": "the page's button, pressed with the keyboard (Enter)",
            "table row": "a league-table row (its selection checkbox)",
            "chart bar": "a bar of the chart", "history": "the browser's back button",
            "url": "the view's URL opened directly (no clickable element found: a full page "
                   "load, not a click)"}
-    add("- Clicks used: " + "; ".join(
+    month_how = ("the month selectbox, opened with the keyboard" if res.get("month_by_keyboard")
+                 else "the month selectbox")
+    add(f"- Clicks used: month: {month_how}; " + "; ".join(
         f"{k}: {how.get(m[0], m[0])}" for k, m in methods.items()) + ".")
+    for finding in res.get("findings", []):
+        add(f"- Found while driving the page: {finding}.")
     add("")
     add("| goal (issue 13) | app | floor | ratio (per-rep range) | goal | verdict |")
     add("|---|--:|--:|--:|--:|---|")
