@@ -215,10 +215,14 @@ def month_box(page):
     """The page's month selectbox: labelled "Month", else one whose value names a month."""
     boxes = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
     count = boxes.count()
+    labels = []
     for i in range(count):
         label = boxes.nth(i).locator('[data-testid="stWidgetLabel"]').first
-        if label.count() and "month" in (label.text_content() or "").lower():
-            return boxes.nth(i)
+        labels.append((label.text_content() or "").strip().lower() if label.count() else "")
+    for exact in (True, False):  # "Month" before "Due month"
+        for i, text in enumerate(labels):
+            if text == "month" if exact else "month" in text:
+                return boxes.nth(i)
     for i in range(count):
         value = boxes.nth(i).get_by_role("combobox").input_value().lower()
         if any(w in value for w in MONTH_WORDS):
