@@ -133,3 +133,12 @@ def test_browser_bench_runs_and_reports_every_action(tmp_path: Path) -> None:
     for what, *_ in browser_bench.GOALS:
         assert f"| {what} |" in section
     assert "load average" in section and "Server-side Python of a cached rerun" in section
+
+
+def test_a_covered_control_is_named_from_playwrights_message() -> None:
+    # the message Playwright gave on a page whose header lay over the month selectbox
+    msg = ('- <div data-testid="stToolbar" class="stAppToolbar">…</div> from <header '
+           'data-testid="stHeader" class="stAppHeader">…</header> subtree intercepts pointer '
+           'events')
+    assert browser_bench.covered_by(Exception(msg)) == "`stToolbar`"  # the innermost one
+    assert browser_bench.covered_by(Exception("Timeout 5000ms exceeded")) == "another element"
