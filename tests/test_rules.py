@@ -1,0 +1,283 @@
+"""The rules every number on the page depends on, pinned with values worked out by hand.
+
+Status bands (both directions), target precedence, the 95% intervals of NPS, eNPS and proportions
+(hand values and statsmodels), and the cache key of access rights. Each test here fails when the
+rule it names is broken (docs/testing.md lists the deliberate breakages that were tried).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import date
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from queries import access, stats, targets
+from queries import scope as sc
+from queries.registry import BY_NAME
+from queries.scorecard import build
+
+OCT = date(2026, 10, 1)
+EPS = 1e-9
+
+
+# --- status bands ---------------------------------------------------------------------------
+
+
+def band(metric: str, **where) -> tuple[float, float]:
+    """(target, amber width) as the shipped targets file sets them: the edges below follow."""
+    t = targets.load(targets.DEFAULT_FILE).for_metric(metric, **where)
+    assert t.value is not None, f"{metric} has no default target"
+    return float(t.value), float(t.amber)
+
+
+@pytest.mark.parametrize("metric", ["exec_owner_share", "nps", "retention_rate", "enps"])
+def test_status_at_and_around_each_band_edge_higher_is_better(metric: str) -> None:
+    target, w = band(metric)
+    t = targets.load(targets.DEFAULT_FILE).for_metric(metric)
+    assert w > 0  # an amber band exists: otherwise amber could never show
+    s = lambda v: targets.status(metric, v, t, low_confidence=False)  # noqa: E731
+    # e.g. exec_owner_share: target 60, amber width w -> 60 green, above green,
+    # 60 - eps amber, 60 - w amber (the edge belongs to amber), 60 - w - eps red, far below red.
+    assert s(target) == "green"
+    assert s(target + 5) == "green"
+    assert s(target - EPS) == "amber"
+    assert s(target - w / 2) == "amber"
+    assert s(target - w) == "amber"
+    assert s(target - w - 1e-6) == "red"
+    assert s(target - 3 * w) == "red"
+
+
+def test_exec_owner_share_edges_by_hand() -> None:
+    target, w = band("exec_owner_share")
+    t = targets.Target(60, w)
+    assert target == 60  # targets.toml: exec_owner_share target 60
+    # 60 -> gap 0 -> green; 59.99 -> gap -0.01 within -w -> amber; 60 - w -> gap -w -> amber;
+    # 60 - w - 0.01 -> gap beyond -w -> red.
+    assert targets.status("exec_owner_share", 60.0, t, False) == "green"
+    assert targets.status("exec_owner_share", 59.99, t, False) == "amber"
+    assert targets.status("exec_owner_share", 60 - w, t, False) == "amber"
+    assert targets.status("exec_owner_share", 60 - w - 0.01, t, False) == "red"
+
+
+@pytest.fixture
+def complaints(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A lower-is-better metric (the registry has none yet; the rule must still hold)."""
+    m = dataclasses.replace(BY_NAME["nps"], name="complaints_per_100", direction=-1)
+    monkeypatch.setitem(targets.BY_NAME, m.name, m)
+    return m.name
+
+
+def test_status_lower_is_better_band_edges(complaints: str) -> None:
+    w = 2.0
+    t = targets.Target(10, w)
+    s = lambda v: targets.status(complaints, v, t, low_confidence=False)  # noqa: E731
+    # Target 10, amber width 2, lower is better: 10 green, 8 green (better), 10 + eps amber,
+    # 12 amber (the edge), 12 + eps red, 20 red.
+    assert s(10.0) == "green"
+    assert s(8.0) == "green"
+    assert s(0.0) == "green"
+    assert s(10 + EPS) == "amber"
+    assert s(11.0) == "amber"
+    assert s(12.0) == "amber"
+    assert s(12 + 1e-6) == "red"
+    assert s(20.0) == "red"
+
+
+def test_status_never_colours_missing_or_low_confidence_values() -> None:
+    t = targets.Target(60, 15)
+    assert targets.status("exec_owner_share", None, t, False) == "no_data"
+    assert targets.status("exec_owner_share", math.nan, t, False) == "no_data"
+    assert targets.status("exec_owner_share", math.nan, t, True) == "no_data"
+    assert targets.status("exec_owner_share", 10.0, t, True) == "low_confidence"  # not red
+    assert targets.status("exec_owner_share", 90.0, t, True) == "low_confidence"  # not green
+    assert targets.status("exec_owner_share", 10.0, targets.Target(None, 15), False) == \
+        "no_target"
+
+
+def test_zero_amber_band_goes_straight_from_green_to_red() -> None:
+    t = targets.Target(45, 0.0)
+    assert targets.status("nps", 45.0, t, False) == "green"
+    assert targets.status("nps", 45 - 1e-6, t, False) == "red"
+
+
+# --- target precedence ----------------------------------------------------------------------
+
+PRECEDENCE = """
+version = "test-precedence"
+[defaults]
+nps = { target = 40, amber = 4 }
+retention_rate = { target = 90, amber = 2 }
+[years."2026"]
+nps = { target = 41 }
+[regions.N]
+nps = { target = 42 }
+retention_rate = { amber = 3 }
+[locations.L1]
+nps = { target = 43, amber = 1 }
+"""
+
+
+@pytest.fixture
+def precedence_file(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    p = tmp_path / "targets.toml"
+    p.write_text(PRECEDENCE)
+    monkeypatch.setenv(targets.ENV_TARGETS, str(p))
+    return p
+
+
+def test_target_precedence_location_over_region_over_year_over_default(precedence_file) -> None:
+    tg = targets.load()  # read through $CX_TARGETS_FILE, as the page does
+    assert tg.version == "test-precedence"
+    f = tg.for_metric
+    assert f("nps", year=2025) == targets.Target(40, 4)  # defaults only
+    assert f("nps", year=2026) == targets.Target(41, 4)  # year beats default; amber inherited
+    assert f("nps", region="N", year=2026) == targets.Target(42, 4)  # region beats year
+    assert f("nps", region="N", year=2025) == targets.Target(42, 4)
+    assert f("nps", region="S", year=2026) == targets.Target(41, 4)  # S has no layer
+    assert f("nps", region="N", location="L1", year=2026) == targets.Target(43, 1)  # location
+    assert f("nps", region="N", location="L2", year=2026) == targets.Target(42, 4)
+    # A layer that sets only the amber width keeps the default target.
+    assert f("retention_rate", region="N", year=2026) == targets.Target(90, 3)
+    assert f("retention_rate", region="S", year=2026) == targets.Target(90, 2)
+
+
+def test_scorecard_uses_the_precedence_for_target_and_status(precedence_file, warehouse) -> None:
+    dims = sc.load_dims(warehouse)
+    tg = targets.load()
+    # Company, October 2026 -> year layer: target 41. NPS 14.3 (n 7 < 30) is low confidence.
+    company = build(warehouse, dims, sc.Scope(), OCT, tg, with_map=False)
+    assert company.metrics["nps"].target == 41
+    # Region N -> 42; location L1 -> 43.
+    north = build(warehouse, dims, sc.Scope(region="N"), OCT, tg, with_map=False)
+    assert north.metrics["nps"].target == 42
+    l1 = build(warehouse, dims, sc.Scope(region="N", location="L1"), OCT, tg, with_map=False)
+    assert l1.metrics["nps"].target == 43
+    # Retention in N: L1 180/200 + L2 95/100 = 275/300 = 91.67% (n 300 >= 30) against target 90:
+    # above the target -> green. Company: 315/350 = 90.0% -> exactly on target -> green.
+    assert north.metrics["retention_rate"].value == pytest.approx(27500 / 300)
+    assert north.metrics["retention_rate"].status == "green"
+    assert company.metrics["retention_rate"].status == "green"
+    # South (L3 40/50 = 80%) is 10 below 90 with amber 2 -> red in the company's league table.
+    kids = company.children
+    south = kids[(kids.key == "S") & (kids.metric == "retention_rate")].iloc[0]
+    assert south.value == pytest.approx(80.0) and south.status == "red"
+
+
+# --- intervals ------------------------------------------------------------------------------
+
+
+def test_adjusted_wald_nps_interval_by_hand() -> None:
+    # promoters 3, detractors 2, n 7 (the fixture company in October):
+    # n' = 7 + 3 = 10, p' = (3 + .75) / 10 = .375, d' = (2 + .75) / 10 = .275, centre .1
+    # var = p' + d' - (p' - d')^2 = .65 - .01 = .64; SE = sqrt(.64 / 10) = .252982
+    # 1.959964 * .252982 = .495835 -> (.1 - .4958, .1 + .4958) = (-39.58, 59.58) points
+    lo, hi = stats.nps_adjusted_wald(3, 2, 7)
+    assert (lo, hi) == pytest.approx((-39.5836, 59.5836), abs=1e-4)
+    # promoters 10 of 10: n' 13, p' 10.75/13 = .826923, d' .75/13 = .057692, centre .769231
+    # var = .884615 - .591716 = .292899; SE = sqrt(.292899/13) = .150103; half .294197
+    # -> (47.50, 106.3) clamped to (47.50, 100)
+    assert stats.nps_adjusted_wald(10, 0, 10) == pytest.approx((47.5036, 100.0), abs=1e-4)
+    assert stats.nps_adjusted_wald(0, 10, 10) == pytest.approx((-100.0, -47.5036), abs=1e-4)
+
+
+def test_enps_interval_by_hand() -> None:
+    # eNPS of the fixture company in October: L1 10 promoters / 4 detractors of 20, L2 3 / 5 of
+    # 10 (L3 is excluded: 6 + 1 > 5 responses) -> 13, 9, n 30.
+    # n' = 33, p' = 13.75/33 = .416667, d' = 9.75/33 = .295455, centre .121212
+    # var = .712121 - .014692 = .697429; SE = sqrt(.697429/33) = .145377; half .284934
+    # -> (-16.37, 40.61)
+    assert stats.nps_adjusted_wald(13, 9, 30) == pytest.approx((-16.3720, 40.6144), abs=1e-4)
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 10), (3, 10), (10, 10), (7, 29),
+                                      (315, 350), (1, 1000), (999, 1000), (50, 100)])
+def test_wilson_matches_statsmodels(k: int, n: int) -> None:
+    assert stats.wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"),
+                                               abs=1e-12)
+
+
+def test_wilson_by_hand() -> None:
+    # Retention of the fixture company in October: 315 of 350 (p = .9), z^2 = 3.841459
+    # denom = 1 + 3.841459/350 = 1.010976; centre = (.9 + 3.841459/700) / denom = .895660
+    # half = 1.959964 * sqrt(.9 * .1 / 350 + 3.841459 / (4 * 350^2)) / denom = .031559
+    # -> (86.41%, 92.72%)
+    lo, hi = stats.wilson(315, 350)
+    assert (lo, hi) == pytest.approx((0.864099, 0.927216), abs=1e-6)
+    assert all(math.isnan(x) for x in stats.wilson(0, 0))  # no interval without data
+
+
+def test_nps_se_matches_trinomial_formula_and_published_example() -> None:
+    # 250 promoters, 75 detractors of 1000: p .25, d .075, var = .325 - .030625 = .294375
+    # SE = 100 sqrt(.294375 / 1000) = 1.7157 (published: 1.716)
+    assert float(stats.nps_se(250, 75, 1000)) == pytest.approx(1.71574, abs=1e-5)
+    assert math.isnan(float(stats.nps_se(0, 0, 0)))
+
+
+def test_scorecard_tiles_carry_the_hand_intervals(warehouse) -> None:
+    """The intervals the tiles and the pack show, on the hand-built warehouse."""
+    dims = sc.load_dims(warehouse)
+    card = build(warehouse, dims, sc.Scope(), OCT, targets.load(targets.DEFAULT_FILE),
+                 with_map=False)
+    assert card.metrics["nps"].interval == pytest.approx((-39.5836, 59.5836), abs=1e-4)
+    assert card.metrics["enps"].interval == pytest.approx((-16.3720, 40.6144), abs=1e-4)
+    assert card.metrics["retention_rate"].interval == pytest.approx((86.4099, 92.7216), abs=1e-4)
+    # Region N: L1 10,9,7,3 (2 promoters, 1 detractor of 4) + L2 10,6 (1, 1 of 2) -> 3, 2, n 6
+    # n' 9, p' 3.75/9 = .416667, d' 2.75/9 = .305556, centre .111111
+    # var = .722222 - .012346 = .709877; SE = sqrt(.709877/9) = .280847; half .550450
+    # -> (-43.93, 66.16)
+    north = build(warehouse, dims, sc.Scope(region="N"), OCT, targets.load(targets.DEFAULT_FILE),
+                  with_map=False)
+    assert north.metrics["nps"].value == pytest.approx(100 / 6)
+    assert north.metrics["nps"].interval == pytest.approx((-43.9339, 66.1562), abs=1e-4)
+
+
+# --- access rights as a cache key -----------------------------------------------------------
+
+RIGHTS = """
+[users."ceo@example.com"]
+company = true
+[users."cfo@example.com"]
+company = true
+[users."north@example.com"]
+regions = ["N"]
+[users."North.Deputy@Example.com"]
+regions = ["N"]
+[users."both@example.com"]
+regions = ["S", "N"]
+[users."both2@example.com"]
+regions = ["N", "S"]
+[users."lakeside@example.com"]
+locations = ["L1"]
+[users."n-and-l1@example.com"]
+regions = ["N"]
+locations = ["L1"]
+"""
+
+
+@pytest.fixture
+def rights(tmp_path) -> access.Policy:
+    p = tmp_path / "policy.toml"
+    p.write_text(RIGHTS)
+    policy = access.load(p)
+    assert policy is not None
+    return policy
+
+
+def test_cache_key_equal_for_equal_rights(rights: access.Policy) -> None:
+    k = lambda u: rights.allowed_for(u).key  # noqa: E731
+    assert k("ceo@example.com") == k("cfo@example.com") == (True, (), ())
+    assert k("north@example.com") == k("north.deputy@example.com") == (False, ("N",), ())
+    assert k("both@example.com") == k("both2@example.com") == (False, ("N", "S"), ())  # sorted
+    assert hash(k("both@example.com")) == hash(k("both2@example.com"))
+
+
+def test_cache_key_differs_for_different_rights(rights: access.Policy) -> None:
+    users = ["ceo@example.com", "north@example.com", "both@example.com",
+             "lakeside@example.com", "n-and-l1@example.com", "stranger@example.com"]
+    keys = [rights.allowed_for(u).key for u in users]
+    assert len(set(keys)) == len(users), keys
+    assert rights.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
+    assert rights.allowed_for("stranger@example.com").key == (False, (), ())
