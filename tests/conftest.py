@@ -19,6 +19,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # Hypothesis on a shared 2-core machine: a property that takes 300 ms because a neighbour is busy is
 # not a failure. No per-example deadline; the example counts stay as each test sets them.
 settings.register_profile("shared", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Mutation testing (docs/testing.md) runs the properties once per mutant: fewer, fixed examples.
+settings.register_profile("mutation", parent=settings.get_profile("shared"), max_examples=25,
+                          derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared"))
 
 

@@ -81,9 +81,11 @@ def test_unknown_user_sees_nothing(policy, warehouse):
 
 
 def test_cache_key_depends_on_rights_not_identity(policy):
-    a, b = policy.allowed_for("north@example.com"), policy.allowed_for("ceo@example.com")
-    assert a.key != b.key
-    assert hash(a.key) is not None
+    north = policy.allowed_for("north@example.com")
+    twin = access.Allowed(regions=frozenset({"N"}), user="someone-else@example.com")
+    assert north.user != twin.user and north.key == twin.key == (False, ("N",), ())
+    assert policy.allowed_for("ceo@example.com").key == (True, (), ()) != north.key
+    assert policy.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
 
 
 def test_bad_policy_is_a_clear_error(tmp_path):

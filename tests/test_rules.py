@@ -281,3 +281,56 @@ def test_cache_key_differs_for_different_rights(rights: access.Policy) -> None:
     assert len(set(keys)) == len(users), keys
     assert rights.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
     assert rights.allowed_for("stranger@example.com").key == (False, (), ())
+
+
+# --- change classification (the arrows and the movers) -----------------------------------
+
+
+def test_change_z_by_hand() -> None:
+    # (7 - 3) / sqrt(3^2 + 4^2) = 4 / 5 = 0.8; order matters: (3 - 7) / 5 = -0.8
+    assert stats.change_z(7, 3, 3, 4) == pytest.approx(0.8)
+    assert stats.change_z(3, 4, 7, 3) == pytest.approx(-0.8)
+    assert math.isnan(stats.change_z(1, 0, 1, 0))  # no noise estimate: no z
+    assert math.isnan(stats.change_z(1, math.nan, 0, 1))
+
+
+def test_classify_change_sampled_by_hand() -> None:
+    # SEs 3 and 4 -> SE of the difference 5. 10 vs 4: z = 1.2 -> steady (within the noise);
+    # 15 vs 4: z = 2.2 > 1.96 -> rise; -7 vs 4: z = -2.2 -> fall.
+    assert stats.classify_change(10, 3, 4, 4, True) == "steady"
+    assert stats.classify_change(15, 3, 4, 4, True) == "rise"
+    assert stats.classify_change(-7, 3, 4, 4, True) == "fall"
+    # Exactly at the critical value is not significant (strict inequality), both ways.
+    assert stats.classify_change(15, 3, 4, 4, True, z=2.2) == "steady"
+    assert stats.classify_change(-7, 3, 4, 4, True, z=2.2) == "steady"
+    assert stats.classify_change(15, 3, 4, 4, True, z=2.1) == "rise"
+    assert stats.classify_change(5, 0, 4, 0, True) == "n/a"  # sampled but no standard error
+
+
+def test_classify_change_unsampled_and_missing() -> None:
+    # Not a sample (e.g. a count of locations): any difference is real.
+    assert stats.classify_change(3.0, math.nan, 2.0, math.nan, False) == "rise"
+    assert stats.classify_change(2.0, 0.0, 3.0, 0.0, False) == "fall"
+    assert stats.classify_change(2.0, 0.0, 2.0, 0.0, False) == "steady"
+    for v1, v0 in ((None, 1.0), (1.0, None), (math.nan, 1.0), (1.0, math.nan)):
+        assert stats.classify_change(v1, 1.0, v0, 1.0, True) == "n/a"
+        assert stats.classify_change(v1, 1.0, v0, 1.0, False) == "n/a"
+
+
+def test_standard_errors_by_hand() -> None:
+    # 30 of 100: sqrt(.3 * .7 / 100) = .0458258
+    assert float(stats.proportion_se(30, 100)) == pytest.approx(0.0458258, abs=1e-7)
+    se = stats.proportion_se([0, 30, 5], [0, 100, 5])
+    assert math.isnan(se[0]) and se[1] == pytest.approx(0.0458258, abs=1e-7) and se[2] == 0
+    # NPS 162 promoters, 54 detractors of 324: p .5, d 1/6, var = 2/3 - 1/9 = 5/9,
+    # SE = 100 sqrt(5/9 / 324) = 4.1409 (the published 4.14)
+    nse = stats.nps_se([162, 0], [54, 0], [324, 0])
+    assert nse[0] == pytest.approx(100 * math.sqrt(5 / 9 / 324)) and math.isnan(nse[1])
+    assert float(stats.nps_se(10, 0, 10)) == 0.0  # all promoters: no spread
+
+
+def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
+    for z, alpha in ((1.0, 0.31731050786291415), (2.5758293035489004, 0.01)):
+        for k, n in ((3, 10), (315, 350), (0, 7), (7, 7)):
+            assert stats.wilson(k, n, z=z) == pytest.approx(
+                proportion_confint(k, n, alpha=alpha, method="wilson"), abs=1e-9)
