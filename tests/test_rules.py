@@ -334,3 +334,52 @@ def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
         for k, n in ((3, 10), (315, 350), (0, 7), (7, 7)):
             assert stats.wilson(k, n, z=z) == pytest.approx(
                 proportion_confint(k, n, alpha=alpha, method="wilson"), abs=1e-9)
+
+
+# --- the targets file is validated when it loads --------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('[defaults]\nnot_a_metric = { target = 1 }\n', "unknown metric 'not_a_metric' in [defaults]"),
+    ('[years."2026"]\nnot_a_metric = { target = 1 }\n',
+     "unknown metric 'not_a_metric' in [years.2026]"),
+    ('[regions.N]\nnot_a_metric = { target = 1 }\n', "unknown metric 'not_a_metric' in [regions.N]"),
+    ('[locations.L1]\nnot_a_metric = { target = 1 }\n',
+     "unknown metric 'not_a_metric' in [locations.L1]"),
+    ('[years."2026"]\nnps = { target = "high" }\n', "target of nps in [years.2026] not a number"),
+    ('[regions.N]\nnps = { target = "high" }\n', "target of nps in [regions.N] not a number"),
+    ('[locations.L1]\nnps = { target = "high" }\n', "target of nps in [locations.L1] not a number"),
+    ('[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0.5\n', "sum to 1"),
+    ('[acsi]\nsat_overall = -0.5\nsat_expectations = 1\nsat_ideal = 0.5\n', "must be >= 0"),
+    ("not toml [", "Cannot read targets file"),
+])
+def test_bad_targets_file_is_a_clear_error(tmp_path, text: str, words: str) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    with pytest.raises(ValueError) as err:
+        targets.load(p)
+    assert str(p) in str(err.value) and words in str(err.value)
+
+
+def test_targets_file_weights_and_version(tmp_path) -> None:
+    p = tmp_path / "w.toml"
+    p.write_text('version = "v9"\n[acsi]\nsat_overall = 0.3885\nsat_expectations = 0.3190\n'
+                 'sat_ideal = 0.2925\n')
+    tg = targets.load(p)
+    assert tg.version == "v9" and tg.weights == (0.3885, 0.3190, 0.2925)
+    p2 = tmp_path / "empty.toml"
+    p2.write_text("")
+    tg = targets.load(p2)
+    assert tg.version == "unversioned" and tg.weights == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    assert tg.for_metric("nps") == targets.Target(None, 0.0)  # no target anywhere: none
+
+
+def test_acsi_weights_tolerance(tmp_path) -> None:
+    p = tmp_path / "w.toml"
+    # Rounded thirds sum to 0.9999999: within the 1e-6 tolerance a person writing them expects.
+    p.write_text("[acsi]\nsat_overall = 0.3333333\nsat_expectations = 0.3333333\n"
+                 "sat_ideal = 0.3333333\n")
+    assert sum(targets.load(p).weights) == pytest.approx(0.9999999)
+    p = tmp_path / "w0.toml"  # (targets.load caches by path)
+    p.write_text("[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0\n")
+    assert targets.load(p).weights == (0.5, 0.5, 0.0)  # a zero weight is allowed
