@@ -91,8 +91,9 @@ def test_cache_key_depends_on_rights_not_identity(policy):
 def test_bad_policy_is_a_clear_error(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text('[users."x@y"]\nregion = ["N"]\n')
-    with pytest.raises(ValueError, match="unknown keys"):
+    with pytest.raises(ValueError, match="unknown keys") as err:
         access.load(p)
+    assert str(err.value).startswith(f"{p}: ")  # names the file
     p.write_text("not toml [")
     with pytest.raises(ValueError, match="Cannot read access policy"):
         access.load(p)

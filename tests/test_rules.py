@@ -383,3 +383,11 @@ def test_acsi_weights_tolerance(tmp_path) -> None:
     p = tmp_path / "w0.toml"  # (targets.load caches by path)
     p.write_text("[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0\n")
     assert targets.load(p).weights == (0.5, 0.5, 0.0)  # a zero weight is allowed
+
+
+def test_wilson_is_exact_at_zero_and_all() -> None:
+    # 0 of 3 and 10 of 10 are cases where the closed form leaves a residue (about 1e-17): the
+    # interval must still start at exactly 0 and end at exactly 1.
+    for n in (3, 6, 7, 10, 12, 13):
+        assert stats.wilson(0, n)[0] == 0.0
+        assert stats.wilson(n, n)[1] == 1.0
