@@ -372,6 +372,7 @@ def test_targets_file_weights_and_version(tmp_path) -> None:
     tg = targets.load(p2)
     assert tg.version == "unversioned" and tg.weights == pytest.approx((1 / 3, 1 / 3, 1 / 3))
     assert tg.for_metric("nps") == targets.Target(None, 0.0)  # no target anywhere: none
+    assert tg.for_metric("nps", region="N", location="L1", year=2026) == targets.Target(None, 0.0)
 
 
 def test_acsi_weights_tolerance(tmp_path) -> None:
