@@ -393,3 +393,11 @@ def test_wilson_is_exact_at_zero_and_all() -> None:
     for n in (3, 6, 7, 10, 12, 13):
         assert stats.wilson(0, n)[0] == 0.0
         assert stats.wilson(n, n)[1] == 1.0
+
+
+def test_parsers_name_their_source_by_default() -> None:
+    # Called on a dict (no file), the error still says which kind of file it is about.
+    with pytest.raises(ValueError, match=r"^targets: unknown metric 'bogus'"):
+        targets.parse({"defaults": {"bogus": {"target": 1}}})
+    with pytest.raises(ValueError, match=r"^policy: \[users\.'x'\] must be a table"):
+        access.parse({"users": {"x": "company"}})
