@@ -162,3 +162,20 @@ def test_totals_sum_components_over_other_keys() -> None:
     everything = totals(df, [])
     assert len(everything) == 1 and everything["retention_rate__den"].iloc[0] == 80
     assert "key" not in everything.columns
+
+
+def test_acsi_n_is_per_row() -> None:
+    small = acsi_components(ANSWERS[:2])  # 2 complete answers
+    long = evaluate(frame(acsi_components(ANSWERS), small), EQUAL)
+    assert one(long, "acsi", "k0").n == 5 and one(long, "acsi", "k1").n == 2
+
+
+def test_totals_keep_rows_without_a_key() -> None:
+    # A location with no region in the dimension table groups under a missing key; its
+    # customers must still count (dropping them would change the company's ratio of sums).
+    df = frame({"retention_rate__num": 45, "retention_rate__den": 50},
+               {"retention_rate__num": 10, "retention_rate__den": 20},
+               {"retention_rate__num": 7, "retention_rate__den": 10}, keys=["a", "a", None])
+    out = totals(df, ["key"])
+    assert len(out) == 2 and out["retention_rate__den"].sum() == 80
+    assert out[out["key"].isna()]["retention_rate__num"].iloc[0] == 7
