@@ -179,3 +179,24 @@ def test_totals_keep_rows_without_a_key() -> None:
     out = totals(df, ["key"])
     assert len(out) == 2 and out["retention_rate__den"].sum() == 80
     assert out[out["key"].isna()]["retention_rate__num"].iloc[0] == 7
+
+
+@pytest.mark.parametrize("answers", [
+    [(9, 7, 8), (4, 6, 5)],  # two answers: the smallest sample with a standard error
+    [(5, 5, 5), (5, 5, 6)],  # nearly identical: variance below 1 point^2 must stay as it is
+    [(5, 5, 5), (5, 5, 5), (5, 5, 5)],  # identical: SE exactly 0
+])
+def test_acsi_se_small_samples(answers) -> None:
+    a = np.array(answers, dtype=float)
+    per_answer = ((a - 1) / 9 * 100) @ np.array(EQUAL)
+    r = one(evaluate(frame(acsi_components(a)), EQUAL), "acsi")
+    # e.g. (5,5,5), (5,5,6): indexes 44.444 and 48.148; sample SD 2.619, SE 2.619 / sqrt 2 = 1.852
+    assert r.se == pytest.approx(per_answer.std(ddof=1) / math.sqrt(len(a)), abs=1e-9)
+
+
+def test_unsampled_ratio_n_is_rows_not_denominator() -> None:
+    # Listening hours: 9 hours over 6 leaders, reported by 2 locations -> n = 2 locations.
+    long = evaluate(frame({"listening_hours_per_leader__num": 9,
+                           "listening_hours_per_leader__den": 6,
+                           "listening_hours_per_leader__rows": 2}), EQUAL)
+    assert one(long, "listening_hours_per_leader").n == 2
