@@ -200,3 +200,17 @@ def test_unsampled_ratio_n_is_rows_not_denominator() -> None:
                            "listening_hours_per_leader__den": 6,
                            "listening_hours_per_leader__rows": 2}), EQUAL)
     assert one(long, "listening_hours_per_leader").n == 2
+
+
+def test_output_is_float_with_a_unique_index_even_from_integer_components() -> None:
+    # Drivers may return integer sums; every number leaving evaluate is float64 (NaN-able), and
+    # the long frame has one label per row (the page and the pack select rows by label).
+    df = frame({"responses__n": 5, "retention_rate__num": 4, "retention_rate__den": 5,
+                "retention_rate__rows": 1, "enps__pos": 2, "enps__neg": 1, "enps__n": 4},
+               {"responses__n": 7})
+    comps = [c for c in df.columns if "__" in c]
+    df[comps] = df[comps].astype("int64")
+    long = evaluate(df, EQUAL, keys=["key"])
+    for col in ("value", "numerator", "denominator", "n", "se", "moe", "excluded"):
+        assert long[col].dtype == np.float64, col
+    assert long.index.equals(pd.RangeIndex(len(long)))
