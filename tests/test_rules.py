@@ -401,3 +401,12 @@ def test_parsers_name_their_source_by_default() -> None:
         targets.parse({"defaults": {"bogus": {"target": 1}}})
     with pytest.raises(ValueError, match=r"^policy: \[users\.'x'\] must be a table"):
         access.parse({"users": {"x": "company"}})
+
+
+def test_standard_errors_at_the_smallest_samples() -> None:
+    # One answer is a sample: its SE is 0 (p (1 - p) = 0), not missing.
+    assert float(stats.nps_se(1, 0, 1)) == 0.0 and float(stats.proportion_se(1, 1)) == 0.0
+    assert float(stats.proportion_se(0, 1)) == 0.0
+    # A numerator above its denominator (bad data that got through) gives SE 0, never NaN from
+    # the square root of a negative p (1 - p): 12 / 10 -> p (1 - p) = -0.24 -> clipped to 0.
+    assert float(stats.proportion_se(12, 10)) == 0.0
