@@ -67,12 +67,9 @@ def test_window_is_half_open_and_scope_filtered(eng) -> None:
     assert sept == {None: (1, 1, 0, 1)}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Found by issue 16, left to the statistics issue that owns the dedup rule: the raw query "
-    "filters to the scope before deduplicating, so response 2 (at L1 and L2 the same day) counts "
-    "for L1 in the region view and again for L2 on L2's own page; the rollup dedups first and "
-    "gives L2 two responses. Remove this mark when the rule is scope-independent."))
 def test_location_page_counts_the_same_responses_as_its_region(eng) -> None:
+    """Found by issue 16 (the raw query used to filter to the scope before deduplicating, so
+    response 2 counted for L1 in the region view and again on L2's page); fixed on main."""
     loc = _by_key(fetch(eng, sc.Scope(region="N", location="L2"), OCT, NOV, by="none",
                         use_rollup=False))
     assert loc == {None: (2, 2, 2, 0)}  # as in the region view: ids 3 and 5

@@ -223,7 +223,6 @@ def test_scorecard_tiles_carry_the_hand_intervals(warehouse) -> None:
                  with_map=False)
     assert card.metrics["nps"].interval == pytest.approx((-39.5836, 59.5836), abs=1e-4)
     assert card.metrics["enps"].interval == pytest.approx((-16.3720, 40.6144), abs=1e-4)
-    assert card.metrics["retention_rate"].interval == pytest.approx((86.4099, 92.7216), abs=1e-4)
     # Region N: L1 10,9,7,3 (2 promoters, 1 detractor of 4) + L2 10,6 (1, 1 of 2) -> 3, 2, n 6
     # n' 9, p' 3.75/9 = .416667, d' 2.75/9 = .305556, centre .111111
     # var = .722222 - .012346 = .709877; SE = sqrt(.709877/9) = .280847; half .550450
@@ -294,27 +293,26 @@ def test_change_z_by_hand() -> None:
     assert math.isnan(stats.change_z(1, math.nan, 0, 1))
 
 
-def test_classify_change_sampled_by_hand() -> None:
-    # SEs 3 and 4 -> SE of the difference 5. 10 vs 4: z = 1.2 -> steady (within the noise);
-    # 15 vs 4: z = 2.2 > 1.96 -> rise; -7 vs 4: z = -2.2 -> fall.
-    assert stats.classify_change(10, 3, 4, 4, True) == "steady"
-    assert stats.classify_change(15, 3, 4, 4, True) == "rise"
-    assert stats.classify_change(-7, 3, 4, 4, True) == "fall"
-    # Exactly at the critical value is not significant (strict inequality), both ways.
-    assert stats.classify_change(15, 3, 4, 4, True, z=2.2) == "steady"
-    assert stats.classify_change(-7, 3, 4, 4, True, z=2.2) == "steady"
-    assert stats.classify_change(15, 3, 4, 4, True, z=2.1) == "rise"
-    assert stats.classify_change(5, 0, 4, 0, True) == "n/a"  # sampled but no standard error
+def test_change_call_sampled_by_hand() -> None:
+    # SEs 3 and 4 -> SE of the difference 5. 10 vs 4: z = 1.2, p = .23 -> steady (within the
+    # noise); 15 vs 4: z = 2.2, two-sided p = .0278 < .05 -> rise; -7 vs 4: z = -2.2 -> fall.
+    call = stats.change_call
+    assert call(10, 3, 4, 4, True, 0) == "steady"
+    assert call(15, 3, 4, 4, True, 0) == "rise"
+    assert call(-7, 3, 4, 4, True, 0) == "fall"
+    assert stats.change_p(15, 3, 4, 4) == pytest.approx(0.027807, abs=1e-6)
+    # Immaterial at the shown precision: 2.00 -> 2.04 with one decimal is no change at all.
+    assert call(2.04, 0.001, 2.0, 0.001, True, 1) == "steady"
 
 
-def test_classify_change_unsampled_and_missing() -> None:
-    # Not a sample (e.g. a count of locations): any difference is real.
-    assert stats.classify_change(3.0, math.nan, 2.0, math.nan, False) == "rise"
-    assert stats.classify_change(2.0, 0.0, 3.0, 0.0, False) == "fall"
-    assert stats.classify_change(2.0, 0.0, 2.0, 0.0, False) == "steady"
+def test_change_call_unsampled_and_missing() -> None:
+    # Not a sample (e.g. a share of locations): any material difference is real.
+    assert stats.change_call(3.0, math.nan, 2.0, math.nan, False, 0) == "rise"
+    assert stats.change_call(2.0, 0.0, 3.0, 0.0, False, 0) == "fall"
+    assert stats.change_call(2.0, 0.0, 2.0, 0.0, False, 0) == "steady"
     for v1, v0 in ((None, 1.0), (1.0, None), (math.nan, 1.0), (1.0, math.nan)):
-        assert stats.classify_change(v1, 1.0, v0, 1.0, True) == "n/a"
-        assert stats.classify_change(v1, 1.0, v0, 1.0, False) == "n/a"
+        assert stats.change_call(v1, 1.0, v0, 1.0, True, 0) == "n/a"
+        assert stats.change_call(v1, 1.0, v0, 1.0, False, 0) == "n/a"
 
 
 def test_standard_errors_by_hand() -> None:
