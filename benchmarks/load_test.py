@@ -87,9 +87,9 @@ async def session(browser, base: str, paths: list[str], deadline: float, stats: 
             t = time.monotonic()
             try:
                 await page.goto(base + path, wait_until="domcontentloaded", timeout=90_000)
-                await page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
-                await page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg',
-                                             timeout=90_000)
+                # The drawn page: the verdict and the KPI tiles (no chart is drawn up front).
+                await page.wait_for_selector(".cx-verdict", timeout=90_000)
+                await page.wait_for_selector(".cx-tile", timeout=90_000)
                 if await page.locator('[data-testid="stException"]').count():
                     stats.errors.append(f"{path}: exception shown")
                 else:
