@@ -33,33 +33,61 @@ def band(metric: str, **where) -> tuple[float, float]:
     return float(t.value), float(t.amber)
 
 
-@pytest.mark.parametrize("metric", ["exec_owner_share", "nps", "retention_rate", "enps"])
-def test_status_at_and_around_each_band_edge_higher_is_better(metric: str) -> None:
-    target, w = band(metric)
+# Status is judged on the value as shown (rounded to the metric's decimals, main's rule since the
+# redesign): a value that reads as the target is green, one that reads as the band's edge is amber.
+# Per metric, by hand from targets.toml (amber left out = 5% of the target):
+# (metric, target, amber width, decimals, reads as target, first amber, band edge,
+#  reads as the edge, first red)
+#   exec_owner_share: 60, 5% of 60 = 3, 0 dp: 59.6 -> "60" green; 59 gap -1 amber; 57 gap -3 amber
+#     (the edge belongs to amber); 56.6 -> "57" amber; 56 gap -4 red.
+#   nps (no year): 45, 5% of 45 = 2.25, 0 dp: 44.6 -> "45" green; 44 amber; 43 gap -2 >= -2.25
+#     amber; 42.6 -> "43" amber; 42 gap -3 red.
+#   retention_rate: 92, amber = 2 set explicitly, 1 dp: 91.96 -> "92.0" green; 91.9 amber;
+#     90.0 gap -2 amber; 89.96 -> "90.0" amber; 89.9 gap -2.1 red.
+#   enps: 30, 5% of 30 = 1.5, 0 dp: 29.6 -> "30" green; 29 gap -1 amber; 29 is also the edge
+#     (28 would be gap -2 < -1.5); 28.6 -> "29" amber; 28 red.
+EDGES = [
+    ("exec_owner_share", 60, 3.0, 0, 59.6, 59.0, 57.0, 56.6, 56.0),
+    ("nps", 45, 2.25, 0, 44.6, 44.0, 43.0, 42.6, 42.0),
+    ("retention_rate", 92, 2.0, 1, 91.96, 91.9, 90.0, 89.96, 89.9),
+    ("enps", 30, 1.5, 0, 29.6, 29.0, 29.0, 28.6, 28.0),
+]
+
+
+@pytest.mark.parametrize(("metric", "target", "w", "decimals", "reads_target", "first_amber",
+                          "edge", "reads_edge", "first_red"), EDGES, ids=[e[0] for e in EDGES])
+def test_status_at_and_around_each_band_edge_higher_is_better(
+        metric: str, target: float, w: float, decimals: int, reads_target: float,
+        first_amber: float, edge: float, reads_edge: float, first_red: float) -> None:
+    assert band(metric) == (target, w)  # the shipped targets file, as worked out above
+    assert BY_NAME[metric].decimals == decimals
     t = targets.load(targets.DEFAULT_FILE).for_metric(metric)
     assert w > 0  # an amber band exists: otherwise amber could never show
     s = lambda v: targets.status(metric, v, t, low_confidence=False)  # noqa: E731
-    # e.g. exec_owner_share: target 60, amber width w -> 60 green, above green,
-    # 60 - eps amber, 60 - w amber (the edge belongs to amber), 60 - w - eps red, far below red.
     assert s(target) == "green"
     assert s(target + 5) == "green"
-    assert s(target - EPS) == "amber"
+    assert s(target - EPS) == "green"  # reads as the target
+    assert s(reads_target) == "green"
+    assert s(first_amber) == "amber"
     assert s(target - w / 2) == "amber"
-    assert s(target - w) == "amber"
-    assert s(target - w - 1e-6) == "red"
+    assert s(edge) == "amber"
+    assert s(reads_edge) == "amber"
+    assert s(first_red) == "red"
     assert s(target - 3 * w) == "red"
 
 
 def test_exec_owner_share_edges_by_hand() -> None:
     target, w = band("exec_owner_share")
     t = targets.Target(60, w)
-    assert target == 60  # targets.toml: exec_owner_share target 60
-    # 60 -> gap 0 -> green; 59.99 -> gap -0.01 within -w -> amber; 60 - w -> gap -w -> amber;
-    # 60 - w - 0.01 -> gap beyond -w -> red.
+    assert target == 60 and w == 3  # targets.toml: target 60, amber 5% of 60 = 3
+    # Judged as shown (0 decimals): 60 -> green; 59.99 reads "60" -> green; 59 -> gap -1 -> amber;
+    # 57 -> gap -3 = -w -> amber; 56.99 reads "57" -> amber; 56.49 reads "56" -> gap -4 -> red.
     assert targets.status("exec_owner_share", 60.0, t, False) == "green"
-    assert targets.status("exec_owner_share", 59.99, t, False) == "amber"
+    assert targets.status("exec_owner_share", 59.99, t, False) == "green"
+    assert targets.status("exec_owner_share", 59.0, t, False) == "amber"
     assert targets.status("exec_owner_share", 60 - w, t, False) == "amber"
-    assert targets.status("exec_owner_share", 60 - w - 0.01, t, False) == "red"
+    assert targets.status("exec_owner_share", 56.99, t, False) == "amber"
+    assert targets.status("exec_owner_share", 56.49, t, False) == "red"
 
 
 @pytest.fixture
@@ -74,15 +102,20 @@ def test_status_lower_is_better_band_edges(complaints: str) -> None:
     w = 2.0
     t = targets.Target(10, w)
     s = lambda v: targets.status(complaints, v, t, low_confidence=False)  # noqa: E731
-    # Target 10, amber width 2, lower is better: 10 green, 8 green (better), 10 + eps amber,
-    # 12 amber (the edge), 12 + eps red, 20 red.
+    # Target 10, amber width 2, lower is better, judged as shown (0 decimals, copied from NPS):
+    # 10 green, 8 green (better), 10 + eps reads "10" green, 10.6 reads "11" amber, 11 amber,
+    # 12 amber (the edge), 12.4 reads "12" amber, 12.6 reads "13" red, 13 red, 20 red.
+    assert targets.BY_NAME[complaints].decimals == 0
     assert s(10.0) == "green"
     assert s(8.0) == "green"
     assert s(0.0) == "green"
-    assert s(10 + EPS) == "amber"
+    assert s(10 + EPS) == "green"
+    assert s(10.6) == "amber"
     assert s(11.0) == "amber"
     assert s(12.0) == "amber"
-    assert s(12 + 1e-6) == "red"
+    assert s(12.4) == "amber"
+    assert s(12.6) == "red"
+    assert s(13.0) == "red"
     assert s(20.0) == "red"
 
 
@@ -99,8 +132,13 @@ def test_status_never_colours_missing_or_low_confidence_values() -> None:
 
 def test_zero_amber_band_goes_straight_from_green_to_red() -> None:
     t = targets.Target(45, 0.0)
+    # NPS is shown to 0 decimals: 45 - 1e-6 and 44.6 read "45" (green); 44.4 reads "44": gap -1,
+    # beyond a zero-width band -> red, with no amber in between.
     assert targets.status("nps", 45.0, t, False) == "green"
-    assert targets.status("nps", 45 - 1e-6, t, False) == "red"
+    assert targets.status("nps", 45 - 1e-6, t, False) == "green"
+    assert targets.status("nps", 44.6, t, False) == "green"
+    assert targets.status("nps", 44.4, t, False) == "red"
+    assert targets.status("nps", 44.0, t, False) == "red"
 
 
 # --- target precedence ----------------------------------------------------------------------
