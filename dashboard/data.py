@@ -42,10 +42,17 @@ def viewer() -> access.Allowed:
     return policy.allowed_for(current_user(policy))
 
 
-def _check_allowed(region: str | None, allowed: Allowed, location: str | None = None) -> None:
+def rights(allowed: Allowed) -> access.Allowed:
+    """The rights behind a cache key; anything but an `access.Allowed.key` is refused (a string
+    such as "all" would otherwise unpack into three truthy letters: company rights)."""
+    if not (isinstance(allowed, tuple) and len(allowed) == 3 and isinstance(allowed[0], bool)):
+        raise TypeError(f"allowed must be access.Allowed.key, not {type(allowed).__name__}")
     company, regions, locations = allowed
-    rights = access.Allowed(company, frozenset(regions), frozenset(locations))
-    rights.check(sc.Scope(region=region, location=location))
+    return access.Allowed(company, frozenset(regions), frozenset(locations))
+
+
+def _check_allowed(region: str | None, allowed: Allowed, location: str | None = None) -> None:
+    rights(allowed).check(sc.Scope(region=region, location=location))
 
 
 @st.cache_resource(show_spinner=False)

@@ -15,32 +15,26 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard import data
-from queries import access, insights, targets
+from queries import insights, targets
 from queries import scope as sc
 
 TTL_S = data.TTL_S
 SPINNER = "Testing what moves the numbers…"
 
 
-def check_allowed(region: str | None, location: str | None, allowed: Any) -> None:
-    """Refuse a scope the viewer may not see, whatever form `allowed` takes on the page.
+def check_allowed(region: str | None, location: str | None, allowed: data.Allowed) -> None:
+    """Refuse a scope the viewer may not see.
 
-    `allowed` is `access.Allowed.key` ((company, regions, locations)) or the older "all"; the rule
-    is queries.access's, so the insights follow exactly the page's access decisions.
+    `allowed` is `access.Allowed.key` ((company, regions, locations)), exactly what the page
+    passes to every cached function; the rule is queries.access's, so the insights follow
+    exactly the page's access decisions.
     """
-    if allowed == "all":
-        return
-    if isinstance(allowed, access.Allowed):
-        rights = allowed
-    else:
-        company, regions, locations = allowed
-        rights = access.Allowed(bool(company), frozenset(regions), frozenset(locations))
-    rights.check(sc.Scope(region=region, location=location))
+    data.rights(allowed).check(sc.Scope(region=region, location=location))
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-             month_iso: str, allowed: Any) -> dict[str, Any]:
+             month_iso: str, allowed: data.Allowed) -> dict[str, Any]:
     """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`)."""
     check_allowed(region, location, allowed)
     dims = data.dims(_engine, url)

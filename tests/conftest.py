@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from queries.engine import make_engine
 from tests import fixture_warehouse
@@ -17,6 +18,14 @@ from tests import fixture_warehouse
 PG_ADMIN_URL = os.environ.get("CX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SPARK_URL = os.environ.get("CX_TEST_SPARK_URL", "hive://127.0.0.1:10001/default")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Hypothesis on a shared 2-core machine: a property that takes 300 ms because a neighbour is busy is
+# not a failure. No per-example deadline; the example counts stay as each test sets them.
+settings.register_profile("shared", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Mutation testing (docs/testing.md) runs the properties once per mutant: fewer, fixed examples.
+settings.register_profile("mutation", parent=settings.get_profile("shared"), max_examples=25,
+                          derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared"))
 
 
 def _skip_or_fail(reason: str) -> None:

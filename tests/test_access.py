@@ -81,16 +81,19 @@ def test_unknown_user_sees_nothing(policy, warehouse):
 
 
 def test_cache_key_depends_on_rights_not_identity(policy):
-    a, b = policy.allowed_for("north@example.com"), policy.allowed_for("ceo@example.com")
-    assert a.key != b.key
-    assert hash(a.key) is not None
+    north = policy.allowed_for("north@example.com")
+    twin = access.Allowed(regions=frozenset({"N"}), user="someone-else@example.com")
+    assert north.user != twin.user and north.key == twin.key == (False, ("N",), ())
+    assert policy.allowed_for("ceo@example.com").key == (True, (), ()) != north.key
+    assert policy.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
 
 
 def test_bad_policy_is_a_clear_error(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text('[users."x@y"]\nregion = ["N"]\n')
-    with pytest.raises(ValueError, match="unknown keys"):
+    with pytest.raises(ValueError, match="unknown keys") as err:
         access.load(p)
+    assert str(err.value).startswith(f"{p}: ")  # names the file
     p.write_text("not toml [")
     with pytest.raises(ValueError, match="Cannot read access policy"):
         access.load(p)
@@ -126,3 +129,56 @@ def test_cli_pack_as_user_refuses_other_scopes(capsys, warehouse, policy_file, t
         _, err = capsys.readouterr()
         assert code == 2 and "not permitted" in err
         assert not out.exists()  # nothing written
+
+
+def test_refusals_say_why(policy, warehouse):
+    with pytest.raises(access.AccessDenied, match="^You are not permitted to see this part"):
+        policy.allowed_for("north@example.com").check(sc.Scope(region="S"))
+    with pytest.raises(access.AccessDenied, match="^You have no access to any part"):
+        policy.allowed_for("stranger@example.com").home(sc.load_dims(warehouse))
+
+
+def test_visible_regions_and_locations_by_rights(policy, warehouse):
+    dims = sc.load_dims(warehouse)  # N: L1, L2; S: L3
+    ceo, north = policy.allowed_for("ceo@example.com"), policy.allowed_for("north@example.com")
+    assert ceo.visible_regions(dims) == ["N", "S"]
+    assert ceo.visible_locations(dims) == ["L1", "L2", "L3"]
+    assert ceo.visible_locations(dims, region="S") == ["L3"]
+    assert ceo.visible_locations(dims, region="N") == ["L1", "L2"]
+    assert north.visible_locations(dims, region="N") == ["L1", "L2"]
+    assert north.visible_locations(dims, region="S") == []
+
+
+def test_location_user_lands_in_their_locations_region(tmp_path, warehouse):
+    p = tmp_path / "south.toml"
+    p.write_text('[users."bayou@example.com"]\nlocations = ["L3"]\n')
+    a = access.load(p).allowed_for("bayou@example.com")
+    dims = sc.load_dims(warehouse)
+    assert a.home(dims) == sc.Scope(region="S", location="L3")  # L3 is in S, not the first region
+    assert a.visible_locations(dims) == ["L3"] and a.visible_regions(dims) == []
+
+
+def test_policy_file_is_read_as_written(policy):
+    assert policy.header == "X-Forwarded-Email"
+    lake = policy.allowed_for("lakeside@example.com")
+    assert lake.user == "Lakeside@Example.com"  # the name as written in the policy
+    assert policy.allowed_for("stranger@example.com").user == "stranger@example.com"
+    assert policy.allowed_for("north@example.com").company is False
+
+
+def test_policy_without_users_or_settings(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text('[settings]\nheader = "X-User"\n')
+    pol = access.load(p)
+    assert pol.users == {} and pol.header == "X-User"
+    assert pol.allowed_for("anyone@example.com").nothing
+    p.write_text('[users."a@b"]\ncompany = true\n')
+    pol = access.load(p)
+    assert pol.header is None and pol.allowed_for("A@B").company
+
+
+def test_policy_user_entry_must_be_a_table(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text('[users]\n"a@b" = "company"\n')
+    with pytest.raises(ValueError, match=r"\[users\.'a@b'\] must be a table"):
+        access.load(p)

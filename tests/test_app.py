@@ -262,10 +262,20 @@ def test_nps_trend_band_ends_at_the_tile_interval(run: Run, fixture_url: str) ->
     traces = next(s["data"] for s in specs if s["data"][-1].get("name") == "NPS")
     upper, lower, line = traces[0], traces[1], traces[2]
     assert lower["fill"] == "tonexty"
-    lo, hi = card_interval = expected_card(fixture_url).metrics["nps"].interval
-    assert card_interval is not None
-    assert array(lower["y"])[-1] == pytest.approx(lo) and array(upper["y"])[-1] == pytest.approx(hi)
+    # October (the tile): 3 promoters, 2 detractors of 7 -> NPS 14.29; adjusted Wald n' 10,
+    # p' .375, d' .275, SE sqrt(.64 / 10) = .25298 -> .1 -+ .49583 -> (-39.58, 59.58).
     assert array(line["y"])[-1] == pytest.approx(100 / 7)
+    assert array(lower["y"])[-1] == pytest.approx(-39.5836, abs=1e-3)
+    assert array(upper["y"])[-1] == pytest.approx(59.5836, abs=1e-3)
+    # September: 10, 5 (L1) and 9 (L2): 2 promoters, 1 detractor of 3 -> NPS 33.33;
+    # n' 6, p' 2.75/6 = .45833, d' 1.75/6 = .29167, var .75 - .02778 = .72222,
+    # SE sqrt(.72222 / 6) = .34694, half .68000 -> (-51.33, 84.67).
+    assert array(line["y"])[-2] == pytest.approx(100 / 3)
+    assert array(lower["y"])[-2] == pytest.approx(-51.3332, abs=1e-3)
+    assert array(upper["y"])[-2] == pytest.approx(84.6665, abs=1e-3)
+    # The tile shows the same interval as the band's last month.
+    assert expected_card(fixture_url).metrics["nps"].interval == pytest.approx(
+        (array(lower["y"])[-1], array(upper["y"])[-1]))
 
 
 def test_movers_and_data_quality_notes(run: Run) -> None:

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -71,12 +72,14 @@ def warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def server(warehouse_url: str) -> Iterator[str]:
+@contextmanager
+def _streamlit(warehouse_url: str, **env_extra: str) -> Iterator[str]:
+    """`streamlit run` on a free local port until the block ends; yields its base URL."""
     port = _free_port()
     actions = Path(warehouse_url.removeprefix("duckdb:///")).with_name("actions.sqlite")
     env = dict(os.environ, CX_WAREHOUSE_URL=warehouse_url, CX_ACTIONS_URL=f"sqlite:///{actions}")
-    env.pop("CX_ACCESS_POLICY", None)
+    env.pop("CX_ACCESS_POLICY", None)  # no policy unless the caller names one
+    env.update(env_extra)
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false"]
@@ -95,7 +98,7 @@ def server(warehouse_url: str) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 out = proc.stdout.read() if proc.stdout else ""
                 pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
-            time.sleep(0.3)
+            time.sleep(0.3)  # polling the health endpoint, not waiting in place of a condition
         yield base
     finally:
         proc.terminate()
@@ -103,6 +106,12 @@ def server(warehouse_url: str) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_url: str) -> Iterator[str]:
+    with _streamlit(warehouse_url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +169,25 @@ def wait_ready(pg) -> None:
         timeout=60_000)
 
 
+# True once the page has been idle for `quiet` ms: no running status widget, and neither the URL
+# nor the number of drawn elements has changed in that time (STACK_NOTES: a real idle).
+IDLE_JS = """(quiet) => {
+  const busy = !!document.querySelector('[data-testid="stStatusWidget"]');
+  const sig = location.href + '|' + document.querySelectorAll(
+      '[data-testid="stMain"] *').length;
+  const now = performance.now();
+  const w = window.__cxIdle || (window.__cxIdle = {sig: null, since: now});
+  if (busy || sig !== w.sig) { w.sig = sig; w.since = now; return false; }
+  return now - w.since >= quiet;
+}"""
+
+
+def wait_idle(pg, quiet_ms: int = 800) -> None:
+    """Wait for a condition (a settled page), never a fixed time, before asserting an absence."""
+    pg.evaluate("() => { window.__cxIdle = null; }")
+    pg.wait_for_function(IDLE_JS, arg=quiet_ms, polling=100, timeout=60_000)
+
+
 def params(pg) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
 
@@ -167,6 +195,7 @@ def params(pg) -> dict[str, str]:
 def shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     pg.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
+    wait_idle(pg)  # everything has finished drawing
     pg.wait_for_function("() => document.fonts.status === 'loaded'", timeout=30_000)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
@@ -270,7 +299,7 @@ def test_drill_down_and_back_up(page, server: str) -> None:
     page.wait_for_function("() => !location.search.includes('region=')", timeout=30_000)
     page.wait_for_selector('h5:has-text("Regions")', timeout=30_000)
     wait_ready(page)
-    wait_ready(page)  # any rerun a stale selection could trigger has finished as well
+    wait_idle(page)  # any rerun a stale selection could trigger has run by now
     assert "region" not in params(page) and "location" not in params(page)
     assert any(h.startswith("Regions") for h in page.locator("h5").all_inner_texts())
 
@@ -290,6 +319,52 @@ def test_pasted_link_and_dark_theme(browser, server: str) -> None:
     finally:
         ctx.close()
 
+
+
+# --- identity from the trusted proxy header, end to end ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def header_server(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        tuple[str, str]]:
+    """A second server whose access policy trusts X-Forwarded-Email, with one region leader."""
+    from queries import scope as sc
+    from queries.engine import make_engine
+
+    eng = make_engine(warehouse_url)
+    region = str(sc.load_dims(eng).regions.region_id.iloc[0])
+    eng.dispose()
+    policy = tmp_path_factory.mktemp("policy") / "policy.toml"
+    policy.write_text('[settings]\nheader = "X-Forwarded-Email"\n'
+                      f'[users."leader@example.com"]\nregions = ["{region}"]\n')
+    with _streamlit(warehouse_url, CX_ACCESS_POLICY=str(policy)) as base:
+        yield base, region
+
+
+def test_identity_from_the_trusted_header(browser, header_server) -> None:
+    base, region = header_server
+    ctx = browser.new_context(viewport=VIEWPORT,
+                              extra_http_headers={"X-Forwarded-Email": "Leader@Example.com"})
+    ctx.route("**/*", Offline(base))
+    pg = ctx.new_page()
+    try:
+        pg.goto(base + "/")
+        pg.wait_for_url(f"**region={region}*", timeout=60_000)  # landed on their region
+        wait_ready(pg)
+        assert params(pg)["region"] == region and "location" not in params(pg)
+        assert any(h.startswith("Locations in") for h in pg.locator("h5").all_inner_texts())
+    finally:
+        ctx.close()
+    ctx = browser.new_context(viewport=VIEWPORT)  # no header: nobody, whatever else is sent
+    ctx.route("**/*", Offline(base))
+    pg = ctx.new_page()
+    try:
+        pg.goto(base + "/")
+        pg.wait_for_selector('[data-testid="stAlert"]:has-text("access list")', timeout=60_000)
+        wait_idle(pg)
+        assert pg.locator(TILE).count() == 0 and pg.locator(".cx-heat").count() == 0
+    finally:
+        ctx.close()
 
 
 # --- the first viewport: what the CEO sees without scrolling --------------------------------

@@ -53,5 +53,6 @@ def test_readme_test_command_is_what_ci_runs():
 
 def test_every_test_named_in_the_docs_exists():
     tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
-    for name in re.findall(r"`(?:\w+\.py::)?(test_\w+)`", read("docs/reliability.md")):
+    docs = read("docs/reliability.md") + read("docs/testing.md")
+    for name in re.findall(r"`(?:\w+\.py::)?(test_\w+)`", docs):
         assert f"def {name}(" in tests, name

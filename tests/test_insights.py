@@ -218,14 +218,23 @@ def test_owner_events_are_the_planted_ones(demo, truth):
     assert found == planted
 
 
-def test_owner_did_recovers_planted_effect(demo):
+def test_owner_did_recovers_planted_effect(demo, truth):
     eff = demo.results["leadership_owner"]
     six, three = eff.horizon(6), eff.horizon(3)
     # Planted: +10 points ramped over 6 months, so months +1..+6 average +5.8, +1..+3 +3.3.
     assert six.low > 0 and six.significant
     assert 2.0 < six.effect < 10.0
     assert three.effect > 0 and three.effect < six.effect
-    assert six.n_treated == 148 and six.n_control == 222
+    # Independently of the analysis: the planted owner arrivals (the generator's truth) whose
+    # 3 months before and 6 after fall inside the 48-month history; every other location (never
+    # an owner, or one from the start) is a comparison.
+    first = demo.history.months[0]
+    lo = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)  # first + 3
+    hi = date(2026, 4, 1)  # October 2026 - 6 months
+    planted = [m for m in truth["owner_start_month"].values() if m is not None]
+    assert first == date(2022, 11, 1) and lo == date(2023, 2, 1)
+    assert six.n_treated == sum(lo <= m <= hi for m in planted)
+    assert six.n_control == len(truth["owner_start_month"]) - len(planted)
     diff = {p.month: p.treated_nps - p.control_nps for p in eff.event_study}
     before = np.mean([diff[k] for k in range(-6, 0)])
     assert np.mean([diff[k] for k in (5, 6)]) - before > 4  # the gap opens after the event

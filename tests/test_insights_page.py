@@ -284,9 +284,12 @@ def test_insights_refuse_a_scope_outside_the_viewer_rights() -> None:
     only_west = access.Allowed(regions=frozenset({"W"})).key
     insights_data.check_allowed("W", None, only_west)
     insights_data.check_allowed(None, None, EVERYONE)
-    insights_data.check_allowed(None, None, "all")
     with pytest.raises(access.AccessDenied):
         insights_data.check_allowed("NE", None, only_west)
     with pytest.raises(access.AccessDenied):
         insights_data.check_allowed(None, None, only_west)
+    # The old "all" bypass is gone; as a string it would unpack into company rights ('a' is true).
+    for bad in ("all", "abc", None, [True, (), ()]):
+        with pytest.raises(TypeError):
+            insights_data.check_allowed(None, None, bad)
 

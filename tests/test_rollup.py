@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pandas as pd
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from queries import rollup
 from queries import scope as sc
 from queries.aggregate import fetch
+from queries.engine import make_engine
 
 
 def _with_rollup(engine, rows=None):
@@ -31,16 +33,36 @@ def test_rollup_matches_raw(make_warehouse):
             pd.testing.assert_frame_equal(raw, rolled, check_dtype=False)
 
 
-def test_stale_rollup_is_ignored(make_warehouse, tmp_path):
+def _october_nps(eng) -> tuple[float, float]:
+    """(valid answers, promoters) of the company in October, as the page fetches them."""
+    df = fetch(eng, sc.Scope(), date(2026, 10, 1), date(2026, 11, 1), by="none")
+    return float(df["nps__n"].iloc[0]), float(df["nps__pos"].iloc[0])
+
+
+def test_stale_rollup_is_ignored(make_warehouse, monkeypatch):
+    """What the page uses (`fetch` deciding through `available_cached`), not `available` alone."""
     eng = make_warehouse(loader=_with_rollup, name="stale")
-    writer = sa.create_engine(eng.url)
+    url = eng.url.render_as_string(hide_password=False)
+    # Fixture, October: 7 valid answers (10, 9, 7, 3, 10, 6, 8), promoters 10, 9, 10 -> 3.
+    assert _october_nps(eng) == (7, 3)  # read from the fresh rollup (the check is now cached)
     eng.dispose()
-    with writer.begin() as c:  # a response arrives after the rollup was built
+    writer = sa.create_engine(url)
+    with writer.begin() as c:  # a response arrives after the rollup was built: a 10 in October
         c.exec_driver_sql(
             "INSERT INTO survey_responses VALUES (99, 'L2', DATE '2026-10-31', 10, 9, 9, 9)")
-    with writer.connect() as c:
-        assert not rollup.available(c)
     writer.dispose()
+    # The check is cached for CHECK_TTL_S per warehouse; once that has passed, the page reads
+    # the raw rows: 8 answers, 4 promoters (the stale rollup would still say 7 and 3).
+    assert rollup.CHECK_TTL_S <= 60
+    later = time.monotonic() + rollup.CHECK_TTL_S + 1
+    monkeypatch.setattr(rollup.time, "monotonic", lambda: later)
+    eng = make_engine(url)
+    try:
+        with eng.connect() as c:
+            assert not rollup.available(c)
+        assert _october_nps(eng) == (8, 4)
+    finally:
+        eng.dispose()
 
 
 def test_rollup_from_an_older_version_is_ignored(make_warehouse):

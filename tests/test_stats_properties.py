@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -81,11 +82,25 @@ def test_wilson_contains_the_estimate(k, n):
     assert 0 <= lo <= k / n <= hi <= 1
 
 
-@given(st.integers(0, 200), st.integers(0, 200), st.integers(1, 200))
-def test_adjusted_wald_is_within_bounds(p, d, extra):
+@given(st.integers(0, 200), st.integers(0, 200), st.integers(0, 200))
+def test_adjusted_wald_matches_the_score_distribution(p, d, extra):
+    """The interval is the adjusted centre -+ 1.96 SE, the SE taken from the variance of the
+    +1/0/-1 score under the adjusted shares (computed here as a weighted variance, not by the
+    product's closed form), clamped to [-100, 100]."""
     n = p + d + extra
+    if n == 0:
+        return
     lo, hi = stats.nps_adjusted_wald(p, d, n)
-    assert -100 <= lo <= hi <= 100
+    n2 = n + 3
+    shares = np.array([(p + 0.75) / n2, (n - p - d + 1.5) / n2, (d + 0.75) / n2])
+    assert shares.sum() == pytest.approx(1.0)
+    scores = np.array([1.0, 0.0, -1.0])
+    centre = float(np.average(scores, weights=shares))
+    var = float(np.average((scores - centre) ** 2, weights=shares))
+    half = 1.959963984540054 * math.sqrt(var / n2)
+    assert lo == pytest.approx(max(-100.0, 100 * (centre - half)), abs=1e-9)
+    assert hi == pytest.approx(min(100.0, 100 * (centre + half)), abs=1e-9)
+    assert -100 <= lo < 100 * centre < hi <= 100  # never zero width, always around the centre
 
 
 def test_published_worked_examples():

@@ -1,0 +1,448 @@
+"""The rules every number on the page depends on, pinned with values worked out by hand.
+
+Status bands (both directions), target precedence, the 95% intervals of NPS, eNPS and proportions
+(hand values and statsmodels), and the cache key of access rights. Each test here fails when the
+rule it names is broken (docs/testing.md lists the deliberate breakages that were tried).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import date
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from queries import access, stats, targets
+from queries import scope as sc
+from queries.registry import BY_NAME
+from queries.scorecard import build
+
+OCT = date(2026, 10, 1)
+EPS = 1e-9
+
+
+# --- status bands ---------------------------------------------------------------------------
+
+
+def band(metric: str, **where) -> tuple[float, float]:
+    """(target, amber width) as the shipped targets file sets them: the edges below follow."""
+    t = targets.load(targets.DEFAULT_FILE).for_metric(metric, **where)
+    assert t.value is not None, f"{metric} has no default target"
+    return float(t.value), float(t.amber)
+
+
+# Status is judged on the value as shown (rounded to the metric's decimals, main's rule since the
+# redesign): a value that reads as the target is green, one that reads as the band's edge is amber.
+# Per metric, by hand from targets.toml (amber left out = 5% of the target):
+# (metric, target, amber width, decimals, reads as target, first amber, band edge,
+#  reads as the edge, first red)
+#   exec_owner_share: 60, 5% of 60 = 3, 0 dp: 59.6 -> "60" green; 59 gap -1 amber; 57 gap -3 amber
+#     (the edge belongs to amber); 56.6 -> "57" amber; 56 gap -4 red.
+#   nps (no year): 45, 5% of 45 = 2.25, 0 dp: 44.6 -> "45" green; 44 amber; 43 gap -2 >= -2.25
+#     amber; 42.6 -> "43" amber; 42 gap -3 red.
+#   retention_rate: 92, amber = 2 set explicitly, 1 dp: 91.96 -> "92.0" green; 91.9 amber;
+#     90.0 gap -2 amber; 89.96 -> "90.0" amber; 89.9 gap -2.1 red.
+#   enps: 30, 5% of 30 = 1.5, 0 dp: 29.6 -> "30" green; 29 gap -1 amber; 29 is also the edge
+#     (28 would be gap -2 < -1.5); 28.6 -> "29" amber; 28 red.
+EDGES = [
+    ("exec_owner_share", 60, 3.0, 0, 59.6, 59.0, 57.0, 56.6, 56.0),
+    ("nps", 45, 2.25, 0, 44.6, 44.0, 43.0, 42.6, 42.0),
+    ("retention_rate", 92, 2.0, 1, 91.96, 91.9, 90.0, 89.96, 89.9),
+    ("enps", 30, 1.5, 0, 29.6, 29.0, 29.0, 28.6, 28.0),
+]
+
+
+@pytest.mark.parametrize(("metric", "target", "w", "decimals", "reads_target", "first_amber",
+                          "edge", "reads_edge", "first_red"), EDGES, ids=[e[0] for e in EDGES])
+def test_status_at_and_around_each_band_edge_higher_is_better(
+        metric: str, target: float, w: float, decimals: int, reads_target: float,
+        first_amber: float, edge: float, reads_edge: float, first_red: float) -> None:
+    assert band(metric) == (target, w)  # the shipped targets file, as worked out above
+    assert BY_NAME[metric].decimals == decimals
+    t = targets.load(targets.DEFAULT_FILE).for_metric(metric)
+    assert w > 0  # an amber band exists: otherwise amber could never show
+    s = lambda v: targets.status(metric, v, t, low_confidence=False)  # noqa: E731
+    assert s(target) == "green"
+    assert s(target + 5) == "green"
+    assert s(target - EPS) == "green"  # reads as the target
+    assert s(reads_target) == "green"
+    assert s(first_amber) == "amber"
+    assert s(target - w / 2) == "amber"
+    assert s(edge) == "amber"
+    assert s(reads_edge) == "amber"
+    assert s(first_red) == "red"
+    assert s(target - 3 * w) == "red"
+
+
+def test_exec_owner_share_edges_by_hand() -> None:
+    target, w = band("exec_owner_share")
+    t = targets.Target(60, w)
+    assert target == 60 and w == 3  # targets.toml: target 60, amber 5% of 60 = 3
+    # Judged as shown (0 decimals): 60 -> green; 59.99 reads "60" -> green; 59 -> gap -1 -> amber;
+    # 57 -> gap -3 = -w -> amber; 56.99 reads "57" -> amber; 56.49 reads "56" -> gap -4 -> red.
+    assert targets.status("exec_owner_share", 60.0, t, False) == "green"
+    assert targets.status("exec_owner_share", 59.99, t, False) == "green"
+    assert targets.status("exec_owner_share", 59.0, t, False) == "amber"
+    assert targets.status("exec_owner_share", 60 - w, t, False) == "amber"
+    assert targets.status("exec_owner_share", 56.99, t, False) == "amber"
+    assert targets.status("exec_owner_share", 56.49, t, False) == "red"
+
+
+@pytest.fixture
+def complaints(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A lower-is-better metric (the registry has none yet; the rule must still hold)."""
+    m = dataclasses.replace(BY_NAME["nps"], name="complaints_per_100", direction=-1)
+    monkeypatch.setitem(targets.BY_NAME, m.name, m)
+    return m.name
+
+
+def test_status_lower_is_better_band_edges(complaints: str) -> None:
+    w = 2.0
+    t = targets.Target(10, w)
+    s = lambda v: targets.status(complaints, v, t, low_confidence=False)  # noqa: E731
+    # Target 10, amber width 2, lower is better, judged as shown (0 decimals, copied from NPS):
+    # 10 green, 8 green (better), 10 + eps reads "10" green, 10.6 reads "11" amber, 11 amber,
+    # 12 amber (the edge), 12.4 reads "12" amber, 12.6 reads "13" red, 13 red, 20 red.
+    assert targets.BY_NAME[complaints].decimals == 0
+    assert s(10.0) == "green"
+    assert s(8.0) == "green"
+    assert s(0.0) == "green"
+    assert s(10 + EPS) == "green"
+    assert s(10.6) == "amber"
+    assert s(11.0) == "amber"
+    assert s(12.0) == "amber"
+    assert s(12.4) == "amber"
+    assert s(12.6) == "red"
+    assert s(13.0) == "red"
+    assert s(20.0) == "red"
+
+
+def test_status_never_colours_missing_or_low_confidence_values() -> None:
+    t = targets.Target(60, 15)
+    assert targets.status("exec_owner_share", None, t, False) == "no_data"
+    assert targets.status("exec_owner_share", math.nan, t, False) == "no_data"
+    assert targets.status("exec_owner_share", math.nan, t, True) == "no_data"
+    assert targets.status("exec_owner_share", 10.0, t, True) == "low_confidence"  # not red
+    assert targets.status("exec_owner_share", 90.0, t, True) == "low_confidence"  # not green
+    assert targets.status("exec_owner_share", 10.0, targets.Target(None, 15), False) == \
+        "no_target"
+
+
+def test_zero_amber_band_goes_straight_from_green_to_red() -> None:
+    t = targets.Target(45, 0.0)
+    # NPS is shown to 0 decimals: 45 - 1e-6 and 44.6 read "45" (green); 44.4 reads "44": gap -1,
+    # beyond a zero-width band -> red, with no amber in between.
+    assert targets.status("nps", 45.0, t, False) == "green"
+    assert targets.status("nps", 45 - 1e-6, t, False) == "green"
+    assert targets.status("nps", 44.6, t, False) == "green"
+    assert targets.status("nps", 44.4, t, False) == "red"
+    assert targets.status("nps", 44.0, t, False) == "red"
+
+
+# --- target precedence ----------------------------------------------------------------------
+
+PRECEDENCE = """
+version = "test-precedence"
+[defaults]
+nps = { target = 40, amber = 4 }
+retention_rate = { target = 90, amber = 2 }
+[years."2026"]
+nps = { target = 41 }
+[regions.N]
+nps = { target = 42 }
+retention_rate = { amber = 3 }
+[locations.L1]
+nps = { target = 43, amber = 1 }
+"""
+
+
+@pytest.fixture
+def precedence_file(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    p = tmp_path / "targets.toml"
+    p.write_text(PRECEDENCE)
+    monkeypatch.setenv(targets.ENV_TARGETS, str(p))
+    return p
+
+
+def test_target_precedence_location_over_region_over_year_over_default(precedence_file) -> None:
+    tg = targets.load()  # read through $CX_TARGETS_FILE, as the page does
+    assert tg.version == "test-precedence"
+    f = tg.for_metric
+    assert f("nps", year=2025) == targets.Target(40, 4)  # defaults only
+    assert f("nps", year=2026) == targets.Target(41, 4)  # year beats default; amber inherited
+    assert f("nps", region="N", year=2026) == targets.Target(42, 4)  # region beats year
+    assert f("nps", region="N", year=2025) == targets.Target(42, 4)
+    assert f("nps", region="S", year=2026) == targets.Target(41, 4)  # S has no layer
+    assert f("nps", region="N", location="L1", year=2026) == targets.Target(43, 1)  # location
+    assert f("nps", region="N", location="L2", year=2026) == targets.Target(42, 4)
+    # A layer that sets only the amber width keeps the default target.
+    assert f("retention_rate", region="N", year=2026) == targets.Target(90, 3)
+    assert f("retention_rate", region="S", year=2026) == targets.Target(90, 2)
+
+
+def test_scorecard_uses_the_precedence_for_target_and_status(precedence_file, warehouse) -> None:
+    dims = sc.load_dims(warehouse)
+    tg = targets.load()
+    # Company, October 2026 -> year layer: target 41. NPS 14.3 (n 7 < 30) is low confidence.
+    company = build(warehouse, dims, sc.Scope(), OCT, tg, with_map=False)
+    assert company.metrics["nps"].target == 41
+    # Region N -> 42; location L1 -> 43.
+    north = build(warehouse, dims, sc.Scope(region="N"), OCT, tg, with_map=False)
+    assert north.metrics["nps"].target == 42
+    l1 = build(warehouse, dims, sc.Scope(region="N", location="L1"), OCT, tg, with_map=False)
+    assert l1.metrics["nps"].target == 43
+    # Retention in N: L1 180/200 + L2 95/100 = 275/300 = 91.67% (n 300 >= 30) against target 90:
+    # above the target -> green. Company: 315/350 = 90.0% -> exactly on target -> green.
+    assert north.metrics["retention_rate"].value == pytest.approx(27500 / 300)
+    assert north.metrics["retention_rate"].status == "green"
+    assert company.metrics["retention_rate"].status == "green"
+    # South (L3 40/50 = 80%) is 10 below 90 with amber 2 -> red in the company's league table.
+    kids = company.children
+    south = kids[(kids.key == "S") & (kids.metric == "retention_rate")].iloc[0]
+    assert south.value == pytest.approx(80.0) and south.status == "red"
+
+
+# --- intervals ------------------------------------------------------------------------------
+
+
+def test_adjusted_wald_nps_interval_by_hand() -> None:
+    # promoters 3, detractors 2, n 7 (the fixture company in October):
+    # n' = 7 + 3 = 10, p' = (3 + .75) / 10 = .375, d' = (2 + .75) / 10 = .275, centre .1
+    # var = p' + d' - (p' - d')^2 = .65 - .01 = .64; SE = sqrt(.64 / 10) = .252982
+    # 1.959964 * .252982 = .495835 -> (.1 - .4958, .1 + .4958) = (-39.58, 59.58) points
+    lo, hi = stats.nps_adjusted_wald(3, 2, 7)
+    assert (lo, hi) == pytest.approx((-39.5836, 59.5836), abs=1e-4)
+    # promoters 10 of 10: n' 13, p' 10.75/13 = .826923, d' .75/13 = .057692, centre .769231
+    # var = .884615 - .591716 = .292899; SE = sqrt(.292899/13) = .150103; half .294197
+    # -> (47.50, 106.3) clamped to (47.50, 100)
+    assert stats.nps_adjusted_wald(10, 0, 10) == pytest.approx((47.5036, 100.0), abs=1e-4)
+    assert stats.nps_adjusted_wald(0, 10, 10) == pytest.approx((-100.0, -47.5036), abs=1e-4)
+
+
+def test_enps_interval_by_hand() -> None:
+    # eNPS of the fixture company in October: L1 10 promoters / 4 detractors of 20, L2 3 / 5 of
+    # 10 (L3 is excluded: 6 + 1 > 5 responses) -> 13, 9, n 30.
+    # n' = 33, p' = 13.75/33 = .416667, d' = 9.75/33 = .295455, centre .121212
+    # var = .712121 - .014692 = .697429; SE = sqrt(.697429/33) = .145377; half .284934
+    # -> (-16.37, 40.61)
+    assert stats.nps_adjusted_wald(13, 9, 30) == pytest.approx((-16.3720, 40.6144), abs=1e-4)
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 10), (3, 10), (10, 10), (7, 29),
+                                      (315, 350), (1, 1000), (999, 1000), (50, 100)])
+def test_wilson_matches_statsmodels(k: int, n: int) -> None:
+    assert stats.wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"),
+                                               abs=1e-12)
+
+
+def test_wilson_by_hand() -> None:
+    # Retention of the fixture company in October: 315 of 350 (p = .9), z^2 = 3.841459
+    # denom = 1 + 3.841459/350 = 1.010976; centre = (.9 + 3.841459/700) / denom = .895660
+    # half = 1.959964 * sqrt(.9 * .1 / 350 + 3.841459 / (4 * 350^2)) / denom = .031559
+    # -> (86.41%, 92.72%)
+    lo, hi = stats.wilson(315, 350)
+    assert (lo, hi) == pytest.approx((0.864099, 0.927216), abs=1e-6)
+    assert all(math.isnan(x) for x in stats.wilson(0, 0))  # no interval without data
+
+
+def test_nps_se_matches_trinomial_formula_and_published_example() -> None:
+    # 250 promoters, 75 detractors of 1000: p .25, d .075, var = .325 - .030625 = .294375
+    # SE = 100 sqrt(.294375 / 1000) = 1.7157 (published: 1.716)
+    assert float(stats.nps_se(250, 75, 1000)) == pytest.approx(1.71574, abs=1e-5)
+    assert math.isnan(float(stats.nps_se(0, 0, 0)))
+
+
+def test_scorecard_tiles_carry_the_hand_intervals(warehouse) -> None:
+    """The intervals the tiles and the pack show, on the hand-built warehouse."""
+    dims = sc.load_dims(warehouse)
+    card = build(warehouse, dims, sc.Scope(), OCT, targets.load(targets.DEFAULT_FILE),
+                 with_map=False)
+    assert card.metrics["nps"].interval == pytest.approx((-39.5836, 59.5836), abs=1e-4)
+    assert card.metrics["enps"].interval == pytest.approx((-16.3720, 40.6144), abs=1e-4)
+    # Region N: L1 10,9,7,3 (2 promoters, 1 detractor of 4) + L2 10,6 (1, 1 of 2) -> 3, 2, n 6
+    # n' 9, p' 3.75/9 = .416667, d' 2.75/9 = .305556, centre .111111
+    # var = .722222 - .012346 = .709877; SE = sqrt(.709877/9) = .280847; half .550450
+    # -> (-43.93, 66.16)
+    north = build(warehouse, dims, sc.Scope(region="N"), OCT, targets.load(targets.DEFAULT_FILE),
+                  with_map=False)
+    assert north.metrics["nps"].value == pytest.approx(100 / 6)
+    assert north.metrics["nps"].interval == pytest.approx((-43.9339, 66.1562), abs=1e-4)
+
+
+# --- access rights as a cache key -----------------------------------------------------------
+
+RIGHTS = """
+[users."ceo@example.com"]
+company = true
+[users."cfo@example.com"]
+company = true
+[users."north@example.com"]
+regions = ["N"]
+[users."North.Deputy@Example.com"]
+regions = ["N"]
+[users."both@example.com"]
+regions = ["S", "N"]
+[users."both2@example.com"]
+regions = ["N", "S"]
+[users."lakeside@example.com"]
+locations = ["L1"]
+[users."n-and-l1@example.com"]
+regions = ["N"]
+locations = ["L1"]
+"""
+
+
+@pytest.fixture
+def rights(tmp_path) -> access.Policy:
+    p = tmp_path / "policy.toml"
+    p.write_text(RIGHTS)
+    policy = access.load(p)
+    assert policy is not None
+    return policy
+
+
+def test_cache_key_equal_for_equal_rights(rights: access.Policy) -> None:
+    k = lambda u: rights.allowed_for(u).key  # noqa: E731
+    assert k("ceo@example.com") == k("cfo@example.com") == (True, (), ())
+    assert k("north@example.com") == k("north.deputy@example.com") == (False, ("N",), ())
+    assert k("both@example.com") == k("both2@example.com") == (False, ("N", "S"), ())  # sorted
+    assert hash(k("both@example.com")) == hash(k("both2@example.com"))
+
+
+def test_cache_key_differs_for_different_rights(rights: access.Policy) -> None:
+    users = ["ceo@example.com", "north@example.com", "both@example.com",
+             "lakeside@example.com", "n-and-l1@example.com", "stranger@example.com"]
+    keys = [rights.allowed_for(u).key for u in users]
+    assert len(set(keys)) == len(users), keys
+    assert rights.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
+    assert rights.allowed_for("stranger@example.com").key == (False, (), ())
+
+
+# --- change classification (the arrows and the movers) -----------------------------------
+
+
+def test_change_z_by_hand() -> None:
+    # (7 - 3) / sqrt(3^2 + 4^2) = 4 / 5 = 0.8; order matters: (3 - 7) / 5 = -0.8
+    assert stats.change_z(7, 3, 3, 4) == pytest.approx(0.8)
+    assert stats.change_z(3, 4, 7, 3) == pytest.approx(-0.8)
+    assert math.isnan(stats.change_z(1, 0, 1, 0))  # no noise estimate: no z
+    assert math.isnan(stats.change_z(1, math.nan, 0, 1))
+
+
+def test_change_call_sampled_by_hand() -> None:
+    # SEs 3 and 4 -> SE of the difference 5. 10 vs 4: z = 1.2, p = .23 -> steady (within the
+    # noise); 15 vs 4: z = 2.2, two-sided p = .0278 < .05 -> rise; -7 vs 4: z = -2.2 -> fall.
+    call = stats.change_call
+    assert call(10, 3, 4, 4, True, 0) == "steady"
+    assert call(15, 3, 4, 4, True, 0) == "rise"
+    assert call(-7, 3, 4, 4, True, 0) == "fall"
+    assert stats.change_p(15, 3, 4, 4) == pytest.approx(0.027807, abs=1e-6)
+    # Immaterial at the shown precision: 2.00 -> 2.04 with one decimal is no change at all.
+    assert call(2.04, 0.001, 2.0, 0.001, True, 1) == "steady"
+
+
+def test_change_call_unsampled_and_missing() -> None:
+    # Not a sample (e.g. a share of locations): any material difference is real.
+    assert stats.change_call(3.0, math.nan, 2.0, math.nan, False, 0) == "rise"
+    assert stats.change_call(2.0, 0.0, 3.0, 0.0, False, 0) == "fall"
+    assert stats.change_call(2.0, 0.0, 2.0, 0.0, False, 0) == "steady"
+    for v1, v0 in ((None, 1.0), (1.0, None), (math.nan, 1.0), (1.0, math.nan)):
+        assert stats.change_call(v1, 1.0, v0, 1.0, True, 0) == "n/a"
+        assert stats.change_call(v1, 1.0, v0, 1.0, False, 0) == "n/a"
+
+
+def test_standard_errors_by_hand() -> None:
+    # 30 of 100: sqrt(.3 * .7 / 100) = .0458258
+    assert float(stats.proportion_se(30, 100)) == pytest.approx(0.0458258, abs=1e-7)
+    se = stats.proportion_se([0, 30, 5], [0, 100, 5])
+    assert math.isnan(se[0]) and se[1] == pytest.approx(0.0458258, abs=1e-7) and se[2] == 0
+    # NPS 162 promoters, 54 detractors of 324: p .5, d 1/6, var = 2/3 - 1/9 = 5/9,
+    # SE = 100 sqrt(5/9 / 324) = 4.1409 (the published 4.14)
+    nse = stats.nps_se([162, 0], [54, 0], [324, 0])
+    assert nse[0] == pytest.approx(100 * math.sqrt(5 / 9 / 324)) and math.isnan(nse[1])
+    assert float(stats.nps_se(10, 0, 10)) == 0.0  # all promoters: no spread
+
+
+def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
+    for z, alpha in ((1.0, 0.31731050786291415), (2.5758293035489004, 0.01)):
+        for k, n in ((3, 10), (315, 350), (0, 7), (7, 7)):
+            assert stats.wilson(k, n, z=z) == pytest.approx(
+                proportion_confint(k, n, alpha=alpha, method="wilson"), abs=1e-9)
+
+
+# --- the targets file is validated when it loads --------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('[defaults]\nnot_a_metric = { target = 1 }\n', "unknown metric 'not_a_metric' in [defaults]"),
+    ('[years."2026"]\nnot_a_metric = { target = 1 }\n',
+     "unknown metric 'not_a_metric' in [years.2026]"),
+    ('[regions.N]\nnot_a_metric = { target = 1 }\n',
+     "unknown metric 'not_a_metric' in [regions.N]"),
+    ('[locations.L1]\nnot_a_metric = { target = 1 }\n',
+     "unknown metric 'not_a_metric' in [locations.L1]"),
+    ('[years."2026"]\nnps = { target = "high" }\n', "target of nps in [years.2026] not a number"),
+    ('[regions.N]\nnps = { target = "high" }\n', "target of nps in [regions.N] not a number"),
+    ('[locations.L1]\nnps = { target = "high" }\n', "target of nps in [locations.L1] not a number"),
+    ('[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0.5\n', "sum to 1"),
+    ('[acsi]\nsat_overall = -0.5\nsat_expectations = 1\nsat_ideal = 0.5\n', "must be >= 0"),
+    ("not toml [", "Cannot read targets file"),
+])
+def test_bad_targets_file_is_a_clear_error(tmp_path, text: str, words: str) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    with pytest.raises(ValueError) as err:
+        targets.load(p)
+    assert str(p) in str(err.value) and words in str(err.value)
+
+
+def test_targets_file_weights_and_version(tmp_path) -> None:
+    p = tmp_path / "w.toml"
+    p.write_text('version = "v9"\n[acsi]\nsat_overall = 0.3885\nsat_expectations = 0.3190\n'
+                 'sat_ideal = 0.2925\n')
+    tg = targets.load(p)
+    assert tg.version == "v9" and tg.weights == (0.3885, 0.3190, 0.2925)
+    p2 = tmp_path / "empty.toml"
+    p2.write_text("")
+    tg = targets.load(p2)
+    assert tg.version == "unversioned" and tg.weights == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    assert tg.for_metric("nps") == targets.Target(None, 0.0)  # no target anywhere: none
+    assert tg.for_metric("nps", region="N", location="L1", year=2026) == targets.Target(None, 0.0)
+
+
+def test_acsi_weights_tolerance(tmp_path) -> None:
+    p = tmp_path / "w.toml"
+    # Rounded thirds sum to 0.9999999: within the 1e-6 tolerance a person writing them expects.
+    p.write_text("[acsi]\nsat_overall = 0.3333333\nsat_expectations = 0.3333333\n"
+                 "sat_ideal = 0.3333333\n")
+    assert sum(targets.load(p).weights) == pytest.approx(0.9999999)
+    p = tmp_path / "w0.toml"  # (targets.load caches by path)
+    p.write_text("[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0\n")
+    assert targets.load(p).weights == (0.5, 0.5, 0.0)  # a zero weight is allowed
+
+
+def test_wilson_is_exact_at_zero_and_all() -> None:
+    # 0 of 3 and 10 of 10 are cases where the closed form leaves a residue (about 1e-17): the
+    # interval must still start at exactly 0 and end at exactly 1.
+    for n in (3, 6, 7, 10, 12, 13):
+        assert stats.wilson(0, n)[0] == 0.0
+        assert stats.wilson(n, n)[1] == 1.0
+
+
+def test_parsers_name_their_source_by_default() -> None:
+    # Called on a dict (no file), the error still says which kind of file it is about.
+    with pytest.raises(ValueError, match=r"^targets: unknown metric 'bogus'"):
+        targets.parse({"defaults": {"bogus": {"target": 1}}})
+    with pytest.raises(ValueError, match=r"^policy: \[users\.'x'\] must be a table"):
+        access.parse({"users": {"x": "company"}})
+
+
+def test_standard_errors_at_the_smallest_samples() -> None:
+    # One answer is a sample: its SE is 0 (p (1 - p) = 0), not missing.
+    assert float(stats.nps_se(1, 0, 1)) == 0.0 and float(stats.proportion_se(1, 1)) == 0.0
+    assert float(stats.proportion_se(0, 1)) == 0.0
+    # A numerator above its denominator (bad data that got through) gives SE 0, never NaN from
+    # the square root of a negative p (1 - p): 12 / 10 -> p (1 - p) = -0.24 -> clipped to 0.
+    assert float(stats.proportion_se(12, 10)) == 0.0
