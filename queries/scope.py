@@ -100,10 +100,17 @@ def load_dims(engine: Engine) -> Dims:
             locations[col] = float("nan")
     for df, key in ((regions, "region_id"), (locations, "location_id")):
         df[key] = df[key].astype(str)
-    locations["region_id"] = locations["region_id"].where(locations["region_id"].notna(), None)
-    locations["region_id"] = locations["region_id"].map(lambda v: None if v is None else str(v))
-    return Dims(locations.sort_values("location_id", ignore_index=True),
-                regions.sort_values("region_id", ignore_index=True))
+    # NULL stays None (pandas would turn it into NaN and then the text "nan" in a link).
+    locations["region_id"] = pd.Series(
+        [None if v is None or pd.isna(v) else str(v) for v in locations["region_id"]],
+        index=locations.index, dtype=object)
+    # A location listed twice keeps its lowest region_id, as the queries do
+    # (aggregate.LOCATION_REGIONS); `check` names the duplicate.
+    locations = locations.sort_values(["location_id", "region_id"], na_position="last")
+    locations = locations.drop_duplicates("location_id", keep="first")
+    regions = regions.drop_duplicates("region_id", keep="first")
+    return Dims(locations.reset_index(drop=True), regions.sort_values("region_id",
+                                                                       ignore_index=True))
 
 
 def resolve(dims: Dims, region: str | None, location: str | None) -> Scope:
