@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from queries import rollup
-from queries.compile import month_of, monthly_components, survey_components
+from queries.compile import month_of, monthly_components, not_future, survey_components
 from queries.engine import execute
 from queries.schema import MONTHLY_TABLES, table
 from queries.scope import Scope
@@ -81,12 +81,6 @@ def _grouped(
     stmt = stmt.select_from(frm).where(*where)
     group = [month] if key is None else [key, month]
     return stmt.group_by(*group)
-
-
-def not_future(responded_on: sa.ColumnElement, today: date | None = None) -> sa.ColumnElement:
-    """Responses dated after today are a clock error: never counted, never the latest month
-    (`check` counts them)."""
-    return responded_on <= sa.bindparam("today", today or date.today(), type_=sa.Date())
 
 
 def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:

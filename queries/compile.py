@@ -7,6 +7,8 @@ names are used whether they are computed from raw rows or read from the monthly 
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -21,6 +23,12 @@ PAIRS = ("oo", "ee", "ii", "oe", "oi", "ei")
 def month_of(column: ColumnElement) -> ColumnElement:
     """First day of the column's month as a DATE; the one dialect-sensitive expression."""
     return sa.cast(sa.func.date_trunc("month", column), sa.Date)
+
+
+def not_future(responded_on: sa.ColumnElement, today: date | None = None) -> sa.ColumnElement:
+    """Responses dated after today are a clock error: never counted, never the latest month
+    (`check` counts them)."""
+    return responded_on <= sa.bindparam("today", today or date.today(), type_=sa.Date())
 
 
 def _sum_if(cond: ColumnElement, value: ColumnElement | int = 1) -> ColumnElement:
