@@ -7,11 +7,12 @@ key; none reads per-user state inside. The page never builds SQL: it calls the q
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from queries import access, aggregate, config, scorecard, targets
 from queries import scope as sc
@@ -54,25 +55,60 @@ def engine(url: str) -> Engine:
     return make_engine(url)
 
 
+def identity(url: str) -> tuple | None:
+    """Which warehouse file the URL points at right now: a DuckDB file's inode, size and mtime
+    (and its write-ahead log's), part of every cache key, so a file rebuilt, replaced or deleted
+    under a running page is read afresh (or reported gone) instead of served from the cache.
+    None for a server database (its results live for TTL_S)."""
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - the engine reports a bad URL
+        return None
+    db = u.database or ""
+    if u.get_backend_name() != "duckdb" or not db or db == ":memory:":
+        return None
+    out = []
+    for path in (db, db + ".wal"):
+        try:
+            s = os.stat(path)
+            out.append((s.st_ino, s.st_size, s.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def dims(_engine: Engine, url: str) -> sc.Dims:
+def _dims(_engine: Engine, url: str, ident: tuple | None) -> sc.Dims:
     return sc.load_dims(_engine)
 
 
+def dims(_engine: Engine, url: str) -> sc.Dims:
+    return _dims(_engine, url, identity(url))
+
+
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
+def _freshness(_engine: Engine, url: str, ident: tuple | None) -> tuple[date | None, date | None]:
     return aggregate.freshness(_engine)
 
 
+def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
+    return _freshness(_engine, url, identity(url))
+
+
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
-def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-         allowed: Allowed) -> scorecard.Scorecard:
-    """The whole page for one scope and month (scorecard.build does every number)."""
+def _card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+          allowed: Allowed, ident: tuple | None) -> scorecard.Scorecard:
     _check_allowed(region, allowed, location)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
     return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
                            targets.load(), latest)
+
+
+def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+         allowed: Allowed) -> scorecard.Scorecard:
+    """The whole page for one scope and month (scorecard.build does every number)."""
+    return _card(_engine, url, region, location, month_iso, allowed, identity(url))
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

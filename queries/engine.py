@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from queries.config import redact
-
-QUERY_TIMEOUT_S = int(os.environ.get("CX_QUERY_TIMEOUT", "30"))
 
 
 class WarehouseError(RuntimeError):
     """A warehouse problem explained in words: unreachable, missing, or not the contract."""
+
+
+ENV_TIMEOUT = "CX_QUERY_TIMEOUT"
+DEFAULT_TIMEOUT_S = 30.0
+
+
+def parse_timeout(raw: str | None) -> float:
+    """CX_QUERY_TIMEOUT in seconds: a positive, finite number (0 would switch PostgreSQL's
+    statement_timeout off, so it is refused rather than read as "no limit")."""
+    if raw is None or raw.strip() == "":
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value <= 0:
+        raise WarehouseError(f"{ENV_TIMEOUT} must be a positive number of seconds (e.g. 30 or "
+                             f"0.5), not {raw[:40]!r}.")
+    return value
+
+
+def query_timeout() -> float:
+    return parse_timeout(os.environ.get(ENV_TIMEOUT))
+
+
+try:
+    QUERY_TIMEOUT_S = query_timeout()
+except WarehouseError:
+    QUERY_TIMEOUT_S = DEFAULT_TIMEOUT_S  # make_engine re-reads it and refuses with the message
 
 
 class WarehouseTimeout(WarehouseError):
@@ -28,7 +58,7 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
     PostgreSQL enforces its own statement_timeout (set at connect); DuckDB has none, so a timer
     interrupts the query from another thread and the connection is rolled back for reuse.
     """
-    timeout_s = QUERY_TIMEOUT_S if timeout_s is None else timeout_s
+    timeout_s = query_timeout() if timeout_s is None else timeout_s
     raw = None
     if conn.dialect.name == "duckdb":
         wrapper = conn.connection.dbapi_connection
@@ -53,8 +83,14 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
             timer.cancel()
 
 
-def make_engine(url: str, read_only: bool = True, timeout_s: int = QUERY_TIMEOUT_S) -> Engine:
-    """Create the engine; read-only where the driver allows it (DuckDB file, PostgreSQL session)."""
+def make_engine(url: str, read_only: bool = True, timeout_s: float | None = None) -> Engine:
+    """Create the engine; read-only where the driver allows it (DuckDB file, PostgreSQL session).
+
+    A DuckDB file is opened per use (no pool): between queries the page holds no lock on it, so
+    `cx-scorecard rollup` or a nightly load can write, and a file replaced or deleted under a
+    running page is noticed on the next query (the new file is read, or a clear "gone" message).
+    """
+    timeout_s = query_timeout() if timeout_s is None else timeout_s
     try:
         u = make_url(url)
     except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
@@ -67,15 +103,31 @@ def make_engine(url: str, read_only: bool = True, timeout_s: int = QUERY_TIMEOUT
             raise WarehouseError(f"DuckDB warehouse file not found: {db}")
         kwargs["connect_args"] = {"read_only": read_only} if db != ":memory:" else {}
         kwargs.pop("pool_pre_ping")
+        if db and db != ":memory:":
+            kwargs["poolclass"] = NullPool
+            engine = _create(url, kwargs)
+            sa.event.listen(engine, "do_connect", partial(_file_still_there, db))
+            return engine
     elif backend == "postgresql":
-        options = f"-c statement_timeout={timeout_s * 1000}"
+        options = f"-c statement_timeout={max(1, round(timeout_s * 1000))}"
         if read_only:
             options += " -c default_transaction_read_only=on"
         kwargs["connect_args"] = {"options": options, "connect_timeout": 5}
+    return _create(url, kwargs)
+
+
+def _create(url: str, kwargs: dict) -> Engine:
     try:
         return sa.create_engine(url, **kwargs)
     except Exception as exc:  # noqa: BLE001
         raise WarehouseError(f"Cannot create an engine for {redact(url)}: {exc}") from exc
+
+
+def _file_still_there(db: str, dialect, conn_rec, cargs, cparams) -> None:
+    if not Path(db).exists():
+        raise WarehouseError(f"The DuckDB warehouse file {db} is gone (deleted or being "
+                             "replaced). Rebuild or restore it; the page reads it again as soon "
+                             "as it is back.")
 
 
 def explain(exc: BaseException, url: str) -> str:
