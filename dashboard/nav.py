@@ -16,6 +16,7 @@ from queries.scope import Scope
 
 SELECTION_KEYS = ("league", "children_bar", "location_map")
 MONTH_KEY = "month_select"
+NO_KEY = ("", "None", "nan", "NaN")  # a child outside every region: shown, not a link
 
 
 def selection_key(base: str, scope: Scope) -> str:
@@ -53,7 +54,7 @@ def on_month_change() -> None:
 def pick_child(key: str, scope: Scope, month: date, children: tuple[str, ...]) -> None:
     """Callback of a league-table row selection: drill into that child."""
     rows = st.session_state[key].selection.rows
-    if rows and 0 <= rows[0] < len(children):
+    if rows and 0 <= rows[0] < len(children) and children[rows[0]] not in NO_KEY:
         go(scope.child(children[rows[0]]), month)
 
 
@@ -67,7 +68,9 @@ def pick_point(key: str, scope: Scope, month: date, level: str) -> None:
         return
     if level == "location":
         loc, region = (data[0], data[1]) if isinstance(data, list | tuple) else (data, None)
+        region = None if region is None or str(region) in NO_KEY else str(region)
         go(Scope(region=region, location=str(loc)), month)
     else:
         child = data[0] if isinstance(data, list | tuple) else data
-        go(scope.child(str(child)), month)
+        if child is not None and str(child) not in NO_KEY:
+            go(scope.child(str(child)), month)

@@ -147,7 +147,12 @@ def fetch(
     # Components are SQL sums over valid rows only (NaN/Infinity are excluded there), so a gap
     # here only means "no rows of that table for this key and month": zero rows, zero sums.
     out[comp_cols] = out[comp_cols].astype("float64").fillna(0.0)
-    return out.sort_values(["key", "month"], na_position="first", ignore_index=True)
+    out = out.sort_values(["key", "month"], na_position="first", ignore_index=True)
+    # A location with no region groups under key None; the merge made it NaN (and then "nan" in
+    # a link): keep it None.
+    out["key"] = pd.Series([None if k is None or pd.isna(k) else str(k) for k in out["key"]],
+                           index=out.index, dtype=object)
+    return out
 
 
 def freshness(engine: Engine) -> tuple[date | None, date | None]:
