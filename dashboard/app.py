@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from dashboard import data, insights_data, nav, state, theme  # noqa: E402
 from dashboard.bands import trend_bands  # noqa: E402
+from dashboard.fmt import escape_md  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
     glossary,
@@ -108,7 +109,7 @@ def main() -> None:
     header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo,
                 viewer)
     if not card.has_data:
-        st.info(f"No data for {card.scope_name} in {view.month:%B %Y}.")
+        st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
     def insight_results():
         """Computed only when a drill-down section is opened (then cached like the rest)."""
         return insights_data.analyses(eng, url, view.region, view.location, month_iso, allowed)

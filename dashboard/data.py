@@ -8,12 +8,14 @@ key; none reads per-user state inside. The page never builds SQL: it calls the q
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
+from dashboard.text import md as message_text
 from queries import access, aggregate, config, scorecard, targets
 from queries import scope as sc
 
@@ -24,7 +26,7 @@ Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of ev
 def current_user(policy: access.Policy) -> str | None:
     """Who is looking: a trusted proxy header when the policy names one, else the OIDC login."""
     if policy.header:
-        return st.context.headers.get(policy.header)
+        return access.user_from_header(st.context.headers.get_all(policy.header))
     try:
         if st.user.is_logged_in:
             return st.user.get("email") or st.user.get("sub")
@@ -34,11 +36,28 @@ def current_user(policy: access.Policy) -> str | None:
 
 
 def viewer() -> access.Allowed:
-    """The viewer's allowed scopes, read outside every cache (so never cached across users)."""
-    policy = access.load()
-    if policy is None:
-        return access.EVERYTHING
-    return policy.allowed_for(current_user(policy))
+    """The viewer's allowed scopes, read outside every cache (so never cached across users).
+
+    Fails closed: an invalid policy or a doubled identity header shows one message (no
+    traceback, no file path) and stops the page; the details go to the server log."""
+    try:
+        policy = access.load()
+        if policy is None:
+            return access.EVERYTHING
+        return policy.allowed_for(current_user(policy))
+    except access.PolicyError as exc:
+        print(f"cx-scorecard: {exc}", file=sys.stderr)
+        message = str(exc)
+        if message.startswith("Cannot read access policy /"):  # names a path: server log only
+            message = "Cannot read the access policy file."
+        st.error(f"**Nothing is shown: the scorecard's access policy is invalid.** "
+                 f"{message_text(message, limit=None)} Ask the scorecard's owner to correct it.",
+                 icon=":material/lock:")
+        st.stop()
+    except access.AccessDenied as exc:
+        st.error(message_text(str(exc), limit=None), icon=":material/lock:")
+        st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def _check_allowed(region: str | None, allowed: Allowed, location: str | None = None) -> None:

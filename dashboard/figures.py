@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import fmt
+from dashboard import fmt, text
 from queries.registry import BY_NAME, Metric
 from queries.scorecard import MetricResult
 
@@ -90,9 +90,9 @@ def children_bar(children: pd.DataFrame, metric: str, target: float | None,
     rows = children[children.metric == metric].dropna(subset=["value"])
     rows = rows.sort_values("value", ascending=True)
     colours = [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in rows.status]
-    labels = [_short_name(n) for n in rows.name]
+    labels = [text.hover(_short_name(str(n))) for n in rows.name]
     hover = [
-        f"{name}<br>{fmt.short_label(metric)} {fmt.value_text(m, v)}"
+        f"{text.hover(name)}<br>{fmt.short_label(metric)} {fmt.value_text(m, v)}"
         + (f" ± {fmt.number(m, moe)}" if pd.notna(moe) else "")
         + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(st, st)}"
         for name, v, moe, n, st in zip(rows.name, rows.value, rows.moe, rows.n, rows.status,
@@ -134,7 +134,7 @@ def location_map(points: pd.DataFrame, target: float | None,
     span = _colour_span(pts, mid)
     opacity = [0.35 if bool(lc) else 0.9 for lc in pts.low_confidence]
     hover = [
-        f"{name} ({region})<br>NPS {fmt.value_text(m, v)}"
+        f"{text.hover(name)} ({text.hover(region)})<br>NPS {fmt.value_text(m, v)}"
         + (f" ± {fmt.number(m, moe)}" if pd.notna(moe) else "")
         + f"<br>{fmt.n_text(m, n)}" + (" · low confidence" if bool(lc) else "")
         for name, region, v, moe, n, lc in zip(pts.location_name, pts.region_name, pts.value,

@@ -89,7 +89,7 @@ def test_cache_key_depends_on_rights_not_identity(policy):
 def test_bad_policy_is_a_clear_error(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text('[users."x@y"]\nregion = ["N"]\n')
-    with pytest.raises(ValueError, match="unknown keys"):
+    with pytest.raises(ValueError, match="unknown key 'region'"):
         access.load(p)
     p.write_text("not toml [")
     with pytest.raises(ValueError, match="Cannot read access policy"):
