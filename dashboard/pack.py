@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from dashboard import figures, fmt
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
+from dashboard.text import csv_cell
 from queries import aggregate, scorecard
 from queries.registry import BY_NAME, METRICS, PANELS, Metric, by_panel
 from queries.scope import Dims, Scope
@@ -67,9 +68,21 @@ class PackError(RuntimeError):
 
 # --- tables shared by the page's CSV downloads and the pack ---------------------------------
 
+COUNT_COLUMNS = ("n", "responses", "excluded_rows", "min_n", "id")
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel shows "±" and accents correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark, so Excel shows "±" and accents correctly.
+
+    Text cells that a spreadsheet would run as a formula (= + - @ tab CR first) get a leading
+    single quote (OWASP); counts are written as integers ("3232", not "3232.0")."""
+    out = df.copy()
+    for col in out.columns:
+        if col in COUNT_COLUMNS and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].round().astype("Int64")
+        elif not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(csv_cell).astype(object)
+    return out.to_csv(index=False).encode("utf-8-sig")
 
 
 def metrics_frame(card: Scorecard) -> pd.DataFrame:
