@@ -111,10 +111,11 @@ def _line_of(text: str, *needles: str) -> int | None:
     start = 0
     found = None
     for needle in needles:
-        for i in range(start, len(lines)):
-            if needle in lines[i]:
-                found, start = i + 1, i + 1
-                break
+        key = re.compile(rf"""^\s*["']?{re.escape(needle)}["']?\s*=""")
+        hits = ([i for i in range(start, len(lines)) if key.match(lines[i])]
+                or [i for i in range(start, len(lines)) if needle in lines[i]])
+        if hits:
+            found = start = hits[0] + 1
     return found
 
 
