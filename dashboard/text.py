@@ -32,11 +32,17 @@ def plain(value: object, limit: int | None = NAME_LIMIT) -> str:
     return _CONTROL.sub(" ", text)
 
 
+WORD_JOINER = "\u2060"  # invisible; breaks the bare-URL and e-mail patterns of GFM autolinks
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|mailto|xmpp)(?=[:.])|(@)")
+
+
 def md(value: object, limit: int | None = NAME_LIMIT) -> str:
-    """Inert in Streamlit Markdown: every punctuation mark that could start a link, an image, an
-    autolink (`http:`, `www.`), emphasis, HTML, a directive (`:red[...]`) or a table is escaped,
-    so the text shows exactly as written."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in plain(value, limit))
+    """Inert in Streamlit Markdown: every punctuation mark that could start a link, an image,
+    emphasis, HTML, a directive (`:red[...]`) or a table is escaped, so the text shows exactly as
+    written. Bare URLs are auto-linked after escapes are resolved, so an invisible word joiner
+    goes after `http`, `www` and `@`: the text reads the same and nothing becomes a link."""
+    text = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, plain(value, limit))
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def hover(value: object, limit: int | None = NAME_LIMIT) -> str:

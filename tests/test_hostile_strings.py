@@ -16,9 +16,8 @@ from pypdf import PdfReader
 from dashboard import fmt, text
 from dashboard import pack as pk
 from dashboard.actions import ActionInput, ActionStore
-from queries import access, engine, targets
+from queries import access, engine, scorecard, targets
 from queries import scope as sc
-from queries import scorecard
 from tests import fixture_warehouse as fw
 
 OCT = date(2026, 10, 1)
@@ -41,7 +40,7 @@ def hostile_loader(regions=HOSTILE_REGIONS, locations=HOSTILE_LOCATIONS):
     return load
 
 
-# The escaping rules themselves -------------------------------------------------------------------
+# The escaping rules themselves ---
 @pytest.mark.parametrize("raw", [IMAGE, BOLD, LINK, FORMULA, BARE, ":red[x]", "*a* _b_ `c`",
                                  "a | b", "# h", "<script>alert(1)</script>", "x\ny\rz\tw"])
 def test_markdown_escape_leaves_no_active_syntax(raw):
@@ -51,7 +50,8 @@ def test_markdown_escape_leaves_no_active_syntax(raw):
         # every such character is preceded by a backslash: Markdown shows it as itself
         assert all(unescaped[i - 1] == "\\" for i, c in enumerate(unescaped) if c == ch), out
     assert "\n" not in out and "\r" not in out and "\t" not in out
-    assert "http:" not in out and "www." not in out  # no bare URL left to autolink
+    assert "http:" not in out and "http\\:" not in out and "www\\." not in out  # no bare URL
+    assert out.replace(text.WORD_JOINER, "").replace("\\", "") == text.plain(raw)
 
 
 def test_hover_text_is_entity_escaped():
@@ -75,7 +75,7 @@ def test_long_names_are_cut_with_an_ellipsis_when_loaded():
     assert fmt.escape_md("ok") == "ok"
 
 
-# Figures: no markup reaches Plotly ---------------------------------------------------------------
+# Figures: no markup reaches Plotly ---
 def test_figures_carry_escaped_names_only(make_warehouse):
     from dashboard import figures
 
@@ -92,7 +92,7 @@ def test_figures_carry_escaped_names_only(make_warehouse):
     assert "&lt;b&gt;x&lt;/b&gt;" in list(bar.data[0].y)
 
 
-# CSV exports ---------------------------------------------------------------------------------------
+# CSV exports ---
 def test_csv_exports_neutralise_formulas_and_write_integer_counts(make_warehouse, tmp_path):
     eng = make_warehouse(loader=hostile_loader(), name="hostile_csv")
     dims = sc.load_dims(eng)
@@ -118,7 +118,7 @@ def test_csv_exports_neutralise_formulas_and_write_integer_counts(make_warehouse
     store.dispose()
 
 
-# The pack: long names, CJK and emoji ---------------------------------------------------------------
+# The pack: long names, CJK and emoji ---
 def test_a_40000_character_name_is_cut_and_the_fit_is_not_quadratic(make_warehouse, monkeypatch):
     long = "Ä" + "x" * 39_999
     eng = make_warehouse(loader=hostile_loader(locations=[
@@ -162,7 +162,7 @@ def test_cjk_is_drawn_and_emoji_replaced_visibly(make_warehouse):
     assert "warning" in steps[-1] and "U+1F984" in steps[-1]
 
 
-# Access policy -------------------------------------------------------------------------------------
+# Access policy ---
 @pytest.mark.parametrize("body, words", [
     ('[users."a@x"]\ncompany = "false"\n', 'line 2: user \'a@x\': company must be true or false'),
     ('[users."a@x"]\nregions = "SE"\n', "line 2: user 'a@x': regions must be a list of ids"),
@@ -253,7 +253,7 @@ def test_page_refuses_a_doubled_identity_header(tmp_path, monkeypatch):
     st.cache_data.clear()
 
 
-# CX_QUERY_TIMEOUT ------------------------------------------------------------------------------------
+# CX_QUERY_TIMEOUT ---
 @pytest.mark.parametrize("raw", ["0", "-1", "abc", "nan", "inf", "1e999", " "])
 def test_query_timeout_must_be_a_positive_number(raw, monkeypatch):
     if raw.strip() == "":

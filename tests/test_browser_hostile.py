@@ -1,0 +1,186 @@
+"""Injected names in a real browser: the page shows them as text, fetches nothing from them and
+carries none of their markup (breadcrumbs, headings, tables, chart hovers and ticks, the map,
+the actions list). `streamlit run` on the fixture warehouse with hostile names; Debian Chromium,
+every request that would leave the local server aborted and recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard.actions import ActionInput, ActionStore
+from queries.scope import Scope
+from tests import fixture_warehouse as fw
+from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by name
+    APP,
+    METRIC,
+    PLOT_SVG,
+    ROOT,
+    VIEWPORT,
+    Offline,
+    _free_port,
+    browser,
+)
+
+pytestmark = pytest.mark.browser
+
+IMAGE = "![x](http://127.0.0.2/x.png)"
+BOLD = "<b>x</b>"
+LINK = "[click](http://evil.example)"
+FORMULA = "=cmd|' /C calc'!A0"
+BARE = "www.evil.example http://127.0.0.2/z"
+STYLE = '<span style="color:red">red</span>'
+REGIONS = [("N", IMAGE), ("S", BOLD)]
+LOCATIONS = [("L1", LINK, "N", 45.0, -93.0), ("L2", FORMULA, "N", 44.0, -92.0),
+             ("L3", BARE, "S", 30.0, -90.0)]
+BAD_ELEMENTS = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('img, a, b, script, iframe, svg a')) {
+    const src = el.getAttribute('src') || el.getAttribute('href') || el.getAttribute('xlink:href')
+      || '';
+    const injected = /evil|127\\.0\\.0\\.2|calc/;
+    if (el.tagName === 'B' || injected.test(src) || (el.closest('svg') && el.tagName === 'a')
+        || (['SCRIPT', 'IFRAME'].includes(el.tagName) && injected.test(el.outerHTML)))
+      bad.push(el.outerHTML.slice(0, 200));
+  }
+  for (const t of document.querySelectorAll('tspan[style*="bold"], tspan[style*="red"]'))
+    if (['x', 'red'].includes(t.textContent.trim())) bad.push(t.outerHTML.slice(0, 200));
+  return bad;
+}"""
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("hostile")
+    url = f"duckdb:///{folder / 'wh.duckdb'}"
+    writer = sa.create_engine(url)
+    fw.load(writer, dict(fw.ROWS, regions=REGIONS, locations=LOCATIONS))
+    writer.dispose()
+    actions_url = f"sqlite:///{folder / 'actions.sqlite'}"
+    store = ActionStore(actions_url)
+    today = date.today()
+    store.add(ActionInput(Scope(region="N"), "nps", LINK, f"{IMAGE} {BOLD} {BARE} {STYLE}",
+                          _next_month(today)), today)
+    store.dispose()
+    port = _free_port()
+    env = dict(os.environ, CX_WAREHOUSE_URL=url, CX_ACTIONS_URL=actions_url)
+    env.pop("CX_ACCESS_POLICY", None)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
+            time.sleep(0.3)  # polling the health endpoint until the server answers
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _ready(pg) -> None:
+    pg.wait_for_selector(METRIC, timeout=60_000)
+    pg.wait_for_selector(PLOT_SVG, timeout=60_000)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def _text(pg) -> str:
+    return pg.evaluate("() => document.body.innerText.replaceAll('\\u2060', '')")
+
+
+@pytest.mark.parametrize("path, shown", [
+    ("/", [BOLD, IMAGE]),
+    ("/?region=N&month=2026-10", [IMAGE, "Actions", "[click](http://evil.example)"]),
+    ("/?region=N&location=L1&month=2026-10", [IMAGE, LINK]),
+])
+def test_injected_names_stay_text_in_the_browser(browser, server, path, shown) -> None:  # noqa: F811
+    offline = Offline(server)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.route("**/*", offline)
+    pg = ctx.new_page()
+    try:
+        pg.goto(server + path)
+        _ready(pg)
+        # every name is on the page exactly as typed (headings, breadcrumbs, captions, actions)
+        pg.wait_for_function(
+            "(want) => want.every(w => document.body.innerText.replaceAll('\\u2060', '')"
+            ".includes(w))", arg=shown,
+            timeout=30_000)
+        if "region=N&month" in path and "location" not in path:
+            body = _text(pg)
+            assert STYLE in body and BARE in body  # the action's text, shown as typed
+        pg.locator('[data-testid="stPlotlyChart"] .scatterlayer .point').first.wait_for(
+            state="attached", timeout=30_000)  # the trend charts and the map are drawn
+        assert pg.evaluate(BAD_ELEMENTS) == []
+        assert offline.blocked == [], offline.blocked  # nothing fetched from any name
+    finally:
+        ctx.close()
+
+
+def test_chart_hovers_and_ticks_show_names_as_text(browser, server) -> None:  # noqa: F811
+    offline = Offline(server)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.route("**/*", offline)
+    pg = ctx.new_page()
+    try:
+        pg.goto(server + "/?month=2026-10")
+        _ready(pg)
+        pg.get_by_role("tab", name="NPS chart").click()
+        bars = pg.locator('[data-testid="stPlotlyChart"] .barlayer .point path')
+        bars.first.wait_for(state="attached", timeout=30_000)
+        ticks = pg.locator('[data-testid="stPlotlyChart"] .ytick text').all_text_contents()
+        assert BOLD in ticks, ticks  # the region named <b>x</b> is labelled "<b>x</b>"
+        hovered = 0
+        for i in range(bars.count()):
+            bb = bars.nth(i).bounding_box()
+            if bb is None or bb["width"] < 2:
+                continue  # an NPS of 0 draws a bar of no width
+            hovered += 1
+            pg.mouse.move(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+            pg.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
+            label = pg.locator(".hoverlayer .hovertext").first.text_content() or ""
+            assert BOLD in label or IMAGE in label, label
+            assert pg.evaluate(BAD_ELEMENTS) == []
+        assert hovered >= 1
+        # the map's hovers: every location point, its name and region as text
+        pts = pg.locator(".geo .scattergeo .point, .geolayer .point")
+        for i in range(pts.count()):
+            bb = pts.nth(i).bounding_box()
+            if bb is None:
+                continue
+            pg.mouse.move(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+            pg.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
+            assert pg.evaluate(BAD_ELEMENTS) == []
+        assert offline.blocked == [], offline.blocked
+    finally:
+        ctx.close()
+
