@@ -72,8 +72,8 @@ def _loader(extra: dict[str, list[tuple]], sql: tuple[str, ...] = ()):
             for stmt in sql:
                 c.exec_driver_sql(stmt)
             for name, data in extra.items():
-                t = sa.table(name, *(sa.column(col) for col in fw.META.tables[name].c))
-                c.execute(t.insert(), [dict(zip(fw.META.tables[name].c.keys(), r, strict=True))
+                t = sa.table(name, *(sa.column(col.name) for col in fw.META.tables[name].c))
+                c.execute(t.insert(), [dict(zip([col.name for col in t.c], r, strict=True))
                                        for r in data])
     return load
 
