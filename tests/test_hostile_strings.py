@@ -133,10 +133,11 @@ def test_a_40000_character_name_is_cut_and_the_fit_is_not_quadratic(make_warehou
         return real(self, *a, **k)
 
     monkeypatch.setattr(pk._Pdf, "get_string_width", counted)
-    data = pk.pack_bytes(eng, dims, sc.Scope(region="N", location="L1"), OCT, targets.load(),
+    data = pk.pack_bytes(eng, dims, sc.Scope(region="N"), OCT, targets.load(),
                          [], charts=False)
     pages = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
     assert "x" * 79 not in pages and "Äxxxx" in pages  # never the whole name
+    assert IMAGE in pages and FORMULA in pages  # other names: plain text, as typed
     # fit() on the raw 40,000-character text: a binary search, a few dozen widths, not 40,000
     pdf = pk._Pdf("footer")
     pdf.add_page()
