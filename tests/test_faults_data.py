@@ -354,3 +354,27 @@ def test_every_metric_is_covered_by_a_hostile_case():
     parts = {m.name for m in METRICS if m.part_of_whole}
     assert parts == {"cx_agenda_share", "detractor_followup_48h", "cx_linked_pay_share",
                      "payout_alignment", "retention_rate", "referral_rate"}
+
+
+def test_page_shows_a_location_in_no_region_without_nan(make_warehouse, monkeypatch):
+    import streamlit as st
+
+    from tests.page import run_page
+
+    rows = dict(LOCATION_ROWS, survey_responses=[(300, "L5", date(2026, 10, 6), 10, 9, 9, 9)])
+    eng = make_warehouse(loader=_loader(rows), name="orphan_page")
+    monkeypatch.setenv("CX_WAREHOUSE_URL", eng.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = run_page(month="2026-10")  # the company: "(no region)" is one of the children
+    league = at.dataframe[0].value
+    assert "(no region)" in list(league.iloc[:, 0])
+    at = run_page(location="L5", month="2026-10")  # its own page, reached by a link
+    params = {k: at.query_params[k] for k in at.query_params}
+    assert params.keys() == {"location", "month"}, params  # no region=nan, no region at all
+    assert "nan" not in str(params)
+    nps = next(m for m in at.metric if m.label.startswith("NPS "))
+    assert nps.value.strip(":gray[]") == "100"  # one promoter of one answer
+    st.cache_data.clear()
+    st.cache_resource.clear()
