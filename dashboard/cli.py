@@ -190,6 +190,7 @@ def scorecard_json(card) -> dict:
         "metrics": [r.as_dict() for r in card.metrics.values()],
         "movers": [{k: v for k, v in m.items() if k != "good"} | {"favourable": m["good"]}
                    for m in card.movers],
+        "movers_rule": card.movers_rule, "mover_tests": card.mover_tests,
         "insights": getattr(card, "insights", None),
     }
 
@@ -207,16 +208,16 @@ def cmd_metrics(args) -> int:
         return 0
     print(f"{card.scope_name} - {card.month:%B %Y}   (latest response {card.latest_response}, "
           f"targets {card.targets_version})")
-    head = f"{'metric':<34}{'value':>10}{'+-95%':>8}{'n':>10}{'target':>8}  status"
+    head = f"{'metric':<34}{'value':>10}{'95% interval':>16}{'n':>10}{'target':>8}  status"
     print(head)
     print("-" * len(head))
     for r in card.metrics.values():
         m = BY_NAME[r.name]
-        moe = "" if r.moe is None else f"{r.moe:.1f}"
+        moe = r.margin_text
         n = "" if r.n is None else f"{r.n:,.0f}"
         tgt = "" if r.target is None else f"{r.target:g}"
         unit = "" if m.unit in ("count",) else (" " + m.unit if m.unit != "%" else "%")
-        print(f"{m.label:<34}{_fmt(r.value, m.decimals) + unit:>10}{moe:>8}{n:>10}{tgt:>8}"
+        print(f"{m.label:<34}{_fmt(r.value, m.decimals) + unit:>10}{moe:>16}{n:>10}{tgt:>8}"
               f"  {r.status.replace('_', ' ')}")
     if not card.has_data:
         print(f"No data for {card.month:%Y-%m} in this scope.")

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import fmt, text
+from queries import stats
 from queries.registry import BY_NAME, Metric
 from queries.scorecard import MetricResult
 
@@ -45,7 +46,7 @@ def trend(result: MetricResult, band: pd.DataFrame | None = None) -> go.Figure:
                                  hoverinfo="skip", connectgaps=False, name="upper"))
         fig.add_trace(go.Scatter(x=months, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
                                  fillcolor=fmt.BAND_FILL, hoverinfo="skip", connectgaps=False,
-                                 name="95% margin"))
+                                 name="95% interval"))
     custom = [_hover(m, v, band, result.name, mo) for mo, v in result.trend]
     fig.add_trace(go.Scatter(
         x=months, y=values, mode="lines+markers", name=fmt.short_label(m.name),
@@ -93,17 +94,19 @@ def children_bar(children: pd.DataFrame, metric: str, target: float | None,
     labels = [text.hover(_short_name(str(n))) for n in rows.name]
     hover = [
         f"{text.hover(name)}<br>{fmt.short_label(metric)} {fmt.value_text(m, v)}"
-        + (f" ± {fmt.number(m, moe)}" if pd.notna(moe) else "")
+        + (f" {stats.margin_text(v, lo, hi, m.decimals)}" if pd.notna(lo) else "")
         + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(st, st)}"
-        for name, v, moe, n, st in zip(rows.name, rows.value, rows.moe, rows.n, rows.status,
-                                       strict=True)
+        for name, v, lo, hi, n, st in zip(rows.name, rows.value, rows.lo, rows.hi, rows.n,
+                                          rows.status, strict=True)
     ]
     outline = [3 if k == highlight else 0 for k in rows.key]
     fig = go.Figure(go.Bar(
         x=rows.value, y=labels, orientation="h",
         marker={"color": colours, "line": {"width": outline, "color": fmt.LINE_COLOUR}},
-        error_x={"type": "data", "array": rows.moe.fillna(0), "thickness": 1, "width": 2,
-                 "color": fmt.TARGET_COLOUR},
+        # The metric's one interval, lopsided where it is (never a separate Wald margin).
+        error_x={"type": "data", "array": (rows.hi - rows.value).fillna(0),
+                 "arrayminus": (rows.value - rows.lo).fillna(0), "symmetric": False,
+                 "thickness": 1, "width": 2, "color": fmt.TARGET_COLOUR},
         customdata=list(rows.key), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
     ))
     if target is not None:
@@ -135,10 +138,11 @@ def location_map(points: pd.DataFrame, target: float | None,
     opacity = [0.35 if bool(lc) else 0.9 for lc in pts.low_confidence]
     hover = [
         f"{text.hover(name)} ({text.hover(region)})<br>NPS {fmt.value_text(m, v)}"
-        + (f" ± {fmt.number(m, moe)}" if pd.notna(moe) else "")
+        + (f" {stats.margin_text(v, lo, hi, m.decimals)}" if pd.notna(lo) else "")
         + f"<br>{fmt.n_text(m, n)}" + (" · low confidence" if bool(lc) else "")
-        for name, region, v, moe, n, lc in zip(pts.location_name, pts.region_name, pts.value,
-                                               pts.moe, pts.n, pts.low_confidence, strict=True)
+        for name, region, v, lo, hi, n, lc in zip(pts.location_name, pts.region_name, pts.value,
+                                                  pts.lo, pts.hi, pts.n, pts.low_confidence,
+                                                  strict=True)
     ]
     fig = go.Figure(go.Scattergeo(
         lat=pts.latitude, lon=pts.longitude, mode="markers",

@@ -9,6 +9,7 @@ import math
 from datetime import date
 
 from dashboard.text import md as text_md
+from queries import stats
 from queries.registry import BY_NAME, Metric
 
 # Short labels for 1366-px screens; the registry's full label stays in tooltips and the glossary.
@@ -143,11 +144,14 @@ def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None
     A change the query layer calls 'steady' is inside the sampling noise: it is shown grey, with no
     arrow, and says so, never as a rise or a fall.
     """
+    if delta is not None and change == "n/a" and m.census:
+        # A census with too short a history of its own changes: the move is shown, not judged.
+        return f"{diff_text(m, delta)} (too little history to judge)", "off", "off"
     if delta is None or change == "n/a":
         return None, "off", "off"
     if change == "steady":
-        if not m.sampled and delta == 0:
-            return "no change", "off", "off"
+        if not stats.material(delta, m.decimals, m.min_change):
+            return "no change", "off", "off"  # below the displayed precision or what matters
         return f"≈ {diff_text(m, delta)} (within noise)", "off", "off"
     colour = "normal" if m.direction > 0 else "inverse"
     return diff_text(m, delta), colour, "auto"

@@ -151,7 +151,8 @@ def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
                  "thickness": 1, "width": 0, "color": fmt.LINE_COLOUR},
         hovertext=[f"{text.hover(r.name)}<br>fair NPS {r.shrunk:.0f} ± "
                    f"{Z95 * (_num(r.shrunk_se) or 0):.0f}"
-                   f" (rank {r.fair_rank})<br>own weight {r.weight:.0%}" for r in rows],
+                   f" (rank {r.fair_rank}; 95% rank interval {r.rank_low}-{r.rank_high})"
+                   f"<br>own weight {r.weight:.0%}" for r in rows],
         hovertemplate="%{hovertext}<extra></extra>",
     ))
     if math.isfinite(fr.parent_nps):

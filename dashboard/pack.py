@@ -31,7 +31,7 @@ from dashboard import figures, fmt
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
 from dashboard.text import csv_cell
-from queries import aggregate, scorecard
+from queries import aggregate, scorecard, stats
 from queries.registry import BY_NAME, METRICS, PANELS, Metric, by_panel
 from queries.scope import Dims, Scope
 from queries.scorecard import MetricResult, Scorecard, add_months
@@ -102,7 +102,7 @@ def league_frame(card: Scorecard, metrics: Sequence[str] | None = None) -> pd.Da
     kids = card.children
     cols = ["key", "name", "responses"]
     for n in names:
-        cols += [n, f"{n}_moe", f"{n}_status"]
+        cols += [n, f"{n}_moe", f"{n}_low", f"{n}_high", f"{n}_status"]
     if kids is None or kids.empty:
         return pd.DataFrame(columns=cols)
     base = kids[["key", "name"]].drop_duplicates("key").set_index("key")
@@ -111,7 +111,9 @@ def league_frame(card: Scorecard, metrics: Sequence[str] | None = None) -> pd.Da
     for n in names:
         part = kids[kids.metric == n].set_index("key")
         base[n] = part["value"].reindex(base.index).round(2)
-        base[f"{n}_moe"] = part["moe"].reindex(base.index).round(2)
+        base[f"{n}_moe"] = part["moe"].reindex(base.index).round(2)  # the interval's half-width
+        base[f"{n}_low"] = part["lo"].reindex(base.index).round(2)
+        base[f"{n}_high"] = part["hi"].reindex(base.index).round(2)
         base[f"{n}_status"] = part["status"].reindex(base.index)
     out = base.reset_index()
     sort = "nps" if "nps" in names else names[0]
@@ -123,8 +125,8 @@ def league_frame(card: Scorecard, metrics: Sequence[str] | None = None) -> pd.Da
 
 
 def movers_frame(card: Scorecard) -> pd.DataFrame:
-    cols = ["key", "name", "metric", "label", "value", "previous", "delta", "n", "z",
-            "direction", "favourable", "small_sample", "sentence"]
+    cols = ["key", "name", "metric", "label", "value", "previous", "delta", "n", "z", "p_value",
+            "q_value", "tests", "direction", "favourable", "small_sample", "sentence"]
     rows = [{k: v for k, v in m.items() if k != "good"} | {"favourable": m["good"]}
             for m in card.movers]
     return pd.DataFrame(rows, columns=cols)
@@ -377,7 +379,8 @@ def _change(m: Metric, r: MetricResult, delta: float | None, change: str, than: 
         return "", MUTED
     d = fmt.diff_text(m, delta)
     if change == "steady":
-        return (f"≈ {d} vs {than}" if m.sampled or delta != 0 else f"no change vs {than}"), MUTED
+        moved = stats.material(delta, m.decimals, m.min_change)
+        return (f"≈ {d} vs {than}" if moved else f"no change vs {than}"), MUTED
     arrow = "▲" if delta > 0 else "▼"
     if r.target is None:
         return f"{arrow} {d} vs {than}", MUTED
@@ -390,12 +393,10 @@ def _sample_line(m: Metric, r: MetricResult) -> str:
         return f"Low confidence: n = {r.n:,.0f} (needs {m.min_n})"
     if r.value is None:
         return "No data this month"
-    if m.sampled and not _missing(r.moe):
-        line = f"±{fmt.number(m, r.moe)}"
-        if r.interval is not None:
-            lo, hi = r.interval
-            line += f" · 95% interval {fmt.number(m, lo)}–{fmt.number(m, hi)}"
-        return line
+    if m.sampled and r.interval is not None:
+        lo, hi = r.interval
+        line = f"95% interval {fmt.number(m, lo)}–{fmt.number(m, hi)}"
+        return (f"{r.margin_text} · " + line) if r.margin_text.startswith("±") else line
     return "census: no sampling error"
 
 
@@ -458,8 +459,8 @@ def _mini_tile(pdf: _Pdf, x: float, y: float, w: float, h: float, r: MetricResul
     pdf.text_at(ix, y + 4.0, iw * 0.45, 4.2, value)
     vw = pdf.get_string_width(value) + 1.5
     bits = []
-    if m.sampled and not _missing(r.moe) and not faint:
-        bits.append(f"±{fmt.number(m, r.moe)}")
+    if m.sampled and r.margin_text and not faint:
+        bits.append(r.margin_text)
     if not _missing(r.n):
         bits.append(f"n = {r.n / 1000:.0f}k" if r.n >= 10_000 else f"n = {r.n:,.0f}")
     if r.name != "responses":
@@ -539,7 +540,8 @@ def _league(pdf: _Pdf, card: Scorecard, x: float, y: float, w: float, h_avail: f
                 "Sorted by NPS (low-confidence NPS last). Cells coloured by status against each "
                 "one's own target (green on, amber near, red off target); grey text: low "
                 "confidence (n below the metric's threshold) or no data."
-                + (" ± is the 95% margin." if detail and not short else ""))
+                + (" ± is the 95% interval's half-width (its ends where lopsided)."
+                   if detail and not short else ""))
     return bottom + note_h
 
 
@@ -556,10 +558,11 @@ def _league_row(pdf: _Pdf, row: pd.Series, rank: int, x: float, y: float,
     x += resp_w
     for m in HEADLINE:
         st = row[f"{m.name}_status"]
-        v, moe = row[m.name], row[f"{m.name}_moe"]
+        v = row[m.name]
         text = fmt.value_text(m, None if pd.isna(v) else float(v))
-        if detail and m.sampled and not pd.isna(moe) and st != "low_confidence":
-            text += f" ±{fmt.number(m, float(moe))}"
+        margin = stats.margin_text(v, row[f"{m.name}_low"], row[f"{m.name}_high"], m.decimals)
+        if detail and m.sampled and margin and st != "low_confidence":
+            text += f" {margin}"
         coloured = st in ("green", "amber", "red")
         fill = _tint(_status_colour(st), 0.30) if coloured else zebra
         _cell(pdf, x, y, mw, h, text, fill=fill, size=size,
@@ -577,8 +580,8 @@ def _legend(pdf: _Pdf, x: float, y: float) -> None:
         pdf.text_at(cx + 3, y, pdf.get_string_width(label) + 2, 4.4, label)
         cx += pdf.get_string_width(label) + 8
     pdf.text_at(cx + 2, y, PAGE_W - MARGIN - cx - 2, 4.4,
-                "± 95% margin of error · ▲▼ significant change · ≈ change within the sampling "
-                "noise · definitions: docs/metrics.md")
+                "± half-width of the 95% interval · ▲▼ significant change · ≈ change within "
+                "the sampling noise · definitions: docs/metrics.md")
 
 
 def _scorecard_page(pdf: _Pdf, ctx: _Context, new_page: bool = True) -> None:
@@ -643,8 +646,8 @@ def _movers(pdf: _Pdf, card: Scorecard, y: float) -> float:
     y += 6.5
     if not card.movers:
         pdf.font(7.5, colour=MUTED)
-        pdf.text_at(MARGIN, y, BODY_W, 4.5, "No significant changes since last month "
-                                            "(two-sample z-test, 5% level).")
+        pdf.text_at(MARGIN, y, BODY_W, 4.5, "No move beyond the noise since last month. "
+                    + card.movers_rule)
         return y + 7
     half = (BODY_W - 6) / 2
     cols = {True: (MARGIN, "Better", "▲"), False: (MARGIN + half + 6, "Worse", "▼")}
@@ -665,7 +668,7 @@ def _movers(pdf: _Pdf, card: Scorecard, y: float) -> float:
     for good in (True, False):
         if ys[good] == y + 5:
             pdf.font(7, colour=MUTED)
-            pdf.text_at(cols[good][0], ys[good], half, 4.5, "none significant")
+            pdf.text_at(cols[good][0], ys[good], half, 4.5, "none beyond the noise")
             ys[good] += 4.8
     return max(ys.values()) + 3
 

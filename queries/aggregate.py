@@ -83,22 +83,35 @@ def _grouped(
     return stmt.group_by(*group)
 
 
+def first_responses(s: sa.Table) -> sa.Select:
+    """The one deduplication rule, shared with the rollup: across the WHOLE table, a response_id
+    counts once, at its first row by (responded_on, location_id). A re-sent id in a later month
+    or another region therefore never counts twice, and regions sum to the company."""
+    rn = sa.func.row_number().over(
+        partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
+    )
+    return sa.select(*s.c, rn.label("rn"))
+
+
 def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
-    """Raw survey rows, duplicates of a response_id counted once, aggregated per key and month."""
+    """Raw survey rows, each response_id counted once (first_responses), per key and month."""
     s = table("survey_responses")
     in_window = [s.c.responded_on >= sa.bindparam("start", start),
                  s.c.responded_on < sa.bindparam("stop", stop), not_future(s.c.responded_on)]
     scope_where = _scope_filter(s.c.location_id, scope)
     if scope_where is not None:
         in_window.append(scope_where)
-    rn = sa.func.row_number().over(
-        partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
-    )
-    ranked = sa.select(*s.c, rn.label("rn")).where(*in_window).subquery("ranked")
-    dedup = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
+    # Rank only the ids seen in the window and scope, but over all of their rows anywhere.
+    ids = sa.select(s.c.response_id).where(*in_window)
+    ranked = first_responses(s).where(s.c.response_id.in_(ids.scalar_subquery()),
+                                      not_future(s.c.responded_on))  # as the rollup ranks
+    ranked = ranked.subquery("ranked")
+    keep = [ranked.c.rn == 1, ranked.c.responded_on >= sa.bindparam("start", start),
+            ranked.c.responded_on < sa.bindparam("stop", stop)]
+    dedup = sa.select(*(ranked.c[c.name] for c in s.c)).where(*keep).subquery("r")
     return _grouped(
         dedup, survey_components(dedup), month_of(dedup.c.responded_on), dedup.c.location_id,
-        scope, by, [], filter_scope=False,
+        scope, by, [],
     )
 
 

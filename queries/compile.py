@@ -17,7 +17,7 @@ from queries.schema import TABLES
 
 ITEMS = ("sat_overall", "sat_expectations", "sat_ideal")
 ITEM_KEYS = ("o", "e", "i")
-PAIRS = ("oo", "ee", "ii", "oe", "oi", "ei")
+CROSS = ("oe", "oi", "ei")
 
 
 def month_of(column: ColumnElement) -> ColumnElement:
@@ -118,16 +118,22 @@ def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
         oks[key] = ok
         out[f"acsi__{key}_n"] = _sum_if(ok)
         out[f"acsi__{key}_sum"] = _sum_if(ok, c[col])
+        out[f"acsi__{key}_sq"] = _sum_if(ok, c[col] * c[col])
         out[f"acsi__{key}_bad"] = _sum_if(sa.and_(c[col].is_not(None), sa.not_(ok)))
         out[f"acsi__{key}_null"] = _sum_if(c[col].is_(None))
-    complete = sa.and_(*oks.values())
-    out["acsi__c_n"] = _sum_if(complete)
+    # Responses with any item NULL or out of range: their other items still count (each item's
+    # mean uses its own answers), so this is what `excluded_rows` reports for the index.
+    out["acsi__incomplete"] = _sum_if(sa.not_(sa.func.coalesce(sa.and_(*oks.values()), False)))
+    # Pairwise moments over responses answering both items: the covariance of two item means
+    # whose answer sets overlap, for a standard error that matches the value's definition.
     cols = dict(zip(ITEM_KEYS, ITEMS, strict=True))
-    for key, col in cols.items():
-        out[f"acsi__c_{key}"] = _sum_if(complete, c[col])
-    for pair in PAIRS:
+    for pair in CROSS:
         a, b = (c[cols[pair[0]]], c[cols[pair[1]]])
-        out[f"acsi__c_{pair}"] = _sum_if(complete, a * b)
+        both = sa.and_(oks[pair[0]], oks[pair[1]])
+        out[f"acsi__p_{pair}_n"] = _sum_if(both)
+        out[f"acsi__p_{pair}_a"] = _sum_if(both, a)
+        out[f"acsi__p_{pair}_b"] = _sum_if(both, b)
+        out[f"acsi__p_{pair}_ab"] = _sum_if(both, a * b)
     return out
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from queries.compile import ITEM_KEYS, PAIRS
+from queries.compile import CROSS, ITEM_KEYS
 from queries.registry import METRICS, Metric
-from queries.stats import Z95, nps_se, proportion_se
+from queries.stats import (
+    Z95,
+    nps_adjusted_wald_arrays,
+    nps_se,
+    proportion_se,
+    wilson_arrays,
+)
 
-OUT_COLUMNS = ["metric", "value", "numerator", "denominator", "n", "se", "moe", "excluded",
-               "low_confidence"]
+OUT_COLUMNS = ["metric", "value", "numerator", "denominator", "n", "se", "moe", "lo", "hi",
+               "df", "excluded", "low_confidence"]
 
 
 def _div(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -18,28 +24,32 @@ def _div(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def _acsi(df: pd.DataFrame, weights: tuple[float, float, float]):
-    w = np.asarray(weights, dtype=float)
-    means = [_div(df[f"acsi__{k}_sum"], df[f"acsi__{k}_n"]) for k in ITEM_KEYS]
-    value = sum(wk * (mk - 1) / 9 * 100 for wk, mk in zip(w, means, strict=True))
-    n = pd.concat([df[f"acsi__{k}_n"] for k in ITEM_KEYS], axis=1).min(axis=1)
-    # Standard error of the mean response-level index, from complete responses' moments.
-    nc = df["acsi__c_n"].to_numpy(float)
+    """Index from each item's own answers, and its delta-method standard error from the same
+    answers: Var(mean_k) = s_k^2 / n_k, Cov(mean_k, mean_l) = n_kl c_kl / (n_k n_l), where c_kl
+    is the covariance over the n_kl responses answering both items (docs/metrics.md)."""
+    w = dict(zip(ITEM_KEYS, np.asarray(weights, dtype=float), strict=True))
     with np.errstate(divide="ignore", invalid="ignore"):
-        mu = {k: df[f"acsi__c_{k}"].to_numpy(float) / nc for k in ITEM_KEYS}
-        cov = {}
-        for pair in PAIRS:
+        nk = {k: df[f"acsi__{k}_n"].to_numpy(float) for k in ITEM_KEYS}
+        sk = {k: df[f"acsi__{k}_sum"].to_numpy(float) for k in ITEM_KEYS}
+        means = {k: sk[k] / np.where(nk[k] > 0, nk[k], np.nan) for k in ITEM_KEYS}
+        value = sum(w[k] * (means[k] - 1) / 9 * 100 for k in ITEM_KEYS)
+        var = np.zeros(len(df))
+        for k in ITEM_KEYS:
+            ss = df[f"acsi__{k}_sq"].to_numpy(float) - sk[k] * sk[k] / nk[k]
+            var = var + w[k] ** 2 * (ss / (nk[k] - 1)) / nk[k]
+        for pair in CROSS:
             a, b = pair
-            cov[pair] = df[f"acsi__c_{pair}"].to_numpy(float) / nc - mu[a] * mu[b]
-        idx = dict(zip(ITEM_KEYS, range(3), strict=True))
-        var = np.zeros_like(nc)
-        for a in ITEM_KEYS:
-            for b in ITEM_KEYS:
-                key = a + b if a + b in cov else b + a
-                var = var + w[idx[a]] * w[idx[b]] * cov[key]
-        var = var * (100 / 9) ** 2 * nc / np.maximum(nc - 1, 1)  # sample variance
-        se = np.where(nc > 1, np.sqrt(np.maximum(var, 0) / nc), np.nan)
-    bad = sum(df[f"acsi__{k}_bad"] for k in ITEM_KEYS)
-    return value, pd.Series(np.nan, index=df.index), pd.Series(np.nan, index=df.index), n, se, bad
+            npr = df[f"acsi__p_{pair}_n"].to_numpy(float)
+            sa_, sb = df[f"acsi__p_{pair}_a"].to_numpy(float), df[f"acsi__p_{pair}_b"].to_numpy(
+                float)
+            cab = (df[f"acsi__p_{pair}_ab"].to_numpy(float) - sa_ * sb / npr) / (npr - 1)
+            cov = np.where(npr > 1, npr * cab / (nk[a] * nk[b]), 0.0)
+            var = var + 2 * w[a] * w[b] * cov
+        n = np.minimum.reduce([nk[k] for k in ITEM_KEYS])
+        se = np.where(n > 1, (100 / 9) * np.sqrt(np.maximum(var, 0)), np.nan)
+    return (pd.Series(value, index=df.index), pd.Series(np.nan, index=df.index),
+            pd.Series(np.nan, index=df.index), pd.Series(n, index=df.index), se,
+            df["acsi__incomplete"])
 
 
 def _one(m: Metric, df: pd.DataFrame, weights: tuple[float, float, float]):
@@ -54,7 +64,8 @@ def _one(m: Metric, df: pd.DataFrame, weights: tuple[float, float, float]):
     if m.kind in ("net_scores", "net_counts"):
         pos, neg, n = df[f"{p}__pos"], df[f"{p}__neg"], df[f"{p}__n"]
         value = _div(pos - neg, n) * 100
-        return value, pos - neg, n, n, nps_se(pos, neg, n), df[f"{p}__bad"]
+        bad = df[f"{p}__bad"] + (df["nps__null"] if m.kind == "net_scores" else 0)
+        return value, pos - neg, n, n, nps_se(pos, neg, n), bad
     if m.kind == "acsi":
         return _acsi(df, weights)
     count = df["responses__n"]
@@ -62,11 +73,30 @@ def _one(m: Metric, df: pd.DataFrame, weights: tuple[float, float, float]):
         len(df), np.nan), pd.Series(0.0, index=df.index)
 
 
+def interval(m: Metric, df: pd.DataFrame, value: np.ndarray,
+             se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The one 95% interval of a metric (NaN where it has none): adjusted-Wald for net scores,
+    Wilson for sampled proportions, value +- 1.96 SE (clipped to the scale) for the index.
+    Census metrics get theirs from their own history afterwards (queries/census.py)."""
+    nan = np.full(len(df), np.nan)
+    if not m.sampled:
+        return nan, nan
+    if m.kind in ("net_scores", "net_counts"):
+        return nps_adjusted_wald_arrays(df[f"{m.name}__pos"], df[f"{m.name}__neg"],
+                                        df[f"{m.name}__n"])
+    if m.kind == "ratio":
+        lo, hi = wilson_arrays(df[f"{m.name}__num"], df[f"{m.name}__den"])
+        return lo * m.scale, hi * m.scale
+    lo, hi = value - Z95 * se, value + Z95 * se
+    return np.clip(lo, 0, 100), np.clip(hi, 0, 100)
+
+
 def evaluate(
     components: pd.DataFrame, weights: tuple[float, float, float], keys: list[str] | None = None,
     metrics: tuple[Metric, ...] = METRICS,
 ) -> pd.DataFrame:
-    """Long frame: one row per (keys..., metric) with value, parts, n, se, 95% margin, flags."""
+    """Long frame: one row per (keys..., metric) with value, parts, n, se, the 95% interval
+    (lo, hi) and its half-width (moe), flags."""
     keys = keys if keys is not None else [c for c in ("key", "month") if c in components]
     df = components.reset_index(drop=True)
     parts = []
@@ -75,13 +105,17 @@ def evaluate(
     for m in metrics:
         value, num, den, n, se, bad = _one(m, df, weights)
         n_arr, se_arr = np.asarray(n, dtype=float), np.asarray(se, dtype=float)
+        v_arr = np.asarray(value, dtype=float)
+        lo, hi = interval(m, df, v_arr, se_arr)
         # One frame per metric from plain arrays: column-by-column assignment costs 10x more.
         parts.append(pd.DataFrame(key_cols | {
             "metric": np.full(len(df), m.name, dtype=object),
-            "value": np.asarray(value, dtype=float),
+            "value": v_arr,
             "numerator": np.asarray(num, dtype=float),
             "denominator": np.asarray(den, dtype=float),
-            "n": n_arr, "se": se_arr, "moe": Z95 * se_arr,
+            # The +- shown anywhere is this interval's half-width (not a separate Wald margin).
+            "n": n_arr, "se": se_arr, "moe": (hi - lo) / 2, "lo": lo, "hi": hi,
+            "df": np.full(len(df), np.nan),
             "excluded": np.asarray(bad, dtype=float),
             "low_confidence": n_arr < m.min_n,
         }))

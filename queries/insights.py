@@ -1,10 +1,11 @@
 """Honest numbers and the iron triangle: the analyses behind the scorecard's story (issue 7).
 
-Leadership, incentives and culture are the causes the page shows beside the outcomes; these
-analyses test, with the warehouse's own data, whether the causes move the outcomes and whether the
-league table's ranks are more than noise. Every analysis runs on SQL aggregates (one shared fetch of
-location x month components plus one grouped count of 10s) and returns a frozen result with a
-plain `sentence` and `as_dict()` for JSON. Methods and thresholds: docs/insights.md.
+Leadership, incentives and culture are the levers the page shows beside the outcomes; these
+analyses measure, with the warehouse's own data, how the levers go with the outcomes (associations,
+and a difference-in-differences around the owner event with its parallel-trends check) and
+whether the league table's ranks are more than noise. Every analysis runs on SQL aggregates
+(one shared fetch of location x month components plus one grouped count of 10s) and returns a
+frozen result with a plain `sentence` and `as_dict()` for JSON. Methods: docs/insights.md.
 """
 
 from __future__ import annotations

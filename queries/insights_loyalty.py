@@ -212,6 +212,10 @@ def _link_sentence(link: OutcomeLink) -> str:
     ci = f"95% CI {f.slope_ci[0]:+.2f} to {f.slope_ci[1]:+.2f}"
     within = "" if w.slope_per_10 is None else (
         f"; within the same location {w.slope_per_10:+.2f} (r = {w.r:.2f})")
+    if (w.slope_per_10 is not None and f.slope_per_10 and w.slope_per_10 * f.slope_per_10 > 0
+            and abs(f.slope_per_10) > 2 * abs(w.slope_per_10)):
+        within += (": most of the pooled link is differences between locations, which differ in "
+                   "other ways too, not a location's own months moving together")
     if not f.significant:
         return (f"No clear link between NPS and {link.label} over the next three months: "
                 f"{f.slope_per_10:+.2f} points per 10 NPS points ({ci}; r = {f.r:.2f}{within}).")

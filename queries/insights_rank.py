@@ -3,7 +3,8 @@
 A raw league table rewards small samples (a dealership with 8 answers is often top or bottom by
 luck). Fair rank shrinks each child toward the parent in proportion to its noise; the funnel
 shows which children lie outside what chance allows; most-improved only calls a change a change
-when a two-sample z-test says so.
+when a two-sample z-test says so after Benjamini-Hochberg control of false discoveries over every
+child compared, and the change is at least one NPS point.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from queries.insights_common import (
+    SEED,
     Z998,
     History,
     NotAvailable,
@@ -26,13 +28,15 @@ from queries.insights_common import (
     location_names,
     nps_of,
     nps_variance_unit,
+    opt,
     signed,
 )
 from queries.registry import BY_NAME
 from queries.scope import Dims, Scope
-from queries.stats import Z95, nps_se
+from queries.stats import Z95, benjamini_hochberg, material, normal_two_sided_p, nps_se
 
-NPS_MIN_N = BY_NAME["nps"].min_n
+NPS = BY_NAME["nps"]
+NPS_MIN_N = NPS.min_n
 PLURAL = {"region": "regions", "location": "locations"}
 
 
@@ -98,6 +102,8 @@ class RankRow:
     fair_rank: int
     raw_rank: int
     low_confidence: bool
+    rank_low: int = 0  # 95% rank interval: the best rank the data allow
+    rank_high: int = 0  # ... and the worst
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class FairRank:
     child_level: str
     parent_nps: float
     parent_n: float
-    tau: float  # between-child standard deviation of true NPS, points (method of moments)
+    tau: float  # between-child SD of true NPS, points (Paule-Mandel, precision-weighted)
     rows: tuple[RankRow, ...]
     sentence: str
 
@@ -115,12 +121,41 @@ class FairRank:
         return {"analysis": "fair_rank", **jsonable(self)}
 
 
+def paule_mandel_tau2(x: np.ndarray, v: np.ndarray, tol: float = 1e-10) -> float:
+    """Paule-Mandel between-unit variance: the tau^2 >= 0 at which the precision-weighted
+    Q = sum w_i (x_i - mu_w)^2, w_i = 1 / (v_i + tau^2), equals its expectation k - 1.
+
+    Why not the plain variance of x minus the mean sampling variance: one unit with 1-4 answers
+    has a huge v_i that swamps the mean and drives the moment estimate to 0 while the true spread
+    is 8-10 points. Weighting by precision gives that unit almost no say.
+    """
+    x, v = np.asarray(x, float), np.asarray(v, float)
+    k = x.size
+    if k < 2:
+        return float("nan")
+
+    def excess(t2: float) -> float:
+        w = 1.0 / (v + t2)
+        mu = float((w * x).sum() / w.sum())
+        return float((w * (x - mu) ** 2).sum()) - (k - 1)
+
+    if excess(0.0) <= 0:
+        return 0.0
+    lo, hi = 0.0, max(float(np.var(x, ddof=1)), 1e-9)
+    while excess(hi) > 0:
+        hi *= 2
+    while hi - lo > tol * max(1.0, hi):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+    return (lo + hi) / 2
+
+
 def shrink(x: np.ndarray, n: np.ndarray, parent: tuple[float, float, float]) -> dict:
-    """Normal-normal empirical Bayes: tau^2 by moments, each x pulled toward the parent value."""
+    """Normal-normal empirical Bayes: tau^2 by Paule-Mandel, each x pulled toward the parent."""
     pos, neg, total = parent
     p_value = float(nps_of(pos, neg, total))
     s2 = nps_variance_unit(pos, neg, total) / n  # sampling variance at the parent's shares
-    tau2 = max(float(np.var(x, ddof=1) - s2.mean()), 0.0) if x.size >= 2 else np.nan
+    tau2 = paule_mandel_tau2(x, s2) if x.size >= 2 else np.nan
     if np.isnan(tau2):  # one child: it is the parent, nothing to shrink toward
         w = np.ones_like(x)
     else:
@@ -129,6 +164,24 @@ def shrink(x: np.ndarray, n: np.ndarray, parent: tuple[float, float, float]) -> 
     shrunk = w * x + (1 - w) * p_value
     return {"parent": p_value, "tau2": tau2, "w": w, "shrunk": shrunk,
             "shrunk_se": np.sqrt(w * s2)}
+
+
+RANK_DRAWS = 2000
+
+
+def rank_intervals(shrunk: np.ndarray, shrunk_se: np.ndarray,
+                   draws: int = RANK_DRAWS) -> tuple[np.ndarray, np.ndarray]:
+    """95% rank interval of each unit (1 = best): ranks of draws of the true values from their
+    posteriors N(shrunk, shrunk_se^2), seeded. A unit 'ranked 3rd' may truly be anywhere from
+    lo to hi; a fair rank never claims more than that."""
+    k = shrunk.size
+    if k == 0:
+        return np.array([], int), np.array([], int)
+    rng = np.random.default_rng(SEED)
+    sims = shrunk[None, :] + rng.standard_normal((draws, k)) * np.nan_to_num(shrunk_se)[None, :]
+    ranks = (-sims).argsort(axis=1).argsort(axis=1) + 1
+    lo, hi = np.quantile(ranks, [0.025, 0.975], axis=0, method="inverted_cdf")
+    return lo.astype(int), hi.astype(int)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -144,10 +197,12 @@ def fair_rank_from(h: History, dims: Dims, month: date | None = None) -> FairRan
     eb = shrink(x, kids.n, kids.parent)
     fair, raw = _ranks(eb["shrunk"]), _ranks(x)
     own_se = nps_se(kids.pos, kids.neg, kids.n)
+    r_lo, r_hi = rank_intervals(eb["shrunk"], eb["shrunk_se"])
     rows = tuple(
         RankRow(kids.keys[i], kids.names[i], float(kids.n[i]), float(x[i]), float(own_se[i]),
                 float(eb["shrunk"][i]), float(eb["shrunk_se"][i]), float(eb["w"][i]),
-                int(fair[i]), int(raw[i]), bool(kids.n[i] < NPS_MIN_N))
+                int(fair[i]), int(raw[i]), bool(kids.n[i] < NPS_MIN_N), int(r_lo[i]),
+                int(r_hi[i]))
         for i in np.argsort(fair, kind="stable")
     )
     tau = float(np.sqrt(eb["tau2"])) if not np.isnan(eb["tau2"]) else float("nan")
@@ -169,14 +224,22 @@ def _rank_sentence(rows: tuple[RankRow, ...], level: str, scope_name: str, paren
     top = rows[0]
     moved = sum(r.fair_rank != r.raw_rank for r in rows)
     text = (f"Ranked fairly ({month:%B %Y}), {top.name} leads with {top.shrunk:.0f} "
-            f"(raw {top.nps:.0f}, n = {top.n:,.0f}) once small samples are pulled toward the "
+            f"(raw {top.nps:.0f}, n = {top.n:,.0f}; its 95% rank interval is "
+            f"{_rank_span(top)}) once small samples are pulled toward the "
             f"{scope_name} NPS of {parent:.0f}; {moved} of {len(rows)} {plural} change place.")
+    sure = sum(r.rank_high - r.rank_low <= 2 for r in rows)
+    text += (f" True {plural} differ by about {tau:.1f} points (SD); {sure} of {len(rows)} have "
+             f"a rank pinned to within 3 places.")
     top_raw = [r for r in rows if r.raw_rank <= max(3, len(rows) // 3)]
     lucky = max(top_raw, key=lambda r: r.fair_rank - r.raw_rank)  # high raw rank, small sample
     if lucky.fair_rank - lucky.raw_rank >= 3:
         text += (f" {lucky.name} is {_ordinal(lucky.raw_rank)} on raw NPS but "
                  f"{_ordinal(lucky.fair_rank)} fairly (n = {lucky.n:,.0f}).")
     return text
+
+
+def _rank_span(r: RankRow) -> str:
+    return str(r.rank_low) if r.rank_low == r.rank_high else f"{r.rank_low}-{r.rank_high}"
 
 
 def _ordinal(k: int) -> str:
@@ -314,6 +377,7 @@ class ChangeRow:
     z: float
     direction: str  # rise, fall, steady (within the noise) or n/a
     small_sample_warning: bool  # either n below the NPS minimum: beware regression to the mean
+    q: float | None = None  # Benjamini-Hochberg adjusted p over every child in the comparison
 
 
 @dataclass(frozen=True)
@@ -343,15 +407,22 @@ def changes_from(h: History, dims: Dims, lag: int, window: int = 1,
     then = child_nps(h, dims, c - lag - window + 1, c - lag, keep_empty=True)
     v1, v0 = now.nps, then.nps
     z = change_z((now.pos, now.neg, now.n), (then.pos, then.neg, then.n))
+    keep = [i for i in range(len(now.keys)) if now.n[i] > 0 or then.n[i] > 0]
+    # Every child compared is one test: false discoveries controlled over all of them (BH).
+    p = np.array([normal_two_sided_p(float(z[i])) for i in keep])
+    reject, q = benjamini_hochberg(p)
     rows = []
-    for i in range(len(now.keys)):
-        if not (now.n[i] > 0 or then.n[i] > 0):
-            continue
-        d = "n/a" if np.isnan(z[i]) else "rise" if z[i] > Z95 else "fall" if z[i] < -Z95 \
-            else "steady"
+    for j, i in enumerate(keep):
+        delta = float(v1[i] - v0[i])
+        if np.isnan(z[i]):
+            d = "n/a"
+        elif reject[j] and material(delta, NPS.decimals, NPS.min_change):
+            d = "rise" if delta > 0 else "fall"
+        else:
+            d = "steady"
         rows.append(ChangeRow(now.keys[i], now.names[i], float(v1[i]), float(now.n[i]),
-                              float(v0[i]), float(then.n[i]), float(v1[i] - v0[i]), float(z[i]),
-                              d, bool(min(now.n[i], then.n[i]) < NPS_MIN_N)))
+                              float(v0[i]), float(then.n[i]), delta, float(z[i]),
+                              d, bool(min(now.n[i], then.n[i]) < NPS_MIN_N), opt(q[j])))
     rows.sort(key=lambda r: -r.change if np.isfinite(r.change) else np.inf)
     label = label or f"vs {lag} month{'s' if lag > 1 else ''} earlier"
     return Changes(label, window, lag, tuple(rows), _change_sentence(rows, label))
@@ -364,15 +435,17 @@ def _change_sentence(rows: list[ChangeRow], label: str) -> str:
     if not any(r.direction != "n/a" for r in rows):
         return f"No NPS answers on both sides to compare {label}."
     if not rises:
-        text = f"NPS {label}: no real rise (every increase is within the noise)."
+        text = (f"NPS {label}: no rise beyond the noise (Benjamini-Hochberg, 5% false "
+                f"discoveries over {len(rows)} comparisons).")
     else:
         top = rises[0]
         warn = " (small sample: may fall back)" if top.small_sample_warning else ""
         text = (f"Most improved NPS {label}: {top.name}, {signed(top.change, 0)} points to "
-                f"{top.nps:.0f} (n = {top.n:,.0f}){warn}; {len(rises)} real rise"
-                f"{'s' if len(rises) != 1 else ''} in all.")
-    return text + f" {len(falls)} real fall{'s' if len(falls) != 1 else ''}; {noise} other " \
-                  f"increase{'s' if noise != 1 else ''} within the noise."
+                f"{top.nps:.0f} (n = {top.n:,.0f}){warn}; {len(rises)} rise"
+                f"{'s' if len(rises) != 1 else ''} beyond the noise in all (Benjamini-Hochberg, "
+                f"5% false discoveries over {len(rows)} comparisons).")
+    return text + f" {len(falls)} fall{'s' if len(falls) != 1 else ''} beyond the noise; " \
+                  f"{noise} other increase{'s' if noise != 1 else ''} within the noise."
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ class Metric:
     headline: bool = False  # shown as a column of the league table
     n_unit: str = ""  # what n counts, when the table's default (below) is not it
     part_of_whole: bool = False  # ratio: the numerator counts part of the denominator (<= it)
+    # Smallest change that matters: below it (or below one displayed unit) a change is "no
+    # change", never an arrow or a colour.
+    min_change: float = 0.0
+    # A count of the whole customer base, not a sample: its month-to-month noise is estimated
+    # from the unit's own history of changes (queries/census.py), not from a binomial model.
+    census: bool = False
 
     @property
     def n_label(self) -> str:
@@ -99,6 +105,7 @@ METRICS: tuple[Metric, ...] = (
         "Great CX is owned at the top table, not sponsored from a distance.",
         numerator=Flag("exec_owner_assigned"), denominator=Rows("exec_owner_assigned"),
         scale=100, headline=True, decimals=0,
+        min_change=1.0,
     ),
     Metric(
         "listening_hours_per_leader", "Listening hours per leader", "leadership",
@@ -107,6 +114,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(leader_listening_hours) / sum(leaders)",
         "Leaders who hear customers first-hand decide differently from those who read reports.",
         numerator=Col("leader_listening_hours"), denominator=Col("leaders"),
+        min_change=0.1,
     ),
     Metric(
         "cx_agenda_share", "CX share of leadership agenda", "leadership", "leadership_monthly",
@@ -116,16 +124,18 @@ METRICS: tuple[Metric, ...] = (
         "What the top table talks about first is what the organisation believes matters.",
         numerator=Col("cx_agenda_minutes"), denominator=Col("meeting_minutes"), scale=100,
         part_of_whole=True,
+        min_change=0.5,
     ),
     Metric(
         "detractor_followup_48h", "Detractors closed within 48 h", "leadership",
         "leadership_monthly", "ratio", "%", +1, 10,
         "Share of flagged detractor surveys followed up with the customer within 48 hours.",
         "sum(detractors_closed_48h) / sum(detractors_flagged)",
-        "Closing the loop fast turns an unhappy customer into proof that leaders listen.",
+        "Closing the loop fast shows an unhappy customer that leaders listen.",
         numerator=Col("detractors_closed_48h"), denominator=Col("detractors_flagged"), scale=100,
         part_of_whole=True,
         sampled=True, n_unit="detractors",
+        min_change=1.0,
     ),
     # Incentive alignment
     Metric(
@@ -137,6 +147,7 @@ METRICS: tuple[Metric, ...] = (
         numerator=Col("cx_linked_pay"), denominator=Col("variable_pay"), scale=100,
         part_of_whole=True,
         headline=True,
+        min_change=0.5,
     ),
     Metric(
         "payout_alignment", "Payout alignment", "incentives", "incentives_monthly",
@@ -146,6 +157,7 @@ METRICS: tuple[Metric, ...] = (
         "Pay tied to CX on paper but paid regardless teaches that CX is talk.",
         numerator=When("cx_target_met", "cx_linked_pay"), denominator=Col("cx_linked_pay"),
         scale=100, part_of_whole=True,
+        min_change=1.0,
     ),
     # Culture
     Metric(
@@ -155,6 +167,7 @@ METRICS: tuple[Metric, ...] = (
         "How leaders treat employees is how employees treat customers.",
         counts=("enps_promoters", "enps_detractors", "pulse_responses"), sampled=True,
         headline=True, decimals=0,
+        min_change=1.0,
     ),
     Metric(
         "recognitions_per_employee", "Recognitions per employee", "culture", "culture_monthly",
@@ -164,6 +177,7 @@ METRICS: tuple[Metric, ...] = (
         "Recognition every month, not a campaign that fades, is what sustains a culture.",
         numerator=Col("recognitions"), denominator=Col("employees"), decimals=2,
         n_unit="locations",
+        min_change=0.01,
     ),
     # Satisfaction
     Metric(
@@ -171,9 +185,10 @@ METRICS: tuple[Metric, ...] = (
         +1, 30,
         "Customers answering 9-10 minus those answering 0-6, as points of all valid answers.",
         "100 * (promoters - detractors) / valid nps_score answers; "
-        "95% margin = 1.96 * 100 * sqrt((p + d - (p - d)^2) / n)",
+        "SE = 100 * sqrt((p + d - (p - d)^2) / n); 95% interval adjusted-Wald",
         "The customer's own verdict: would they put their name to us?",
         score_column="nps_score", sampled=True, headline=True, decimals=0,
+        min_change=1.0,
     ),
     Metric(
         "acsi", "ACSI-style satisfaction index", "satisfaction", "survey_responses", "acsi",
@@ -181,8 +196,11 @@ METRICS: tuple[Metric, ...] = (
         "Weighted mean of overall satisfaction, met expectations and closeness to ideal, "
         "rescaled from 1-10 to 0-100.",
         "sum_i w_i * (mean_i - 1) / 9 * 100 (weights in targets.toml, default equal)",
-        "A three-question index is steadier than any single question, and comparable to ACSI.",
+        "A three-question index is steadier than any single question. ACSI-style only: the "
+        "published ACSI is a latent-variable model with estimated weights, so this index is "
+        "not comparable to published ACSI scores.",
         sampled=True, headline=True,
+        min_change=0.5,
     ),
     Metric(
         "responses", "Survey responses", "satisfaction", "survey_responses", "count", "count",
@@ -191,16 +209,18 @@ METRICS: tuple[Metric, ...] = (
         "count(distinct response_id)",
         "Every number on this page is only as sure as the sample behind it.",
         decimals=0,
+        min_change=1.0,
     ),
     # Loyalty & referral
     Metric(
         "retention_rate", "Customer retention", "loyalty", "loyalty_monthly", "ratio", "%", +1, 30,
         "Share of customers active at the start of the month still active at its end.",
         "sum(customers_retained) / sum(customers_start)",
-        "Customers who stay are the proof that the experience is worth coming back for.",
+        "Customers who stay show the experience is worth coming back for.",
         numerator=Col("customers_retained"), denominator=Col("customers_start"), scale=100,
         part_of_whole=True,
         sampled=True, headline=True,
+        min_change=0.2, census=True,
     ),
     Metric(
         "referral_rate", "Referral rate", "loyalty", "loyalty_monthly", "ratio", "%", +1, 30,
@@ -210,6 +230,7 @@ METRICS: tuple[Metric, ...] = (
         numerator=Col("referred_new_customers"), denominator=Col("new_customers"), scale=100,
         part_of_whole=True,
         sampled=True, headline=True, n_unit="new customers",
+        min_change=0.5, census=True,
     ),
 )
 

@@ -168,13 +168,11 @@ def available_cached(engine: Engine, conn: sa.Connection) -> bool:
 
 def build(engine: Engine, today: date | None = None) -> dict[str, int]:
     """(Re)build the rollup in the warehouse; needs a writable connection."""
+    from queries.aggregate import first_responses  # the same rule as the raw path
+
     today = today or date.today()
     s = table("survey_responses")
-    rn = sa.func.row_number().over(
-        partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
-    )
-    ranked = sa.select(*s.c, rn.label("rn")).where(not_future(s.c.responded_on, today)) \
-        .subquery("ranked")
+    ranked = first_responses(s).where(not_future(s.c.responded_on, today)).subquery("ranked")
     r = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
     comps = survey_components(r)
     month = month_of(r.c.responded_on)

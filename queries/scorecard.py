@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from queries import aggregate, stats
+from queries import aggregate, census, stats
 from queries.evaluate import evaluate, totals
 from queries.registry import BY_NAME, METRICS
 from queries.scope import Dims, Scope
@@ -70,6 +70,19 @@ class MetricResult:
     trend_moe: tuple[tuple[date, float | None], ...] = ()
 
     @property
+    def margin_text(self) -> str:
+        """The interval as every view shows it: '±h' (half-width) or its two ends if lopsided."""
+        if self.interval is None:
+            return ""
+        return stats.margin_text(self.value, *self.interval, BY_NAME[self.name].decimals)
+
+    @property
+    def material_prev(self) -> bool:
+        """The change vs last month is at least one displayed unit and the metric's minimum."""
+        m = BY_NAME[self.name]
+        return stats.material(self.delta_prev, m.decimals, m.min_change)
+
+    @property
     def delta_prev(self) -> float | None:
         return None if self.value is None or self.previous is None else self.value - self.previous
 
@@ -110,6 +123,8 @@ class Scorecard:
     latest_response: date | None = None
     targets_version: str = ""
     bands: pd.DataFrame | None = None  # sampled metrics per trend month: value, moe, lo, hi
+    mover_tests: int = 0  # child x headline metric changes tested for the movers (BH family)
+    movers_rule: str = ""  # the movers' rule in words, for every place that lists them
 
     @property
     def responses(self) -> int:
@@ -126,39 +141,38 @@ def _value_at(rows: dict[tuple[str, date], pd.Series], metric: str,
     return rows.get((metric, month))
 
 
-def _interval(metric: str, comps: pd.Series | None, row: pd.Series) -> tuple[float, float] | None:
-    m = BY_NAME[metric]
-    value, n = _f(row["value"]), _f(row["n"])
-    if value is None or not n or not m.sampled or comps is None:
+def _interval(row: pd.Series | None) -> tuple[float, float] | None:
+    """The metric's one 95% interval, as evaluate()/census.apply() computed it."""
+    if row is None:
         return None
-    if m.kind == "net_scores":
-        return stats.nps_adjusted_wald(comps["nps__pos"], comps["nps__neg"], comps["nps__n"])
-    if m.kind == "net_counts":
-        return stats.nps_adjusted_wald(comps[f"{m.name}__pos"], comps[f"{m.name}__neg"],
-                                       comps[f"{m.name}__n"])
-    if m.kind == "ratio":
-        lo, hi = stats.wilson(float(row["numerator"]), float(row["denominator"]))
-        return (lo * m.scale, hi * m.scale)
-    se = _f(row["se"])
-    if se is None:
-        return None
-    return (max(0.0, value - stats.Z95 * se), min(100.0, value + stats.Z95 * se))
+    lo, hi = _f(row["lo"]), _f(row["hi"])
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def _change(m, now: pd.Series | None, other: pd.Series | None) -> str:
+    """The one rule for a change of a scope's own value (materiality, then the noise test)."""
+    if now is None or other is None:
+        return "n/a"
+    return stats.change_call(_f(now["value"]), _f(now["se"]), _f(other["value"]),
+                             _f(other["se"]), m.sampled, m.decimals, m.min_change,
+                             _f(now["df"]), net_n=_net_n(m, now["n"], other["n"]))
+
+
+def _net_n(m, n1, n0) -> tuple[float, float] | None:
+    """Sample sizes for the pooled z of a net score (NPS, eNPS); None for other metrics."""
+    return (float(n1), float(n0)) if m.kind in ("net_scores", "net_counts") else None
 
 
 BAND_COLUMNS = ["metric", "month", "value", "moe", "lo", "hi"]
 
 
-def trend_bands(trend_long: pd.DataFrame, trend_comps: pd.DataFrame) -> pd.DataFrame:
+def trend_bands(trend_long: pd.DataFrame, trend_comps: pd.DataFrame | None = None) -> pd.DataFrame:
     """95% interval of every sampled metric in every trend month (the charts' bands), by the
     same rule as the tiles, so a band's last month is exactly the tile's interval."""
     sampled = {m.name for m in METRICS if m.sampled}
     long = trend_long[trend_long.metric.isin(sampled)].reset_index(drop=True)
     if long.empty:
         return pd.DataFrame(columns=BAND_COLUMNS)
-    by_month = trend_comps.set_index("month")
-    ivs = [_interval(r["metric"], by_month.loc[r["month"]], r) for _, r in long.iterrows()]
-    long["lo"] = [None if iv is None else iv[0] for iv in ivs]
-    long["hi"] = [None if iv is None else iv[1] for iv in ivs]
     return long[BAND_COLUMNS]
 
 
@@ -166,8 +180,6 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
              targets: Targets) -> dict[str, MetricResult]:
     prev_m, yoy_m = add_months(month, -1), add_months(month, -12)
     months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
-    comps_now = trend_comps[trend_comps.month == month]
-    comps_now = None if comps_now.empty else comps_now.iloc[0]
     rows = {(r.metric, r.month): r for r in (row for _, row in trend_long.iterrows())}
     out: dict[str, MetricResult] = {}
     for m in METRICS:
@@ -181,12 +193,6 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
         value = None if now is None else _f(now["value"])
         low = bool(now["low_confidence"]) if now is not None else False
 
-        def change(other: pd.Series | None, now=now, m=m) -> str:
-            if now is None or other is None:
-                return "n/a"
-            return stats.classify_change(_f(now["value"]), _f(now["se"]) or 0.0,
-                                         _f(other["value"]), _f(other["se"]) or 0.0, m.sampled)
-
         out[m.name] = MetricResult(
             name=m.name, value=value,
             numerator=None if now is None else _f(now["numerator"]),
@@ -194,13 +200,14 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
             n=None if now is None else _f(now["n"]),
             se=None if now is None else _f(now["se"]),
             moe=None if now is None else _f(now["moe"]),
-            interval=None if now is None else _interval(m.name, comps_now, now),
+            interval=_interval(now),
             excluded=0.0 if now is None else float(now["excluded"]),
             low_confidence=low, target=tgt.value,
             status=status(m.name, value, tgt, low),
             previous=None if prev is None else _f(prev["value"]),
             last_year=None if yoy is None else _f(yoy["value"]),
-            change_prev=change(prev), change_yoy=change(yoy), trend=trend, trend_moe=trend_moe,
+            change_prev=_change(m, now, prev), change_yoy=_change(m, now, yoy), trend=trend,
+            trend_moe=trend_moe,
         )
     return out
 
@@ -225,22 +232,48 @@ def _delta_unit(unit: str) -> str:
     return {"%": "points", "index": "points", "pts": "pts"}.get(unit, unit)
 
 
-def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3) -> list[dict]:
-    """Children whose headline metrics changed significantly since last month, biggest first."""
+MOVERS_RULE = ("Moves beyond the noise after false-discovery control: Benjamini-Hochberg at "
+               "q = 0.05 over every child x headline metric tested on this view, and at least "
+               "the metric's smallest change that matters.")
+
+
+def mover_tests(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """Every child x sampled headline metric tested on the view, with its p and BH q-value.
+
+    A test needs both months' values and standard errors and no small sample on either side (a
+    tiny sample's standard error is itself unreliable). The whole family is corrected together.
+    """
+    cols = ["key", "name", "metric", "value", "value_prev", "se", "se_prev", "n", "df", "p",
+            "q", "significant", "material"]
     if now.empty or before.empty:
-        return []
+        return pd.DataFrame(columns=cols)
     merged = now.merge(before, on=["key", "metric"], suffixes=("", "_prev"))
+    heads = {m.name for m in METRICS if m.headline and m.sampled}
+    merged = merged[merged.metric.isin(heads) & ~merged.low_confidence.astype(bool)
+                    & ~merged.low_confidence_prev.astype(bool)]
+    merged = merged[merged.value.notna() & merged.value_prev.notna() & merged.se.notna()
+                    & merged.se_prev.notna()].reset_index(drop=True)
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    merged["p"] = [stats.change_p(float(r.value), float(r.se), float(r.value_prev),
+                                  float(r.se_prev), _f(r.df),
+                                  _net_n(BY_NAME[r.metric], r.n, r.n_prev))
+                   for r in merged.itertuples(index=False)]
+    reject, q = stats.benjamini_hochberg(merged["p"].to_numpy(float))
+    merged["q"], merged["significant"] = q, reject
+    merged["material"] = [stats.material(float(r.value - r.value_prev), BY_NAME[r.metric].decimals,
+                                         BY_NAME[r.metric].min_change)
+                          for r in merged.itertuples(index=False)]
+    return merged[cols]
+
+
+def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3) -> list[dict]:
+    """Children whose headline metrics really changed since last month, strongest first: the
+    one rule (MOVERS_RULE) the page, the pack, the CSV and the CLI JSON all read."""
+    tests = mover_tests(now, before)
     found = []
-    for _, r in merged.iterrows():
+    for _, r in tests[tests.significant & tests.material].iterrows():
         m = BY_NAME[r["metric"]]
-        if not m.headline:
-            continue
-        kind = stats.classify_change(_f(r["value"]), _f(r["se"]) or 0.0, _f(r["value_prev"]),
-                                     _f(r["se_prev"]) or 0.0, m.sampled)
-        if kind not in ("rise", "fall") or not m.sampled:
-            continue
-        if r["low_confidence"] or r["low_confidence_prev"]:
-            continue  # a tiny sample's standard error is itself unreliable: not a mover
         delta = float(r["value"] - r["value_prev"])
         good = delta * m.direction > 0
         found.append({
@@ -248,16 +281,17 @@ def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3
             "value": float(r["value"]), "previous": float(r["value_prev"]), "delta": delta,
             "n": float(r["n"]), "z": stats.change_z(r["value"], r["se"], r["value_prev"],
                                                     r["se_prev"]),
-            "direction": kind, "good": good, "small_sample": bool(r["low_confidence"]),
+            "p_value": float(r["p"]), "q_value": float(r["q"]), "tests": int(len(tests)),
+            "direction": "rise" if delta > 0 else "fall", "good": good, "small_sample": False,
             "sentence": (
                 f"{r['name']}: {m.label} {'rose' if delta > 0 else 'fell'} "
                 f"{abs(delta):.{m.decimals}f} {_delta_unit(m.unit)} to "
                 f"{r['value']:.{m.decimals}f}{'%' if m.unit == '%' else ''} "
-                f"(n = {int(r['n']):,})"
+                f"(n = {int(r['n']):,}; beyond the noise after false-discovery control)"
             ),
         })
-    ups = sorted([f for f in found if f["good"]], key=lambda f: -abs(f["z"]))[:limit]
-    downs = sorted([f for f in found if not f["good"]], key=lambda f: -abs(f["z"]))[:limit]
+    ups = sorted([f for f in found if f["good"]], key=lambda f: f["q_value"])[:limit]
+    downs = sorted([f for f in found if not f["good"]], key=lambda f: f["q_value"])[:limit]
     return ups + downs
 
 
@@ -267,12 +301,13 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
     start, stop = add_months(month, -(TREND_MONTHS - 1)), add_months(month, 1)
     comps = aggregate.fetch(engine, scope, start, stop, by="child")
     trend_comps = totals(comps, ["month"])
-    trend_long = evaluate(trend_comps, targets.weights, keys=["month"])
+    trend_long = census.apply(evaluate(trend_comps, targets.weights, keys=["month"]), month,
+                              key=None)
     results = _results(scope, month, trend_long, trend_comps, targets)
     kids_now, kids_prev = (pd.DataFrame(), pd.DataFrame())
     if scope.child_level is not None:
-        sel = comps[comps.month.isin([month, add_months(month, -1)])]
-        long = evaluate(sel, targets.weights, keys=["key", "month"])
+        long = census.apply(evaluate(comps, targets.weights, keys=["key", "month"]), month)
+        long = long[long.month.isin([month, add_months(month, -1)])].reset_index(drop=True)
         long = _children(scope, dims, long, targets, month)
         kids_now = long[long.month == month].reset_index(drop=True)
         kids_prev = long[long.month == add_months(month, -1)].reset_index(drop=True)
@@ -282,6 +317,7 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
     return Scorecard(
         scope=scope, scope_name=dims.name(scope), month=month, metrics=results,
         children=kids_now, previous_children=kids_prev, movers=movers(scope, kids_now, kids_prev),
+        mover_tests=len(mover_tests(kids_now, kids_prev)), movers_rule=MOVERS_RULE,
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
         bands=trend_bands(trend_long, trend_comps),
     )
@@ -298,7 +334,7 @@ def map_frame(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Ta
     else:
         comps = child_comps[child_comps.month == month].assign(key=scope.location)
     long = evaluate(comps, targets.weights, keys=["key"], metrics=(BY_NAME["nps"],))
-    nps = long[["key", "value", "n", "moe", "low_confidence"]]
+    nps = long[["key", "value", "n", "moe", "lo", "hi", "low_confidence"]]
     pts = dims.locations.merge(nps, left_on="location_id", right_on="key", how="inner")
     if scope.level != "company":
         pts = pts[pts.region_id == scope.region]

@@ -35,9 +35,11 @@ def test_metrics_json_is_stable_and_matches_hand_arithmetic(warehouse, capsys):
         "target", "status", "previous_month", "same_month_last_year", "change_vs_previous",
         "change_vs_last_year",
     }
-    # 100 * (3 - 2) / 7 = 14.29; margin 1.96 * 31.48 = 61.71 (see test_metrics)
+    # 100 * (3 - 2) / 7 = 14.29; the margin is the half-width of the one interval, the
+    # adjusted-Wald [-39.58, 59.58] (see test_metrics): 49.58
     assert by["nps"]["value"] == 14.29 and by["nps"]["n"] == 7
-    assert by["nps"]["margin_of_error_95"] == 61.71
+    assert by["nps"]["margin_of_error_95"] == 49.58
+    assert by["nps"]["interval_95"] == [-39.58, 59.58]
     assert by["nps"]["status"] == "low_confidence"
     assert by["retention_rate"]["value"] == 90.0
     assert by["nps"]["target"] == 47  # the 2026 override in targets.toml

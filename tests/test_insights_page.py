@@ -29,8 +29,8 @@ from sample_data.load import build_demo
 MONTH = date(2026, 10, 1)
 URL_ENV = "CX_INSIGHTS_PAGE_TEST_URL"
 EVERYONE = access.EVERYTHING.key
-TITLES = ("Does leadership move customers?", "Is CX pay paid for CX?",
-          "Are the differences real?", "Do happier customers stay and refer?")
+TITLES = ("Did NPS rise where leaders took ownership?", "Is CX pay paid for CX?",
+          "Are the differences more than noise?", "Do happier customers stay and refer?")
 
 
 @dataclass

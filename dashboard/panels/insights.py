@@ -1,4 +1,5 @@
-"""Drill-downs under the story panels: do the causes move the outcomes, and are the ranks real?
+"""Drill-downs under the story panels: how do the levers go with the outcomes, and are the ranks
+more than noise?
 
 One collapsed expander per panel asks that panel's question of the warehouse (queries/insights.py,
 methods in docs/insights.md) and answers with the analysis's own sentence, a chart and, where it
@@ -35,13 +36,13 @@ Results = Mapping[str, Any]
 ResultsArg = Results | Callable[[], Results] | BaseException | None
 
 TITLES: dict[str, str] = {
-    "leadership": "Does leadership move customers?",
+    "leadership": "Did NPS rise where leaders took ownership?",
     "incentives": "Is CX pay paid for CX?",
-    "satisfaction": "Are the differences real?",
+    "satisfaction": "Are the differences more than noise?",
     "loyalty": "Do happier customers stay and refer?",
 }
 CULTURE_NOTE = ("Culture's link to customers is not tested yet: eNPS and recognitions are shown "
-                "as context, not as a proven cause.")
+                "as context, not as a proven lever.")
 LABELS: dict[str, str] = {
     "fair_rank": "Fair rank", "funnel": "Funnel plot", "most_improved": "Most improved",
     "leadership_owner": "Executive owner", "leadership_listening": "Listening hours",

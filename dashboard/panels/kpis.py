@@ -1,4 +1,4 @@
-"""The five story panels, causes before outcomes: KPI tiles and one trend chart each.
+"""The five story panels, levers before outcomes: KPI tiles and one trend chart each.
 
 Which metrics a panel holds comes from the registry; headline metrics lead. The first two tiles of
 every panel sit above its chart, so the five charts line up across the page.
@@ -77,8 +77,8 @@ def _footnote(m: Metric, r: MetricResult, card: Scorecard) -> str:
     bits: list[str] = []
     if r.status == "low_confidence":
         bits.append(f"**low confidence, n = {r.n:,.0f}** (needs {m.min_n})")
-    elif m.sampled and r.moe is not None and not math.isnan(r.moe):
-        bits.append(f"±{fmt.number(m, r.moe)} · {fmt.n_text(m, r.n)}")
+    elif m.sampled and r.margin_text:
+        bits.append(f"{r.margin_text} · {fmt.n_text(m, r.n)}")
     if r.delta_yoy is not None:
         word = " (noise)" if r.change_yoy == "steady" and m.sampled else ""
         bits.append(f"vs {card.month.year - 1}: {fmt.diff_text(m, r.delta_yoy)}{word}")

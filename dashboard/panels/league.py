@@ -108,7 +108,7 @@ def draw(card: Scorecard, parent: Scorecard | None, plotly_config: dict) -> None
                 on_select=partial(nav.pick_point, bar_key, scope, card.month, "child"),
                 selection_mode="points", config=plotly_config | {"displayModeBar": False},
             )
-        st.caption("NPS per child with its 95% margin; dashed line: target. Click a bar to open "
+        st.caption("NPS per child with its 95% interval; dashed line: target. Click a bar to open "
                    "it.")
 
 

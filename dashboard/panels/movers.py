@@ -18,8 +18,9 @@ def draw(card: Scorecard) -> None:
     small = [m for m in card.movers if m["small_sample"]]
     if not card.movers:
         st.caption(f"No {'region' if card.scope.level == 'company' else 'location'} moved beyond "
-                   "the noise since last month.")
+                   f"the noise since last month. {card.movers_rule}")
         return
+    st.caption(f"{card.movers_rule} {card.mover_tests} tests.")
     for m in sorted(solid, key=lambda m: not m["good"]):
         st.markdown(_line(m))
     if small:
