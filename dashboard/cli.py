@@ -266,6 +266,59 @@ def cmd_pack(args) -> int:
     return 0
 
 
+def cmd_load(args) -> int:
+    """Load the warehouse from files; 1 when refused for its rows, 2 for a bad mapping or file."""
+    from queries.loading import loader
+
+    target = _target(args)
+    max_rejected = 0.0 if args.strict else args.max_rejected
+    if not 0.0 <= max_rejected <= 1.0:
+        raise CliError(f"--max-rejected must be a share between 0 and 1, got {max_rejected:g}")
+    print(f"Loading {args.mapping} into {config.redact(target.url)} ({target.source}) ...",
+          file=sys.stderr)
+    try:
+        rep = loader.load(args.mapping, target.url, progress=not args.quiet,
+                          max_rejected=max_rejected)
+    except loader.LoadRefused as exc:
+        _print_load(exc.report, args.format)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _print_load(rep, args.format)
+    return 0
+
+
+def _print_load(rep, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(rep.as_dict(), indent=2))
+        return
+    print(f"{'table':<20} {'source':<24} {'read':>9} {'loaded':>9} {'rejected':>9}")
+    for t in rep.tables.values():
+        print(f"{t.name:<20} {t.source.name[:24]:<24} {t.read:>9,} {t.loaded:>9,} "
+              f"{t.rejected:>9,}")
+    for t in rep.tables.values():
+        for reason, n in t.reasons.most_common():
+            print(f"REJECTED {t.name}: {n:,} rows ({reason})")
+    for path in rep.rejected_files:
+        print(f"Rejected rows, with the reason for each, written to {path}")
+    for q in rep.quality:
+        print(f"EXCLUDED {q.table}.{q.column}: {q.rows:,} rows kept but left out of the metrics "
+              f"({q.issue})")
+    if rep.committed:
+        print(f"Warehouse replaced; rollup of {rep.rollup.get('rollup_rows', 0):,} "
+              "location-months built.")
+    else:
+        print("Nothing was written: the previous warehouse is unchanged.")
+
+
+def cmd_views(args) -> int:
+    from queries.loading.mapping import load_mapping
+    from queries.loading.views import view_statements
+
+    mapping = load_mapping(args.mapping, mode="tables")
+    print("\n\n".join(view_statements(mapping, args.dialect, args.schema)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cx-scorecard", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -304,6 +357,24 @@ def build_parser() -> argparse.ArgumentParser:
                         "else ~/.cache/cx-scorecard/actions.sqlite)")
     k.add_argument("--as-user", help="write only what this user may see (needs a policy)")
     k.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
+    ld = add("load", cmd_load, "Load the warehouse from CSV, Parquet or Excel files with a "
+             "column mapping (docs/load.md).")
+    ld.add_argument("--mapping", required=True, help="the mapping TOML file")
+    ld.add_argument("--max-rejected", type=float, default=0.10,
+                    help="refuse the load when more than this share of a table's rows is "
+                         "rejected (default 0.10)")
+    ld.add_argument("--strict", action="store_true", help="refuse the load if any row is rejected")
+    ld.add_argument("--format", choices=["table", "json"], default="table")
+    ld.add_argument("--quiet", action="store_true", help="no progress bar")
+    v = sub.add_parser("views", help="Print CREATE VIEW statements presenting existing tables "
+                       "under the contract's names.",
+                       description="Print CREATE VIEW statements presenting existing tables "
+                       "under the contract's names (never connects to a warehouse).")
+    v.set_defaults(fn=cmd_views)
+    v.add_argument("--mapping", required=True, help="the mapping TOML file (source = schema.table)")
+    v.add_argument("--dialect", required=True, choices=["postgresql", "duckdb", "snowflake",
+                                                        "bigquery"])
+    v.add_argument("--schema", help="create the views in this schema (default: the current one)")
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

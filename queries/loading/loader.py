@@ -1,0 +1,190 @@
+"""`cx-scorecard load`: every contract table from its file, checked, swapped in, rolled up.
+
+Order of work, chosen so that a mistake costs as little as possible: the mapping is checked first
+(no file opened), then every source's header (no row read), then rows are converted and staged,
+then the staged warehouse is validated by `queries.check` (the same rules as `cx-scorecard check`),
+and only then does it replace the live one. Rejected rows are written beside the mapping whatever
+the outcome, so nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from queries import rollup
+from queries.check import CheckReport, QualityRow, check
+from queries.loading.convert import KeyTracker, Reason, convert, reason_counts
+from queries.loading.mapping import Mapping, MappingError, load_mapping, where
+from queries.loading.readers import Source, open_source
+from queries.loading.write import open_stage
+from queries.schema import CONTRACT, TABLES
+
+MAX_REJECTED_SHARE = 0.10  # more than this in one table is a wrong mapping, not dirty data
+
+
+class LoadRefused(ValueError):
+    """The rows could not be loaded as they are; the live warehouse was left untouched."""
+
+    def __init__(self, message: str, report: LoadReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class TableLoad:
+    name: str
+    source: Path
+    read: int = 0
+    loaded: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejects: list[pd.DataFrame] = field(default_factory=list, repr=False)
+
+    @property
+    def rejected(self) -> int:
+        return self.read - self.loaded
+
+
+@dataclass
+class LoadReport:
+    tables: dict[str, TableLoad] = field(default_factory=dict)
+    check: CheckReport | None = None
+    rejected_files: list[Path] = field(default_factory=list)
+    rollup: dict[str, int] = field(default_factory=dict)
+    committed: bool = False
+
+    @property
+    def quality(self) -> list[QualityRow]:
+        """Rows kept but left out of the metrics (out of range, NULL, duplicate id ...)."""
+        return self.check.quality if self.check else []
+
+    def as_dict(self) -> dict:
+        return {
+            "committed": self.committed,
+            "tables": {n: {"source": str(t.source), "read": t.read, "loaded": t.loaded,
+                           "rejected": t.rejected, "reasons": dict(t.reasons)}
+                       for n, t in self.tables.items()},
+            "rejected_files": [str(p) for p in self.rejected_files],
+            "excluded_from_metrics": [q.__dict__ for q in self.quality],
+            "rollup": self.rollup,
+        }
+
+
+def rejects_path(mapping_path: Path, table: str) -> Path:
+    return mapping_path.with_name(f"{mapping_path.stem}.rejected.{table}.csv")
+
+
+def open_sources(mapping: Mapping) -> dict[str, Source]:
+    """Open every source and check that each mapped column exists, before any row is read."""
+    sources: dict[str, Source] = {}
+    problems: list[str] = []
+    for spec in CONTRACT:
+        tm = mapping.tables[spec.name]
+        src = open_source(tm)  # an unreadable file stops here, naming the file and the reason
+        have = set(src.columns)
+        for cm in tm.columns:
+            if cm.column not in have:
+                problems.append(
+                    f"{where(mapping.lines, (spec.name, 'columns', cm.target))}: column "
+                    f"{cm.column!r} is not in {src.path.name} (columns: {', '.join(src.columns)})")
+        sources[spec.name] = src
+    if problems:
+        raise MappingError(mapping.path, problems)
+    return sources
+
+
+def load(mapping_path: Path | str, url: str, progress: bool = True,
+         max_rejected: float = MAX_REJECTED_SHARE) -> LoadReport:
+    """Load the warehouse at `url` from the mapping's files; raise, untouched, on any failure."""
+    mapping_path = Path(mapping_path).expanduser().resolve()
+    mapping = load_mapping(mapping_path, mode="files")
+    sources = open_sources(mapping)
+    report = LoadReport()
+    for spec in CONTRACT:
+        rejects_path(mapping_path, spec.name).unlink(missing_ok=True)  # a stale list misleads
+    stage = open_stage(url)
+    try:
+        for spec in CONTRACT:
+            report.tables[spec.name] = _stage_table(sources[spec.name], stage.write, progress)
+        report.check = check(stage.engine())
+        _refuse_if_bad(report, max_rejected)
+        report.rollup = rollup.build(stage.engine())
+        stage.commit()
+        report.committed = True
+    except BaseException:
+        stage.abort()
+        raise
+    finally:
+        report.rejected_files = _write_rejects(mapping_path, report)
+        rollup._checked.clear()  # noqa: SLF001 - a cached "rollup usable" must not outlive the swap
+    return report
+
+
+def _stage_table(src: Source, write, progress: bool) -> TableLoad:
+    spec, tm = TABLES[src.table.name], src.table
+    out = TableLoad(spec.name, src.path)
+    keys = KeyTracker(spec.name)
+    for chunk in src.chunks(progress):
+        done = convert(chunk, tm, spec, keys)
+        out.read += len(chunk.frame)
+        out.loaded += len(done.frame)
+        if len(done.frame):
+            write(spec.name, done.frame)
+        if done.rejected:
+            out.reasons.update(reason_counts(done.rejected))
+            out.rejects.append(_reject_rows(chunk.frame, chunk.rows, done.rejected))
+    return out
+
+
+def _reject_rows(frame: pd.DataFrame, rows: list[int], rejected: dict[int, list[Reason]]
+                 ) -> pd.DataFrame:
+    positions = sorted(rejected)
+    bad = frame.iloc[positions].copy()
+    bad.insert(0, "reject_reason", ["; ".join(r.detail for r in rejected[p]) for p in positions])
+    bad.insert(0, "source_row", [rows[p] for p in positions])
+    return bad
+
+
+def _refuse_if_bad(report: LoadReport, max_rejected: float) -> None:
+    assert report.check is not None
+    if report.check.problems:
+        raise LoadRefused("the loaded tables do not meet the contract: "
+                          + "; ".join(report.check.problems), report)
+    over = [t for t in report.tables.values()
+            if t.read and t.rejected / t.read > max_rejected]
+    if over:
+        worst = ", ".join(f"{t.name} {t.rejected:,} of {t.read:,} rows "
+                          f"({t.reasons.most_common(1)[0][0]})" for t in over)
+        raise LoadRefused(f"too many rejected rows (more than {max_rejected:.0%} of a table: "
+                          f"{worst}); the warehouse was not changed. Check the mapping's "
+                          "formats and maps, or raise --max-rejected", report)
+
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def safe_cell(v: object) -> object:
+    """A cell a spreadsheet program will not run as a formula (OWASP CSV injection): text
+    starting with = + - @ tab or CR gets a leading quote, unless it is a plain number."""
+    if isinstance(v, str) and _FORMULA.match(v) and not _NUMBER.match(v):
+        return "'" + v
+    return v
+
+
+def _write_rejects(mapping_path: Path, report: LoadReport) -> list[Path]:
+    """One CSV per table with rejected rows: source row, reason, then the row as it was."""
+    written = []
+    for t in report.tables.values():
+        if not t.rejects:
+            continue
+        frame = pd.concat(t.rejects, ignore_index=True).map(safe_cell)
+        path = rejects_path(mapping_path, t.name)
+        frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+        written.append(path)
+    return written

@@ -1,0 +1,188 @@
+"""Stage a whole warehouse beside the live one and swap it in only when everything passed.
+
+DuckDB: the new warehouse is a temporary file next to the target, moved over it with `os.replace`
+(atomic on one file system). PostgreSQL: the tables are built in a fresh schema, checked there,
+then moved into the live schema in one transaction (DDL is transactional), so readers see the old
+tables or the new ones, never a mix. Either way a failure leaves the previous warehouse untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from queries import rollup
+from queries.schema import CONTRACT, META, MONTHLY_TABLES, table
+
+SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META)
+
+
+def _indexes() -> list[sa.Index]:
+    """The same lookups the demo builder indexes: location and period. Built on copies of the
+    tables, because an Index attaches itself to its table and the contract's must stay bare."""
+    md = sa.MetaData()
+    s = table("survey_responses").to_metadata(md)
+    out = [sa.Index("ix_survey_responses_location_day", s.c.location_id, s.c.responded_on)]
+    for name in MONTHLY_TABLES:
+        t = table(name).to_metadata(md)
+        out.append(sa.Index(f"ix_{name}_location_month", t.c.location_id, t.c.month))
+    return out
+
+
+class Stage:
+    """A warehouse being built: `write` rows, then `engine()` to check it, then `commit`."""
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def engine(self) -> Engine:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class DuckDBStage(Stage):
+    def __init__(self, path: Path) -> None:
+        self.target = path.expanduser().resolve()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.target.with_name(
+            f".{self.target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.load.tmp")
+        self.dialect = make_url("duckdb://").get_dialect()()
+        self._engine: Engine | None = None
+        self.con: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.tmp))
+        for t in META.sorted_tables:
+            self.con.execute(self._sql(CreateTable(t)))
+
+    def _sql(self, stmt) -> str:
+        return str(stmt.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        assert self.con is not None
+        t = table(name)
+        src = sa.table("_load_src", *(sa.column(c.name) for c in t.columns))
+        select = sa.select(*(sa.cast(src.c[c.name], c.type).label(c.name) for c in t.columns))
+        self.con.register("_load_src", frame)
+        try:
+            self.con.execute(self._sql(sa.insert(t).from_select(list(t.c.keys()), select)))
+        finally:
+            self.con.unregister("_load_src")
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            assert self.con is not None
+            for ix in _indexes():
+                self.con.execute(self._sql(CreateIndex(ix)))
+            self.con.execute("CHECKPOINT")
+            self.con.close()
+            self.con = None
+            self._engine = sa.create_engine(f"duckdb:///{self.tmp}")
+        return self._engine
+
+    def _close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def commit(self) -> None:
+        self._close()
+        Path(f"{self.tmp}.wal").unlink(missing_ok=True)
+        Path(f"{self.target}.wal").unlink(missing_ok=True)  # an old log must not replay onto it
+        os.replace(self.tmp, self.target)
+
+    def abort(self) -> None:
+        self._close()
+        for leftover in (self.tmp, Path(f"{self.tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+
+
+class PostgresStage(Stage):
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self.schema = f"cx_load_{uuid.uuid4().hex[:12]}"
+        self.base = sa.create_engine(url, connect_args={"connect_timeout": 10})
+        with self.base.begin() as c:
+            self.live = c.execute(sa.text("SELECT current_schema()")).scalar()
+            if self.live is None:
+                raise ValueError("the PostgreSQL search_path names no existing schema to load into")
+            c.execute(sa.schema.CreateSchema(self.schema))
+        self.eng = sa.create_engine(url, connect_args={
+            "connect_timeout": 10, "options": f"-c search_path={self.schema}"})
+        self.conn: sa.Connection | None = self.eng.connect()
+        META.create_all(self.conn)
+        self.q = self.conn.dialect.identifier_preparer.quote
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        assert self.conn is not None
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, header=False, date_format="%Y-%m-%d")
+        cols = ", ".join(self.q(c) for c in frame.columns)
+        raw = self.conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+            f"COPY {self.q(self.schema)}.{self.q(name)} ({cols}) FROM STDIN (FORMAT csv)"
+        ) as copy:
+            copy.write(buf.getvalue())
+
+    def engine(self) -> Engine:
+        if self.conn is not None:
+            for ix in _indexes():
+                ix.create(self.conn)
+            self.conn.commit()
+            self.conn.exec_driver_sql("ANALYZE")
+            self.conn.commit()
+            self.conn.close()
+            self.conn = None
+        return self.eng
+
+    def commit(self) -> None:
+        self.engine()
+        self.eng.dispose()
+        q, live, stage = self.q, self.q(self.live), self.q(self.schema)
+        with self.base.begin() as c:
+            for name in SWAPPED:
+                # No CASCADE: a view of the user's on the old tables makes the swap fail loudly
+                # instead of silently dropping it.
+                c.exec_driver_sql(f"DROP TABLE IF EXISTS {live}.{q(name)}")
+                c.exec_driver_sql(f"ALTER TABLE {stage}.{q(name)} SET SCHEMA {live}")
+            c.exec_driver_sql(f"DROP SCHEMA {stage}")
+        self.base.dispose()
+
+    def abort(self) -> None:
+        if self.conn is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.conn = None
+        self.eng.dispose()
+        with self.base.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.q(self.schema)} CASCADE")
+        self.base.dispose()
+
+
+def open_stage(url: str) -> Stage:
+    """A stage for the warehouse at `url` (a DuckDB file or a PostgreSQL database)."""
+    try:
+        u = make_url(url)
+    except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
+        raise ValueError(f"Not a valid SQLAlchemy URL ({exc})") from exc
+    backend = u.get_backend_name()
+    if backend == "duckdb":
+        if not u.database or u.database == ":memory:":
+            raise ValueError("load needs a DuckDB file, e.g. duckdb:///warehouse.duckdb")
+        return DuckDBStage(Path(u.database))
+    if backend == "postgresql":
+        return PostgresStage(u.set(drivername="postgresql+psycopg"))
+    raise ValueError(f"load writes to DuckDB or PostgreSQL, not {u.drivername!r}")
