@@ -19,6 +19,9 @@ and that region's first location for the latest complete month:
 - NAIVE: `pandas.read_sql` of the raw rows the page needs (13 months, the scope's locations, the
   survey columns), then NPS, ACSI-style index and counts per month and per child in pandas.
 
+`--spark 1,10` measures only Spark (the cluster of scripts/spark-cluster): the company page on
+both paths against Spark's own one-scan floor, written into docs/scale-out.md.
+
 Every figure is the median over `--repeats` worker processes (default 5). Results go to
 `<workdir>/results.json`, the report to `--out` and the plot to `--plot`; `--from-json` rewrites
 the report from saved results without measuring again. PostgreSQL databases (`cx_bench_s<scale>`)
@@ -574,6 +577,131 @@ def drop_postgres(admin_url: str, scale: float) -> None:
     _log(f"dropped PostgreSQL database {name}")
 
 
+def ensure_spark(admin_url: str, scale: float, seed: int) -> tuple[str, float]:
+    """A Spark database cx_bench_s<scale> holding the demo (parquet tables) and its rollup."""
+    import sqlalchemy as sa
+
+    from queries.engine import make_engine
+
+    name = f"cx_bench_s{_scale_tag(scale)}"
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(False)
+    admin = make_engine(admin_url, read_only=False)
+    try:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS {name}")
+    finally:
+        admin.dispose()
+    eng = make_engine(url, read_only=False)
+    try:
+        with eng.connect() as c:
+            if sa.inspect(c).has_table("cx_bench_info"):
+                row = c.exec_driver_sql("SELECT scale, seed, build_s FROM cx_bench_info").first()
+                if row and float(row[0]) == scale and int(row[1]) == seed:
+                    _log(f"reusing Spark database {name}")
+                    return url, float(row[2])
+        _log(f"building Spark demo scale {scale:g} in database {name}")
+        t = time.perf_counter()
+        _build(url, scale, seed)
+        build_s = time.perf_counter() - t
+        with eng.connect() as c:
+            c.exec_driver_sql("DROP TABLE IF EXISTS cx_bench_info")
+            c.exec_driver_sql("CREATE TABLE cx_bench_info (scale DOUBLE, seed INT, build_s DOUBLE)"
+                              " USING parquet")
+            c.exec_driver_sql(f"INSERT INTO cx_bench_info VALUES ({float(scale)!r}, {int(seed)}, "
+                              f"{float(build_s)!r})")
+    finally:
+        eng.dispose()
+    return url, build_s
+
+
+def measure_spark(scale: float, url: str, build_s: float, args) -> dict:
+    """Spark's one-scan floor and the page (rollup and raw paths) in the same run, the paths
+    taking turns so a change of load hits both alike."""
+    res: dict = {"backend": "spark", "scale": scale, "build_s": build_s, "pages": {},
+                 "loadavg_start": os.getloadavg()}
+    _log(f"spark x{scale:g}: floor")
+    res["floor"] = _repeat({"kind": "floor", "url": url, "warm": args.warm}, args)
+    for view in args.spark_views:
+        rows: dict[str, list[dict]] = {p: [] for p in PATHS}
+        for _ in range(args.repeats):
+            for path in PATHS:
+                job = {"kind": "page", "url": url, "path": path, "view": view,
+                       "warm": args.warm, "insights": False}
+                rows[path].append(run_worker(job, args.isolation))
+        ref = rows[PATHS[0]][0]["digest"]
+        for path in PATHS:
+            same = all(same_numbers(ref, r.pop("digest")) for r in rows[path])
+            r = _median_dict(rows[path]) | {"same_numbers": same}
+            res["pages"][f"{path}/{view}"] = r
+            _log(f"spark x{scale:g} {path:6s} {view:8s} cold {r['cold_ms']:7.0f} ms  "
+                 f"warm {r['warm_ms']:7.0f} ms  floor {res['floor']['cold_ms']:7.0f} ms"
+                 + ("" if same else "  DIFFERENT NUMBERS"))
+    res["rows"] = res["floor"]["rows"]
+    res["loadavg_end"] = os.getloadavg()
+    return res
+
+
+SPARK_START, SPARK_END = "<!-- spark-bench:start -->", "<!-- spark-bench:end -->"
+
+
+def spark_report(results: dict) -> str:
+    """The Markdown table for docs/scale-out.md (between the spark-bench markers)."""
+    lines = [SPARK_START, "",
+             f"Measured {results['date']} with `{results['command']}` ({results['machine_text']};"
+             f" medians of {results['repeats']} fresh worker processes per cell; one warm "
+             "rebuild each).", "",
+             "| responses | view | path | page cold | page warm | Spark floor (one scan) cold /"
+             " warm | page cold / floor cold | same numbers both paths | load avg (start-end) |",
+             "|---:|---|---|---:|---:|---:|---:|---|---|"]
+    for w in results["spark"]:
+        fl = w["floor"]
+        for key, r in w["pages"].items():
+            path, view = key.split("/")
+            lines.append(
+                f"| {w['rows']:,} | {view} | {path} | {r['cold_ms'] / 1000:.1f} s | "
+                f"{r['warm_ms'] / 1000:.1f} s | {fl['cold_ms'] / 1000:.1f} / "
+                f"{fl['warm_ms'] / 1000:.1f} s | {r['cold_ms'] / fl['cold_ms']:.1f}x | "
+                f"{'yes' if r['same_numbers'] else 'NO'} | "
+                f"{w['loadavg_start'][0]:.1f}-{w['loadavg_end'][0]:.1f} |")
+    lines += ["", "Demo build on Spark (generate, write parquet, create the tables, build the "
+              "rollup): " + ", ".join(f"{w['build_s']:.0f} s at {w['rows']:,} responses"
+                                      for w in results["spark"]) + ".", "", SPARK_END]
+    return "\n".join(lines)
+
+
+def run_spark(args, cmd: str) -> int:
+    """`--spark SIZES`: the page on Spark against Spark's floor; writes into --spark-out."""
+    started = time.time()
+    info = machine_info(None)
+    limit = os.environ.get("CX_QUERY_TIMEOUT")
+    results: dict = {
+        "command": (f"CX_QUERY_TIMEOUT={limit} " if limit else "") + cmd.strip(),
+        "repeats": args.repeats,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: UP017
+        "machine_text": f"{info['nproc']} cores and {info['ram_gb']:g} GB shared by the client"
+                        " and Spark 4.3 standalone (scripts/spark-cluster: 2 workers x 1 core"
+                        " and 1 GB, Thrift server on 127.0.0.1)",
+        "spark": [],
+    }
+    for scale in _floats(args.spark):
+        url, build_s = ensure_spark(args.spark_url, scale, args.seed)
+        results["spark"].append(measure_spark(scale, url, build_s, args))
+        Path(args.workdir, "spark_results.json").write_text(json.dumps(results, indent=1,
+                                                                       default=str))
+    table = spark_report(results)
+    out = Path(args.spark_out)
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    if SPARK_START in text and SPARK_END in text:
+        head, rest = text.split(SPARK_START, 1)
+        text = head + table + rest.split(SPARK_END, 1)[1]
+    else:
+        text = text + "\n" + table + "\n"
+    out.write_text(text, encoding="utf-8")
+    print(table)
+    _log(f"wrote {out} in {(time.time() - started) / 60:.1f} min")
+    return 0
+
+
 # --- measuring -------------------------------------------------------------------------------
 
 
@@ -878,7 +1006,9 @@ def write_report(results: dict, out: Path, plot: Path) -> None:
     add("# Performance at warehouse scale")
     add("")
     add("Generated by `benchmarks/page_bench.py` (do not edit by hand; re-run it). Every number "
-        "comes from one run: figures are compared within the run, never across runs.")
+        "comes from one run: figures are compared within the run, never across runs. The "
+        "browser section at the end comes from `benchmarks/browser_bench.py`; re-running "
+        "either keeps the other's figures.")
     add("")
     add("```bash")
     add(results["command"])
@@ -1052,7 +1182,13 @@ def write_report(results: dict, out: Path, plot: Path) -> None:
                 add("")
                 add("</details>")
                 add("")
-    out.write_text("\n".join(L).rstrip() + "\n", encoding="utf-8")
+    text = "\n".join(L).rstrip() + "\n"
+    if out.exists():  # keep the sections other benchmarks generate in the same file
+        from doc_section import extract_all
+
+        for block in extract_all(out.read_text(encoding="utf-8")):
+            text += "\n" + block + "\n"
+    out.write_text(text, encoding="utf-8")
 
 
 def findings(results: dict) -> list[str]:
@@ -1204,11 +1340,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     p.add_argument("--plot", default=None, help="PNG path (default: beside --out)")
     p.add_argument("--from-json", default=None, help="rewrite the report from saved results")
+    p.add_argument("--spark", default="",
+                   help="only measure Spark at these demo scales (e.g. 1,10), against Spark's "
+                        "own one-scan floor; needs scripts/spark-cluster start")
+    p.add_argument("--spark-url", default="hive://127.0.0.1:10001/default",
+                   help="the Spark Thrift server; databases cx_bench_s<scale> are kept there")
+    p.add_argument("--spark-views", default="company")
+    p.add_argument("--spark-out", default=str(ROOT / "docs" / "scale-out.md"),
+                   help="the Markdown file whose spark-bench block is rewritten")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.views = [v for v in args.views.split(",") if v]
     args.naive_views = [v for v in args.naive_views.split(",") if v]
     args.fix_raw_views = [v for v in args.fix_raw_views.split(",") if v]
+    args.spark_views = [v for v in args.spark_views.split(",") if v]
     return args
 
 
@@ -1229,6 +1374,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_scales = _floats(args.postgres)
     cmd = "python benchmarks/page_bench.py " + " ".join(
         a if " " not in a else repr(a) for a in (argv if argv is not None else sys.argv[1:]))
+    if args.spark:
+        return run_spark(args, cmd)
     results: dict = {
         "command": cmd.strip(), "repeats": args.repeats, "isolation": args.isolation,
         "seed": args.seed, "insights_repeats": args.insights_repeats,

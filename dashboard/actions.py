@@ -49,6 +49,10 @@ ACTIONS = sa.Table(
     sa.Column("created_by", sa.String(MAX_OWNER)),
     sa.Column("done_at", sa.DateTime(timezone=True)),
     sa.Column("status", sa.String(8), nullable=False, server_default="open"),  # open | done
+    # The review month it was recorded in (the October review held in November records October):
+    # it is listed from that month's view on, never in an earlier one. NULL in older databases:
+    # then the month of created_at counts.
+    sa.Column("review_month", sa.Date),
     sa.Index(f"ix_{TABLE}_scope", "region_id", "location_id"),
 )
 
@@ -79,6 +83,7 @@ class ActionInput:
     text: str
     due_month: date
     created_by: str | None = None
+    review_month: date | None = None  # the review it was recorded in; default: today's month
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,11 @@ class Action:
     created_by: str | None
     done_at: datetime | None
     status: Status  # derived for a review month: open, done or overdue
+    review_month: date | None = None  # recorded in this review month (None: created_at's month)
+
+    @property
+    def recorded_month(self) -> date:
+        return self.review_month or _month(self.created_at.date())
 
     @property
     def scope(self) -> Scope:
@@ -278,6 +288,7 @@ class ActionStore:
                 raise self._unavailable(exc) from exc
             try:
                 META.create_all(eng, checkfirst=True)
+                _add_review_month(eng)
             except sa.exc.DBAPIError as exc:
                 # Another process may have created it between the check and the CREATE.
                 try:
@@ -305,6 +316,7 @@ class ActionStore:
             "text": clean.text, "due_month": clean.due_month,
             "created_at": datetime.now(UTC), "created_by": clean.created_by,
             "done_at": None, "status": "open",
+            "review_month": _month(clean.review_month or today),
         }
         eng = self._ready()
         try:
@@ -318,9 +330,10 @@ class ActionStore:
              month: date | None = None, statuses: Iterable[str] | None = None) -> list[Action]:
         """Actions of a scope (and, by default, of the regions/locations under it).
 
-        Status is derived for the review `month` (default: this month). Done actions are listed
-        only if they were done in or after the review month, so old ones drop off the agenda.
-        Overdue first, then by due month.
+        Status is derived for the review `month` (default: this month). An action is listed only
+        from the month it was recorded (a September review never shows one recorded in October),
+        and a done one only if it was done in or after the review month, so old ones drop off the
+        agenda. Overdue first, then by due month.
         """
         review = _month(month or date.today())
         t = ACTIONS.c
@@ -343,6 +356,7 @@ class ActionStore:
         since = datetime(review.year, review.month, 1, tzinfo=UTC)
         out = [_to_action(dict(r), review) for r in rows]
         out = [a for a in out if a.done_at is None or a.done_at >= since]
+        out = [a for a in out if a.recorded_month <= review]
         if statuses is not None:
             wanted = set(statuses)
             out = [a for a in out if a.status in wanted]
@@ -376,6 +390,14 @@ class ActionStore:
         return self.get(action_id, when.date())
 
 
+def _add_review_month(eng: Engine) -> None:
+    """Databases made before `review_month` existed get the column (fixed DDL, no user text)."""
+    cols = {c["name"] for c in sa.inspect(eng).get_columns(TABLE)}
+    if "review_month" not in cols:
+        with eng.begin() as c:
+            c.execute(sa.text(f"ALTER TABLE {TABLE} ADD COLUMN review_month DATE"))
+
+
 def _to_action(row: dict, review_month: date) -> Action:
     done_at = _aware(row.get("done_at"))
     due = _as_date(row["due_month"])
@@ -385,4 +407,5 @@ def _to_action(row: dict, review_month: date) -> Action:
         text=str(row["text"]), due_month=due, created_at=_aware(row["created_at"]),
         created_by=row.get("created_by"), done_at=done_at,
         status=derive_status(done_at, due, review_month),
+        review_month=_as_date(row["review_month"]) if row.get("review_month") else None,
     )

@@ -15,14 +15,17 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from collections import Counter  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
 from dashboard import data, insights_data, nav, state, theme  # noqa: E402
+from dashboard import verdict as vd  # noqa: E402
 from dashboard.bands import trend_bands  # noqa: E402
 from dashboard.fmt import escape_md  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
-    glossary,
     header,
     kpis,
     league,
@@ -31,6 +34,7 @@ from dashboard.panels import (  # noqa: E402
     review,
 )
 from dashboard.panels import insights as insights_panel  # noqa: E402
+from dashboard.panels import verdict as verdict_panel  # noqa: E402
 from queries import config  # noqa: E402
 from queries.engine import explain  # noqa: E402
 from queries.registry import PANELS  # noqa: E402
@@ -95,11 +99,17 @@ def main() -> None:
         home = viewer.home(dims)  # no scope asked for: land on the viewer's own scope
         view = state.View(home.region, home.location, view.month, view.notices)
     nav.sync_url(view)
+    if nav.navigated():  # a drill-down click (often from far down): show the new view's top
+        theme.scroll_to_top()
     month_iso = view.month.isoformat()
     try:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)
         parent = (data.card(eng, url, view.region, None, month_iso, allowed)
                   if view.location and viewer.can_see(view.scope.parent()) else None)
+        ranked = (data.ranked(eng, url, view.region, view.location, month_iso, allowed)
+                  if parent is None else None)
+        parent_ranked = (data.ranked(eng, url, view.region, None, month_iso, allowed)
+                         if parent is not None else None)
     except Exception as exc:  # noqa: BLE001
         header.warehouse_error(explain(exc, url))
         st.stop()
@@ -110,27 +120,57 @@ def main() -> None:
                 viewer)
     if not card.has_data:
         st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
+    names = review.scope_names(dims)
+    listed, actions_note = review.listed_actions(view)
+    slot = verdict_panel.placeholder()
+    verdict = vd.build(card, parent, listed, ranked=ranked, parent_ranked=parent_ranked)
+    finding_scope = _finding_scope(view, viewer)
+    verdict_panel.draw(slot, verdict, card, names, findings_pending=finding_scope is not None)
+
+    open_counts = Counter(a.metric for a in verdict.actions)
+    for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
+        with col:
+            kpis.draw(panel, card, band, plotly_config, open_counts)
+    league.draw(card, parent, ranked if parent is None else parent_ranked)
+
     def insight_results():
         """Computed only when a drill-down section is opened (then cached like the rest)."""
         return insights_data.analyses(eng, url, view.region, view.location, month_iso, allowed)
 
-    for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
-        with col:
-            kpis.draw(panel, card, band, plotly_config)
-            insights_panel.draw(panel, insight_results, plotly_config)
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([1, 1], gap="medium")
     with left:
-        league.draw(card, parent, plotly_config)
-    with right:
-        geo.draw(card, parent, plotly_config)
-    a, b, c = st.columns([2, 2, 1], gap="medium")
-    with a:
+        geo.draw(card, parent, dims, plotly_config)
         movers.draw(card)
-    with b, st.expander("Metric glossary", icon=":material/menu_book:"):
-        st.markdown(glossary.markdown())
-    with c:
-        quality.draw(card)
-    review.draw(eng, url, dims, view, card, band, viewer)
+    with right:
+        st.markdown("##### Do the causes move the outcomes?")
+        for panel in PANELS:
+            insights_panel.draw(panel, insight_results, plotly_config)
+    review.draw(eng, url, dims, view, card, listed, actions_note, viewer)
+    quality.draw(card)
+
+    if finding_scope is not None:  # last: the page is drawn before the analyses run
+        region, where = finding_scope
+        try:
+            results = insights_data.analyses(eng, url, region, None, month_iso, allowed)
+        except Exception:  # noqa: BLE001 - the verdict simply goes without its finding
+            results = None
+        found = vd.findings(results)
+        if where:
+            where = dims.region_name(region)
+            found = [f"In {where}: {f[0].lower()}{f[1:]}" for f in found]
+        verdict = replace(verdict, findings=found)
+        verdict_panel.draw(slot, verdict, card, names)
+
+
+def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | None:
+    """Where the iron-triangle findings are tested: the view itself, or a location's region
+    (one location cannot be compared with itself); None when the viewer may not see it."""
+    if view.location is None:
+        return view.region, None
+    region_scope = view.scope.parent()
+    if not viewer.can_see(region_scope):
+        return None
+    return view.region, "its region"
 
 
 main()

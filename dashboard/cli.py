@@ -71,7 +71,7 @@ def cmd_rollup(args) -> int:
     from queries import rollup as ru
 
     target = _target(args)
-    eng = make_engine(target.url, read_only=False)
+    eng = make_engine(target.url, read_only=False, timeout_s=ru.BUILD_TIMEOUT_S)
     try:
         counts = ru.build(eng)
     finally:

@@ -12,12 +12,14 @@ import sys
 from collections.abc import Callable
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
 from dashboard.text import md as message_text
 from queries import access, aggregate, config, scorecard, targets
 from queries import scope as sc
+from queries.ranking import worst_first
 
 TTL_S = 300
 Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of every cache key
@@ -120,8 +122,18 @@ def _card(_engine: Engine, url: str, region: str | None, location: str | None, m
     _check_allowed(region, allowed, location)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
+    # The company map draws regions from the league rows, so only views below it need the
+    # per-location map query.
     return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
-                           targets.load(), latest)
+                           targets.load(), latest, with_map=region is not None)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+           allowed: Allowed) -> pd.DataFrame:
+    """The view's children, worst first (`queries.ranking`): built once per view, month and
+    viewer rights, then shared by the verdict and the heat table on every rerun."""
+    return worst_first(card(_engine, url, region, location, month_iso, allowed).children)
 
 
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,

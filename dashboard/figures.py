@@ -17,7 +17,8 @@ from queries.registry import BY_NAME, Metric
 from queries.scorecard import MetricResult
 
 TREND_HEIGHT = 170
-MAP_HEIGHT = 330
+DIALOG_HEIGHT = 320
+MAP_HEIGHT = 360
 FONT = {"size": 11}
 
 
@@ -30,7 +31,8 @@ def _base(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
-def trend(result: MetricResult, band: pd.DataFrame | None = None) -> go.Figure:
+def trend(result: MetricResult, band: pd.DataFrame | None = None,
+          height: int = TREND_HEIGHT) -> go.Figure:
     """13 months of one metric, its target as a dashed line and (if given) a 95% margin band."""
     m = BY_NAME[result.name]
     months = [mo for mo, _ in result.trend]
@@ -56,13 +58,14 @@ def trend(result: MetricResult, band: pd.DataFrame | None = None) -> go.Figure:
     if result.target is not None:
         fig.add_hline(y=float(result.target), line={"dash": "dash", "color": fmt.TARGET_COLOUR,
                                                     "width": 1})
-        fig.add_annotation(x=0, xref="paper", y=float(result.target), yref="y",
-                           text=f"target {fmt.number(m, float(result.target))}",
-                           showarrow=False, xanchor="left", yanchor="bottom",
+        # At the right end, above the line: never on top of a y-axis tick label.
+        fig.add_annotation(x=1, xref="paper", y=float(result.target), yref="y",
+                           text=f"target {fmt.value_text(m, float(result.target))}",
+                           showarrow=False, xanchor="right", yanchor="bottom",
                            font={"size": 10, "color": fmt.TARGET_COLOUR})
     fig.update_xaxes(tickformat="%b %y", dtick="M3", showgrid=False, ticks="")
     fig.update_yaxes(ticksuffix="%" if m.unit == "%" else "", nticks=4, zeroline=False)
-    return _base(fig, TREND_HEIGHT)
+    return _base(fig, height)
 
 
 def _hover(m: Metric, v: float | None, band: pd.DataFrame | None, name: str, mo: date) -> str:
@@ -81,97 +84,84 @@ def _hover(m: Metric, v: float | None, band: pd.DataFrame | None, name: str, mo:
     return text
 
 
-def children_bar(children: pd.DataFrame, metric: str, target: float | None,
-                 highlight: str | None = None) -> go.Figure:
-    """One horizontal bar per child, coloured by status, with 95% error bars; click to drill.
-
-    `highlight` outlines one child (the location being viewed among its siblings).
-    """
-    m = BY_NAME[metric]
-    rows = children[children.metric == metric].dropna(subset=["value"])
-    rows = rows.sort_values("value", ascending=True)
-    colours = [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in rows.status]
-    labels = [text.hover(_short_name(str(n))) for n in rows.name]
-    hover = [
-        f"{text.hover(name)}<br>{fmt.short_label(metric)} {fmt.value_text(m, v)}"
-        + (f" {stats.margin_text(v, lo, hi, m.decimals)}" if pd.notna(lo) else "")
-        + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(st, st)}"
-        for name, v, lo, hi, n, st in zip(rows.name, rows.value, rows.lo, rows.hi, rows.n,
-                                          rows.status, strict=True)
-    ]
-    outline = [3 if k == highlight else 0 for k in rows.key]
-    fig = go.Figure(go.Bar(
-        x=rows.value, y=labels, orientation="h",
-        marker={"color": colours, "line": {"width": outline, "color": fmt.LINE_COLOUR}},
-        # The metric's one interval, lopsided where it is (never a separate Wald margin).
-        error_x={"type": "data", "array": (rows.hi - rows.value).fillna(0),
-                 "arrayminus": (rows.value - rows.lo).fillna(0), "symmetric": False,
-                 "thickness": 1, "width": 2, "color": fmt.TARGET_COLOUR},
-        customdata=list(rows.key), hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-    ))
-    if target is not None:
-        fig.add_vline(x=float(target), line={"dash": "dash", "color": fmt.TARGET_COLOUR,
-                                             "width": 1})
-    fig.update_yaxes(automargin=True, tickfont={"size": 10})
-    fig.update_xaxes(zeroline=True, nticks=5, title=None)
-    fig.update_layout(dragmode=False, clickmode="event+select", bargap=0.25)
-    return _base(fig, max(200, 18 * len(rows) + 40))
-
-
 def _short_name(name: str, limit: int = 24) -> str:
     """Axis labels stay one short line; the hover shows the full name."""
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def location_map(points: pd.DataFrame, target: float | None,
-                 highlight: str | None = None) -> go.Figure:
-    """Locations on a US map coloured by NPS; low-confidence points faded, with n in the hover.
+_GEO = {"scope": "usa", "projection_type": "albers usa", "showland": True,
+        "landcolor": "rgba(128,128,128,0.20)", "showsubunits": True,
+        "subunitcolor": "rgba(128,128,128,0.55)", "showcountries": False, "showlakes": False,
+        "bgcolor": "rgba(0,0,0,0)", "showcoastlines": False, "showframe": False}
 
-    The colour scale is centred on the NPS target and symmetric, so the same colour means the same
-    distance from target in every view; tiny samples (NPS of -100 from one answer) do not stretch
-    it. `highlight` rings one location.
-    """
+
+def _status_hover(name: str, v: float | None, lo: float | None, hi: float | None,
+                  n: float | None, status: str) -> str:
+    """Name, NPS with its one 95% interval (±half-width, or both ends where lopsided), n, status."""
     m = BY_NAME["nps"]
+    margin = stats.margin_text(v, lo, hi, m.decimals)
+    return (f"{text.hover(name)}<br>NPS {fmt.value_text(m, v)}" + (f" {margin}" if margin else "")
+            + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(status, status)}")
+
+
+def region_map(regions: pd.DataFrame) -> go.Figure:
+    """Company level: one bubble per region at the centre of its locations, coloured by the
+    region's NPS status (the status palette), sized by responses; a click opens the region.
+
+    `regions`: key, name, latitude, longitude, nps, nps_low, nps_high, nps_status, responses.
+    """
+    pts = regions.dropna(subset=["latitude", "longitude"])
+    size = pts["responses"].fillna(0).astype(float)
+    biggest = float(size.max()) if len(size) and size.max() > 0 else 1.0
+    fig = go.Figure(go.Scattergeo(
+        lat=pts.latitude, lon=pts.longitude, mode="markers+text",
+        text=[text.hover(_short_name(str(n), 16)) for n in pts.name], textposition="top center",
+        textfont={"size": 11},
+        marker={"color": [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in pts.nps_status],
+                "size": [16 + 26 * (v / biggest) ** 0.5 for v in size], "opacity": 0.9,
+                "line": {"width": 1, "color": "rgba(60,60,60,0.6)"}},
+        customdata=list(pts.key),
+        hovertext=[_status_hover(n, v, lo, hi, r, s) for n, v, lo, hi, r, s in zip(
+            pts.name, pts.nps, pts.nps_low, pts.nps_high, pts.responses, pts.nps_status,
+            strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>",
+    ))
+    fig.update_geos(**_GEO)
+    fig.update_layout(dragmode=False, clickmode="event+select")
+    return _base(fig, MAP_HEIGHT)
+
+
+def location_map(points: pd.DataFrame, target: float | None = None,
+                 highlight: str | None = None) -> go.Figure:
+    """A region's locations coloured by NPS status (the status palette), zoomed to them;
+    low-confidence points grey and faded. `highlight` rings one location; a click opens one.
+
+    `points`: location_id, location_name, region_id, latitude, longitude, value, lo, hi, n,
+    low_confidence and `status` (NPS status against each location's own target).
+    """
     pts = points.dropna(subset=["latitude", "longitude"])
-    mid = float(target) if target is not None else float(pts.value.median())
-    span = _colour_span(pts, mid)
-    opacity = [0.35 if bool(lc) else 0.9 for lc in pts.low_confidence]
-    hover = [
-        f"{text.hover(name)} ({text.hover(region)})<br>NPS {fmt.value_text(m, v)}"
-        + (f" {stats.margin_text(v, lo, hi, m.decimals)}" if pd.notna(lo) else "")
-        + f"<br>{fmt.n_text(m, n)}" + (" · low confidence" if bool(lc) else "")
-        for name, region, v, lo, hi, n, lc in zip(pts.location_name, pts.region_name, pts.value,
-                                                  pts.lo, pts.hi, pts.n, pts.low_confidence,
-                                                  strict=True)
-    ]
+    status = pts["status"] if "status" in pts else pd.Series(["no_target"] * len(pts),
+                                                             index=pts.index)
+    opacity = [0.45 if bool(lc) else 0.95 for lc in pts.low_confidence]
     fig = go.Figure(go.Scattergeo(
         lat=pts.latitude, lon=pts.longitude, mode="markers",
-        marker={"color": pts.value, "colorscale": "RdYlBu", "cmin": mid - span,
-                "cmax": mid + span, "size": 8, "opacity": opacity,
-                "line": {"width": 0.5, "color": "rgba(60,60,60,0.6)"},
-                "colorbar": {"title": {"text": "NPS", "side": "top"}, "thickness": 10,
-                             "len": 0.8, "x": 1.0}},
+        marker={"color": [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in status],
+                "size": 10, "opacity": opacity,
+                "line": {"width": 0.6, "color": "rgba(60,60,60,0.7)"}},
         customdata=list(zip(pts.location_id, pts.region_id, strict=True)),
-        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        hovertext=[_status_hover(n, v, lo, hi, k, s) for n, v, lo, hi, k, s in zip(
+            pts.location_name, pts.value, pts.lo, pts.hi, pts.n, status, strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>",
     ))
     here = pts[pts.location_id == highlight] if highlight is not None else pts.iloc[0:0]
     if len(here):
         fig.add_trace(go.Scattergeo(
             lat=here.latitude, lon=here.longitude, mode="markers", hoverinfo="skip",
-            marker={"size": 18, "color": "rgba(0,0,0,0)",
+            marker={"size": 20, "color": "rgba(0,0,0,0)",
                     "line": {"width": 2.5, "color": fmt.LINE_COLOUR}},
         ))
-    fig.update_geos(
-        scope="usa", projection_type="albers usa", showland=True,
-        landcolor="rgba(128,128,128,0.20)", showsubunits=True,
-        subunitcolor="rgba(128,128,128,0.55)", showcountries=False, showlakes=False,
-        bgcolor="rgba(0,0,0,0)", showcoastlines=False, showframe=False,
-    )
+    fig.update_geos(**_GEO)
+    if len(pts):
+        fig.update_geos(fitbounds="locations")  # the scope fills the map
+    fig.update_layout(dragmode=False, clickmode="event+select")
     return _base(fig, MAP_HEIGHT)
-
-
-def _colour_span(pts: pd.DataFrame, mid: float) -> float:
-    """Half-width of the colour scale: 90% of the solid points fit, between 15 and 60 points."""
-    solid = pts.loc[~pts.low_confidence.astype(bool), "value"]
-    dev = (solid if len(solid) else pts.value).sub(mid).abs()
-    return float(min(60.0, max(15.0, dev.quantile(0.9) if len(dev) else 15.0)))

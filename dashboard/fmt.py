@@ -28,6 +28,8 @@ SHORT_LABELS: dict[str, str] = {
     "retention_rate": "Retention",
     "referral_rate": "Referral rate",
 }
+# A yes/no fact at one location reads "Executive owner: yes since Mar 2026".
+YES_NO_LABELS: dict[str, str] = {"exec_owner_share": "Executive owner"}
 # Column headers of the league table: a few characters each.
 COLUMN_LABELS: dict[str, str] = {
     "exec_owner_share": "Exec owner %",
@@ -117,10 +119,11 @@ def value_text(m: Metric, v: float | None) -> str:
 
 
 def diff_text(m: Metric, d: float) -> str:
-    """A signed difference in the metric's units: percentages change by points."""
+    """A signed difference in the metric's units: percentages, scores and indexes change by
+    points ("pts" everywhere), hours by hours."""
     places = m.decimals if abs(d) >= 10 ** -m.decimals or d == 0 else m.decimals + 1
     text = f"{d:+,.{places}f}"
-    if m.unit == "%":
+    if m.unit in ("%", "pts", "index"):
         return text + " pts"
     if m.unit == "h":
         return text + " h"
@@ -139,22 +142,61 @@ def month_label(d: date) -> str:
 
 
 def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None, str, str]:
-    """(delta text, delta_color, delta_arrow) for st.metric.
+    """(delta text, colour, arrow): colour is "good", "bad" or "off" (grey), arrow "▲", "▼" or "".
 
-    A change the query layer calls 'steady' is inside the sampling noise: it is shown grey, with no
-    arrow, and says so, never as a rise or a fall.
+    `change` is `material.shown_change`'s word. A change the query layer calls 'steady' is inside
+    the sampling noise (grey, no arrow, and it says so) or below the one materiality rule
+    (`stats.material`: registry `min_change` and one displayed unit), which reads "no change".
+    Survey volume ('small') is grey with no arrow too. Only a real and material rise or fall
+    gets an arrow and a colour, and the colour follows the metric's direction: red always
+    means "worse".
     """
     if delta is not None and change == "n/a" and m.census:
         # A census with too short a history of its own changes: the move is shown, not judged.
-        return f"{diff_text(m, delta)} (too little history to judge)", "off", "off"
+        return f"{diff_text(m, delta)} (too little history to judge)", "off", ""
     if delta is None or change == "n/a":
-        return None, "off", "off"
+        return None, "off", ""
     if change == "steady":
         if not stats.material(delta, m.decimals, m.min_change):
-            return "no change", "off", "off"  # below the displayed precision or what matters
-        return f"≈ {diff_text(m, delta)} (within noise)", "off", "off"
-    colour = "normal" if m.direction > 0 else "inverse"
-    return diff_text(m, delta), colour, "auto"
+            return "no change", "off", ""  # below the displayed precision or what matters
+        return f"≈ {diff_text(m, delta)} (within noise)", "off", ""
+    if change == "small":  # called a move but immaterial (the one rule), or survey volume
+        if not stats.material(delta, m.decimals, m.min_change):
+            return "no change", "off", ""
+        return f"{diff_text(m, delta)} (small change)", "off", ""
+    good = delta * m.direction > 0
+    return diff_text(m, delta), "good" if good else "bad", "▲" if delta > 0 else "▼"
+
+
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """'1 location', '3 locations', '0 locations' (with thousands separators)."""
+    k = int(n)
+    return f"{k:,} {word if k == 1 else (many or word + 's')}"
+
+
+def is_yes_no(m: Metric, level: str) -> bool:
+    """A share of locations with a flag is a plain yes or no for one location."""
+    from queries.registry import Flag, Rows
+
+    return (level == "location" and m.kind == "ratio" and isinstance(m.numerator, Flag)
+            and isinstance(m.denominator, Rows))
+
+
+def yes_no_text(trend: tuple[tuple[date, float | None], ...]) -> str:
+    """'yes since Mar 2026', 'no', 'yes (all 13 months)' from a 0/100 monthly series."""
+    known = [(mo, v) for mo, v in trend if v is not None and not math.isnan(v)]
+    if not known:
+        return "—"
+    now = known[-1][1] >= 50
+    since = known[-1][0]
+    for mo, v in reversed(known):
+        if (v >= 50) != now:
+            break
+        since = mo
+    word = "yes" if now else "no"
+    if since == known[0][0] and len(known) == len(trend):
+        return f"{word} (all {len(trend)} months)"
+    return f"{word} since {month_label(since)}"
 
 
 def change_word(change: str) -> str:
@@ -168,7 +210,10 @@ N_LABELS: dict[str, str] = {"detractor_followup_48h": "detractors"}
 def n_text(m: Metric, n: float | None) -> str:
     if _missing(n):
         return ""
-    return f"n = {n:,.0f} {N_LABELS.get(m.name, m.n_label)}"
+    word = N_LABELS.get(m.name, m.n_label)
+    if round(float(n)) == 1 and word.endswith("s"):
+        word = word[:-1]  # "n = 1 location", never "1 locations"
+    return f"n = {n:,.0f} {word}"
 
 
 def status_badge(status: str) -> str:

@@ -1,6 +1,6 @@
 """Moving between views: every navigation writes the URL and forgets stale chart/table selections.
 
-A Streamlit selection survives reruns, so a row picked in a league table would otherwise drag the
+A Streamlit selection survives reruns, so a point picked on the map would otherwise drag the
 page back into that child after the breadcrumb (or a pasted link) asked for another scope. All
 selection widgets register their keys here and are cleared whenever the view changes.
 """
@@ -14,9 +14,10 @@ import streamlit as st
 from dashboard import state
 from queries.scope import Scope
 
-SELECTION_KEYS = ("league", "children_bar", "location_map")
+SELECTION_KEYS = ("location_map",)
 MONTH_KEY = "month_select"
 NO_KEY = ("", "None", "nan", "NaN")  # a child outside every region: shown, not a link
+NAVIGATED_KEY = "_cx_navigated"
 
 
 def selection_key(base: str, scope: Scope) -> str:
@@ -34,6 +35,25 @@ def go(scope: Scope, month: date) -> None:
     """Show another scope (callback-safe: the next run reads the new URL)."""
     st.query_params.from_dict(state.link(scope, month))
     clear_selections()
+    st.session_state[NAVIGATED_KEY] = True
+    if _in_fragment():
+        st.rerun()  # from a callback: the whole page follows, not only the clicked fragment
+
+
+def _in_fragment() -> bool:
+    """True while a fragment (not the whole script) is being rerun."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return bool(ctx and ctx.fragment_ids_this_run)
+    except Exception:  # noqa: BLE001 - unknown internals: the fragment body reruns instead
+        return False
+
+
+def navigated() -> bool:
+    """True once after a navigation callback (a fragment then reruns the whole page)."""
+    return bool(st.session_state.pop(NAVIGATED_KEY, False))
 
 
 def sync_url(view: state.View) -> None:
@@ -51,15 +71,8 @@ def on_month_change() -> None:
         clear_selections()
 
 
-def pick_child(key: str, scope: Scope, month: date, children: tuple[str, ...]) -> None:
-    """Callback of a league-table row selection: drill into that child."""
-    rows = st.session_state[key].selection.rows
-    if rows and 0 <= rows[0] < len(children) and children[rows[0]] not in NO_KEY:
-        go(scope.child(children[rows[0]]), month)
-
-
 def pick_point(key: str, scope: Scope, month: date, level: str) -> None:
-    """Callback of a chart click: a bar (child key) or a map point (location, region)."""
+    """Callback of a map click: a region bubble (child key) or a location point."""
     points = st.session_state[key].selection.points
     if not points:
         return

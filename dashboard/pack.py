@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -27,12 +27,15 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlalchemy.engine import Engine
 
-from dashboard import figures, fmt
+from dashboard import figures, fmt, tiles
+from dashboard import verdict as verdict_mod
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
 from dashboard.text import csv_cell
 from queries import aggregate, scorecard, stats
-from queries.registry import BY_NAME, METRICS, PANELS, Metric, by_panel
+from queries.material import shown_change
+from queries.ranking import worst_first
+from queries.registry import BY_NAME, METRICS, PANELS, Metric
 from queries.scope import Dims, Scope
 from queries.scorecard import MetricResult, Scorecard, add_months
 from queries.targets import Targets
@@ -57,7 +60,6 @@ PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 BODY_W = PAGE_W - 2 * MARGIN
 INK, MUTED, RULE, NAVY, PAPER = "#1f2937", "#6b7280", "#d6dae1", "#1f2a44", "#f4f6f9"
 HEADLINE: tuple[Metric, ...] = tuple(m for m in METRICS if m.headline)
-TILES_ABOVE_CHART = 2  # as on the page: the five charts line up across the panels
 COMPACT_HEADS = {"exec_owner_share": "Exec %", "cx_linked_pay_share": "CX pay",
                  "retention_rate": "Retain", "referral_rate": "Referral"}
 
@@ -97,31 +99,11 @@ def metrics_frame(card: Scorecard) -> pd.DataFrame:
 
 
 def league_frame(card: Scorecard, metrics: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per child (region or location): value, 95% margin and status of each metric."""
-    names = list(metrics or [m.name for m in HEADLINE])
-    kids = card.children
-    cols = ["key", "name", "responses"]
-    for n in names:
-        cols += [n, f"{n}_moe", f"{n}_low", f"{n}_high", f"{n}_status"]
-    if kids is None or kids.empty:
-        return pd.DataFrame(columns=cols)
-    base = kids[["key", "name"]].drop_duplicates("key").set_index("key")
-    resp = kids[kids.metric == "responses"].set_index("key")["value"]
-    base["responses"] = resp.reindex(base.index)
-    for n in names:
-        part = kids[kids.metric == n].set_index("key")
-        base[n] = part["value"].reindex(base.index).round(2)
-        base[f"{n}_moe"] = part["moe"].reindex(base.index).round(2)  # the interval's half-width
-        base[f"{n}_low"] = part["lo"].reindex(base.index).round(2)
-        base[f"{n}_high"] = part["hi"].reindex(base.index).round(2)
-        base[f"{n}_status"] = part["status"].reindex(base.index)
-    out = base.reset_index()
-    sort = "nps" if "nps" in names else names[0]
-    # Rank on confident values: a location with three answers and NPS 100 is not first.
-    out["_unsure"] = ~out[f"{sort}_status"].isin(["green", "amber", "red", "no_target"])
-    out = out.sort_values(["_unsure", sort, "name"], ascending=[True, False, True],
-                          na_position="last", ignore_index=True)
-    return out[cols]
+    """One row per child (region or location), furthest behind first (`ranking.worst_first`,
+    the page's order too): value, 95% margin (its interval's half-width), the interval's low
+    and high ends and status of each metric, and how many are off and near target."""
+    names = tuple(metrics or [m.name for m in HEADLINE])
+    return worst_first(card.children, names)
 
 
 def movers_frame(card: Scorecard) -> pd.DataFrame:
@@ -225,9 +207,8 @@ def render_pngs(figs: Sequence[go.Figure], scale: int = CHART_SCALE) -> list[byt
 
 
 def ordered(panel: str) -> list[Metric]:
-    """Headline metrics first, as the page's panels order them (dashboard/panels/kpis.py)."""
-    ms = by_panel(panel)
-    return [m for m in ms if m.headline] + [m for m in ms if not m.headline]
+    """Headline metrics first, exactly as the page's areas order them."""
+    return tiles.ordered(panel)
 
 
 def panel_figures(card: Scorecard, band: pd.DataFrame | None) -> list[go.Figure]:
@@ -269,6 +250,12 @@ class _Context:
     actions_note: str | None
     region_cards: list[Scorecard]
     charts: list[bytes | None]
+    findings: list[str] = field(default_factory=list)
+    parent: Scorecard | None = None  # a location's region: where it stands in it
+
+    @property
+    def verdict(self) -> verdict_mod.Verdict:
+        return verdict_mod.build(self.card, self.parent, self.actions, self.findings)
 
 
 class _Pdf(FPDF):
@@ -351,7 +338,7 @@ class _Pdf(FPDF):
                 ) -> None:
         """Text in a box: squeezed up to 20% if that makes it fit, else shortened."""
         self.set_xy(x, y)
-        room = w - 0.4
+        room = w - 2 * self.c_margin - 0.2  # cell() indents text by c_margin on each side
         width = self.get_string_width(text)
         if room < width <= room / 0.8:
             self.set_stretching(100 * room / width)
@@ -378,6 +365,11 @@ def _change(m: Metric, r: MetricResult, delta: float | None, change: str, than: 
     if delta is None or change == "n/a":
         return "", MUTED
     d = fmt.diff_text(m, delta)
+    change = shown_change(r.name, change, delta)
+    if change == "small":  # immaterial by the one rule, or survey volume: no arrow, no colour
+        if not stats.material(delta, m.decimals, m.min_change):
+            return f"no change vs {than}", MUTED
+        return f"{d} vs {than}", MUTED
     if change == "steady":
         moved = stats.material(delta, m.decimals, m.min_change)
         return (f"≈ {d} vs {than}" if moved else f"no change vs {than}"), MUTED
@@ -404,29 +396,32 @@ def _tile(pdf: _Pdf, x: float, y: float, w: float, h: float, r: MetricResult,
           card: Scorecard) -> None:
     """One KPI tile: label, status in words, value, changes, margin/interval, n and target."""
     m = BY_NAME[r.name]
-    colour = _status_colour(r.status)
+    colour = MUTED if r.name == "responses" else _status_colour(r.status)
     pdf.set_draw_color(RULE)
     pdf.set_fill_color("#ffffff")
     pdf.rect(x, y, w, h, style="DF")
     pdf.set_fill_color(colour)
     pdf.rect(x, y, 1.5, h, style="F")
     ix, iw = x + 3, w - 4.5
-    status = fmt.STATUS_TEXT.get(r.status, r.status)
+    status = tiles.status_words(r)
     pdf.font(6.3, bold=True, colour=colour)
     sw = pdf.get_string_width(status) + 1
     pdf.text_at(ix + iw - sw, y + 1.2, sw, 4, status, align="R")
     pdf.font(7, bold=True, colour=INK)
     pdf.text_at(ix, y + 1.2, iw - sw - 1, 4, fmt.short_label(m.name))
     faint = r.status in ("low_confidence", "no_data")
-    pdf.font(15, bold=True, colour=MUTED if faint else INK)
-    value = fmt.value_text(m, r.value)
+    yes_no = fmt.is_yes_no(m, card.scope.level)  # "yes since Mar 2026" at one location
+    value = fmt.yes_no_text(r.trend) if yes_no else fmt.value_text(m, r.value)
+    pdf.font(11 if yes_no else 15, bold=True, colour=MUTED if faint else INK)
     pdf.text_at(ix, y + 6.2, iw, 7.5, value)
     vw = pdf.get_string_width(value) + 2.5
     prev = add_months(card.month, -1).strftime("%b")
     yoy = add_months(card.month, -12).strftime("%b %y")
     for k, (delta, change, than) in enumerate(((r.delta_prev, r.change_prev, prev),
                                                (r.delta_yoy, r.change_yoy, yoy))):
-        text, colour = _change(m, r, delta, change, than)
+        text, colour = ("", MUTED) if yes_no else _change(m, r, delta, change, than)
+        if faint and delta is not None and text:  # a thin sample claims no move at all
+            text = f"{fmt.diff_text(m, delta)} vs {than} (small sample)"
         pdf.font(6.2, colour=MUTED if faint else colour)  # no verdict on a thin sample
         pdf.text_at(ix + vw, y + 6.0 + 3.3 * k, iw - vw, 3.4, text, align="R")
     pdf.font(6.3, colour=MUTED if faint or not m.sampled else INK)
@@ -447,7 +442,7 @@ def _mini_tile(pdf: _Pdf, x: float, y: float, w: float, h: float, r: MetricResul
     pdf.set_fill_color(colour)
     pdf.rect(x, y, 1.2, h, style="F")
     ix, iw = x + 2.5, w - 3.5
-    status = fmt.STATUS_TEXT.get(r.status, r.status)
+    status = tiles.status_words(r)
     pdf.font(5.8, bold=True, colour=colour)
     sw = pdf.get_string_width(status) + 1
     pdf.text_at(ix + iw - sw, y + 0.6, sw, 3.4, status, align="R")
@@ -537,7 +532,8 @@ def _league(pdf: _Pdf, card: Scorecard, x: float, y: float, w: float, h_avail: f
             row_h = min_row
     pdf.font(5.8, colour=MUTED)
     pdf.text_at(x, bottom + 0.8, w, 3.5,
-                "Sorted by NPS (low-confidence NPS last). Cells coloured by status against each "
+                "Furthest behind first: most headline metrics off target, then near, then lowest "
+                "NPS (too few answers last). Cells coloured by status against each "
                 "one's own target (green on, amber near, red off target); grey text: low "
                 "confidence (n below the metric's threshold) or no data."
                 + (" ± is the 95% interval's half-width (its ends where lopsided)."
@@ -580,46 +576,113 @@ def _legend(pdf: _Pdf, x: float, y: float) -> None:
         pdf.text_at(cx + 3, y, pdf.get_string_width(label) + 2, 4.4, label)
         cx += pdf.get_string_width(label) + 8
     pdf.text_at(cx + 2, y, PAGE_W - MARGIN - cx - 2, 4.4,
-                "± half-width of the 95% interval · ▲▼ significant change · ≈ change within "
-                "the sampling noise · definitions: docs/metrics.md")
+                "± half-width of the 95% interval · ▲▼ a real and material change · ≈ change "
+                "within the sampling noise · near target: within 5% of the target")
+
+
+def _verdict_block(pdf: _Pdf, ctx: _Context, x: float, y: float, w: float,
+                   size: float = 8.0) -> float:
+    """The page's verdict strip in print: counts, off-target metrics, furthest behind, the
+    findings that hold and the actions. Wrapped lines, never cut; returns the y below it."""
+    v = ctx.verdict
+    c = v.counts
+    cx = x
+    chips = [("green", f"{c['green']} of {v.with_target} on target"),
+             ("amber", f"{c['amber']} near"), ("red", f"{c['red']} off")]
+    if c["unjudged"]:
+        chips.append(("low_confidence", f"{c['unjudged']} too few answers to judge"))
+    pdf.font(size + 1.5, bold=True, colour="#ffffff")
+    for status, text in chips:
+        tw = pdf.get_string_width(text) + 2 * pdf.c_margin + 3
+        pdf.set_fill_color(_status_colour(status))
+        pdf.rect(cx, y, tw, size * 0.62, style="F")
+        pdf.set_text_color("#1f1f1f" if status == "amber" else "#ffffff")
+        pdf.text_at(cx, y, tw, size * 0.62, text, align="C")
+        cx += tw + 2
+    y += size * 0.62 + 1.8
+    names = _names(ctx.dims)
+    rows: list[tuple[str, str]] = [
+        ("Off target", " · ".join(verdict_mod.metric_words(r) for r in v.off) or "none")]
+    if v.behind:
+        rows.append((f"Furthest behind ({v.children_word})",
+                     " · ".join(verdict_mod.behind_words(b) for b in v.behind)))
+    elif v.standing:
+        rows.append(("In its region", v.standing))
+    for text in v.findings:
+        rows.append(("Led from the top?" if "executive owner" in text
+                     else "Do happier customers stay?", text))
+    if v.actions:
+        shown = v.overdue[:3] or v.actions[:3]
+        rows.append(("Actions", f"{verdict_mod.actions_headline(v)}: " + " · ".join(
+            verdict_mod.action_words(a, names) for a in shown)))
+    else:
+        rows.append(("Actions", "no open actions"))
+    key_w = 44.0
+    line_h = size * 0.48
+    for key, text in rows:
+        pdf.font(size, bold=True, colour=MUTED)
+        pdf.text_at(x, y, key_w, line_h, key)
+        pdf.font(size, colour=INK)
+        pdf.set_xy(x + key_w, y)
+        pdf.multi_cell(w - key_w, line_h, text, align="L")
+        y = pdf.get_y() + 0.6
+    return y
 
 
 def _scorecard_page(pdf: _Pdf, ctx: _Context, new_page: bool = True) -> None:
+    """The verdict, then the five areas with all of each area's tiles together (as on the
+    page); the 13-month charts follow on their own page."""
     card = ctx.card
     if new_page:
         pdf.add_page()
     pdf.start_section(f"Scorecard: {card.scope_name}")
     _page_title(pdf, f"{card.scope_name} · {card.month:%B %Y}", _facts_line(ctx))
+    y = _verdict_block(pdf, ctx, MARGIN, MARGIN + 12.5, BODY_W) + 2.5
     gap = 4.0
     cw = (BODY_W - 4 * gap) / 5
-    tile_h, tile_gap, chart_h = 23.0, 2.2, cw * CHART_PX[1] / CHART_PX[0]
-    top = MARGIN + 12.5
+    tallest = max(len(ordered(p)) for p in PANELS)
+    tile_gap = 2.2
+    tile_h = min(23.0, (PAGE_H - 22 - y - 6 - tile_gap * tallest) / tallest)
     for i, (panel, title) in enumerate(PANELS.items()):
         x = MARGIN + i * (cw + gap)
         pdf.font(8.5, bold=True, colour=NAVY)
-        pdf.text_at(x, top, cw, 5, title)
-        ms = ordered(panel)
-        y = top + 6
-        for m in ms[:TILES_ABOVE_CHART]:
-            _tile(pdf, x, y, cw, tile_h, card.metrics[m.name], card)
-            y += tile_h + tile_gap
-        chart = ms[0]
-        pdf.font(6.2, colour=MUTED)
-        note = " · band: 95% margin" if chart.sampled else ""
-        pdf.text_at(x, y, cw, 3.6, f"{fmt.short_label(chart.name)}, 13 months{note}")
+        pdf.text_at(x, y, cw, 5, title)
+        ty = y + 6
+        for m in ordered(panel):
+            _tile(pdf, x, ty, cw, tile_h, card.metrics[m.name], card)
+            ty += tile_h + tile_gap
+    _legend(pdf, MARGIN, PAGE_H - 19)
+
+
+def _trends_page(pdf: _Pdf, ctx: _Context) -> None:
+    """The five areas' headline metrics over 13 months, with target and 95% band."""
+    card = ctx.card
+    pdf.add_page()
+    pdf.start_section("13-month trends")
+    _page_title(pdf, f"13-month trends · {card.scope_name}", f"{card.month:%B %Y}")
+    gap = 4.0
+    cw = (BODY_W - 4 * gap) / 5
+    chart_h = cw * CHART_PX[1] / CHART_PX[0]
+    y = MARGIN + 14
+    for i, panel in enumerate(PANELS):
+        x = MARGIN + i * (cw + gap)
+        chart = ordered(panel)[0]
+        pdf.font(8.5, bold=True, colour=NAVY)
+        pdf.text_at(x, y, cw, 5, PANELS[panel])
+        pdf.font(6.5, colour=MUTED)
+        note = " · band: 95% interval" if chart.sampled else ""
+        pdf.text_at(x, y + 5, cw, 3.6, f"{fmt.short_label(chart.name)}{note}")
         png = ctx.charts[i] if i < len(ctx.charts) else None
         if png is not None:
-            pdf.image(io.BytesIO(png), x=x, y=y + 3.8, w=cw, h=chart_h)
+            pdf.image(io.BytesIO(png), x=x, y=y + 9.5, w=cw, h=chart_h)
         else:
             pdf.set_draw_color(RULE)
-            pdf.rect(x, y + 3.8, cw, chart_h, style="D")
+            pdf.rect(x, y + 9.5, cw, chart_h, style="D")
             pdf.font(6.2, colour=MUTED)
-            pdf.text_at(x, y + 3.8 + chart_h / 2 - 2, cw, 4, "chart not rendered", align="C")
-        y += 3.8 + chart_h + tile_gap
-        for m in ms[TILES_ABOVE_CHART:]:
-            _tile(pdf, x, y, cw, tile_h, card.metrics[m.name], card)
-            y += tile_h + tile_gap
-    _legend(pdf, MARGIN, PAGE_H - 19)
+            pdf.text_at(x, y + 9.5 + chart_h / 2 - 2, cw, 4, "chart not rendered", align="C")
+    pdf.font(7, colour=MUTED)
+    pdf.text_at(MARGIN, y + 12 + chart_h, BODY_W, 4,
+                "Dashed line: this year's target. Shaded band: each month's 95% interval.")
 
 
 def _facts_line(ctx: _Context) -> str:
@@ -674,6 +737,14 @@ def _movers(pdf: _Pdf, card: Scorecard, y: float) -> float:
 
 
 def _actions_table(pdf: _Pdf, ctx: _Context, y: float) -> None:
+    if not ctx.actions:  # one line where there is room; never a page that says only that
+        if y + 12 <= PAGE_H - 14:
+            pdf.font(10, bold=True, colour=NAVY)
+            pdf.text_at(MARGIN, y, BODY_W, 6, "Open actions")
+            pdf.font(7.5, colour=MUTED)
+            pdf.text_at(MARGIN, y + 6.5, BODY_W, 4.5, f"Actions: {ctx.actions_note}."
+                        if ctx.actions_note else "No open actions.")
+        return
     pdf.set_y(_room(pdf, y, 26, f"Open actions · {ctx.card.scope_name}", ctx.card.month))
     pdf.font(10, bold=True, colour=NAVY)
     n_over = sum(a.status == "overdue" for a in ctx.actions)
@@ -684,7 +755,7 @@ def _actions_table(pdf: _Pdf, ctx: _Context, y: float) -> None:
         pdf.font(7.5, colour=MUTED)
         pdf.text_at(MARGIN, pdf.get_y(), BODY_W, 4.5,
                     f"Actions: {ctx.actions_note}." if ctx.actions_note
-                    else "No open actions for this scope.")
+                    else "No open actions.")
         return
     names = _names(ctx.dims)
     pdf.font(7, colour=INK)
@@ -720,10 +791,12 @@ def _names(dims: Dims) -> dict[str, str]:
 
 def _league_page(pdf: _Pdf, ctx: _Context) -> None:
     card = ctx.card
-    pdf.add_page()
     child = {"region": "regions", "location": "locations"}.get(card.scope.child_level or "")
-    title = f"League table of {child}" if child else "Actions"
-    pdf.start_section(f"{title}, movers, actions" if child else title)
+    if not child and not ctx.actions:
+        return  # a location with no open actions: no page at all
+    pdf.add_page()
+    title = f"League table of {child}, furthest behind first" if child else "Actions"
+    pdf.start_section(f"League table of {child}, movers, actions" if child else title)
     _page_title(pdf, f"{title} · {card.scope_name}", f"{card.month:%B %Y}")
     y = MARGIN + 13
     if child:  # a location has no children: nothing to rank, nothing that moved under it
@@ -765,6 +838,8 @@ def _region_page(pdf: _Pdf, ctx: _Context, card: Scorecard) -> None:
 
 
 def _cover(pdf: _Pdf, ctx: _Context, outline: list) -> None:
+    """Banner, then the verdict (the answers first) on the left, the pack's facts and contents
+    on the right."""
     card = ctx.card
     pdf.set_fill_color(NAVY)
     pdf.rect(0, 0, PAGE_W, 78, style="F")
@@ -780,116 +855,62 @@ def _cover(pdf: _Pdf, ctx: _Context, outline: list) -> None:
     pdf.text_at(20, 60, 250, 5, "Leadership ownership → Incentive alignment → Culture → "
                                 "Satisfaction → Loyalty & referral")
 
-    x, y, lw = 20.0, 92.0, 38.0
+    x, y, w = 20.0, 88.0, 165.0
     pdf.font(11, bold=True, colour=NAVY)
-    pdf.text_at(x, y, 120, 7, "This pack")
-    y += 9
-    fresh = (f"{ctx.latest:%d %B %Y} (newest survey response)" if ctx.latest
-             else "no survey responses in the warehouse")
+    pdf.text_at(x, y, w, 7, "The verdict")
+    _verdict_block(pdf, ctx, x, y + 9, w, size=8.5)
+
+    x2, y2, w2 = 197.0, 88.0, 80.0
+    pdf.font(11, bold=True, colour=NAVY)
+    pdf.text_at(x2, y2, w2, 7, "This pack")
+    y2 += 9
+    fresh = f"{ctx.latest:%d %B %Y}" if ctx.latest else "no survey responses"
     facts = [
-        ("Review month", card.month.strftime("%B %Y")),
         ("Scope", _scope_words(ctx)),
         ("Data to", fresh),
         ("Responses", f"{card.responses:,} in {card.month:%B}"),
-        ("Targets", f"version {ctx.targets.version} (queries/targets.toml)"),
+        ("Targets", f"version {ctx.targets.version}"),
         ("Generated", ctx.generated.strftime("%d %b %Y, %H:%M UTC")),
     ]
+    lw = 22.0
     for label, value in facts:
-        pdf.font(8, colour=MUTED)
-        pdf.text_at(x, y, lw, 5, label)
-        pdf.font(8.5, colour=INK)
-        pdf.text_at(x + lw, y, 95, 5, value)
-        y += 6.2
-
+        pdf.font(7.5, colour=MUTED)
+        pdf.text_at(x2, y2, lw, 4.5, label)
+        pdf.font(7.5, colour=INK)
+        pdf.set_xy(x2 + lw, y2)
+        pdf.multi_cell(w2 - lw, 4.5, value, align="L")
+        y2 = max(pdf.get_y(), y2 + 4.5) + 0.8
+    y2 += 4
     if pdf.replaced:
-        pdf.font(7.5, bold=True, colour=fmt.STATUS_COLOURS["red"])
-        pdf.text_at(x, y, 135, 5, missing_glyphs_note(pdf.replaced))
-        y += 6.2
-    _attention(pdf, ctx, x, y + 6)
-
-    x2, y2 = 160.0, 92.0
+        pdf.font(7, bold=True, colour=fmt.STATUS_COLOURS["red"])
+        pdf.set_xy(x2, y2)
+        pdf.multi_cell(w2, 4, missing_glyphs_note(pdf.replaced), align="L")
+        y2 = pdf.get_y() + 3
     pdf.font(11, bold=True, colour=NAVY)
-    pdf.text_at(x2, y2, 120, 7, "At a glance")
-    y2 += 9
-    counts: dict[str, int] = {}
-    for r in card.metrics.values():
-        if r.name != "responses":
-            counts[r.status] = counts.get(r.status, 0) + 1
-    cx = x2
-    for st in ("green", "amber", "red", "low_confidence"):
-        c = counts.get(st, 0) + (counts.get("no_data", 0) if st == "low_confidence" else 0)
-        pdf.set_fill_color(_tint(_status_colour(st), 0.18))
-        pdf.rect(cx, y2, 27, 16, style="F")
-        pdf.set_fill_color(_status_colour(st))
-        pdf.rect(cx, y2, 27, 1.2, style="F")
-        pdf.font(16, bold=True, colour=INK)
-        pdf.text_at(cx, y2 + 2.5, 27, 8, str(c), align="C")
-        pdf.font(6.3, colour=INK)
-        label = "Low conf. / no data" if st == "low_confidence" else fmt.STATUS_TEXT[st]
-        pdf.text_at(cx, y2 + 10.5, 27, 4, label, align="C")
-        cx += 29.5
-    y2 += 21
-    pdf.font(7.5, colour=MUTED)
-    n_tgt = sum(1 for r in card.metrics.values() if r.target is not None)
-    pdf.text_at(x2, y2, 118, 4.5, f"metrics against their targets ({n_tgt} have one)")
-    y2 += 7
-    if ctx.actions_note:
-        act = ctx.actions_note
-    else:
-        over = sum(a.status == "overdue" for a in ctx.actions)
-        act = f"{over} overdue, {len(ctx.actions) - over} open"
-    pdf.font(8.5, colour=INK)
-    pdf.text_at(x2, y2, 118, 5, f"Open actions: {act}")
-    y2 += 9
-    pdf.font(11, bold=True, colour=NAVY)
-    pdf.text_at(x2, y2, 120, 7, "Contents")
+    pdf.text_at(x2, y2, w2, 7, "Contents")
     y2 += 8
     regions = [s for s in outline if s.level == 1]
-    for s in outline:
-        if s.level != 0:
+    for sec in outline:
+        if sec.level != 0:
             continue
-        pdf.font(8.5, colour=INK)
-        pdf.text_at(x2, y2, 105, 5, s.name)
-        pdf.text_at(x2 + 105, y2, 13, 5, str(s.page_number), align="R")
-        y2 += 5.6
+        pdf.font(8, colour=INK)
+        pdf.text_at(x2, y2, w2 - 12, 4.8, sec.name)
+        pdf.text_at(x2 + w2 - 12, y2, 12, 4.8, str(sec.page_number), align="R")
+        y2 += 5.3
     if regions:
         first, last = regions[0].page_number, regions[-1].page_number
-        pdf.font(8.5, colour=INK)
-        pdf.text_at(x2, y2, 105, 5, f"Regions, one page each ({len(regions)})")
-        pdf.text_at(x2 + 105, y2, 13, 5, f"{first}–{last}", align="R")
-        y2 += 5.6
+        pdf.font(8, colour=INK)
+        pdf.text_at(x2, y2, w2 - 14, 4.8, f"Regions, worst first ({len(regions)})")
+        pdf.text_at(x2 + w2 - 14, y2, 14, 4.8, f"{first}–{last}", align="R")
     pdf.font(6.8, colour=MUTED)
-    pdf.set_xy(20, PAGE_H - 22)
+    pdf.set_xy(20, PAGE_H - 18)
     pdf.multi_cell(
         PAGE_W - 40, 3.6,
         "Every value is a ratio of sums over the scope's locations, with its sample size and "
-        "95% margin. A change is called a rise or fall only when it is outside the sampling "
-        "noise. Status words, not only colours: on target, near target (within the amber "
-        "band), off target; low confidence below a metric's minimum sample is never coloured.",
+        "95% margin. A change gets an arrow only when it is outside the sampling noise and "
+        "large enough to matter. Status in words as well as colours: on target, near target "
+        "(within 5% of the target), off target; too few answers to judge is never coloured.",
     )
-
-
-def _attention(pdf: _Pdf, ctx: _Context, x: float, y: float) -> None:
-    """The cover's short list of what is off target, with value and target."""
-    card = ctx.card
-    pdf.font(11, bold=True, colour=NAVY)
-    pdf.text_at(x, y, 120, 7, "Off target this month")
-    y += 9
-    red = [r for r in card.metrics.values() if r.status == "red"]
-    if not red:
-        pdf.font(8.5, colour=INK)
-        pdf.text_at(x, y, 130, 5, "No metric is off target.")
-        return
-    for r in red[:6]:
-        m = BY_NAME[r.name]
-        pdf.set_fill_color(fmt.STATUS_COLOURS["red"])
-        pdf.rect(x, y + 1.3, 2.2, 2.2, style="F")
-        pdf.font(8.5, bold=True, colour=INK)
-        pdf.text_at(x + 4, y, 52, 5, m.label)
-        pdf.font(8.5, colour=INK)
-        pdf.text_at(x + 57, y, 76, 5, f"{fmt.value_text(m, r.value)}, "
-                                      f"{fmt.target_text(m, r.target)}")
-        y += 6.2
 
 
 def _scope_words(ctx: _Context) -> str:
@@ -921,7 +942,7 @@ def _actions_for(actions: ActionsArg, scope: Scope, month: date) -> tuple[list[A
 def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
                actions: ActionsArg = None, *, out_path: str | Path,
                progress: Progress | None = None, latest_response: date | None = None,
-               charts: bool = True) -> Path:
+               charts: bool = True, findings: bool = True) -> Path:
     """Write the board pack for one scope and month to `out_path` (atomically) and return it.
 
     Cover, the scope's scorecard page (tiles and the five panels' charts), its league table,
@@ -936,15 +957,20 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     report(0.0, "Reading the warehouse")
     latest = latest_response or aggregate.freshness(engine)[1]
     card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False)
+    parent = (scorecard.build(engine, dims, Scope(region=scope.region), month, targets, latest,
+                              with_map=False) if scope.level == "location" else None)
     report(0.1, f"Scorecard for {card.scope_name} computed")
     figs = panel_figures(card, trend_bands(card)) if charts else []
     region_cards: list[Scorecard] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-charts") as pool:
         job: Future | None = pool.submit(render_pngs, figs) if figs else None
         if scope.level == "company":
-            regions = dims.regions.sort_values("region_name")
+            order = [str(k) for k in worst_first(card.children)["key"]]
+            rest = sorted((str(r) for r in dims.regions.region_id if str(r) not in order),
+                          key=dims.region_name)
+            regions = order + rest  # region pages worst first, like the league table
             total = max(len(regions), 1)
-            for i, rid in enumerate(regions.region_id):
+            for i, rid in enumerate(regions):
                 report(0.15 + 0.6 * i / total,
                        f"Region {dims.region_name(rid)} ({i + 1} of {total})")
                 region_cards.append(scorecard.build(engine, dims, Scope(region=str(rid)), month,
@@ -952,9 +978,11 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
         report(0.78, "Drawing the charts")
         pngs: list[bytes | None] = job.result() if job else [None] * len(PANELS)
     listed, note = _actions_for(actions, scope, month)
+    report(0.85, "Testing the leadership findings")
+    found = _findings(engine, dims, scope, month, targets) if findings else []
     report(0.9, "Writing the PDF")
     ctx = _Context(card, dims, targets, latest, datetime.now(UTC), listed, note, region_cards,
-                   pngs)
+                   pngs, found, parent)
     pdf = _render(ctx)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
@@ -978,6 +1006,22 @@ def missing_glyphs_note(chars: set[str]) -> str:
             f"{REPLACEMENT} ({shown}{more}).")
 
 
+def _findings(engine: Engine, dims: Dims, scope: Scope, month: date,
+              targets: Targets) -> list[str]:
+    """The verdict's iron-triangle findings for the scope (a location: its region's)."""
+    from queries import insights
+
+    where = Scope(region=scope.region) if scope.level == "location" else scope
+    try:
+        found = verdict_mod.findings(insights.analyses(engine, dims, where, month, targets))
+    except Exception:  # noqa: BLE001 - the pack goes without its findings, never fails on them
+        return []
+    if scope.level == "location":
+        name = dims.region_name(scope.region)
+        found = [f"In {name}: {f[0].lower()}{f[1:]}" for f in found]
+    return found
+
+
 def _render(ctx: _Context) -> _Pdf:
     card = ctx.card
     pdf = _Pdf(f"CX Scorecard · {card.scope_name} · {fmt.month_label(card.month)} · "
@@ -990,6 +1034,7 @@ def _render(ctx: _Context) -> _Pdf:
     pdf.insert_toc_placeholder(lambda p, outline: _cover(p, ctx, outline), pages=1,
                                reset_page_indices=False)
     _scorecard_page(pdf, ctx, new_page=False)  # the placeholder already opened page 2
+    _trends_page(pdf, ctx)
     _league_page(pdf, ctx)
     for rc in ctx.region_cards:
         _region_page(pdf, ctx, rc)

@@ -79,7 +79,9 @@ def _grouped(
     month_col = month.label("month")
     stmt = sa.select(key_col, month_col, *(v.label(k) for k, v in comps.items()))
     stmt = stmt.select_from(frm).where(*where)
-    group = [month] if key is None else [key, month]
+    # Grouping by the labelled columns: BigQuery then groups by the alias (it rejects an
+    # anonymous function name there); every other engine gets the expression.
+    group = [month_col] if key is None else [key_col, month_col]
     return stmt.group_by(*group)
 
 

@@ -141,36 +141,51 @@ def _month_warnings(conn: sa.Connection, name: str, col_type: sa.types.TypeEngin
     out = []
     if isinstance(col_type, sa.DateTime) or "timestamp" in str(col_type).lower():
         out.append(f"{name}.month: stored as {col_type}, not DATE; read as its calendar month")
-    t = table(name)
-    off = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-        sa.cast(t.c.month, sa.Date) != month_of(t.c.month))).scalar_one()
+    off = conn.execute(month_off_select(name)).scalar_one()
     if off:
         out.append(f"{name}.month: {int(off):,} rows not on the first day of their month "
                    "(read as that month)")
     return out
 
 
+def month_off_select(name: str) -> sa.Select:
+    """Rows of a monthly table whose `month` is not the first day of its month."""
+    t = table(name)
+    return sa.select(sa.func.count()).select_from(t).where(
+        sa.cast(t.c.month, sa.Date) != month_of(t.c.month))
+
+
+def location_warning_selects() -> dict[str, sa.Select]:
+    """Duplicate location ids, locations in a region not in regions, locations with no region."""
+    loc, reg = table("locations"), table("regions")
+    dup = sa.select(loc.c.location_id).group_by(loc.c.location_id).having(sa.func.count() > 1)
+    return {
+        "duplicate": dup.order_by(loc.c.location_id),
+        "unknown_region": sa.select(loc.c.location_id).where(
+            loc.c.region_id.is_not(None),
+            loc.c.region_id.not_in(sa.select(reg.c.region_id).scalar_subquery()),
+        ).order_by(loc.c.location_id),
+        "no_region": sa.select(loc.c.location_id).where(loc.c.region_id.is_(None))
+        .order_by(loc.c.location_id),
+    }
+
+
 def _location_warnings(conn: sa.Connection) -> list[str]:
     """Duplicate location ids and locations outside every region: metrics count each location
     once, in its first region (lowest region_id); a location with no known region is shown as
     "(no region)" and counted only in company totals."""
-    loc, reg = table("locations"), table("regions")
+    q = location_warning_selects()
     out = []
-    dup = sa.select(loc.c.location_id).group_by(loc.c.location_id).having(sa.func.count() > 1)
-    dups = [str(r[0]) for r in conn.execute(dup.order_by(loc.c.location_id))]
+    dups = [str(r[0]) for r in conn.execute(q["duplicate"])]
     if dups:
         out.append(f"locations.location_id: {len(dups):,} duplicated ({_some(dups)}); each is "
                    "counted once, in its lowest region_id")
-    unknown = conn.execute(sa.select(loc.c.location_id).where(
-        loc.c.region_id.is_not(None),
-        loc.c.region_id.not_in(sa.select(reg.c.region_id).scalar_subquery()),
-    ).order_by(loc.c.location_id)).scalars().all()
+    unknown = conn.execute(q["unknown_region"]).scalars().all()
     if unknown:
         out.append(f"locations.region_id: {len(unknown):,} locations in a region not in regions "
                    f"({_some([str(u) for u in unknown])}); shown as \"(no region)\", counted in "
                    "company totals only")
-    null = conn.execute(sa.select(loc.c.location_id).where(loc.c.region_id.is_(None))
-                        .order_by(loc.c.location_id)).scalars().all()
+    null = conn.execute(q["no_region"]).scalars().all()
     if null:
         out.append(f"locations.region_id: {len(null):,} locations with no region "
                    f"({_some([str(u) for u in null])}); shown as \"(no region)\", counted in "
@@ -189,13 +204,25 @@ def _range_text(col: ColumnSpec) -> str:
     return f"outside {col.low:g}-{col.high:g}"
 
 
-def _unknown_locations(conn: sa.Connection, name: str) -> int:
+def unknown_locations_select(name: str) -> sa.Select:
     t, loc = table(name), table("locations")
-    q = sa.select(sa.func.count()).select_from(t).where(
+    return sa.select(sa.func.count()).select_from(t).where(
         t.c.location_id.is_not(None),
         t.c.location_id.not_in(sa.select(loc.c.location_id).scalar_subquery()),
     )
-    return int(conn.execute(q).scalar_one())
+
+
+def _unknown_locations(conn: sa.Connection, name: str) -> int:
+    return int(conn.execute(unknown_locations_select(name)).scalar_one())
+
+
+def quality_select(spec: TableSpec, present: set[str],
+                   today: date) -> tuple[sa.Select, list[tuple[str, str]]]:
+    """One scan of a table: its row count and every quality count, with their labels."""
+    exprs = _quality_exprs(spec, present, today)
+    stmt = sa.select(sa.func.count().label("rows"),
+                     *(e.label(f"q{i}") for i, e in enumerate(exprs.values())))
+    return stmt.select_from(table(spec.name)), list(exprs)
 
 
 def check(engine: Engine, today: date | None = None) -> CheckReport:
@@ -221,14 +248,8 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
             if any(f"{name}: missing column" in p or p.startswith(f"{name}.") for p in
                    rep.problems):
                 continue  # a broken table is reported above; counting would only fail
-            exprs = _quality_exprs(spec, cols, today)
-            t = table(name)
-            labels = list(exprs)
-            row = conn.execute(
-                sa.select(sa.func.count().label("rows"), *(e.label(f"q{i}") for i, e in
-                                                            enumerate(exprs.values())))
-                .select_from(t)
-            ).one()
+            stmt, labels = quality_select(spec, cols, today)
+            row = conn.execute(stmt).one()
             rep.row_counts[name] = int(row[0])
             for (col, issue), v in zip(labels, row[1:], strict=True):
                 if v:

@@ -21,8 +21,11 @@ CROSS = ("oe", "oi", "ei")
 
 
 def month_of(column: ColumnElement) -> ColumnElement:
-    """First day of the column's month as a DATE; the one dialect-sensitive expression."""
-    return sa.cast(sa.func.date_trunc("month", column), sa.Date)
+    """First day of the column's month as a DATE; the one dialect-sensitive expression, so each
+    engine's spelling lives in queries/dialect.py."""
+    from queries.dialect import MonthStart
+
+    return MonthStart(column)
 
 
 def not_future(responded_on: sa.ColumnElement, today: date | None = None) -> sa.ColumnElement:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
 
+from queries import dialect
 from queries.config import redact
 
 
@@ -55,23 +53,18 @@ class WarehouseTimeout(WarehouseError):
 def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.CursorResult:
     """Run a statement with a time limit on every backend.
 
-    PostgreSQL enforces its own statement_timeout (set at connect); DuckDB has none, so a timer
-    interrupts the query from another thread and the connection is rolled back for reuse.
+    PostgreSQL and Spark enforce their own limit (set at connect); DuckDB has none, so a timer
+    interrupts the query from another thread and the connection is rolled back for reuse. Each
+    engine's way is in queries/dialect.py.
     """
     timeout_s = query_timeout() if timeout_s is None else timeout_s
-    raw = None
-    if conn.dialect.name == "duckdb":
-        wrapper = conn.connection.dbapi_connection
-        raw = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
-    timer = threading.Timer(timeout_s, raw.interrupt) if raw is not None else None
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
+    eng = dialect.of(conn)
+    timer = dialect.cancel_after(timeout_s, eng.interrupter(conn))
     try:
         return conn.execute(stmt)
     except sa.exc.DBAPIError as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
-        if "Interrupted" in text or "statement timeout" in text:
+        if eng.is_timeout(text):
             conn.rollback()
             raise WarehouseTimeout(
                 f"The warehouse did not answer within {timeout_s:g} s; the query was cancelled. "
@@ -84,50 +77,33 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
 
 
 def make_engine(url: str, read_only: bool = True, timeout_s: float | None = None) -> Engine:
-    """Create the engine; read-only where the driver allows it (DuckDB file, PostgreSQL session).
-
-    A DuckDB file is opened per use (no pool): between queries the page holds no lock on it, so
-    `cx-scorecard rollup` or a nightly load can write, and a file replaced or deleted under a
-    running page is noticed on the next query (the new file is read, or a clear "gone" message).
-    """
+    """Create the engine; read-only where the driver allows it (DuckDB file, PostgreSQL session,
+    a guard on Spark). Engine differences live in queries/dialect.py: there a DuckDB file is
+    opened per use (no lock held between queries, a deleted file named in words) and the time
+    limit is rounded for each server."""
     timeout_s = query_timeout() if timeout_s is None else timeout_s
     try:
         u = make_url(url)
     except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
         raise WarehouseError(f"Not a valid SQLAlchemy URL: {redact(url)!r} ({exc})") from exc
     backend = u.get_backend_name()
-    kwargs: dict = {"pool_pre_ping": True}
+    if backend == "hive" and dialect.spark_missing_reason():
+        raise WarehouseError(dialect.spark_missing_reason())
     if backend == "duckdb":
         db = u.database or ""
         if db and db != ":memory:" and not Path(db).exists():
             raise WarehouseError(f"DuckDB warehouse file not found: {db}")
-        kwargs["connect_args"] = {"read_only": read_only} if db != ":memory:" else {}
-        kwargs.pop("pool_pre_ping")
-        if db and db != ":memory:":
-            kwargs["poolclass"] = NullPool
-            engine = _create(url, kwargs)
-            sa.event.listen(engine, "do_connect", partial(_file_still_there, db))
-            return engine
-    elif backend == "postgresql":
-        options = f"-c statement_timeout={max(1, round(timeout_s * 1000))}"
-        if read_only:
-            options += " -c default_transaction_read_only=on"
-        kwargs["connect_args"] = {"options": options, "connect_timeout": 5}
-    return _create(url, kwargs)
-
-
-def _create(url: str, kwargs: dict) -> Engine:
+    eng = dialect.for_backend(backend)
     try:
-        return sa.create_engine(url, **kwargs)
+        eng.check_url(u)
+    except ValueError as exc:
+        raise WarehouseError(f"{redact(url)}: {exc}") from exc
+    try:
+        engine = sa.create_engine(url, **eng.engine_kwargs(u, read_only, timeout_s))
     except Exception as exc:  # noqa: BLE001
         raise WarehouseError(f"Cannot create an engine for {redact(url)}: {exc}") from exc
-
-
-def _file_still_there(db: str, dialect, conn_rec, cargs, cparams) -> None:
-    if not Path(db).exists():
-        raise WarehouseError(f"The DuckDB warehouse file {db} is gone (deleted or being "
-                             "replaced). Rebuild or restore it; the page reads it again as soon "
-                             "as it is back.")
+    eng.after_create(engine, read_only, timeout_s)
+    return engine
 
 
 def explain(exc: BaseException, url: str) -> str:

@@ -25,6 +25,8 @@ ROLLUP = "cx_survey_monthly"
 META = "cx_survey_monthly_meta"
 FINGERPRINT = "cx_survey_monthly_fingerprint"
 SCORES = ("nps_score", "sat_overall", "sat_expectations", "sat_ideal")
+# A build scans every response once: far longer than a page's query may take (CX_QUERY_TIMEOUT).
+BUILD_TIMEOUT_S = 3600
 
 
 def rollup_table(md: sa.MetaData | None = None) -> sa.Table:
@@ -166,8 +168,9 @@ def available_cached(engine: Engine, conn: sa.Connection) -> bool:
     return ok
 
 
-def build(engine: Engine, today: date | None = None) -> dict[str, int]:
-    """(Re)build the rollup in the warehouse; needs a writable connection."""
+def build_insert(today: date | None = None) -> sa.Insert:
+    """INSERT ... SELECT of every location-month's survey components (duplicates once, future
+    responses left out)."""
     from queries.aggregate import first_responses  # the same rule as the raw path
 
     today = today or date.today()
@@ -175,10 +178,15 @@ def build(engine: Engine, today: date | None = None) -> dict[str, int]:
     ranked = first_responses(s).where(not_future(s.c.responded_on, today)).subquery("ranked")
     r = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
     comps = survey_components(r)
-    month = month_of(r.c.responded_on)
-    select = sa.select(r.c.location_id, month.label("month"), *(v.label(k) for k, v in
-                                                                 comps.items()))
+    month = month_of(r.c.responded_on).label("month")  # grouped by label: see aggregate
+    select = sa.select(r.c.location_id, month, *(v.label(k) for k, v in comps.items()))
     select = select.group_by(r.c.location_id, month)
+    return sa.insert(RT).from_select(["location_id", "month", *comps], select)
+
+
+def build(engine: Engine, today: date | None = None) -> dict[str, int]:
+    """(Re)build the rollup in the warehouse; needs a writable connection."""
+    today = today or date.today()
     with engine.begin() as conn:
         _MD.drop_all(conn, checkfirst=True)
         _MD.create_all(conn)
@@ -188,7 +196,7 @@ def build(engine: Engine, today: date | None = None) -> dict[str, int]:
                                          for r in fp])
         rows = sum(int(r[1]) for r in fp)
         hi = max((r[0] for r in fp if r[0] is not None), default=None)
-        conn.execute(sa.insert(RT).from_select(["location_id", "month", *comps], select))
+        conn.execute(build_insert(today))
         conn.execute(sa.insert(MT).values(
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017
             source_rows=rows, source_max_date=hi,

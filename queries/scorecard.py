@@ -229,7 +229,7 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
 
 
 def _delta_unit(unit: str) -> str:
-    return {"%": "points", "index": "points", "pts": "pts"}.get(unit, unit)
+    return {"%": "pts", "index": "pts", "pts": "pts"}.get(unit, unit)  # "pts" everywhere
 
 
 MOVERS_RULE = ("Moves beyond the noise after false-discovery control: Benjamini-Hochberg at "

@@ -17,6 +17,9 @@ from queries.registry import BY_NAME
 ENV_TARGETS = "CX_TARGETS_FILE"
 DEFAULT_FILE = Path(__file__).with_name("targets.toml")
 STATUSES = ("green", "amber", "red", "low_confidence", "no_data", "no_target")
+# "Near target" must mean near: unless targets.toml sets a metric's `amber` explicitly, the amber
+# band is this fraction of the target's size (5%: NPS target 47 -> within 2.35 pts; 60% -> 3 pts).
+AMBER_FRACTION = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,11 @@ class Targets:
                   self.raw.get("locations", {}).get(str(location), {}) if location else {}]
         for layer in layers:
             merged |= layer.get(metric, {})
-        return Target(merged.get("target"), float(merged.get("amber", 0.0)))
+        value = merged.get("target")
+        amber = merged.get("amber")
+        if amber is None:
+            amber = AMBER_FRACTION * abs(float(value)) if value is not None else 0.0
+        return Target(value, float(amber))
 
 
 def parse(raw: dict, source: str = "targets") -> Targets:
@@ -78,14 +85,19 @@ def load(path: str | Path | None = None) -> Targets:
 
 
 def status(metric: str, value: float | None, target: Target, low_confidence: bool) -> str:
-    """green / amber / red against the target; low_confidence and no_data are never coloured."""
+    """green / amber / red against the target; low_confidence and no_data are never coloured.
+
+    The value is judged as it is shown (rounded to the metric's decimals), so two cells that read
+    the same never carry different statuses side by side.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no_data"
     if low_confidence:
         return "low_confidence"
     if target.value is None:
         return "no_target"
-    gap = (value - float(target.value)) * BY_NAME[metric].direction
+    m = BY_NAME[metric]
+    gap = (round(float(value), m.decimals) - float(target.value)) * m.direction
     if gap >= 0:
         return "green"
     return "amber" if gap >= -target.amber else "red"

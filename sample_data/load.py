@@ -1,8 +1,10 @@
-"""Write the demo warehouse to DuckDB or PostgreSQL, fast, with exactly the contract's types.
+"""Write the demo warehouse to DuckDB, PostgreSQL or Spark, fast, with exactly the contract's types.
 
-Both paths bypass row-by-row SQLAlchemy inserts: DuckDB scans the pandas frames natively, and
-PostgreSQL takes COPY from CSV. A failed build never leaves a half warehouse behind: the DuckDB file
-is built beside the target and moved into place, and the PostgreSQL build is one transaction.
+Every path bypasses row-by-row SQLAlchemy inserts: DuckDB scans the pandas frames natively,
+PostgreSQL takes COPY from CSV, and Spark gets parquet files plus `CREATE TABLE ... USING parquet
+LOCATION`. A failed build never leaves a half warehouse behind: the DuckDB file is built beside the
+target and moved into place, the PostgreSQL build is one transaction, and the Spark tables are
+switched to their new files only once every file is written.
 """
 
 from __future__ import annotations
@@ -45,9 +47,12 @@ def build_demo(
     if backend == "postgresql":
         return _build_postgres(u.set(drivername="postgresql+psycopg"), generate(scale, seed),
                                progress, replace)
+    if backend == "hive":
+        return _build_spark(url, generate(scale, seed), progress, replace)
     raise ValueError(
         f"Unsupported warehouse URL scheme {u.drivername!r}: build_demo writes to "
-        "duckdb:///path/to/file.duckdb or postgresql+psycopg://user@host:port/database"
+        "duckdb:///path/to/file.duckdb, postgresql+psycopg://user@host:port/database or "
+        "hive://host:port/database (a Spark Thrift server)"
     )
 
 
@@ -57,7 +62,7 @@ def build_demo_with_rollup(url: str, scale: float = 1.0, seed: int = DEFAULT_SEE
     from queries.engine import make_engine
 
     counts = build_demo(url, scale=scale, seed=seed, progress=progress)
-    writer = make_engine(url, read_only=False)
+    writer = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
     try:
         counts |= rollup.build(writer)
     finally:
@@ -176,6 +181,118 @@ def _build_postgres(url: URL, demo: Demo, progress: bool, replace: bool) -> dict
             return _counts(lambda q: conn.exec_driver_sql(q).scalar_one())
     finally:
         engine.dispose()
+
+
+# --- Spark (Thrift server) -----------------------------------------------------------------
+
+
+def _arrow_schema(name: str):
+    import pyarrow as pa
+
+    kinds = [(sa.Boolean, pa.bool_()), (sa.Date, pa.date32()), (sa.BigInteger, pa.int64()),
+             (sa.Integer, pa.int32()), (sa.Float, pa.float64()), (sa.String, pa.string())]
+    fields = []
+    for col in META.tables[name].columns:
+        kind = next(k for t, k in kinds if isinstance(col.type, t))
+        fields.append(pa.field(col.name, kind, nullable=True))
+    return pa.schema(fields)
+
+
+def _arrow_table(name: str, frame: pd.DataFrame):
+    """The frame with exactly the contract's column types (dates as DATE, not timestamps)."""
+    import pyarrow as pa
+
+    schema = _arrow_schema(name)
+    arrays = []
+    for f in schema:
+        col = frame[f.name]
+        if pa.types.is_date32(f.type):
+            col = pd.to_datetime(col).dt.date
+        arrays.append(pa.array(col, type=f.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def spark_data_dir(conn: sa.Connection, database: str) -> Path:
+    """Where the demo's parquet files go: $CX_SPARK_DATA_DIR, else the server's warehouse folder.
+
+    The files are written by this process and read by the cluster, so they must be on a file
+    system both see (a local cluster, or a shared mount named by $CX_SPARK_DATA_DIR)."""
+    raw = os.environ.get("CX_SPARK_DATA_DIR")
+    if not raw:
+        rows = conn.exec_driver_sql("SET spark.sql.warehouse.dir").all()
+        raw = str(rows[0][1]) if rows else ""
+        if raw.startswith("file:"):
+            raw = raw[len("file:"):]
+        if not raw.startswith("/"):
+            raise ValueError(
+                f"build-demo on Spark writes parquet files the cluster reads; the server's "
+                f"spark.sql.warehouse.dir is {raw!r}, not a local folder: set CX_SPARK_DATA_DIR "
+                "to a folder the cluster can read")
+    return Path(raw).expanduser() / "cx_demo" / database
+
+
+def write_spark_tables(url: str, frames: Callable[[Callable[[str, pd.DataFrame], None]], None],
+                       replace: bool = True) -> dict[str, int]:
+    """Write contract tables as parquet files and point Spark tables at them.
+
+    `frames(write)` calls `write(name, frame)` for every chunk of every table. The tables are
+    dropped and recreated only after every file is written, and the rollup is dropped with them
+    (a rollup built from the old rows must not outlive them)."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from queries.engine import make_engine
+
+    engine = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
+    database = make_url(url).database or "default"
+    token = uuid.uuid4().hex[:8]
+    try:
+        with engine.connect() as conn:
+            insp = sa.inspect(conn)
+            existing = [t.name for t in CONTRACT if insp.has_table(t.name)]
+            if existing and not replace:
+                raise FileExistsError(
+                    f"tables {', '.join(existing)} exist; pass replace=True to rebuild them")
+            root = spark_data_dir(conn, database)
+            parts: dict[str, int] = {}
+
+            def write(name: str, frame: pd.DataFrame) -> None:
+                folder = root / f"{name}-{token}"
+                folder.mkdir(parents=True, exist_ok=True)
+                n = parts.get(name, 0)
+                pq.write_table(_arrow_table(name, frame), folder / f"part-{n:05d}.parquet")
+                parts[name] = n + 1
+
+            try:
+                frames(write)
+                for t in CONTRACT:  # a table with no rows still needs its (empty) file
+                    if t.name not in parts:
+                        write(t.name, pd.DataFrame({c.name: [] for c in t.columns}))
+            except BaseException:
+                for t in CONTRACT:
+                    shutil.rmtree(root / f"{t.name}-{token}", ignore_errors=True)
+                raise
+            prep = engine.dialect.identifier_preparer
+            for name in (rollup.ROLLUP, rollup.META, *(t.name for t in CONTRACT)):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {prep.quote(name)}")
+            for t in META.sorted_tables:
+                cols = ", ".join(
+                    f"{prep.quote(c.name)} "
+                    f"{engine.dialect.type_compiler_instance.process(c.type)}" for c in t.columns)
+                where = str(root / f"{t.name}-{token}").replace("\\", "\\\\").replace("'", "\\'")
+                conn.exec_driver_sql(
+                    f"CREATE TABLE {prep.quote(t.name)} ({cols}) USING parquet LOCATION '{where}'")
+            for old in root.glob("*-*"):  # the files of the tables just replaced
+                if old.is_dir() and not old.name.endswith(f"-{token}"):
+                    shutil.rmtree(old, ignore_errors=True)
+            return _counts(lambda q: conn.exec_driver_sql(q).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _build_spark(url: str, demo: Demo, progress: bool, replace: bool) -> dict[str, int]:
+    return write_spark_tables(url, lambda write: _load_all(demo, progress, write), replace)
 
 
 def main(argv: list[str] | None = None) -> int:

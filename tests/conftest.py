@@ -1,4 +1,6 @@
-"""One test suite, every engine: the `warehouse` fixture runs each test on DuckDB and PostgreSQL."""
+"""One test suite, every engine: the `warehouse` fixture runs each test on DuckDB, PostgreSQL and
+Spark (the cluster of scripts/spark-cluster, at $CX_TEST_SPARK_URL); tests that build their own
+warehouses (`make_warehouse`) run on DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from queries.engine import make_engine
 from tests import fixture_warehouse
 
 PG_ADMIN_URL = os.environ.get("CX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SPARK_URL = os.environ.get("CX_TEST_SPARK_URL", "hive://127.0.0.1:10001/default")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -64,6 +67,84 @@ def pg_databases() -> Iterator[PgDatabases]:
     dbs.drop_all()
 
 
+def spark_unavailable() -> str | None:
+    """Why the Spark tests cannot run here (no Java, no pyspark/PyHive, no server), or None."""
+    import importlib.util
+    import shutil
+
+    from queries import dialect
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Java is not installed (apt-get install openjdk-17-jre-headless)"
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[spark]')"
+    missing = dialect.spark_missing_reason()
+    if missing:
+        return missing
+    try:
+        eng = make_engine(SPARK_URL)
+        with eng.connect() as c:
+            c.execute(sa.text("SELECT 1")).all()
+        eng.dispose()
+    except Exception as exc:  # noqa: BLE001
+        first = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        return (f"no Spark Thrift server at {SPARK_URL} (start one: scripts/spark-cluster "
+                f"start): {first}")
+    return None
+
+
+class SparkDatabases:
+    """Throwaway databases on the Spark cluster, dropped (with their parquet files) at the end."""
+
+    def __init__(self) -> None:
+        self.admin = make_engine(SPARK_URL, read_only=False)
+        self.names: list[str] = []
+
+    def create(self, rows: dict[str, list[tuple]] | None = None) -> str:
+        """A new database holding `rows` (default: the fixture warehouse); returns its URL."""
+        import pandas as pd
+
+        from queries.schema import META
+        from sample_data.load import write_spark_tables
+
+        name = f"cx_test_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as c:
+            c.exec_driver_sql(f"CREATE DATABASE {name}")
+        self.names.append(name)
+        url = SPARK_URL.rsplit("/", 1)[0] + "/" + name
+        rows = fixture_warehouse.ROWS if rows is None else rows
+
+        def frames(write) -> None:
+            for table, data in rows.items():
+                cols = [c.name for c in META.tables[table].columns]
+                write(table, pd.DataFrame(data, columns=cols))
+
+        write_spark_tables(url, frames)
+        return url
+
+    def drop_all(self) -> None:
+        import shutil
+
+        from sample_data.load import spark_data_dir
+
+        with self.admin.connect() as c:
+            for name in self.names:
+                folder = spark_data_dir(c, name)
+                c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+                shutil.rmtree(folder, ignore_errors=True)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark_databases() -> Iterator[SparkDatabases]:
+    reason = spark_unavailable()
+    if reason:
+        _skip_or_fail(reason)
+    dbs = SparkDatabases()
+    yield dbs
+    dbs.drop_all()
+
+
 WarehouseFactory = Callable[..., sa.Engine]
 
 
@@ -100,22 +181,50 @@ def _shared_fixture_urls(tmp_path_factory) -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-def warehouse(backend, request, tmp_path_factory, _shared_fixture_urls) -> Iterator[sa.Engine]:
-    """The tiny hand-built fixture warehouse on the current backend (read-only engine).
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("spark", marks=pytest.mark.spark)])
+def warehouse_backend(request) -> str:
+    return request.param
 
-    Built once per backend per session: it is read-only, so tests cannot change it.
+
+@pytest.fixture
+def warehouse(warehouse_backend, request, tmp_path_factory,
+              _shared_fixture_urls) -> Iterator[sa.Engine]:
+    """The tiny hand-built fixture warehouse on each engine (read-only engine).
+
+    Built once per engine per session: it is read-only, so tests cannot change it. On Spark it
+    is written as parquet tables, as `cx-scorecard build-demo` writes the demo there.
     """
+    backend = warehouse_backend
     url = _shared_fixture_urls.get(backend)
     if url is None:
         if backend == "duckdb":
             url = f"duckdb:///{tmp_path_factory.mktemp('fixture') / 'fixture.duckdb'}"
+        elif backend == "spark":
+            url = request.getfixturevalue("spark_databases").create()
         else:
             url = request.getfixturevalue("pg_databases").create()
-        writer = sa.create_engine(url)
-        fixture_warehouse.load(writer)
-        writer.dispose()
+        if backend != "spark":
+            writer = sa.create_engine(url)
+            fixture_warehouse.load(writer)
+            writer.dispose()
         _shared_fixture_urls[backend] = url
     eng = make_engine(url)
     yield eng
     eng.dispose()
+
+
+_SPARK_SECONDS: list[float] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Time spent in `spark` tests (set-up included: building the Spark fixture database)."""
+    if "spark" in report.keywords:
+        _SPARK_SECONDS.append(report.duration)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _SPARK_SECONDS:
+        terminalreporter.write_line(
+            f"spark-marked tests: {sum(_SPARK_SECONDS):.0f} s in all (set-up included)")
+

@@ -29,3 +29,24 @@ def fixture_duckdb(folder: Path) -> str:
     fixture_warehouse.load(writer)
     writer.dispose()
     return url
+
+
+def tiles(at: AppTest) -> list[str]:
+    """The markup of every KPI tile on the page (dashboard/tiles.py), in page order."""
+    return [h.proto.body for h in at.get("html") if 'class="cx-tile' in h.proto.body]
+
+
+def heat_rows(at: AppTest) -> list[tuple[str, str, str]]:
+    """(key, shown name, link) of every row of the heat table, in page order."""
+    import html
+    import re
+
+    rows = []
+    for h in at.get("html"):
+        if 'class="cx-heat"' not in h.proto.body:
+            continue
+        for key, href, name in re.findall(
+                r'<tr data-key="([^"]*)"[^>]*><td class="cx-h-name"><a href="([^"]*)"[^>]*>'
+                r"([^<]*)</a>", h.proto.body):
+            rows.append((html.unescape(key), html.unescape(name), html.unescape(href)))
+    return rows

@@ -239,7 +239,31 @@ def test_the_table_has_the_documented_columns(store, url):
     store.list()
     cols = {c["name"] for c in sa.inspect(sa.create_engine(url)).get_columns(ac.TABLE)}
     assert cols == {"id", "scope_level", "region_id", "location_id", "metric", "owner", "text",
-                    "due_month", "created_at", "created_by", "done_at", "status"}
+                    "due_month", "created_at", "created_by", "done_at", "status", "review_month"}
+
+
+def test_an_action_shows_only_from_the_review_month_it_was_recorded_in(store):
+    # Recorded at the October review (held on 16 November): not in September's view.
+    a = store.add(action(due_month=DEC, review_month=date(2026, 10, 1)), TODAY)
+    assert [x.id for x in store.list(month=date(2026, 10, 1))] == [a.id]
+    assert store.list(month=date(2026, 9, 1)) == []
+    # Without a review month it counts from the month it was recorded (November).
+    b = store.add(action(due_month=DEC), TODAY)
+    assert b.id not in {x.id for x in store.list(month=date(2026, 10, 1))}
+    assert b.id in {x.id for x in store.list(month=NOV)}
+
+
+def test_an_old_table_without_review_month_gets_the_column(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    eng = sa.create_engine(url)
+    ac.META.create_all(eng)
+    with eng.begin() as c:  # the table as it was before review_month existed
+        c.execute(sa.text(f"ALTER TABLE {ac.TABLE} DROP COLUMN review_month"))
+    eng.dispose()
+    s = ac.ActionStore(url)
+    a = s.add(action(due_month=DEC), TODAY)
+    assert [x.id for x in s.list(month=NOV)] == [a.id]
+    s.dispose()
 
 
 # --- the panel, through Streamlit's AppTest ----------------------------------------------------

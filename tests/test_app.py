@@ -7,6 +7,7 @@ way the page formats it, so the page can never drift from the query layer.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -19,13 +20,13 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data, fmt, state
+from dashboard import data, fmt, pack, state
+from queries import ranking, scorecard, targets
 from queries import scope as sc
-from queries import scorecard, targets
 from queries.engine import make_engine
 from queries.registry import BY_NAME, METRICS
 from tests import fixture_warehouse
-from tests.page import APP, fixture_duckdb, run_page
+from tests.page import APP, fixture_duckdb, heat_rows, run_page
 
 OCT = date(2026, 10, 1)
 
@@ -64,14 +65,26 @@ def expected_card(url: str, region: str | None = None, location: str | None = No
         eng.dispose()
 
 
+TILE = re.compile(r'<div class="cx-tile[^"]*" data-metric="(?P<name>[^"]+)" '
+                  r'data-status="(?P<status>[^"]+)".*?<span class="cx-label"[^>]*>'
+                  r'(?P<label>[^<]*)</span>.*?<span class="cx-value(?P<faint>[^"]*)">'
+                  r'(?P<value>[^<]*)</span>', re.S)
+
+
 def tiles(at: AppTest) -> dict[str, tuple[str, str]]:
-    """Short label -> (value without grey markup, full label)."""
+    """Short label -> (value as shown, the tile's whole markup)."""
     out = {}
-    for m in at.metric:
-        short = m.label.split(" :", 1)[0]
-        value = re.sub(r"^:gray\[(.*)\]$", r"\1", m.value)
-        out[short] = (value, m.label)
+    for h in at.get("html"):
+        body = h.proto.body
+        for mt in TILE.finditer(body):
+            label = html.unescape(mt["label"]).removesuffix(":")
+            out[label] = (html.unescape(mt["value"]), body)
     return out
+
+
+def tile_text(markup: str) -> str:
+    """The words of a tile, without tags."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 def shown(name: str, value: float | None) -> str:
@@ -112,24 +125,26 @@ def test_company_tiles_show_the_query_layer_numbers(run: Run, fixture_url: str) 
 
 def test_low_confidence_is_grey_with_n_never_red_or_green(run: Run) -> None:
     at = run()
-    nps = next(m for m in at.metric if m.label.startswith("NPS "))
-    assert nps.value == ":gray[14]"
-    assert "Low confidence" in nps.label and "red-badge" not in nps.label
-    assert "low confidence, n = 7" in texts(at.caption)
+    value, markup = tiles(at)["NPS"]
+    assert value == "14"
+    assert 'data-status="low_confidence"' in markup and 'class="cx-value cx-faint"' in markup
+    assert "Low confidence" in tile_text(markup)
+    assert "cx-s-red" not in markup and "cx-s-green" not in markup
+    assert "low confidence, n = 7 (needs 30)" in tile_text(markup)
 
 
 def test_steady_change_is_not_shown_as_a_rise_or_fall(run: Run) -> None:
     at = run()
     # Company retention 90.0% (315/350) vs 85.0% (170/200) in September: a census with one
     # month of history has no yardstick of its own noise (queries/census.py): shown, not judged.
-    ret = next(m for m in at.metric if m.label.startswith("Retention"))
-    assert ret.proto.delta == "+5.0 pts (too little history to judge)"
-    assert ret.proto.color == ret.proto.MetricColor.GRAY
-    assert ret.proto.direction == ret.proto.MetricDirection.NONE
+    ret = tiles(at)["Retention"][1]
+    assert "+5.0 pts (too little history to judge) vs Sep" in tile_text(ret)
+    assert 'class="cx-delta cx-flat"' in ret  # grey
+    assert "▲" not in tile_text(ret) and "▼" not in tile_text(ret)  # no arrow
     # A low-confidence value never claims a move at all: ACSI at n = 8.
-    acsi = next(m for m in at.metric if m.label.startswith("ACSI"))
-    assert acsi.proto.delta.endswith("(small sample)")
-    assert acsi.proto.color == acsi.proto.MetricColor.GRAY
+    acsi = tiles(at)["ACSI-style index"][1]
+    assert "(small sample) vs Sep" in tile_text(acsi)
+    assert 'class="cx-delta cx-flat"' in acsi
 
 
 def test_region_view(run: Run, fixture_url: str) -> None:
@@ -139,8 +154,14 @@ def test_region_view(run: Run, fixture_url: str) -> None:
     for m in METRICS:
         assert got[fmt.short_label(m.name)][0] == shown(m.name, card.metrics[m.name].value), m.name
     assert got["NPS"][0] == "17"  # Lakeside and Ridge: 100 * (3 - 2) / 6
-    table = at.dataframe[0].value
-    assert list(table["Name"]) == ["Lakeside", "Ridge"]
+    names = [name for _, name, _ in heat_rows(at)]
+    # Worst first, by the one ranking the pack and the CSV use too.
+    assert names == list(ranking.worst_first(card.children)["name"])
+    assert names == list(pack.league_frame(card)["name"])
+    assert set(names) == {"Lakeside", "Ridge"}
+    # Each name links to its own view, same month (the URL is the state).
+    links = {key: href for key, _, href in heat_rows(at)}
+    assert links["L1"] == "?region=N&location=L1&month=2026-10"
     assert params(at) == {"region": "N", "month": "2026-10"}
     assert at.button(key="crumb_company").label == "Company"
 
@@ -152,7 +173,7 @@ def test_location_view_and_breadcrumb_back_up(run: Run, fixture_url: str) -> Non
     assert got["NPS"][0] == shown("nps", card.metrics["nps"].value) == "25"
     assert params(at) == {"region": "N", "location": "L1", "month": "2026-10"}
     # The siblings table marks the current location.
-    assert "▶ Lakeside" in list(at.dataframe[0].value["Name"])
+    assert "▶ Lakeside" in [name for _, name, _ in heat_rows(at)]
     at.button(key="crumb_region").click().run()
     assert params(at) == {"region": "N", "month": "2026-10"}
     at.button(key="crumb_company").click().run()
@@ -190,8 +211,31 @@ def test_bad_links_fall_back_with_a_warning(run: Run, query: dict[str, str], wor
     assert "region" not in params(at) and params(at)["month"] == "2026-10"
 
 
+def geo_charts(at: AppTest) -> list[dict]:
+    charts = [json.loads(e.proto.spec) | {"_config": json.loads(e.proto.config)}
+              for e in at.get("plotly_chart")]
+    return [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
+
+
+def test_map_opens_on_demand_with_regions_then_zooms_to_a_region(run: Run) -> None:
+    at = run()
+    assert geo_charts(at) == []  # closed: no map built
+    at.toggle(key="show_map").set_value(True).run()
+    (company,) = geo_charts(at)
+    # Company level: one bubble per region with located locations (South's only location,
+    # Bayou, has no coordinates), in the status palette.
+    assert company["data"][0]["customdata"] == ["N"]
+    assert set(company["data"][0]["marker"]["color"]) <= set(fmt.STATUS_COLOURS.values())
+    at = run(region="N")
+    at.toggle(key="show_map").set_value(True).run()
+    (region,) = geo_charts(at)
+    assert region["layout"]["geo"]["fitbounds"] == "locations"  # the region fills the map
+    assert {c[1] for c in region["data"][0]["customdata"]} == {"N"}
+
+
 def test_map_is_drawn_from_the_served_base_map(run: Run) -> None:
     at = run()
+    at.toggle(key="show_map").set_value(True).run()
     charts = [json.loads(e.proto.spec) | {"_config": json.loads(e.proto.config)}
               for e in at.get("plotly_chart")]
     geo = [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
@@ -212,6 +256,8 @@ def array(v) -> list[float]:
 
 def test_nps_trend_band_ends_at_the_tile_interval(run: Run, fixture_url: str) -> None:
     at = run()
+    assert at.get("plotly_chart") == []  # no chart on the page until one is asked for
+    at.button(key="open-nps").click().run()
     specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
     traces = next(s["data"] for s in specs if s["data"][-1].get("name") == "NPS")
     upper, lower, line = traces[0], traces[1], traces[2]
@@ -228,6 +274,8 @@ def test_movers_and_data_quality_notes(run: Run) -> None:
     # North's retention 91.7% vs 85.0% was a false alarm of the binomial model: a census with
     # one month of history is not judged (test_metrics), so nothing moved, and the rule is said.
     assert "Customer retention rose" not in md
+    assert "values were left out" not in texts(at.caption)  # behind its toggle
+    at.toggle(key="show_quality").set_value(True).run()
     cap = texts(at.caption)
     assert "No region moved beyond the noise" in cap and "Benjamini-Hochberg" in cap
     # NPS left out: the out-of-range 11 and id 5's NULL answer (docs/cli.md)
@@ -311,12 +359,16 @@ def test_missing_demo_is_built_on_first_run(monkeypatch: pytest.MonkeyPatch,
 
 def test_steady_changes_read_as_noise_not_as_moves() -> None:
     nps, hours = BY_NAME["nps"], BY_NAME["listening_hours_per_leader"]
-    assert fmt.delta_parts(nps, -3.2, "steady") == ("≈ -3 (within noise)", "off", "off")
-    # below NPS's smallest change that matters (1 point): no change, not "within noise"
-    assert fmt.delta_parts(nps, -0.2, "steady") == ("no change", "off", "off")
-    assert fmt.delta_parts(nps, 6.0, "rise") == ("+6", "normal", "auto")
-    assert fmt.delta_parts(hours, 0.0, "steady") == ("no change", "off", "off")
-    assert fmt.delta_parts(nps, None, "n/a") == (None, "off", "off")
+    assert fmt.delta_parts(nps, -3.2, "steady") == ("≈ -3 pts (within noise)", "off", "")
+    # below NPS's smallest change that matters (registry min_change 1 point): "no change", not
+    # "within noise"; |-0.2| < max(1.0, one displayed unit 1) -> immaterial
+    assert fmt.delta_parts(nps, -0.2, "steady") == ("no change", "off", "")
+    assert fmt.delta_parts(nps, 6.0, "rise") == ("+6 pts", "good", "▲")
+    assert fmt.delta_parts(nps, -6.0, "fall") == ("-6 pts", "bad", "▼")
+    # 'small' (called a move but immaterial): |0.4| < 1.0 -> "no change", grey, no arrow
+    assert fmt.delta_parts(nps, 0.4, "small") == ("no change", "off", "")
+    assert fmt.delta_parts(hours, 0.0, "steady") == ("no change", "off", "")
+    assert fmt.delta_parts(nps, None, "n/a") == (None, "off", "")
     assert fmt.diff_text(BY_NAME["retention_rate"], 6.666) == "+6.7 pts"
 
 
@@ -337,3 +389,25 @@ def test_user_text_is_inert_in_notices() -> None:
     text = state.shown("[click](javascript:alert(1)) :red[x] **b**")
     assert "[click]" not in text and ":red[" not in text and "**" not in text
     assert len(state.shown("x" * 5000)) < 60
+
+
+def test_open_action_marks_its_tile_and_the_verdict_from_its_month_on(run: Run,
+                                                                      tmp_path: Path) -> None:
+    """An action recorded at the October review marks the NPS tile and the verdict in October
+    and later, never in September (the month before it was recorded)."""
+    from dashboard.actions import ActionInput, ActionStore
+
+    store = ActionStore(f"sqlite:///{tmp_path / 'actions.sqlite'}")  # the page's $CX_ACTIONS_URL
+    store.add(ActionInput(sc.Scope(region="N"), "nps", "Ana Ruiz", "Call every detractor.",
+                          date(2026, 11, 1), review_month=OCT), date(2026, 11, 16))
+    store.dispose()
+    at = run()
+    nps = tiles(at)["NPS"][1]
+    assert 'data-actions="1"' in nps and "⚑ 1 open action" in tile_text(nps)
+    assert 'data-actions="0"' in tiles(at)["Retention"][1]
+    strip = "\n".join(h.proto.body for h in at.get("html"))
+    assert "0 overdue" in strip and "NPS · North · due Nov 2026" in strip
+    september = run(month="2026-09")
+    assert 'data-actions="0"' in tiles(september)["NPS"][1]
+    assert "no open actions for this view" in "\n".join(h.proto.body
+                                                         for h in september.get("html"))

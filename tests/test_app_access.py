@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from queries import access
-from tests.page import fixture_duckdb, run_page
+from tests.page import fixture_duckdb, heat_rows, run_page, tiles
 
 POLICY = """
 [users."ceo@example.com"]
@@ -54,7 +54,7 @@ def texts(at: AppTest) -> str:
 def test_region_leader_lands_on_their_region(page):
     run, _ = page
     at = run("north@example.com")
-    assert at.metric, "the North scorecard is shown"
+    assert tiles(at), "the North scorecard is shown"
     assert "North" in texts(at)
     assert "Company" not in [b.label for b in at.button]  # no way up to company totals
 
@@ -64,17 +64,17 @@ def test_crafted_link_to_another_region_is_refused(page):
     for params in ({"region": "S"}, {"location": "L3"}, {"region": "S", "location": "L3"}):
         at = run("north@example.com", **params)
         assert any("Not permitted" in e.value for e in at.error)
-        assert not at.metric and not at.dataframe  # no data at all
+        assert not tiles(at) and not heat_rows(at)  # no data at all
 
 
 def test_location_user_sees_only_their_location(page):
     run, _ = page
     at = run("lakeside@example.com")
-    assert at.metric
+    assert tiles(at)
     labels = [b.label for b in at.button]
     assert "North" not in labels and "Company" not in labels
     at = run("lakeside@example.com", location="L2")
-    assert any("Not permitted" in e.value for e in at.error) and not at.metric
+    assert any("Not permitted" in e.value for e in at.error) and not tiles(at)
 
 
 def test_user_not_in_policy_sees_only_a_message(page):
@@ -82,13 +82,13 @@ def test_user_not_in_policy_sees_only_a_message(page):
     for user in ("stranger@example.com", None):
         at = run(user)
         assert any("access list" in e.value for e in at.error)
-        assert not at.metric and not at.dataframe
+        assert not tiles(at) and not heat_rows(at)
 
 
 def test_company_user_sees_company(page):
     run, _ = page
     at = run("ceo@example.com")
-    assert at.metric and at.dataframe  # tiles and the league table of regions
+    assert tiles(at) and heat_rows(at)  # tiles and the league table of regions
 
 
 def test_cached_results_never_cross_users(page):

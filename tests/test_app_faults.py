@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from tests import fixture_warehouse
-from tests.page import fixture_duckdb, run_page
+from tests.page import fixture_duckdb, run_page, tiles
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_actions_database_down_still_shows_the_scorecard(env, tmp_path):
     env.setenv("CX_WAREHOUSE_URL", fixture_duckdb(tmp_path))
     env.setenv("CX_ACTIONS_URL", "postgresql+psycopg://nobody@127.0.0.1:1/actions")
     at = run_page(month="2026-10")
-    assert len(at.metric) == 13  # every tile is there
+    assert len(tiles(at)) == 13  # every tile is there
     assert any("Actions are unavailable" in w.value for w in at.warning)
 
 
@@ -37,7 +37,7 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(env, pg_databas
     writer.dispose()
     env.setenv("CX_WAREHOUSE_URL", url)
     env.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
-    assert len(run_page(month="2026-10").metric) == 13
+    assert len(tiles(run_page(month="2026-10"))) == 13
     name = url.rsplit("/", 1)[1]
     admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as c:  # the warehouse goes away under a running app
@@ -46,10 +46,10 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(env, pg_databas
         c.exec_driver_sql(f'ALTER DATABASE "{name}" RENAME TO "{name}_gone"')
     st.cache_data.clear()  # the next rerun after the cache's TTL
     at = run_page(month="2026-10")
-    assert not at.metric
+    assert not tiles(at)
     assert any("unreachable" in e.value or "does not exist" in e.value for e in at.error)
     with admin.connect() as c:  # ... and comes back
         c.exec_driver_sql(f'ALTER DATABASE "{name}_gone" RENAME TO "{name}"')
     admin.dispose()
     st.cache_data.clear()
-    assert len(run_page(month="2026-10").metric) == 13
+    assert len(tiles(run_page(month="2026-10"))) == 13

@@ -26,8 +26,10 @@ CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1366, "height": 768}
-METRIC = '[data-testid="stMetric"]'
+VIEWPORT = {"width": 1440, "height": 900}
+SIZES = ({"width": 1440, "height": 900}, {"width": 1920, "height": 1080})
+TILE = ".cx-tile"
+VERDICT = ".cx-verdict"
 PLOT_SVG = '[data-testid="stPlotlyChart"] .main-svg'
 
 pytestmark = pytest.mark.browser
@@ -72,7 +74,9 @@ def warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def server(warehouse_url: str) -> Iterator[str]:
     port = _free_port()
-    env = dict(os.environ, CX_WAREHOUSE_URL=warehouse_url)
+    actions = Path(warehouse_url.removeprefix("duckdb:///")).with_name("actions.sqlite")
+    env = dict(os.environ, CX_WAREHOUSE_URL=warehouse_url, CX_ACTIONS_URL=f"sqlite:///{actions}")
+    env.pop("CX_ACCESS_POLICY", None)
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false"]
@@ -147,10 +151,13 @@ def page(browser, offline: Offline) -> Iterator[object]:
 
 
 def wait_ready(pg) -> None:
-    pg.wait_for_selector(METRIC, timeout=60_000)
-    pg.wait_for_selector(PLOT_SVG, timeout=60_000)
+    """The verdict with its findings settled, every tile drawn, and the script finished."""
+    pg.wait_for_selector(VERDICT, timeout=60_000)
+    pg.wait_for_selector(TILE, timeout=60_000)
     pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('.cx-verdict').innerText.includes('testing the')",
+        timeout=60_000)
 
 
 def params(pg) -> dict[str, str]:
@@ -160,17 +167,36 @@ def params(pg) -> dict[str, str]:
 def shot(pg, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     pg.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
-    pg.wait_for_timeout(1500)  # let charts finish their transitions
+    pg.wait_for_function("() => document.fonts.status === 'loaded'", timeout=30_000)
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def time_to_interactive(pg, url: str) -> float:
-    """Seconds from navigation to the first KPI tile and the first drawn Plotly chart."""
+    """Seconds from navigation to the verdict and the first KPI tile."""
     t0 = time.perf_counter()
     pg.goto(url)
-    pg.wait_for_selector(METRIC, timeout=60_000)
-    pg.wait_for_selector(PLOT_SVG, timeout=60_000)
+    pg.wait_for_selector(VERDICT, timeout=60_000)
+    pg.wait_for_selector(TILE, timeout=60_000)
     return time.perf_counter() - t0
+
+
+def open_map(pg) -> None:
+    """Turn on the map (it is built only on demand) and wait for its points."""
+    toggle = pg.get_by_text("Show the map")
+    toggle.scroll_into_view_if_needed()
+    if not pg.locator(".geo .layer.land path").count():  # the toggle keeps its state
+        toggle.click()
+    pg.wait_for_selector(".geo .layer.land path", state="attached", timeout=30_000)
+    pg.wait_for_selector(".scattergeo .point", state="attached", timeout=30_000)
+
+
+def click_point(pg, nth: int = 0) -> None:
+    """Click one map point at its centre (Plotly takes a mouse click, not locator.click)."""
+    pts = pg.locator(".scattergeo .point")
+    pts.nth(nth).scroll_into_view_if_needed()
+    bb = pts.nth(nth).bounding_box()
+    assert bb is not None
+    pg.mouse.click(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
 
 
 def test_company_view_renders_offline(page, server: str, offline: Offline) -> None:
@@ -184,9 +210,10 @@ def test_company_view_renders_offline(page, server: str, offline: Offline) -> No
     for title in ("Leadership ownership", "Incentive alignment", "Culture", "Satisfaction",
                   "Loyalty & referral"):
         assert title in heads, heads
-    assert page.locator(METRIC).count() >= 13
+    assert page.locator(TILE).count() == 13
+    assert page.locator(PLOT_SVG).count() == 0  # no chart is drawn until one is asked for
     # The base map came from the app itself and drew its land, with the internet cut off.
-    page.wait_for_selector(".geo .layer.land path", state="attached", timeout=30_000)
+    open_map(page)
     land = page.locator(".geo .layer.land path").first.get_attribute("d") or ""
     assert len(land) > 1000, "the map's land layer is empty"
     assert any(u.endswith("/app/static/usa_110m.json") for u in offline.served)
@@ -195,15 +222,32 @@ def test_company_view_renders_offline(page, server: str, offline: Offline) -> No
     shot(page, "company")
 
 
+def test_map_click_drills_exactly_one_level(page, server: str) -> None:
+    page.goto(server + "/")
+    wait_ready(page)
+    open_map(page)
+    click_point(page)  # a region bubble: company -> region, never straight to a location
+    page.wait_for_url("**region=*", timeout=30_000)
+    page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
+    wait_ready(page)
+    assert "location" not in params(page)
+    # The click was far down the page: the new view opens at its verdict.
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stMain]').scrollTop === 0", timeout=30_000)
+    assert _in_viewport(page, page.locator(VERDICT), VIEWPORT)
+    open_map(page)  # the toggle stays on: now the region's locations, zoomed to the region
+    click_point(page)
+    page.wait_for_url("**location=*", timeout=30_000)
+    page.wait_for_selector(".st-key-crumb_region button", timeout=30_000)
+    wait_ready(page)
+    assert set(params(page)) == {"region", "location", "month"}
+
+
 def test_drill_down_and_back_up(page, server: str) -> None:
     page.goto(server + "/")
     wait_ready(page)
-    # Row 2 of the league table: click its selection checkbox (the grid is a canvas).
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 + 17)
+    # The second name of the heat table opens that region.
+    page.locator(".cx-heat a").nth(1).click()
     page.wait_for_url("**region=*", timeout=30_000)
     page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
     page.wait_for_selector(".st-key-crumb_company button", timeout=30_000)
@@ -212,13 +256,8 @@ def test_drill_down_and_back_up(page, server: str) -> None:
     assert "location" not in params(page)
     shot(page, "region")
 
-    # A bar of the NPS chart opens a location (Plotly bars take a mouse click at their centre).
-    page.get_by_role("tab", name="NPS chart").click()
-    bars = page.locator('[data-testid="stPlotlyChart"] .barlayer .point path')
-    bars.first.wait_for(timeout=30_000)
-    bb = bars.nth(bars.count() - 1).bounding_box()
-    assert bb is not None
-    page.mouse.click(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+    # The first name of the locations table opens the location furthest behind.
+    page.locator(".cx-heat a").first.click()
     page.wait_for_url("**location=*", timeout=30_000)
     page.wait_for_selector(".st-key-crumb_region button", timeout=30_000)
     wait_ready(page)
@@ -226,13 +265,14 @@ def test_drill_down_and_back_up(page, server: str) -> None:
     shot(page, "location")
 
     # The breadcrumb goes back up to the company; the old selections do not pull us back down.
+    page.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
     page.locator(".st-key-crumb_company button").first.click()
     page.wait_for_function("() => !location.search.includes('region=')", timeout=30_000)
     page.wait_for_selector('h5:has-text("Regions")', timeout=30_000)
     wait_ready(page)
-    page.wait_for_timeout(2000)
+    wait_ready(page)  # any rerun a stale selection could trigger has finished as well
     assert "region" not in params(page) and "location" not in params(page)
-    assert "Regions" in page.locator("h5").all_inner_texts()
+    assert any(h.startswith("Regions") for h in page.locator("h5").all_inner_texts())
 
 
 def test_pasted_link_and_dark_theme(browser, server: str) -> None:
@@ -250,3 +290,85 @@ def test_pasted_link_and_dark_theme(browser, server: str) -> None:
     finally:
         ctx.close()
 
+
+
+# --- the first viewport: what the CEO sees without scrolling --------------------------------
+
+def _expected(url: str, view: str) -> tuple[str, dict[str, str], object, object]:
+    """(month, URL parameters, verdict, card) computed from the query layer, independently of
+    the page: the worst region, and that region's worst location, by the shared ranking."""
+    from dashboard import verdict
+    from queries import aggregate, ranking, scorecard, targets
+    from queries import scope as sc
+    from queries.engine import make_engine
+
+    eng = make_engine(url)
+    try:
+        dims = sc.load_dims(eng)
+        latest = aggregate.freshness(eng)[1]
+        month = scorecard.latest_complete_month(latest)
+        t = targets.load()
+        company = scorecard.build(eng, dims, sc.Scope(), month, t, latest, with_map=False)
+        region = str(ranking.worst_first(company.children)["key"].iloc[0])
+        reg = scorecard.build(eng, dims, sc.Scope(region=region), month, t, latest,
+                              with_map=False)
+        location = str(ranking.worst_first(reg.children)["key"].iloc[0])
+        if view == "company":
+            return f"{month:%Y-%m}", {}, verdict.build(company), company
+        if view == "region":
+            return f"{month:%Y-%m}", {"region": region}, verdict.build(reg), reg
+        loc = scorecard.build(eng, dims, sc.Scope(region=region, location=location), month, t,
+                              latest, with_map=False)
+        return (f"{month:%Y-%m}", {"region": region, "location": location},
+                verdict.build(loc, reg), loc)
+    finally:
+        eng.dispose()
+
+
+def _in_viewport(pg, locator, size: dict[str, int]) -> bool:
+    bb = locator.bounding_box()
+    return (bb is not None and bb["y"] >= 0 and bb["x"] >= 0
+            and bb["y"] + bb["height"] <= size["height"] and bb["x"] + bb["width"] <= size["width"])
+
+
+@pytest.mark.parametrize("view", ["company", "region", "location"])
+def test_first_viewport_answers_the_meeting(browser, server: str, warehouse_url: str,
+                                            view: str) -> None:
+    """At 1440x900, without scrolling: the verdict's counts, the off-target metrics by name,
+    the worst child by name (a location: where it stands in its region) and every leadership
+    tile. Screenshots of the view at 1440x900 and 1920x1080 go to test-artifacts/."""
+    from dashboard import fmt, tiles
+    from dashboard import verdict as vd
+
+    month, extra, v, card = _expected(warehouse_url, view)
+    query = "&".join(f"{k}={val}" for k, val in ({**extra, "month": month}).items())
+    for size in SIZES:
+        ctx = browser.new_context(viewport=size)
+        ctx.route("**/*", Offline(server))
+        pg = ctx.new_page()
+        try:
+            pg.goto(f"{server}/?{query}")
+            wait_ready(pg)
+            strip = pg.locator(VERDICT)
+            assert _in_viewport(pg, strip, size)
+            text = " ".join(strip.inner_text().split())
+            c = v.counts
+            assert f"{c['green']} of {v.with_target} on target" in text, text
+            assert f"{c['amber']} near" in text and f"{c['red']} off" in text, text
+            for r in v.off:  # every off-target metric by name, with its value and target
+                assert " ".join(vd.metric_words(r).split()) in text, (r.name, text)
+            if view == "location":
+                assert v.standing and v.standing in text, text
+            else:
+                assert v.behind, "the demo has children behind target"
+                assert f"Furthest behind ({v.children_word})" in text
+                assert vd.behind_words(v.behind[0]) in text, text  # the worst, by name, first
+            for m in tiles.ordered("leadership"):
+                tile = pg.locator(f'.cx-tile[data-metric="{m.name}"]')
+                assert _in_viewport(pg, tile, size), (m.name, tile.bounding_box())
+                label = fmt.YES_NO_LABELS.get(m.name, fmt.short_label(m.name)) \
+                    if fmt.is_yes_no(m, card.scope.level) else fmt.short_label(m.name)
+                assert label in tile.inner_text()
+            shot(pg, f"exec-{view}-{size['width']}x{size['height']}")
+        finally:
+            ctx.close()

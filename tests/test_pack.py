@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from dashboard import cli, fmt
+from dashboard import cli, fmt, verdict
 from dashboard import pack as pk
 from dashboard.actions import ActionInput, ActionStore
-from queries import aggregate, scorecard, targets
+from queries import aggregate, ranking, scorecard, targets
 from queries import scope as sc
 from queries.engine import make_engine
 from queries.registry import BY_NAME
@@ -40,7 +40,7 @@ def need_chromium() -> None:
 
 def tile(page: str, label: str) -> list[str]:
     """The text lines of one KPI tile on a scorecard page: [value, change, ...]."""
-    m = re.search(rf"(?:On target|Near target|Off target|Low confidence|No data|No target)"
+    m = re.search(rf"(?:On target|Near target|Off target|Low confidence|No data|No target|context)"
                   rf"{re.escape(label)}\n((?:.+\n){{5}})", page)
     assert m, f"no tile {label!r} in {page[:300]!r}"
     return m.group(1).splitlines()
@@ -104,7 +104,8 @@ def test_company_pack_has_a_page_per_region_and_the_page_numbers(demo, actions_s
                         progress=lambda f, s: seen.append((f, s)), latest_response=latest)
     reader = PdfReader(out)
     n_regions = len(dims.regions)
-    assert len(reader.pages) == 1 + 1 + 1 + n_regions  # cover, scorecard, league, regions
+    # cover, scorecard, 13-month trends, league, regions
+    assert len(reader.pages) == 1 + 1 + 1 + 1 + n_regions
     assert reader.metadata.title.startswith("CX Scorecard board pack: Company")
     text = pages_text(out)
 
@@ -114,25 +115,30 @@ def test_company_pack_has_a_page_per_region_and_the_page_numbers(demo, actions_s
     assert month.strftime("%B %Y") in cover and f"{latest:%d %B %Y}" in cover
     assert f"version {t.version}" in cover
     assert f"{card.responses:,} in {month:%B}" in cover
-    assert re.search(rf"Regions, one page each \({n_regions}\)\s*4–{3 + n_regions}", cover)
+    assert re.search(rf"Regions, worst first \({n_regions}\)\s*5–{4 + n_regions}", cover)
+    # The verdict on the cover and on the scorecard page, as the page says it.
+    v = verdict.build(card, None, [], [])
+    assert verdict.headline(v).split(" · ")[0] in cover.replace("\n", " ")
+    assert f"{v.counts['red']} off" in page
     # The NPS tile as the page shows it: value, margin, interval, n and target.
     assert tile(page, "NPS")[0] == fmt.value_text(m, nps.value)
     assert f"±{fmt.number(m, nps.moe)} · 95% interval {fmt.number(m, nps.interval[0])}–" \
            f"{fmt.number(m, nps.interval[1])}" in page
     assert f"{fmt.n_text(m, nps.n)} · {fmt.target_text(m, nps.target)}" in page
-    assert len(reader.pages[1].images) == 5  # the five panels' charts
+    assert len(reader.pages[2].images) == 5  # the five areas' 13-month charts
     for name in card.children.name.unique():
-        assert name in text[2]
-    assert "Close the loop on every detractor ± 48 h." in text[2]
-    assert "Pulse survey – all sites." in text[2]
-    assert "Overdue" not in text[2]  # due this month: still open at this review
-    for i, rid in enumerate(dims.regions.sort_values("region_name").region_id):
-        head = text[3 + i].splitlines()[0]
+        assert name in text[3]
+    assert "Close the loop on every detractor ± 48 h." in text[3]
+    assert "Pulse survey – all sites." in text[3]
+    assert "Overdue" not in text[3]  # due this month: still open at this review
+    # Region pages in the league table's order: furthest behind first.
+    for i, rid in enumerate(ranking.worst_first(card.children)["key"]):
+        head = text[4 + i].splitlines()[0]
         assert head.startswith(f"{dims.region_name(rid)} region"), head
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
-    shots = to_png(out, "board-pack-company", 1, 4)
-    assert len(shots) in (0, 4) and all(p.stat().st_size > 20_000 for p in shots)
+    shots = to_png(out, "board-pack-company", 1, 5)
+    assert len(shots) in (0, 5) and all(p.stat().st_size > 20_000 for p in shots)
 
 
 @pytest.mark.browser
@@ -148,11 +154,11 @@ def test_region_pack_in_a_later_month_shows_overdue_actions(demo, actions_store,
     out = pk.build_pack(eng, dims, sc.Scope(region=region), month, targets.load(),
                         actions_store, out_path=tmp_path / "region.pdf")
     text = pages_text(out)
-    assert len(text) >= 3
+    assert len(text) >= 4
     assert text[1].startswith(f"{dims.region_name(region)} · {month:%B %Y}")
     rest = "\n".join(text[2:])
     assert "Overdue" in rest and "Chris Lee" in rest and dims.location_name(loc) in rest
-    to_png(out, "board-pack-region", 2, 3)
+    to_png(out, "board-pack-region", 2, 4)
 
 
 def test_pack_without_charts_on_the_fixture_warehouse(warehouse, tmp_path):
@@ -166,14 +172,14 @@ def test_pack_without_charts_on_the_fixture_warehouse(warehouse, tmp_path):
     out = pk.build_pack(warehouse, dims, sc.Scope(region="N"), OCT, targets.load(),
                         out_path=tmp_path / "north.pdf", charts=False)
     text = pages_text(out)
-    assert len(text) == 3  # cover, scorecard, league of its locations
+    assert len(text) == 4  # cover, scorecard, trends, league of its locations
     page = text[1]
     assert page.startswith("North · October 2026")
     assert tile(page, "NPS")[0] == "17"
     assert "Low confidence: n = 6 (needs 30)" in page
     assert "target ≥ 47" in page  # the 2026 override in targets.toml
-    assert "Lakeside" in text[2] and "Ridge" in text[2] and "Bayou" not in text[2]
-    assert "Actions: not part of this pack." in text[2]
+    assert "Lakeside" in text[3] and "Ridge" in text[3] and "Bayou" not in text[3]
+    assert "Actions: not part of this pack." in text[3]
 
 
 def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
@@ -183,9 +189,12 @@ def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
     path = tmp_path / "c.pdf"
     path.write_bytes(data)
     text = pages_text(path)
-    assert len(text) == 1 + 1 + 1 + 2
-    assert "No open actions for this scope." in text[2]
-    assert text[3].startswith("North region") and text[4].startswith("South region")
+    assert len(text) == 1 + 1 + 1 + 1 + 2
+    assert "No open actions." in text[3]  # a line under the league, not a page
+    card = scorecard.build(warehouse, dims, sc.Scope(), OCT, targets.load(), with_map=False)
+    order = [dims.region_name(k) for k in ranking.worst_first(card.children)["key"]]
+    assert sorted(order) == ["North", "South"]
+    assert text[4].startswith(f"{order[0]} region") and text[5].startswith(f"{order[1]} region")
     assert tile(text[1], "NPS")[0] == "14"  # 100 * (3 - 2) / 7 = 14.3, shown "14"
     assert tile(text[1], "Retention")[0] == "90.0%"  # (180 + 95 + 40) / (200 + 100 + 50)
 

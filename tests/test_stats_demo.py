@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -94,6 +95,7 @@ def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monk
     from dashboard import fmt, pack
     from dashboard.cli import scorecard_json
     from tests.page import run_page
+    from tests.page import tiles as page_tiles
 
     card = _card(engine)
     doc = json.loads(json.dumps(scorecard_json(card)))
@@ -133,9 +135,18 @@ def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monk
     page = "\n".join(str(e.value) for e in at.markdown)
     for m in card.movers:
         assert fmt.escape_md(m["sentence"]) in page
-    shown = {e.label.split(" :", 1)[0]: e for e in at.metric}
+    # The tiles are HTML (dashboard/tiles.py): one per metric, named by data-metric; an arrow
+    # and a colour (cx-good / cx-bad) only for a real and material move of a judged value.
+    shown: dict[str, str] = {}
+    for body in page_tiles(at):
+        for markup in re.findall(r'<div class="cx-tile .*?</div></div>', body, flags=re.S):
+            shown[re.search(r'data-metric="([^"]+)"', markup).group(1)] = markup
+    assert set(shown) == set(card.metrics)
     for name, r in card.metrics.items():
-        tile = shown[fmt.short_label(name)]
-        arrow = tile.proto.direction != tile.proto.MetricDirection.NONE
-        called = r.change_prev in ("rise", "fall") and r.status != "low_confidence"
-        assert arrow == called, (name, r.change_prev, tile.proto.delta)
+        tile = shown[name]
+        delta = re.search(r'<span class="cx-delta (cx-\w+)">(.*?)<span class="cx-than">', tile)
+        arrow = delta is not None and ("▲" in delta.group(2) or "▼" in delta.group(2))
+        coloured = delta is not None and delta.group(1) in ("cx-good", "cx-bad")
+        called = (r.change_prev in ("rise", "fall") and r.status != "low_confidence"
+                  and name != "responses")  # survey volume is context, never a move
+        assert arrow == coloured == called, (name, r.change_prev, delta and delta.group(0))

@@ -105,14 +105,14 @@ def test_unchanged_at_displayed_precision_is_no_change():
     m = BY_NAME["recognitions_per_employee"]  # 0.5312 -> 0.5281 shows as 0.53 -> 0.53
     assert stats.change_call(0.5281, None, 0.5312, None, m.sampled, m.decimals,
                              m.min_change) == "steady"
-    assert fmt.delta_parts(m, 0.5281 - 0.5312, "steady") == ("no change", "off", "off")
+    assert fmt.delta_parts(m, 0.5281 - 0.5312, "steady") == ("no change", "off", "")
     pay = BY_NAME["cx_linked_pay_share"]  # -0.06 points of CX-linked pay: no red arrow
     assert stats.change_call(24.94, None, 25.00, None, pay.sampled, pay.decimals,
                              pay.min_change) == "steady"
-    assert fmt.delta_parts(pay, -0.06, "steady") == ("no change", "off", "off")
+    assert fmt.delta_parts(pay, -0.06, "steady") == ("no change", "off", "")
     # a change that matters still gets its arrow: -1.2 points
     assert stats.change_call(23.8, None, 25.0, None, False, pay.decimals, pay.min_change) == "fall"
-    assert fmt.delta_parts(pay, -1.2, "fall")[2] == "auto"
+    assert fmt.delta_parts(pay, -1.2, "fall")[2] == "▼"  # an arrow (the redesign's glyph)
 
 
 # --- census noise (retention, referral) ------------------------------------------------------

@@ -76,14 +76,14 @@ def render_actions(store_or_none: ActionStore | None, scope: Scope, month: date,
     _summary(listed, month)
     for a in listed:
         _row(store_or_none, a, metrics_labels, scope_names, kp)
-    _form(store_or_none, scope, metrics_labels, kp, today, created_by, scope_names)
+    _form(store_or_none, scope, metrics_labels, kp, today, created_by, scope_names, month)
     return listed
 
 
 def _summary(listed: list[Action], month: date) -> None:
     counts = {s: sum(a.status == s for a in listed) for s in BADGES}
     if not listed:
-        st.caption(f"No actions recorded for this scope as of {fmt.month_label(month)}.")
+        st.caption(f"No actions recorded for this view as of {fmt.month_label(month)}.")
         return
     st.caption(f"As of {fmt.month_label(month)}: {counts['overdue']} overdue · "
                f"{counts['open']} open · {counts['done']} done this month")
@@ -114,7 +114,7 @@ def _row(store: ActionStore, a: Action, labels: Mapping[str, str],
 
 
 def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, today: date,
-          created_by: str | None, names: Mapping[str, str] | None) -> None:
+          created_by: str | None, names: Mapping[str, str] | None, month: date) -> None:
     """Add an action. Inputs survive a failed submit; owner and text clear after a good one."""
     if st.session_state.pop(f"{kp}-reset", False):
         for k in (f"{kp}-owner", f"{kp}-text"):
@@ -137,7 +137,8 @@ def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, 
     if not submitted:
         return
     try:
-        added = store.add(ActionInput(scope, str(metric), owner, text, due, created_by), today)
+        inp = ActionInput(scope, str(metric), owner, text, due, created_by, month)
+        added = store.add(inp, today)
     except InvalidAction as exc:
         st.error(str(exc), icon=":material/error:")
     except ActionsUnavailable as exc:

@@ -27,9 +27,12 @@ def markdown() -> str:
     t = targets.load()
     lines = [
         "Statuses: :green-badge[On target] at or beyond target · :orange-badge[Near target] "
-        "within the amber band · :red-badge[Off target] beyond it · :gray-badge[Low confidence] "
-        "too few answers to judge, never coloured. Targets: `queries/targets.toml`, version "
-        f"{t.version}.",
+        "short of it by no more than 5% of the target · :red-badge[Off target] further "
+        "behind · :gray-badge[Low confidence] too few answers to judge, never coloured. "
+        "Changes: an arrow and a colour only for a change that is both real (outside the "
+        "sampling noise) and large enough to matter (at least the metric's smallest change "
+        "that matters and one displayed unit, listed below); otherwise grey and said in words. "
+        f"Targets version {t.version}.",
     ]
     for panel, title in PANELS.items():
         lines.append(f"#### {title}")
@@ -39,7 +42,8 @@ def markdown() -> str:
                 f"- **{m.label}** ({fmt.short_label(m.name)}). {m.description} "
                 f"*Formula:* `{m.formula}`. *{fmt.target_text(m, tgt).capitalize()}*"
                 f"{', by region/location/year where set' if tgt is not None else ''}. "
-                f"*Why:* {m.why}"
+                f"*Why:* {m.why} *Smallest change shown as a move:* "
+                f"{fmt.diff_text(m, max(m.min_change, 10.0 ** -m.decimals)).lstrip('+')}."
             )
     return "\n".join(lines)
 

@@ -72,7 +72,7 @@ def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
             f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
             f" · data to "
             f"**{latest:%d %b %Y}**{demo}",
-            help="Survey responses behind this scope and month; the date of the newest "
+            help="Survey responses behind this view and month; the date of the newest "
                  "response in the warehouse.", width="content",
         )
         glossary.popover()

@@ -1,87 +1,48 @@
-"""The five story panels, levers before outcomes: KPI tiles and one trend chart each.
+"""The five story areas, causes before outcomes, each with all of its tiles together.
 
-Which metrics a panel holds comes from the registry; headline metrics lead. The first two tiles of
-every panel sit above its chart, so the five charts line up across the page.
+A tile is HTML with an inline sparkline (dashboard/tiles.py). Its 13-month chart, with the target
+and the 95% band, opens on demand from the tile's chart button in a dialog: the page itself
+carries no chart that repeats a sparkline, and no Plotly figure is built until one is asked for.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, fmt
-from dashboard.panels import glossary
-from queries.registry import BY_NAME, PANELS, Metric, by_panel
-from queries.scorecard import MetricResult, Scorecard, add_months
+from dashboard import figures, fmt, tiles
+from queries.registry import BY_NAME, PANELS
+from queries.scorecard import MetricResult, Scorecard
 
-TILES_ABOVE_CHART = 2
-
-
-def ordered(panel: str) -> list[Metric]:
-    """Headline metrics first, then the rest, each in registry order."""
-    ms = by_panel(panel)
-    return [m for m in ms if m.headline] + [m for m in ms if not m.headline]
+ordered = tiles.ordered
 
 
-def chart_metric(panel: str) -> Metric:
-    return ordered(panel)[0]
-
-
-def draw(panel: str, card: Scorecard, band: pd.DataFrame | None, plotly_config: dict) -> None:
+def draw(panel: str, card: Scorecard, band: pd.DataFrame | None, plotly_config: dict,
+         open_actions: Mapping[str, int] | None = None) -> None:
     st.markdown(f"##### {PANELS[panel]}")
-    ms = ordered(panel)
-    for m in ms[:TILES_ABOVE_CHART]:
-        tile(card.metrics[m.name], card)
-    chart = chart_metric(panel)
-    r = card.metrics[chart.name]
-    with st.container(key=f"chart-{panel}"):
-        band_note = " (band: 95%)" if chart.sampled else ""
-        st.caption(f"{fmt.short_label(chart.name)}, 13 months{band_note}",
-                   help="Dashed line: this year's target. Band: the 95% interval of each month's "
-                        "value, from its sample size." if chart.sampled else
-                        "Dashed line: this year's target.")
-        st.plotly_chart(figures.trend(r, band if chart.sampled else None),
-                        config=plotly_config | {"displayModeBar": False},
-                        key=f"trend-{panel}")
-    for m in ms[TILES_ABOVE_CHART:]:
-        tile(card.metrics[m.name], card)
+    for m in tiles.ordered(panel):
+        r = card.metrics[m.name]
+        with st.container(key=f"tile-{r.status}-{m.name}"):
+            st.html(tiles.tile_html(r, card, (open_actions or {}).get(m.name, 0)))
+            if st.button("", icon=":material/show_chart:", key=f"open-{m.name}", type="tertiary",
+                         help=f"Open the 13-month chart of {fmt.short_label(m.name)}"):
+                trend_dialog(r, card, band, plotly_config)
 
 
-def tile(r: MetricResult, card: Scorecard) -> None:
-    """One KPI: value, change vs last month, vs last year, target, status, sparkline."""
+@st.dialog("13 months", width="large")
+def trend_dialog(r: MetricResult, card: Scorecard, band: pd.DataFrame | None,
+                 plotly_config: dict) -> None:
+    """The metric over 13 months with this year's target (dashed) and, for sampled metrics, the
+    95% interval of every month; built only when opened."""
     m = BY_NAME[r.name]
-    low = r.status == "low_confidence"
-    delta, colour, arrow = fmt.delta_parts(m, r.delta_prev, r.change_prev)
-    if low and delta is not None and r.delta_prev is not None:
-        # Too few answers to call any move: grey, no arrow, and said in words.
-        delta, colour, arrow = f"{fmt.diff_text(m, r.delta_prev)} (small sample)", "off", "off"
-    value = fmt.value_text(m, r.value)
-    spark = [v for _, v in r.trend if v is not None and not math.isnan(v)]
-    prev_month = fmt.month_label(add_months(card.month, -1))[:3]
-    with st.container(border=True, key=f"tile-{r.status}-{r.name}"):
-        st.metric(
-            label=f"{fmt.short_label(m.name)} {fmt.status_badge(r.status)}",
-            value=f":gray[{value}]" if low else value,
-            delta=delta, delta_color=colour, delta_arrow=arrow,
-            delta_description=f"vs {prev_month}" if delta else None,
-            chart_data=spark if len(spark) > 1 else None,
-            help=glossary.tile_help(m.name, r.target), border=False,
-        )
-        st.caption(_footnote(m, r, card))
-
-
-def _footnote(m: Metric, r: MetricResult, card: Scorecard) -> str:
-    """Second line of a tile: sample, last year, target."""
-    bits: list[str] = []
-    if r.status == "low_confidence":
-        bits.append(f"**low confidence, n = {r.n:,.0f}** (needs {m.min_n})")
-    elif m.sampled and r.margin_text:
-        bits.append(f"{r.margin_text} · {fmt.n_text(m, r.n)}")
-    if r.delta_yoy is not None:
-        word = " (noise)" if r.change_yoy == "steady" and m.sampled else ""
-        bits.append(f"vs {card.month.year - 1}: {fmt.diff_text(m, r.delta_yoy)}{word}")
-    if r.name != "responses":
-        bits.append(fmt.target_text(m, r.target))
-    return " · ".join(bits) if bits else "\u00a0"
+    st.markdown(f"**{fmt.escape_md(m.label)}** · {fmt.escape_md(card.scope_name)} · 13 months "
+                f"to {fmt.month_label(card.month)}")
+    fig = figures.trend(r, band if m.sampled else None, height=figures.DIALOG_HEIGHT)
+    st.plotly_chart(fig, config=plotly_config | {"displayModeBar": False},
+                    key=f"trend-{r.name}")
+    note = "Dashed line: this year's target." if r.target is not None else ""
+    if m.sampled:
+        note += " Shaded band: the 95% interval of each month's value, from its sample size."
+    st.caption(note.strip() + f" {m.description}")

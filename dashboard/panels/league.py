@@ -1,116 +1,112 @@
-"""League table of the scope's children (regions, or locations), coloured by status; click to drill.
+"""Where the problem is: the children of a view, worst first, as a heat table.
 
-At location level the table lists the location's siblings in its region, with the current one
-marked, so the comparison a region manager makes is still one glance away.
+The order is `queries.ranking.worst_first`, the same function behind the board pack's league table
+and the league CSV, and the cell colours are the one status palette (dashboard/fmt.py), each row
+also saying in words how many of its headline metrics are off or near target. Click a name to open
+it (a link: the URL is the state). At location level the table lists the location's siblings in
+its region, this one marked ▶.
 """
 
 from __future__ import annotations
 
-from functools import partial
+import html
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
-from dashboard import figures, fmt, nav
-from queries.registry import BY_NAME, METRICS
+from dashboard import fmt, state
+from dashboard.nav import NO_KEY
+from queries.ranking import HEADLINES, worst_first
+from queries.registry import BY_NAME
 from queries.scope import Scope
 from queries.scorecard import Scorecard
 
-HEADLINES = [m.name for m in METRICS if m.headline]
-NAME_COL, N_COL = "Name", "n"
-BAR_BOX_PX = 360  # taller bar charts scroll inside this box
+NAME_COL, STATUS_COL, N_COL = "Name", "Behind", "n"
 
 
-def frame(children: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, statuses, child keys): one row per child, one column per headline metric."""
-    if children.empty:
-        empty = pd.DataFrame(columns=[NAME_COL, N_COL, *HEADLINES])
+def frame(children: pd.DataFrame, ranked: pd.DataFrame | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(values, statuses, child keys): one row per child, worst first, one column per headline.
+    `ranked` is `worst_first(children)` when the caller already has it."""
+    ranked = worst_first(children) if ranked is None else ranked
+    if ranked.empty:
+        empty = pd.DataFrame(columns=[NAME_COL, STATUS_COL, N_COL, *HEADLINES])
         return empty, empty.copy(), []
-    kids = children.drop_duplicates(["key", "metric"])
-    values = kids.pivot(index="key", columns="metric", values="value")
-    status = kids.pivot(index="key", columns="metric", values="status")
-    names = kids.drop_duplicates("key").set_index("key")["name"]
-    out = pd.DataFrame({NAME_COL: names})
-    out[N_COL] = values["responses"] if "responses" in values else float("nan")
+    out = pd.DataFrame({
+        NAME_COL: ranked["name"].astype(str),
+        STATUS_COL: [behind_words(int(o), int(n), len(HEADLINES))
+                     for o, n in zip(ranked["off"], ranked["near"], strict=True)],
+        N_COL: ranked["responses"].astype(float),
+    })
     for name in HEADLINES:
-        out[name] = values[name] if name in values else float("nan")
-    out = out.sort_values(NAME_COL)
-    st_frame = status.reindex(index=out.index, columns=HEADLINES)
-    keys = [str(k) for k in out.index]
-    return out.reset_index(drop=True), st_frame.reset_index(drop=True), keys
+        out[name] = ranked[name].astype(float)
+    status = ranked[[f"{n}_status" for n in HEADLINES]].copy()
+    status.columns = list(HEADLINES)
+    return out, status, [str(k) for k in ranked["key"]]
 
 
-def styled(values: pd.DataFrame, status: pd.DataFrame, current: int | None = None) -> Styler:
-    """Status colours as translucent backgrounds (numbers are formatted by `columns`)."""
-
-    def css(col: pd.Series) -> list[str]:
-        if col.name not in status:
-            return [""] * len(col)
-        return [fmt.STATUS_CELL_CSS.get(str(s), "") for s in status[col.name]]
-
-    shown = values.copy()
-    if current is not None:
-        shown[NAME_COL] = [f"▶ {n}" if i == current else n
-                           for i, n in enumerate(values[NAME_COL])]
-    return shown.style.apply(css, axis=0)
+def behind_words(off: int, near: int, of: int) -> str:
+    """'4 of 7 off · 1 near', 'on target' (status in words beside the colours)."""
+    if not off and not near:
+        return "none"
+    parts = [f"{off} of {of} off"] if off else []
+    if near:
+        parts.append(f"{near} near")
+    return " · ".join(parts)
 
 
-def columns(first: str) -> dict:
-    """Short headers, each metric at its precision and unit, full label as the tooltip."""
-    config: dict = {
-        NAME_COL: st.column_config.TextColumn(first, pinned=True),
-        N_COL: st.column_config.NumberColumn("n", format="localized", help="Survey responses"),
-    }
-    for name in HEADLINES:
-        m = BY_NAME[name]
-        suffix = "%%" if m.unit == "%" else ""
-        config[name] = st.column_config.NumberColumn(
-            fmt.column_label(name), format=f"%.{m.decimals}f{suffix}",
-            help=f"{m.label}: {m.description}",
-        )
-    return config
+def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], links: list[str],
+               first: str, current: int | None = None) -> str:
+    """The heat table as plain HTML: each name a link to that view (the URL is the state), each
+    cell tinted by its status with the status word as its tooltip. A light table instead of a
+    data grid: the browser draws it in a few milliseconds."""
+    e = html.escape
+    heads = [first, "Behind on", "n"] + [fmt.column_label(n) for n in HEADLINES]
+    tips = ["", "Headline metrics off target (red) or near target (amber), against its own "
+            "targets", "Survey responses"] + [f"{BY_NAME[n].label}: {BY_NAME[n].description}"
+                                              for n in HEADLINES]
+    head = "".join(f'<th title="{e(t)}">{e(h)}</th>' for h, t in zip(heads, tips, strict=True))
+    rows = []
+    for i in range(len(values)):
+        name = str(values[NAME_COL].iloc[i])
+        mark = "▶ " if i == current else ""
+        label = (f'<a href="{e(links[i])}" target="_self">{e(mark + name)}</a>'
+                 if keys[i] not in NO_KEY else e(mark + name))  # "(no region)": not a view
+        cells = [f'<td class="cx-h-name">{label}</td>',
+                 f"<td>{e(str(values[STATUS_COL].iloc[i]))}</td>",
+                 f'<td class="cx-h-num">{e(fmt.compact(values[N_COL].iloc[i]))}</td>']
+        for n in HEADLINES:
+            st_ = str(status[n].iloc[i]) if n in status else "no_data"
+            v = values[n].iloc[i]
+            text = fmt.value_text(BY_NAME[n], None if pd.isna(v) else float(v))
+            cells.append(f'<td class="cx-h-num cx-h-{e(st_)}" '
+                         f'title="{e(fmt.STATUS_TEXT.get(st_, st_))}">{e(text)}</td>')
+        cur = ' class="cx-h-cur"' if i == current else ""
+        rows.append(f'<tr data-key="{e(keys[i])}"{cur}>{"".join(cells)}</tr>')
+    return (f'<div class="cx-heat-box"><table class="cx-heat"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
-def draw(card: Scorecard, parent: Scorecard | None, plotly_config: dict) -> None:
-    """The table (and a bar chart of NPS) for the children, or the siblings of a location."""
+def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None = None) -> None:
+    """The heat table of the children, or of the siblings of a location (`ranked`: those
+    children already ranked worst first). A name opens that view."""
     base = card if parent is None else parent
     scope: Scope = base.scope
     level = "Regions" if scope.level == "company" else "Locations"
     where = "" if scope.level == "company" else f" in {fmt.escape_md(base.scope_name)}"
-    st.markdown(f"##### {level}{where}")
-    values, status, keys = frame(base.children)
+    values, status, keys = frame(base.children, ranked)
+    st.markdown(f"##### {level}{where}, furthest behind first")
     if not keys:
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
         return
     current = None
     if parent is not None and card.scope.location in keys:
         current = keys.index(card.scope.location)
-    key = nav.selection_key("league", card.scope)
-    tab_table, tab_bar = st.tabs(["Table", "NPS chart"])
-    with tab_table:
-        st.dataframe(
-            styled(values.set_index(pd.RangeIndex(len(values))), status, current),
-            hide_index=True, column_config=columns(level[:-1]),
-            on_select=partial(nav.pick_child, key, scope, card.month, tuple(keys)),
-            selection_mode="single-row", key=key, height=_height(len(keys)),
-        )
-        st.caption("Click a row's checkbox to open it. Colours: status against target; grey = "
-                   "low confidence (sample below minimum). n = survey responses.")
-    with tab_bar:
-        bar_key = nav.selection_key("children_bar", card.scope)
-        nps = BY_NAME["nps"]
-        tgt = card.metrics["nps"].target
-        fig = figures.children_bar(base.children, nps.name, tgt, highlight=card.scope.location)
-        with st.container(height=min(int(fig.layout.height) + 16, BAR_BOX_PX), border=False):
-            st.plotly_chart(
-                fig, key=bar_key,
-                on_select=partial(nav.pick_point, bar_key, scope, card.month, "child"),
-                selection_mode="points", config=plotly_config | {"displayModeBar": False},
-            )
-        st.caption("NPS per child with its 95% interval; dashed line: target. Click a bar to open "
-                   "it.")
-
-
-def _height(rows: int) -> int:
-    return min(36 + 35 * rows + 3, 36 + 35 * 9 + 3)
+    links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), card.month))
+             for k in keys]
+    st.html(table_html(values, status, keys, links, level[:-1], current))
+    st.caption(f"Click a name to open it. Colours: status against each one's own target "
+               f"(green on, amber near, red off; the word shows on hover); grey: too few "
+               f"answers to judge. n = survey responses. "
+               f"{fmt.plural(len(keys), level[:-1].lower())}.")

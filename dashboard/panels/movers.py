@@ -11,7 +11,8 @@ from queries.scorecard import Scorecard
 def draw(card: Scorecard) -> None:
     st.markdown("##### What moved this month")
     if card.scope.level == "location":
-        st.caption("Movers compare the children of a scope; a location has none. Go up to its "
+        st.caption("This compares the locations of a region; a single location has none to "
+                   "compare. Go up to its "
                    "region to see which locations moved.")
         return
     solid = [m for m in card.movers if not m["small_sample"]]

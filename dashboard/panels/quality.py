@@ -1,4 +1,4 @@
-"""Data-quality note: how many rows each metric left out (missing or out-of-range values)."""
+"""Data-quality note for the data team, behind a toggle: rows each metric left out."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ def excluded(card: Scorecard) -> list[tuple[str, int]]:
             if r.excluded]
 
 
+@st.fragment
 def draw(card: Scorecard) -> None:
-    st.markdown("##### Data quality")
+    """Behind a toggle: a note for the data team, not for the meeting (a fragment: the toggle
+    reruns only this section)."""
+    if not st.toggle("Data-quality note for the data team", key="show_quality"):
+        return
     rows = excluded(card)
     if not rows:
         st.caption("No rows were excluded from this month's metrics.")

@@ -7,7 +7,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard import fmt, pack, state
-from dashboard.actions import ActionStore, ActionsUnavailable
+from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.panels.actions import render_actions
 from queries import targets
 from queries.access import Allowed
@@ -25,21 +25,41 @@ def action_store() -> ActionStore | None:
         return None
 
 
-def _names(dims: Dims) -> dict[str, str]:
+def scope_names(dims: Dims) -> dict[str, str]:
     return (dict(zip(dims.regions.region_id, dims.regions.region_name, strict=True))
             | dict(zip(dims.locations.location_id, dims.locations.location_name, strict=True)))
 
 
-def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard, band,
-         viewer: Allowed) -> None:
+_names = scope_names
+
+
+def listed_actions(view: state.View) -> tuple[list[Action], str | None]:
+    """The actions of the view (and below) as of its month, for the verdict and tile markers;
+    an unavailable store is a note, never an error."""
+    store = action_store()
+    if store is None:
+        return [], "actions are not set up on this server"
+    try:
+        return store.list(view.scope, include_children=True, month=view.month), None
+    except ActionsUnavailable:
+        return [], "actions are unavailable right now"
+
+
+@st.fragment
+def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
+         listed: list[Action] | None = None, note: str | None = None,
+         viewer: Allowed | None = None) -> None:
+    """Actions, the board pack and the CSVs (a fragment: building a pack or typing in the form
+    reruns only this section; adding or closing an action reruns the page)."""
+    st.markdown("---")
     left, right = st.columns([3, 2], gap="medium")
-    names = _names(dims)
+    names = scope_names(dims)
     with left:
         labels = {m.name: fmt.short_label(m.name) for m in METRICS if m.name != "responses"}
         listed = render_actions(
             action_store(), view.scope, view.month, labels,
             key_prefix=f"actions-{view.region or 'all'}-{view.location or 'all'}",
-            scope_names=names, created_by=viewer.user,
+            scope_names=names, created_by=viewer.user if viewer is not None else None,
         )
     with right:
         st.markdown("##### Take it to the meeting")

@@ -1,0 +1,126 @@
+"""KPI tiles as small HTML blocks with an inline SVG sparkline (no Streamlit here).
+
+Why HTML and not `st.metric(chart_data=...)`: each `st.metric` sparkline is a Vega-Lite chart, and
+thirteen of them cost the browser seconds on every load. A tile here is a few hundred bytes of
+markup: value, status in words, the month's change (an arrow and a colour only when the change is
+real and material), the target, the margin and n, and a neutral sparkline drawn from the numbers.
+Every string goes through `html.escape`: nothing from the warehouse becomes markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+
+from dashboard import fmt
+from queries.material import shown_change
+from queries.registry import BY_NAME, Metric, by_panel
+from queries.scorecard import MetricResult, Scorecard, add_months
+
+SPARK_W, SPARK_H = 76, 22
+SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes
+TONES = {"good": "cx-good", "bad": "cx-bad", "off": "cx-flat"}
+
+
+def ordered(panel: str) -> list[Metric]:
+    """Headline metrics first, then the rest, each in registry order (page and pack)."""
+    ms = by_panel(panel)
+    return [m for m in ms if m.headline] + [m for m in ms if not m.headline]
+
+
+def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int = SPARK_H) -> str:
+    """A neutral grey polyline of the months that have a value, the last month as a dot, as an
+    <img> with an SVG data URI (st.html's sanitiser keeps images but drops inline <svg>).
+
+    Neutral on purpose: the line says "where it has been", never "good" or "bad" (a red line
+    because last month dipped would contradict the status and the change beside it).
+    """
+    pts = [(i, v) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
+    if len(pts) < 2:
+        return ""
+    lo, hi = min(v for _, v in pts), max(v for _, v in pts)
+    span = hi - lo or 1.0
+    n = max(len(values) - 1, 1)
+    pad = 2.0
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return (pad + (width - 2 * pad) * i / n,
+                height - pad - (height - 2 * pad) * (v - lo) / span)
+
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in pts))
+    lx, ly = xy(*pts[-1])
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}">'
+           f'<polyline fill="none" stroke="{SPARK_COLOUR}" stroke-width="1.4" '
+           f'stroke-linejoin="round" points="{coords}"/>'
+           f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2" fill="{SPARK_COLOUR}"/></svg>')
+    data = base64.b64encode(svg.encode("ascii")).decode("ascii")
+    return (f'<img class="cx-spark" width="{width}" height="{height}" alt="13-month trend" '
+            f'src="data:image/svg+xml;base64,{data}">')
+
+
+def change(r: MetricResult) -> tuple[str | None, str, str]:
+    """(text, tone, arrow) of the change against last month, by the real-and-material rule."""
+    m = BY_NAME[r.name]
+    word = shown_change(r.name, r.change_prev, r.delta_prev)
+    if r.name == "responses" and r.delta_prev is not None:  # volume is context, not news
+        return fmt.diff_text(m, r.delta_prev), "off", ""
+    if r.status == "low_confidence" and r.delta_prev is not None:
+        return f"{fmt.diff_text(m, r.delta_prev)} (small sample)", "off", ""
+    return fmt.delta_parts(m, r.delta_prev, word)
+
+
+def status_words(r: MetricResult) -> str:
+    if r.name == "responses":
+        return "context"
+    return fmt.STATUS_TEXT.get(r.status, r.status)
+
+
+def footnote(m: Metric, r: MetricResult, card: Scorecard) -> list[str]:
+    """Target, margin and n (or low confidence), and the change against last year, in words."""
+    bits: list[str] = []
+    if r.name != "responses":
+        bits.append(fmt.target_text(m, r.target))
+    if r.status == "low_confidence":
+        bits.append(f"low confidence, n = {r.n:,.0f} (needs {m.min_n})")
+    elif m.sampled and r.margin_text:  # the metric's one interval: ±half-width or its two ends
+        bits.append(f"{r.margin_text} · n = {fmt.compact(r.n)}")
+    if r.delta_yoy is not None:
+        word = " (within noise)" if r.change_yoy == "steady" and m.sampled else ""
+        bits.append(f"vs {add_months(card.month, -12):%b %y}: "
+                    f"{fmt.diff_text(m, r.delta_yoy)}{word}")
+    return bits
+
+
+def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
+    """One tile's markup; `data-*` attributes name the metric and status for tests and CSS."""
+    m = BY_NAME[r.name]
+    e = html.escape
+    level = card.scope.level
+    yes_no = fmt.is_yes_no(m, level)
+    value = fmt.yes_no_text(r.trend) if yes_no else fmt.value_text(m, r.value)
+    text, tone, arrow = (None, "off", "") if yes_no else change(r)
+    prev = fmt.month_label(add_months(card.month, -1))[:3]
+    delta = "&nbsp;" if text is None else (
+        f'<span class="cx-delta {TONES[tone]}">{e(arrow + " " if arrow else "")}{e(text)} '
+        f'<span class="cx-than">vs {e(prev)}</span></span>')
+    values = [v for _, v in r.trend]
+    spark = "" if yes_no else sparkline_svg(values)
+    foot = [fmt.target_text(m, r.target)] if yes_no else footnote(m, r, card)
+    if open_actions:
+        foot.insert(0, f"⚑ {fmt.plural(open_actions, 'open action')}")
+    label = f"{fmt.YES_NO_LABELS.get(m.name, fmt.short_label(m.name))}:" if yes_no \
+        else fmt.short_label(m.name)
+    status = status_words(r)
+    faint = " cx-faint" if r.status in ("low_confidence", "no_data") else ""
+    return (
+        f'<div class="cx-tile cx-st-{e(r.status)}" data-metric="{e(m.name)}" '
+        f'data-status="{e(r.status)}" data-actions="{open_actions}">'
+        f'<div class="cx-top"><span class="cx-label" title="{e(m.label)}: {e(m.description)}">'
+        f'{e(label)}</span><span class="cx-status cx-s-{e(r.status)}">{e(status)}</span></div>'
+        f'<div class="cx-mid"><span class="cx-value{faint}">{e(value)}</span>'
+        f'<span class="cx-sp">{spark}</span></div>'
+        f'<div class="cx-chg">{delta}</div>'
+        f'<div class="cx-foot">{" · ".join(e(b) for b in foot) or "&nbsp;"}</div></div>'
+    )
