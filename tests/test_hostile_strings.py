@@ -82,14 +82,17 @@ def test_figures_carry_escaped_names_only(make_warehouse):
     eng = make_warehouse(loader=hostile_loader(), name="hostile_fig")
     dims = sc.load_dims(eng)
     card = scorecard.build(eng, dims, sc.Scope(), OCT, targets.load())
-    bar = figures.children_bar(card.children, "nps", None)
-    geo = figures.location_map(card.map_points, None)
-    for fig in (bar, geo):
+    from dashboard.panels import geo as geo_panel
+
+    bubbles = figures.region_map(geo_panel.region_frame(card, dims))
+    points = figures.location_map(card.map_points, None)
+    for fig in (bubbles, points):
         blob = fig.to_json()
         for raw in ("<b>", "<a ", "<img"):
             assert raw not in blob
-    assert any("&lt;b&gt;x&lt;/b&gt;" in h for h in bar.data[0].hovertext)
-    assert "&lt;b&gt;x&lt;/b&gt;" in list(bar.data[0].y)
+    # the region named <b>x</b>: its bubble's label and hover show the tags as text
+    assert any("&lt;b&gt;x&lt;/b&gt;" in h for h in bubbles.data[0].hovertext)
+    assert "&lt;b&gt;x&lt;/b&gt;" in list(bubbles.data[0].text)
 
 
 # CSV exports ---
