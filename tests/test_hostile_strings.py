@@ -209,7 +209,7 @@ def test_identity_header_sent_twice_with_different_values_is_refused():
 def test_page_fails_closed_on_a_bad_policy(tmp_path, monkeypatch):
     import streamlit as st
 
-    from tests.page import fixture_duckdb, run_page
+    from tests.page import fixture_duckdb, run_page, tiles
 
     url = fixture_duckdb(tmp_path)
     p = tmp_path / "secret-folder" / "policy.toml"
@@ -222,12 +222,12 @@ def test_page_fails_closed_on_a_bad_policy(tmp_path, monkeypatch):
     shown = " ".join(str(e.value) for e in at.error)
     assert "access policy is invalid" in shown and "line 2" in shown
     assert "secret-folder" not in shown and "Traceback" not in shown
-    assert not at.metric  # nothing of the scorecard
+    assert not tiles(at)  # nothing of the scorecard
     p.unlink()  # unreadable policy: still closed, still no path
     at = run_page()
     shown = " ".join(str(e.value) for e in at.error)
     assert "access policy is invalid" in shown and "secret-folder" not in shown
-    assert not at.metric
+    assert not tiles(at)
     st.cache_data.clear()
 
 
@@ -235,7 +235,7 @@ def test_page_refuses_a_doubled_identity_header(tmp_path, monkeypatch):
     import streamlit as st
 
     from dashboard import data
-    from tests.page import fixture_duckdb, run_page
+    from tests.page import fixture_duckdb, run_page, tiles
 
     url = fixture_duckdb(tmp_path)
     p = tmp_path / "policy.toml"
@@ -253,7 +253,7 @@ def test_page_refuses_a_doubled_identity_header(tmp_path, monkeypatch):
     st.cache_data.clear()
     at = run_page()
     assert "sent more than once" in " ".join(str(e.value) for e in at.error)
-    assert not at.metric
+    assert not tiles(at)
     st.cache_data.clear()
 
 
