@@ -79,8 +79,8 @@ def fingerprint_select(today: date | None = None) -> sa.Select:
         cols.append(sa.func.sum(s.c.response_id * v).label(f"{c}_wsum"))
     cols.append(sa.func.sum(sa.func.coalesce(sa.func.length(s.c.location_id), -1))
                 .label("loc_len_sum"))
-    month = month_of(s.c.responded_on)
-    return (sa.select(month.label("month"), *cols).where(not_future(s.c.responded_on, today))
+    month = month_of(s.c.responded_on).label("month")  # grouped by label: see aggregate
+    return (sa.select(month, *cols).where(not_future(s.c.responded_on, today))
             .group_by(month))
 
 
