@@ -22,9 +22,9 @@ from queries.scope import Scope
 from tests import fixture_warehouse as fw
 from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by name
     APP,
-    METRIC,
     PLOT_SVG,
     ROOT,
+    TILE,
     VIEWPORT,
     Offline,
     _free_port,
@@ -107,7 +107,7 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 
 def _ready(pg) -> None:
-    pg.wait_for_selector(METRIC, timeout=60_000)
+    pg.wait_for_selector(TILE, timeout=60_000)
     pg.wait_for_selector(PLOT_SVG, timeout=60_000)
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
