@@ -23,6 +23,7 @@ import streamlit as st  # noqa: E402
 from dashboard import data, insights_data, nav, state, theme  # noqa: E402
 from dashboard import verdict as vd  # noqa: E402
 from dashboard.bands import trend_bands  # noqa: E402
+from dashboard.fmt import escape_md  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
     header,
@@ -118,7 +119,7 @@ def main() -> None:
     header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo,
                 viewer)
     if not card.has_data:
-        st.info(f"No data for {card.scope_name} in {view.month:%B %Y}.")
+        st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
     names = review.scope_names(dims)
     listed, actions_note = review.listed_actions(view)
     slot = verdict_panel.placeholder()

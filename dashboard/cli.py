@@ -100,13 +100,26 @@ def cmd_check(args) -> int:
             print(f"PROBLEM  {p}")
         for q in rep.quality:
             print(f"EXCLUDED {q.table}.{q.column}: {q.rows:,} rows ({q.issue})")
+        for w in rep.warnings:
+            print(f"WARNING  {w}")
         for n in rep.notes:
             print(f"note     {n}")
-        verdict = "passes" if rep.ok else f"FAILS ({len(rep.problems)} problems)"
-        print(f"Contract check {verdict}; {rep.excluded_rows:,} values excluded from metrics.")
+        print(verdict(rep))
     if not rep.ok:
         return 1
     return 1 if args.strict and rep.quality else 0
+
+
+def verdict(rep) -> str:
+    """The last line of `check`: never a bare "passes" while rows are excluded or read with a
+    correction."""
+    if not rep.ok:
+        return (f"Contract check FAILS ({len(rep.problems)} problems); "
+                f"{rep.excluded_rows:,} values excluded from metrics.")
+    if rep.quality or rep.warnings:
+        return (f"Contract check passes WITH DATA PROBLEMS: {rep.excluded_rows:,} values "
+                f"excluded from metrics, {len(rep.warnings)} warnings (listed above).")
+    return "Contract check passes; 0 values excluded from metrics."
 
 
 @contextmanager

@@ -7,13 +7,16 @@ key; none reads per-user state inside. The page never builds SQL: it calls the q
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
+from dashboard.text import md as message_text
 from queries import access, aggregate, config, scorecard, targets
 from queries import scope as sc
 from queries.ranking import worst_first
@@ -25,7 +28,7 @@ Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of ev
 def current_user(policy: access.Policy) -> str | None:
     """Who is looking: a trusted proxy header when the policy names one, else the OIDC login."""
     if policy.header:
-        return st.context.headers.get(policy.header)
+        return access.user_from_header(st.context.headers.get_all(policy.header))
     try:
         if st.user.is_logged_in:
             return st.user.get("email") or st.user.get("sub")
@@ -35,11 +38,28 @@ def current_user(policy: access.Policy) -> str | None:
 
 
 def viewer() -> access.Allowed:
-    """The viewer's allowed scopes, read outside every cache (so never cached across users)."""
-    policy = access.load()
-    if policy is None:
-        return access.EVERYTHING
-    return policy.allowed_for(current_user(policy))
+    """The viewer's allowed scopes, read outside every cache (so never cached across users).
+
+    Fails closed: an invalid policy or a doubled identity header shows one message (no
+    traceback, no file path) and stops the page; the details go to the server log."""
+    try:
+        policy = access.load()
+        if policy is None:
+            return access.EVERYTHING
+        return policy.allowed_for(current_user(policy))
+    except access.PolicyError as exc:
+        print(f"cx-scorecard: {exc}", file=sys.stderr)
+        message = str(exc)
+        if message.startswith("Cannot read access policy /"):  # names a path: server log only
+            message = "Cannot read the access policy file."
+        st.error(f"**Nothing is shown: the scorecard's access policy is invalid.** "
+                 f"{message_text(message, limit=None)} Ask the scorecard's owner to correct it.",
+                 icon=":material/lock:")
+        st.stop()
+    except access.AccessDenied as exc:
+        st.error(message_text(str(exc), limit=None), icon=":material/lock:")
+        st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def rights(allowed: Allowed) -> access.Allowed:
@@ -63,20 +83,49 @@ def engine(url: str) -> Engine:
     return make_engine(url)
 
 
+def identity(url: str) -> tuple | None:
+    """Which warehouse file the URL points at right now: a DuckDB file's inode, size and mtime
+    (and its write-ahead log's), part of every cache key, so a file rebuilt, replaced or deleted
+    under a running page is read afresh (or reported gone) instead of served from the cache.
+    None for a server database (its results live for TTL_S)."""
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - the engine reports a bad URL
+        return None
+    db = u.database or ""
+    if u.get_backend_name() != "duckdb" or not db or db == ":memory:":
+        return None
+    out = []
+    for path in (db, db + ".wal"):
+        try:
+            s = os.stat(path)
+            out.append((s.st_ino, s.st_size, s.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def dims(_engine: Engine, url: str) -> sc.Dims:
+def _dims(_engine: Engine, url: str, ident: tuple | None) -> sc.Dims:
     return sc.load_dims(_engine)
 
 
+def dims(_engine: Engine, url: str) -> sc.Dims:
+    return _dims(_engine, url, identity(url))
+
+
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
+def _freshness(_engine: Engine, url: str, ident: tuple | None) -> tuple[date | None, date | None]:
     return aggregate.freshness(_engine)
 
 
+def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
+    return _freshness(_engine, url, identity(url))
+
+
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
-def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-         allowed: Allowed) -> scorecard.Scorecard:
-    """The whole page for one scope and month (scorecard.build does every number)."""
+def _card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+          allowed: Allowed, ident: tuple | None) -> scorecard.Scorecard:
     _check_allowed(region, allowed, location)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
@@ -92,6 +141,12 @@ def ranked(_engine: Engine, url: str, region: str | None, location: str | None, 
     """The view's children, worst first (`queries.ranking`): built once per view, month and
     viewer rights, then shared by the verdict and the heat table on every rerun."""
     return worst_first(card(_engine, url, region, location, month_iso, allowed).children)
+
+
+def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+         allowed: Allowed) -> scorecard.Scorecard:
+    """The whole page for one scope and month (scorecard.build does every number)."""
+    return _card(_engine, url, region, location, month_iso, allowed, identity(url))
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import fmt
+from dashboard import fmt, text
 from queries import stats
 from queries.registry import BY_NAME, Metric
 from queries.scorecard import MetricResult
@@ -100,7 +100,7 @@ def _status_hover(name: str, v: float | None, lo: float | None, hi: float | None
     """Name, NPS with its one 95% interval (±half-width, or both ends where lopsided), n, status."""
     m = BY_NAME["nps"]
     margin = stats.margin_text(v, lo, hi, m.decimals)
-    return (f"{name}<br>NPS {fmt.value_text(m, v)}" + (f" {margin}" if margin else "")
+    return (f"{text.hover(name)}<br>NPS {fmt.value_text(m, v)}" + (f" {margin}" if margin else "")
             + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(status, status)}")
 
 
@@ -115,7 +115,7 @@ def region_map(regions: pd.DataFrame) -> go.Figure:
     biggest = float(size.max()) if len(size) and size.max() > 0 else 1.0
     fig = go.Figure(go.Scattergeo(
         lat=pts.latitude, lon=pts.longitude, mode="markers+text",
-        text=[_short_name(n, 16) for n in pts.name], textposition="top center",
+        text=[text.hover(_short_name(str(n), 16)) for n in pts.name], textposition="top center",
         textfont={"size": 11},
         marker={"color": [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in pts.nps_status],
                 "size": [16 + 26 * (v / biggest) ** 0.5 for v in size], "opacity": 0.9,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from dashboard.text import md as text_md
 from queries import stats
 from queries.registry import BY_NAME, Metric
 
@@ -220,12 +221,6 @@ def status_badge(status: str) -> str:
     return f":{STATUS_BADGE.get(status, 'gray')}-badge[{STATUS_TEXT.get(status, status)}]"
 
 
-def escape_md(text: str) -> str:
-    """Make user-supplied text inert in Markdown (links, emphasis, directives)."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+-.!|:<>~$":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+def escape_md(text: str, limit: int | None = None) -> str:
+    """Make user-supplied text inert in Markdown (the one rule: dashboard.text.md)."""
+    return text_md(text, limit)

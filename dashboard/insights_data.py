@@ -32,10 +32,16 @@ def check_allowed(region: str | None, location: str | None, allowed: data.Allowe
     data.rights(allowed).check(sc.Scope(region=region, location=location))
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
              month_iso: str, allowed: data.Allowed) -> dict[str, Any]:
-    """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`)."""
+    """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`);
+    keyed by the warehouse file's identity too, as in dashboard/data.py."""
+    return _analyses(_engine, url, region, location, month_iso, allowed, data.identity(url))
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
+def _analyses(_engine: Engine, url: str, region: str | None, location: str | None,
+              month_iso: str, allowed: data.Allowed, ident: tuple | None) -> dict[str, Any]:
     check_allowed(region, location, allowed)
     dims = data.dims(_engine, url)
     return insights.analyses(_engine, dims, sc.Scope(region, location),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard import fmt
+from dashboard import fmt, text
 from dashboard.figures import FONT
 from queries.insights import (
     FairRank,
@@ -89,7 +89,8 @@ def funnel_plot(f: Funnel, legend: bool = False) -> go.Figure:
                                  hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=[ns[0], ns[-1]], y=[f.parent_nps] * 2, mode="lines",
                                  line={"color": fmt.LINE_COLOUR, "width": 1, "dash": "dash"},
-                                 name=f"{f.scope_name} {f.parent_nps:.0f}", hoverinfo="skip"))
+                                 name=f"{text.hover(f.scope_name)} {f.parent_nps:.0f}",
+                                 hoverinfo="skip"))
     groups = (
         ("within limits", [p for p in f.points if not p.outside_95], fmt.LINE_COLOUR, 6, "circle"),
         ("outside 95%", [p for p in f.points if p.outside_95 and not p.outlier], WATCH, 7,
@@ -104,7 +105,7 @@ def funnel_plot(f: Funnel, legend: bool = False) -> go.Figure:
             x=[p.n for p in pts], y=[p.nps for p in pts], mode="markers", name=name,
             marker={"color": colours, "size": size, "symbol": symbol,
                     "line": {"width": 0.5, "color": "rgba(60,60,60,0.6)"}},
-            hovertext=[f"{p.name}<br>NPS {p.nps:.0f}, n = {p.n:,.0f}<br>z = {p.z:+.1f}"
+            hovertext=[f"{text.hover(p.name)}<br>NPS {p.nps:.0f}, n = {p.n:,.0f}<br>z = {p.z:+.1f}"
                        for p in pts],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
@@ -124,7 +125,7 @@ def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
     are the rows a raw league table gets wrong.
     """
     rows = list(fr.rows)
-    labels = [f"{r.fair_rank}. {_short(r.name)}" for r in rows]
+    labels = [f"{r.fair_rank}. {text.hover(_short(r.name))}" for r in rows]
     fig = go.Figure()
     lx: list[float | None] = []
     ly: list[str | None] = []
@@ -137,7 +138,8 @@ def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
     fig.add_trace(go.Scatter(
         x=[_num(r.nps) for r in rows], y=labels, mode="markers", name="raw NPS",
         marker={"symbol": "circle-open", "size": 7, "color": MUTED, "line": {"width": 1.5}},
-        hovertext=[f"{r.name}<br>raw NPS {r.nps:.0f} (rank {r.raw_rank}), n = {r.n:,.0f}"
+        hovertext=[f"{text.hover(r.name)}<br>raw NPS {r.nps:.0f} (rank {r.raw_rank}), "
+                   f"n = {r.n:,.0f}"
                    + (" · low confidence" if r.low_confidence else "") for r in rows],
         hovertemplate="%{hovertext}<extra></extra>",
     ))
@@ -147,7 +149,8 @@ def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
                 "opacity": [0.45 if r.low_confidence else 1.0 for r in rows]},
         error_x={"type": "data", "array": [Z95 * (_num(r.shrunk_se) or 0.0) for r in rows],
                  "thickness": 1, "width": 0, "color": fmt.LINE_COLOUR},
-        hovertext=[f"{r.name}<br>fair NPS {r.shrunk:.0f} ± {Z95 * (_num(r.shrunk_se) or 0):.0f}"
+        hovertext=[f"{text.hover(r.name)}<br>fair NPS {r.shrunk:.0f} ± "
+                   f"{Z95 * (_num(r.shrunk_se) or 0):.0f}"
                    f" (rank {r.fair_rank}; 95% rank interval {r.rank_low}-{r.rank_high})"
                    f"<br>own weight {r.weight:.0%}" for r in rows],
         hovertemplate="%{hovertext}<extra></extra>",
@@ -277,7 +280,8 @@ def _pay_hover(p: PayPoint) -> str:
         return "—" if v is None else f"{v:.0f}%"
 
     z = "" if p.z is None else f" (z {p.z:+.1f})"
-    return (f"{p.name}<br>pay/employee {p.pay_per_employee:,.0f} · CX share {pct(p.pay_share)}"
+    return (f"{text.hover(p.name)}<br>pay/employee {p.pay_per_employee:,.0f} · CX share "
+            f"{pct(p.pay_share)}"
             f" · alignment {pct(p.payout_alignment)}<br>NPS {p.change:+.1f}{z}")
 
 

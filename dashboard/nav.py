@@ -16,6 +16,7 @@ from queries.scope import Scope
 
 SELECTION_KEYS = ("location_map",)
 MONTH_KEY = "month_select"
+NO_KEY = ("", "None", "nan", "NaN")  # a child outside every region: shown, not a link
 NAVIGATED_KEY = "_cx_navigated"
 
 
@@ -80,7 +81,9 @@ def pick_point(key: str, scope: Scope, month: date, level: str) -> None:
         return
     if level == "location":
         loc, region = (data[0], data[1]) if isinstance(data, list | tuple) else (data, None)
+        region = None if region is None or str(region) in NO_KEY else str(region)
         go(Scope(region=region, location=str(loc)), month)
     else:
         child = data[0] if isinstance(data, list | tuple) else data
-        go(scope.child(str(child)), month)
+        if child is not None and str(child) not in NO_KEY:
+            go(scope.child(str(child)), month)

@@ -31,6 +31,7 @@ from dashboard import figures, fmt, tiles
 from dashboard import verdict as verdict_mod
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
+from dashboard.text import csv_cell
 from queries import aggregate, scorecard, stats
 from queries.material import shown_change
 from queries.ranking import worst_first
@@ -44,6 +45,12 @@ ActionsArg = ActionStore | Sequence[Action] | None
 
 FONT_DIR = Path(os.environ.get("CX_PACK_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# Characters DejaVu lacks (Chinese, Japanese, Korean) come from Debian's fonts-noto-cjk, loaded
+# only when a name needs it (parsing it costs ~1.5 s); anything neither font has (most emoji)
+# is drawn as REPLACEMENT and named on the cover, never dropped silently.
+CJK_FONT = Path(os.environ.get("CX_PACK_CJK_FONT",
+                               "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+REPLACEMENT = "□"
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHART_PX = (260, 215)  # CSS pixels per trend chart; scale 2 gives ~250 dpi at 52 mm wide
 CHART_SCALE = 2
@@ -63,9 +70,21 @@ class PackError(RuntimeError):
 
 # --- tables shared by the page's CSV downloads and the pack ---------------------------------
 
+COUNT_COLUMNS = ("n", "responses", "excluded_rows", "min_n", "id")
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel shows "±" and accents correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark, so Excel shows "±" and accents correctly.
+
+    Text cells that a spreadsheet would run as a formula (= + - @ tab CR first) get a leading
+    single quote (OWASP); counts are written as integers ("3232", not "3232.0")."""
+    out = df.copy()
+    for col in out.columns:
+        if col in COUNT_COLUMNS and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].round().astype("Int64")
+        elif not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(csv_cell).astype(object)
+    return out.to_csv(index=False).encode("utf-8-sig")
 
 
 def metrics_frame(card: Scorecard) -> pd.DataFrame:
@@ -251,6 +270,9 @@ class _Pdf(FPDF):
                 raise PackError(f"Font {path} is missing: apt-get install -y fonts-dejavu-core "
                                 "(or set CX_PACK_FONT_DIR)")
             self.add_font("dv", style, str(path))
+        self._cmap = set(self.fonts["dv"].cmap) & set(self.fonts["dvB"].cmap)
+        self._cjk: set[int] | None = None
+        self.replaced: set[str] = set()
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)  # fixed layouts; flowing tables turn it on
         self.set_text_color(INK)
@@ -269,13 +291,48 @@ class _Pdf(FPDF):
         self.set_font("dv", "B" if bold else "", size)
         self.set_text_color(colour)
 
+    def normalize_text(self, text: str) -> str:
+        text = super().normalize_text(text)
+        return text if text.isascii() else self._drawable(text)
+
+    def _drawable(self, text: str) -> str:
+        """Every character either drawn (DejaVu, else Noto CJK) or shown as REPLACEMENT."""
+        out = []
+        for ch in text:
+            cp = ord(ch)
+            if cp in self._cmap or ch in "\n\r\t":
+                out.append(ch)
+                continue
+            if self._cjk is None:
+                self._cjk = self._load_cjk()
+            if cp in self._cjk:
+                out.append(ch)
+            else:
+                self.replaced.add(ch)
+                out.append(REPLACEMENT)
+        return "".join(out)
+
+    def _load_cjk(self) -> set[int]:
+        if not CJK_FONT.is_file():
+            return set()  # without fonts-noto-cjk: replaced and named, never dropped
+        self.add_font("cjk", "", str(CJK_FONT))
+        self.add_font("cjk", "B", str(CJK_FONT))
+        self.set_fallback_fonts(["cjk"], exact_match=False)
+        return set(self.fonts["cjk"].cmap)
+
     def fit(self, text: str, width: float) -> str:
-        """Shorten with an ellipsis so a cell never spills into its neighbour."""
+        """Shorten with an ellipsis so a cell never spills into its neighbour (binary search on
+        the length: a long name costs a few width measurements, not one per character)."""
         if self.get_string_width(text) <= width:
             return text
-        while text and self.get_string_width(text + "…") > width:
-            text = text[:-1]
-        return text.rstrip() + "…"
+        lo, hi = 0, min(len(text), int(width / max(self.get_string_width("i"), 0.1)) + 1)
+        while lo < hi:  # longest prefix whose text + "…" fits
+            mid = (lo + hi + 1) // 2
+            if self.get_string_width(text[:mid] + "…") <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo].rstrip() + "…"
 
     def text_at(self, x: float, y: float, w: float, h: float, text: str, align: str = "L"
                 ) -> None:
@@ -824,6 +881,11 @@ def _cover(pdf: _Pdf, ctx: _Context, outline: list) -> None:
         pdf.multi_cell(w2 - lw, 4.5, value, align="L")
         y2 = max(pdf.get_y(), y2 + 4.5) + 0.8
     y2 += 4
+    if pdf.replaced:
+        pdf.font(7, bold=True, colour=fmt.STATUS_COLOURS["red"])
+        pdf.set_xy(x2, y2)
+        pdf.multi_cell(w2, 4, missing_glyphs_note(pdf.replaced), align="L")
+        y2 = pdf.get_y() + 3
     pdf.font(11, bold=True, colour=NAVY)
     pdf.text_at(x2, y2, w2, 7, "Contents")
     y2 += 8
@@ -931,9 +993,17 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    warn = f"; warning: {missing_glyphs_note(pdf.replaced)}" if pdf.replaced else ""
     report(1.0, f"Board pack ready ({pdf.pages_count} pages, "
-                f"{time.perf_counter() - started:.1f} s)")
+                f"{time.perf_counter() - started:.1f} s){warn}")
     return out
+
+
+def missing_glyphs_note(chars: set[str]) -> str:
+    shown = " ".join(f"U+{ord(c):04X}" for c in sorted(chars)[:4])
+    more = f" and {len(chars) - 4} more" if len(chars) > 4 else ""
+    return (f"Note: {len(chars)} character(s) the pack's fonts cannot draw are shown as "
+            f"{REPLACEMENT} ({shown}{more}).")
 
 
 def _findings(engine: Engine, dims: Dims, scope: Scope, month: date,

@@ -9,6 +9,7 @@ never cross from one user to another.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,22 +97,101 @@ class Policy:
         return self.users.get(user.strip().lower(), Allowed(user=user))
 
 
-def parse(raw: dict, source: str = "policy") -> Policy:
+class PolicyError(ValueError):
+    """The policy file is not valid: one message naming the line; the app then shows nothing."""
+
+
+USER_KEYS = {"company", "regions", "locations"}
+HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _line_of(text: str, *needles: str) -> int | None:
+    """1-based line of the first needle found in order (a table header, then a key below it)."""
+    lines = text.splitlines()
+    start = 0
+    found = None
+    for needle in needles:
+        key = re.compile(rf"""^\s*["']?{re.escape(needle)}["']?\s*=""")
+        hits = ([i for i in range(start, len(lines)) if key.match(lines[i])]
+                or [i for i in range(start, len(lines)) if needle in lines[i]])
+        if hits:
+            found = start = hits[0] + 1
+    return found
+
+
+def _fail(text: str, message: str, *needles: str) -> PolicyError:
+    line = _line_of(text, *needles) if text else None
+    where = f"line {line}: " if line else ""
+    return PolicyError(f"Access policy, {where}{message}")
+
+
+def _ids(value: object, key: str, user: str, text: str) -> frozenset[str]:
+    """A list of non-empty text ids: "SE" is refused (it would be the regions S and E)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _fail(text, f"user {user!r}: {key} must be a list of ids in quotes, like "
+                          f'{key} = ["NE"], not {value!r:.60}', user, key)
+    return frozenset(v.strip() for v in value)
+
+
+def parse(raw: dict, source: str = "policy", text: str = "") -> Policy:
+    """Validate strictly: a wrong type or unknown key never widens (or narrows) anyone's access
+    silently; the whole policy is refused with one message naming the line."""
+    unknown = set(raw) - {"settings", "users"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(text, f"unknown section or key {key!r} (expected [settings] and [users])",
+                    key)
+    settings = raw.get("settings", {})
+    if not isinstance(settings, dict):
+        raise _fail(text, "settings must be a table: [settings]", "settings")
+    if set(settings) - {"header"}:
+        key = sorted(set(settings) - {"header"})[0]
+        raise _fail(text, f"unknown setting {key!r} (only header)", "[settings]", key)
+    header = settings.get("header")
+    if header is not None and (not isinstance(header, str) or not HEADER_NAME.fullmatch(header)):
+        raise _fail(text, f"header must be an HTTP header name in quotes, not {header!r:.60}",
+                    "[settings]", "header")
+    users_raw = raw.get("users", {})
+    if not isinstance(users_raw, dict):
+        raise _fail(text, "users must be tables: [users.\"name@example.com\"]", "users")
     users: dict[str, Allowed] = {}
-    for name, spec in raw.get("users", {}).items():
+    seen: dict[str, str] = {}
+    for name, spec in users_raw.items():
+        key = name.strip().lower()
+        if not key:
+            raise _fail(text, "a user name is empty", "[users")
+        if key in seen:
+            raise _fail(text, f"users {seen[key]!r} and {name!r} differ only in case or spaces "
+                              "(user names are matched case-insensitively): keep one", name)
+        seen[key] = name
         if not isinstance(spec, dict):
-            raise ValueError(f"{source}: [users.{name!r}] must be a table")
-        unknown = set(spec) - {"company", "regions", "locations"}
-        if unknown:
-            raise ValueError(f"{source}: unknown keys {sorted(unknown)} for user {name!r}")
-        users[name.strip().lower()] = Allowed(
-            company=bool(spec.get("company", False)),
-            regions=frozenset(str(r) for r in spec.get("regions", [])),
-            locations=frozenset(str(x) for x in spec.get("locations", [])),
+            raise _fail(text, f"[users.{name!r}] must be a table", name)
+        bad = set(spec) - USER_KEYS
+        if bad:
+            k = sorted(bad)[0]
+            raise _fail(text, f"unknown key {k!r} for user {name!r} (allowed: company, regions, "
+                              "locations)", name, k)
+        company = spec.get("company", False)
+        if not isinstance(company, bool):
+            raise _fail(text, f"user {name!r}: company must be true or false without quotes, "
+                              f"not {company!r:.60}", name, "company")
+        users[key] = Allowed(
+            company=company,
+            regions=_ids(spec.get("regions", []), "regions", name, text),
+            locations=_ids(spec.get("locations", []), "locations", name, text),
             user=name,
         )
-    header = raw.get("settings", {}).get("header")
-    return Policy(users=users, header=str(header) if header else None)
+    return Policy(users=users, header=header)
+
+
+def user_from_header(values: list[str]) -> str | None:
+    """The user a trusted proxy names. Sent twice with different values, it is refused: a proxy
+    that appends rather than replaces would otherwise let a client choose who it is."""
+    distinct = {v.strip().lower() for v in values if v and v.strip()}
+    if len(distinct) > 1:
+        raise AccessDenied("The identity header was sent more than once with different values; "
+                           "refused.")
+    return values[0].strip() if distinct else None
 
 
 def load(path: str | Path | None = None) -> Policy | None:
@@ -121,6 +201,11 @@ def load(path: str | Path | None = None) -> Policy | None:
         return None
     p = Path(path)
     try:
-        return parse(tomllib.loads(p.read_text(encoding="utf-8")), str(p))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"Cannot read access policy {p}: {exc}") from exc
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"Cannot read access policy {p}: {exc.strerror or exc}") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"Cannot read access policy: not valid TOML ({exc})") from exc
+    return parse(raw, str(p), text)

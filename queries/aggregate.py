@@ -7,7 +7,7 @@ rows, however many survey responses the warehouse holds.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import pandas as pd
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from queries import rollup
-from queries.compile import month_of, monthly_components, survey_components
+from queries.compile import month_of, monthly_components, not_future, survey_components
 from queries.engine import execute
 from queries.schema import MONTHLY_TABLES, table
 from queries.scope import Scope
@@ -23,15 +23,28 @@ from queries.scope import Scope
 GroupBy = Literal["child", "location", "none"]
 
 
+def _location_regions() -> sa.Subquery:
+    """One row per location_id, in its lowest region_id: a location listed twice in `locations`
+    is never counted twice nor in two regions (`check` names the duplicate)."""
+    loc = table("locations")
+    return (sa.select(loc.c.location_id, sa.func.min(loc.c.region_id).label("region_id"))
+            .group_by(loc.c.location_id).subquery("location_regions"))
+
+
+LOCATION_REGIONS = _location_regions()
+
+
+def in_region(location_col: sa.ColumnElement, region: str) -> sa.ColumnElement:
+    lr = LOCATION_REGIONS
+    ids = sa.select(lr.c.location_id).where(lr.c.region_id == sa.bindparam("scope_region", region))
+    return location_col.in_(ids.scalar_subquery())
+
+
 def _scope_filter(location_col: sa.ColumnElement, scope: Scope) -> sa.ColumnElement | None:
     if scope.level == "location":
         return location_col == sa.bindparam("scope_location", scope.location)
     if scope.level == "region":
-        loc = table("locations")
-        ids = sa.select(loc.c.location_id).where(
-            loc.c.region_id == sa.bindparam("scope_region", scope.region)
-        )
-        return location_col.in_(ids.scalar_subquery())
+        return in_region(location_col, scope.region or "")
     return None
 
 
@@ -40,7 +53,7 @@ def _key(location_col: sa.ColumnElement, scope: Scope, by: GroupBy) -> sa.Column
     if by == "none" or (by == "child" and scope.level == "location"):
         return None
     if by == "child" and scope.level == "company":
-        return table("locations").c.region_id
+        return LOCATION_REGIONS.c.region_id
     return location_col
 
 
@@ -56,8 +69,8 @@ def _grouped(
 ) -> sa.Select:
     key = _key(location_col, scope, by)
     frm = source
-    if key is not None and key.table is table("locations"):
-        loc = table("locations")
+    if key is not None and key.table is LOCATION_REGIONS:
+        loc = LOCATION_REGIONS
         frm = source.join(loc, loc.c.location_id == location_col, isouter=True)
     scope_where = _scope_filter(location_col, scope) if filter_scope else None
     if scope_where is not None:
@@ -86,13 +99,14 @@ def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Sele
     """Raw survey rows, each response_id counted once (first_responses), per key and month."""
     s = table("survey_responses")
     in_window = [s.c.responded_on >= sa.bindparam("start", start),
-                 s.c.responded_on < sa.bindparam("stop", stop)]
+                 s.c.responded_on < sa.bindparam("stop", stop), not_future(s.c.responded_on)]
     scope_where = _scope_filter(s.c.location_id, scope)
     if scope_where is not None:
         in_window.append(scope_where)
     # Rank only the ids seen in the window and scope, but over all of their rows anywhere.
     ids = sa.select(s.c.response_id).where(*in_window)
-    ranked = first_responses(s).where(s.c.response_id.in_(ids.scalar_subquery()))
+    ranked = first_responses(s).where(s.c.response_id.in_(ids.scalar_subquery()),
+                                      not_future(s.c.responded_on))  # as the rollup ranks
     ranked = ranked.subquery("ranked")
     keep = [ranked.c.rn == 1, ranked.c.responded_on >= sa.bindparam("start", start),
             ranked.c.responded_on < sa.bindparam("stop", stop)]
@@ -106,14 +120,17 @@ def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Sele
 def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
     t = table(name)
     where = [t.c.month >= sa.bindparam("start", start), t.c.month < sa.bindparam("stop", stop)]
-    return _grouped(t, monthly_components(name, t), t.c.month, t.c.location_id, scope, by, where)
+    # month_of: a TIMESTAMP or a mid-month date is read as its calendar month (`check` says so).
+    return _grouped(t, monthly_components(name, t), month_of(t.c.month), t.c.location_id, scope,
+                    by, where)
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
     result = execute(conn, stmt)
     # Plain tuples: pandas inspects every SQLAlchemy Row otherwise (a third of the CPU time).
     df = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
-    if len(df) and not isinstance(df["month"].iloc[0], date):  # drivers return dates already
+    first = df["month"].iloc[0] if len(df) else None
+    if first is not None and (not isinstance(first, date) or isinstance(first, datetime)):
         df["month"] = pd.to_datetime(df["month"]).dt.date
     df["key"] = df["key"].map(lambda v: None if v is None or pd.isna(v) else str(v))
     return df
@@ -142,8 +159,15 @@ def fetch(
     for f in frames[1:]:
         out = out.merge(f, on=["key", "month"], how="outer")
     comp_cols = [c for c in out.columns if "__" in c]
+    # Components are SQL sums over valid rows only (NaN/Infinity are excluded there), so a gap
+    # here only means "no rows of that table for this key and month": zero rows, zero sums.
     out[comp_cols] = out[comp_cols].astype("float64").fillna(0.0)
-    return out.sort_values(["key", "month"], na_position="first", ignore_index=True)
+    out = out.sort_values(["key", "month"], na_position="first", ignore_index=True)
+    # A location with no region groups under key None; the merge made it NaN (and then "nan" in
+    # a link): keep it None.
+    out["key"] = pd.Series([None if k is None or pd.isna(k) else str(k) for k in out["key"]],
+                           index=out.index, dtype=object)
+    return out
 
 
 def freshness(engine: Engine) -> tuple[date | None, date | None]:
@@ -151,6 +175,7 @@ def freshness(engine: Engine) -> tuple[date | None, date | None]:
     s = table("survey_responses")
     with engine.connect() as conn:
         lo, hi = conn.execute(sa.select(sa.func.min(s.c.responded_on),
-                                        sa.func.max(s.c.responded_on))).one()
+                                        sa.func.max(s.c.responded_on))
+                              .where(not_future(s.c.responded_on))).one()
     return (pd.Timestamp(lo).date() if lo is not None else None,
             pd.Timestamp(hi).date() if hi is not None else None)

@@ -1,17 +1,22 @@
 """Validate a warehouse against the contract, and count the rows the metrics will leave out.
 
 `problems` make the warehouse unusable (a missing table or column, a wrong type): the page refuses
-to guess. `quality` rows are data the metrics exclude and count (out-of-range or NULL scores,
-duplicate response ids, rows for unknown locations): the page and `cx-scorecard check` show them.
+to guess. `quality` rows are data the metrics exclude and count (out-of-range, NaN/Infinity or NULL
+values, a part above its whole, duplicate response ids, future dates, rows for unknown locations).
+`warnings` are data the metrics read with a stated correction (a month not on its first day, a
+duplicate location, a location outside every region): `check` names both, never a bare "passes".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from queries.compile import finite, month_of
+from queries.registry import METRICS, Col
 from queries.schema import CONTRACT, TABLES, ColumnSpec, TableSpec, table
 
 
@@ -29,6 +34,7 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     quality: list[QualityRow] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +47,7 @@ class CheckReport:
     def as_dict(self) -> dict:
         return {
             "ok": self.ok, "problems": self.problems, "notes": self.notes,
-            "row_counts": self.row_counts,
+            "warnings": self.warnings, "row_counts": self.row_counts,
             "quality": [q.__dict__ for q in self.quality],
         }
 
@@ -84,7 +90,11 @@ def _check_columns(spec: TableSpec, found: dict[str, sa.types.TypeEngine], rep: 
             )
 
 
-def _quality_exprs(spec: TableSpec, present: set[str]) -> dict[tuple[str, str], sa.ColumnElement]:
+NOT_FINITE = "NaN or Infinity"
+
+
+def _quality_exprs(spec: TableSpec, present: set[str],
+                   today: date) -> dict[tuple[str, str], sa.ColumnElement]:
     t = table(spec.name)
     out: dict[tuple[str, str], sa.ColumnElement] = {}
 
@@ -101,9 +111,10 @@ def _quality_exprs(spec: TableSpec, present: set[str]) -> dict[tuple[str, str], 
                 cond = sa.or_(cond, c < col.low)
             if col.high is not None:
                 cond = sa.or_(cond, c > col.high)
-            out[(col.name, _range_text(col))] = count_if(cond)
+            out[(col.name, _range_text(col))] = count_if(sa.and_(finite(c), cond))
+            out[(col.name, NOT_FINITE)] = count_if(sa.and_(c.is_not(None), sa.not_(finite(c))))
         if col.nullable and col.name not in ("latitude", "longitude", "region_name",
-                                              "location_name"):
+                                              "location_name", "region_id"):
             out[(col.name, "NULL (skipped or missing)")] = count_if(c.is_(None))
     if spec.name == "survey_responses" and "response_id" in present:
         out[("response_id", "duplicate id (counted once)")] = (
@@ -113,7 +124,78 @@ def _quality_exprs(spec: TableSpec, present: set[str]) -> dict[tuple[str, str], 
                                            "pulse_responses"} <= present:
         out[("enps_promoters", "promoters + detractors > responses")] = count_if(
             t.c.enps_promoters + t.c.enps_detractors > t.c.pulse_responses)
+    for m in METRICS:  # a part above its whole: the row is left out of that metric
+        if m.table == spec.name and m.part_of_whole and isinstance(m.numerator, Col):
+            num, den = m.numerator.name, getattr(m.denominator, "name", None)
+            if den and {num, den} <= present:
+                out[(num, f"{num} > {den}")] = count_if(t.c[num] > t.c[den])
+    if spec.name == "survey_responses" and "responded_on" in present:
+        out[("responded_on", f"dated after today ({today.isoformat()})")] = count_if(
+            t.c.responded_on > sa.bindparam("today", today, type_=sa.Date()))
     return out
+
+
+def _month_warnings(conn: sa.Connection, name: str, col_type: sa.types.TypeEngine) -> list[str]:
+    """A monthly table's `month` is read as its calendar month; say so when it is not a DATE on
+    the first day (a TIMESTAMP, or the 15th)."""
+    out = []
+    if isinstance(col_type, sa.DateTime) or "timestamp" in str(col_type).lower():
+        out.append(f"{name}.month: stored as {col_type}, not DATE; read as its calendar month")
+    off = conn.execute(month_off_select(name)).scalar_one()
+    if off:
+        out.append(f"{name}.month: {int(off):,} rows not on the first day of their month "
+                   "(read as that month)")
+    return out
+
+
+def month_off_select(name: str) -> sa.Select:
+    """Rows of a monthly table whose `month` is not the first day of its month."""
+    t = table(name)
+    return sa.select(sa.func.count()).select_from(t).where(
+        sa.cast(t.c.month, sa.Date) != month_of(t.c.month))
+
+
+def location_warning_selects() -> dict[str, sa.Select]:
+    """Duplicate location ids, locations in a region not in regions, locations with no region."""
+    loc, reg = table("locations"), table("regions")
+    dup = sa.select(loc.c.location_id).group_by(loc.c.location_id).having(sa.func.count() > 1)
+    return {
+        "duplicate": dup.order_by(loc.c.location_id),
+        "unknown_region": sa.select(loc.c.location_id).where(
+            loc.c.region_id.is_not(None),
+            loc.c.region_id.not_in(sa.select(reg.c.region_id).scalar_subquery()),
+        ).order_by(loc.c.location_id),
+        "no_region": sa.select(loc.c.location_id).where(loc.c.region_id.is_(None))
+        .order_by(loc.c.location_id),
+    }
+
+
+def _location_warnings(conn: sa.Connection) -> list[str]:
+    """Duplicate location ids and locations outside every region: metrics count each location
+    once, in its first region (lowest region_id); a location with no known region is shown as
+    "(no region)" and counted only in company totals."""
+    q = location_warning_selects()
+    out = []
+    dups = [str(r[0]) for r in conn.execute(q["duplicate"])]
+    if dups:
+        out.append(f"locations.location_id: {len(dups):,} duplicated ({_some(dups)}); each is "
+                   "counted once, in its lowest region_id")
+    unknown = conn.execute(q["unknown_region"]).scalars().all()
+    if unknown:
+        out.append(f"locations.region_id: {len(unknown):,} locations in a region not in regions "
+                   f"({_some([str(u) for u in unknown])}); shown as \"(no region)\", counted in "
+                   "company totals only")
+    null = conn.execute(q["no_region"]).scalars().all()
+    if null:
+        out.append(f"locations.region_id: {len(null):,} locations with no region "
+                   f"({_some([str(u) for u in null])}); shown as \"(no region)\", counted in "
+                   "company totals only")
+    return out
+
+
+def _some(ids: list[str], k: int = 5) -> str:
+    shown = ", ".join(repr(i[:40]) for i in ids[:k])
+    return shown + (f" and {len(ids) - k:,} more" if len(ids) > k else "")
 
 
 def _range_text(col: ColumnSpec) -> str:
@@ -134,22 +216,25 @@ def _unknown_locations(conn: sa.Connection, name: str) -> int:
     return int(conn.execute(unknown_locations_select(name)).scalar_one())
 
 
-def quality_select(spec: TableSpec, present: set[str]) -> tuple[sa.Select, list[tuple[str, str]]]:
+def quality_select(spec: TableSpec, present: set[str],
+                   today: date) -> tuple[sa.Select, list[tuple[str, str]]]:
     """One scan of a table: its row count and every quality count, with their labels."""
-    exprs = _quality_exprs(spec, present)
+    exprs = _quality_exprs(spec, present, today)
     stmt = sa.select(sa.func.count().label("rows"),
                      *(e.label(f"q{i}") for i, e in enumerate(exprs.values())))
     return stmt.select_from(table(spec.name)), list(exprs)
 
 
-def check(engine: Engine) -> CheckReport:
+def check(engine: Engine, today: date | None = None) -> CheckReport:
     """Inspect every contract table; never raises for warehouse content, only for connection."""
+    today = today or date.today()
     rep = CheckReport()
     with engine.connect() as conn:
         insp = sa.inspect(conn)
         # Views count: `cx-scorecard views` presents a team's own tables under the contract names.
         existing = set(insp.get_table_names()) | set(insp.get_view_names())
         present: dict[str, set[str]] = {}
+        types: dict[str, dict[str, sa.types.TypeEngine]] = {}
         for spec in CONTRACT:
             if spec.name not in existing:
                 rep.problems.append(f"missing table {spec.name}")
@@ -157,12 +242,13 @@ def check(engine: Engine) -> CheckReport:
             found = {c["name"]: c["type"] for c in insp.get_columns(spec.name)}
             _check_columns(spec, found, rep)
             present[spec.name] = set(found) & {c.name for c in spec.columns}
+            types[spec.name] = found
         for name, cols in present.items():
             spec = TABLES[name]
             if any(f"{name}: missing column" in p or p.startswith(f"{name}.") for p in
                    rep.problems):
                 continue  # a broken table is reported above; counting would only fail
-            stmt, labels = quality_select(spec, cols)
+            stmt, labels = quality_select(spec, cols, today)
             row = conn.execute(stmt).one()
             rep.row_counts[name] = int(row[0])
             for (col, issue), v in zip(labels, row[1:], strict=True):
@@ -173,6 +259,11 @@ def check(engine: Engine) -> CheckReport:
                 if unknown:
                     rep.quality.append(QualityRow(name, "location_id", "unknown location",
                                                   unknown))
+            if "month" in cols:
+                rep.warnings += _month_warnings(conn, name, types[name]["month"])
+            if name == "locations" and {"location_id", "region_id"} <= cols and "regions" in \
+                    present:
+                rep.warnings += _location_warnings(conn)
         for name, n in rep.row_counts.items():
             if n == 0:
                 rep.notes.append(f"{name}: empty table")

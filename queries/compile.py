@@ -7,6 +7,8 @@ names are used whether they are computed from raw rows or read from the monthly 
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,16 +28,29 @@ def month_of(column: ColumnElement) -> ColumnElement:
     return MonthStart(column)
 
 
+def not_future(responded_on: sa.ColumnElement, today: date | None = None) -> sa.ColumnElement:
+    """Responses dated after today are a clock error: never counted, never the latest month
+    (`check` counts them)."""
+    return responded_on <= sa.bindparam("today", today or date.today(), type_=sa.Date())
+
+
 def _sum_if(cond: ColumnElement, value: ColumnElement | int = 1) -> ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
+
+
+def finite(col: ColumnElement) -> ColumnElement:
+    """False for NaN and +/-Infinity (and NULL): x - x is NaN for both, and NaN = 0 is false on
+    every engine, whereas NaN >= 0 is true on PostgreSQL and DuckDB (NaN sorts above all)."""
+    return (col - col) == 0
 
 
 def _valid(t: sa.FromClause, e: Expr) -> ColumnElement:
     c = t.c
     if isinstance(e, Col):
-        return sa.and_(c[e.name].is_not(None), c[e.name] >= 0)
+        return sa.and_(c[e.name].is_not(None), finite(c[e.name]), c[e.name] >= 0)
     if isinstance(e, When):
-        return sa.and_(c[e.flag].is_not(None), c[e.value].is_not(None), c[e.value] >= 0)
+        return sa.and_(c[e.flag].is_not(None), c[e.value].is_not(None), finite(c[e.value]),
+                       c[e.value] >= 0)
     if isinstance(e, Flag):
         return c[e.name].is_not(None)
     return c[e.of].is_not(None)
@@ -57,6 +72,8 @@ def ratio_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
     """num/den summed only over rows where both parts are valid, plus the excluded-row count."""
     assert m.numerator is not None and m.denominator is not None
     ok = sa.and_(_valid(t, m.numerator), _valid(t, m.denominator))
+    if m.part_of_whole:  # a part above its whole is not a share: the row is invalid for it
+        ok = sa.and_(ok, part_within_whole(t, m))
     return {
         f"{m.name}__num": _sum_if(ok, _value(t, m.numerator)),
         f"{m.name}__den": _sum_if(ok, _value(t, m.denominator)),
@@ -65,10 +82,17 @@ def ratio_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
     }
 
 
+def part_within_whole(t: sa.FromClause, m: Metric) -> ColumnElement:
+    """numerator <= denominator, row by row (only Col / When numerators can break it)."""
+    assert m.numerator is not None and m.denominator is not None
+    return _value(t, m.numerator) <= _value(t, m.denominator)
+
+
 def net_count_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
     assert m.counts is not None
     pos, neg, n = (t.c[x] for x in m.counts)
-    ok = sa.and_(pos >= 0, neg >= 0, n > 0, pos + neg <= n)  # NULL in any => not ok
+    ok = sa.and_(finite(pos), finite(neg), finite(n), pos >= 0, neg >= 0, n > 0,
+                 pos + neg <= n)  # NULL in any => not ok
     return {
         f"{m.name}__pos": _sum_if(ok, pos),
         f"{m.name}__neg": _sum_if(ok, neg),
@@ -81,7 +105,7 @@ def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
     """Response-level aggregates for NPS and the ACSI-style index (item sums, squares, products)."""
     c = t.c
     nps = c.nps_score
-    nps_ok = nps.between(0, 10)
+    nps_ok = sa.and_(finite(nps), nps.between(0, 10))
     out: dict[str, ColumnElement] = {
         "responses__n": sa.func.count(),
         "nps__n": _sum_if(nps_ok),
@@ -93,7 +117,7 @@ def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
     }
     oks = {}
     for key, col in zip(ITEM_KEYS, ITEMS, strict=True):
-        ok = c[col].between(1, 10)
+        ok = sa.and_(finite(c[col]), c[col].between(1, 10))
         oks[key] = ok
         out[f"acsi__{key}_n"] = _sum_if(ok)
         out[f"acsi__{key}_sum"] = _sum_if(ok, c[col])

@@ -16,15 +16,19 @@ fixes those and is registered for `hive://` when this module is imported (querie
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.pool import NullPool
 
 # --- the portable behaviour -----------------------------------------------------------------
 
@@ -37,7 +41,7 @@ class Engine:
     timeout_markers: tuple[str, ...] = ()
     write_hint = ""
 
-    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: float) -> dict[str, Any]:
         """Keyword arguments for `sa.create_engine` (read-only mode and server-side limits)."""
         return {"pool_pre_ping": True}
 
@@ -52,7 +56,7 @@ class Engine:
     def is_timeout(self, message: str) -> bool:
         return any(m in message for m in self.timeout_markers)
 
-    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: int) -> None:
+    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: float) -> None:
         """Hooks on the new engine (session settings, a read-only guard)."""
 
 
@@ -63,9 +67,19 @@ class DuckDB(Engine):
     label = "DuckDB"
     timeout_markers = ("Interrupted",)
 
-    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: float) -> dict[str, Any]:
         db = url.database or ""
-        return {"connect_args": {"read_only": read_only} if db != ":memory:" else {}}
+        if not db or db == ":memory:":
+            return {"connect_args": {}}
+        # A file is opened per use (no pool): between queries the page holds no lock on it, so
+        # `cx-scorecard rollup` or a nightly load can write, and a file replaced under a running
+        # page is read afresh on the next query.
+        return {"connect_args": {"read_only": read_only}, "poolclass": NullPool}
+
+    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: float) -> None:
+        db = engine.url.database or ""
+        if db and db != ":memory:":
+            sa.event.listen(engine, "do_connect", partial(_duckdb_file_still_there, db))
 
     def interrupter(self, conn: sa.Connection) -> Callable[[], None] | None:
         wrapper = conn.connection.dbapi_connection
@@ -81,8 +95,10 @@ class PostgreSQL(Engine):
     label = "PostgreSQL"
     timeout_markers = ("statement timeout",)
 
-    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: int) -> dict[str, Any]:
-        options = f"-c statement_timeout={timeout_s * 1000}"
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: float) -> dict[str, Any]:
+        # statement_timeout is whole milliseconds, and 0 would switch the limit off: 0.5 s is
+        # 500 ms, and anything positive is at least 1 ms.
+        options = f"-c statement_timeout={max(1, round(timeout_s * 1000))}"
         if read_only:
             options += " -c default_transaction_read_only=on"
         return {"pool_pre_ping": True,
@@ -103,12 +119,13 @@ class Spark(Engine):
         if not url.host:
             raise ValueError("A Spark URL names the Thrift server: hive://host:port/database")
 
-    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: int) -> None:
+    def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: float) -> None:
         @sa.event.listens_for(engine, "connect")
         def _session(dbapi_conn, _record) -> None:  # one Thrift session per pooled connection
             cur = dbapi_conn.cursor()
             try:
-                cur.execute(f"SET spark.sql.thriftServer.queryTimeout={int(timeout_s)}s")
+                seconds = max(1, math.ceil(timeout_s))  # whole seconds; 0 would mean no limit
+                cur.execute(f"SET spark.sql.thriftServer.queryTimeout={seconds}s")
             finally:
                 cur.close()
 
@@ -120,6 +137,17 @@ class Spark(Engine):
                         "This Spark connection is read-only: the app only reads the warehouse "
                         "(`cx-scorecard rollup` and `build-demo` open a writing connection)")
                 return statement, params
+
+
+def _duckdb_file_still_there(db: str, _dialect, _conn_rec, _cargs, _cparams) -> None:
+    """Before each open of a DuckDB file: a deleted file is named in words (DuckDB would
+    silently create an empty one in write mode, or raise an IO error in read-only mode)."""
+    if not Path(db).exists():
+        from queries.engine import WarehouseError  # engine imports this module
+
+        raise WarehouseError(f"The DuckDB warehouse file {db} is gone (deleted or being "
+                             "replaced). Rebuild or restore it; the page reads it again as soon "
+                             "as it is back.")
 
 
 ENGINES: dict[str, Engine] = {e.name: e for e in (DuckDB(), PostgreSQL(), Spark())}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -11,11 +12,38 @@ from sqlalchemy.engine import Engine, make_url
 from queries import dialect
 from queries.config import redact
 
-QUERY_TIMEOUT_S = int(os.environ.get("CX_QUERY_TIMEOUT", "30"))
-
 
 class WarehouseError(RuntimeError):
     """A warehouse problem explained in words: unreachable, missing, or not the contract."""
+
+
+ENV_TIMEOUT = "CX_QUERY_TIMEOUT"
+DEFAULT_TIMEOUT_S = 30.0
+
+
+def parse_timeout(raw: str | None) -> float:
+    """CX_QUERY_TIMEOUT in seconds: a positive, finite number (0 would switch PostgreSQL's
+    statement_timeout off, so it is refused rather than read as "no limit")."""
+    if raw is None or raw.strip() == "":
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value <= 0:
+        raise WarehouseError(f"{ENV_TIMEOUT} must be a positive number of seconds (e.g. 30 or "
+                             f"0.5), not {raw[:40]!r}.")
+    return value
+
+
+def query_timeout() -> float:
+    return parse_timeout(os.environ.get(ENV_TIMEOUT))
+
+
+try:
+    QUERY_TIMEOUT_S = query_timeout()
+except WarehouseError:
+    QUERY_TIMEOUT_S = DEFAULT_TIMEOUT_S  # make_engine re-reads it and refuses with the message
 
 
 class WarehouseTimeout(WarehouseError):
@@ -29,7 +57,7 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
     interrupts the query from another thread and the connection is rolled back for reuse. Each
     engine's way is in queries/dialect.py.
     """
-    timeout_s = QUERY_TIMEOUT_S if timeout_s is None else timeout_s
+    timeout_s = query_timeout() if timeout_s is None else timeout_s
     eng = dialect.of(conn)
     timer = dialect.cancel_after(timeout_s, eng.interrupter(conn))
     try:
@@ -48,9 +76,12 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
             timer.cancel()
 
 
-def make_engine(url: str, read_only: bool = True, timeout_s: int = QUERY_TIMEOUT_S) -> Engine:
+def make_engine(url: str, read_only: bool = True, timeout_s: float | None = None) -> Engine:
     """Create the engine; read-only where the driver allows it (DuckDB file, PostgreSQL session,
-    a guard on Spark). Engine differences live in queries/dialect.py."""
+    a guard on Spark). Engine differences live in queries/dialect.py: there a DuckDB file is
+    opened per use (no lock held between queries, a deleted file named in words) and the time
+    limit is rounded for each server."""
+    timeout_s = query_timeout() if timeout_s is None else timeout_s
     try:
         u = make_url(url)
     except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message

@@ -100,7 +100,8 @@ def evaluate(
     keys = keys if keys is not None else [c for c in ("key", "month") if c in components]
     df = components.reset_index(drop=True)
     parts = []
-    key_cols = {k: df[k].to_numpy() for k in keys}
+    # object dtype: a child with no region keeps key None (pandas' str dtype would make it NaN)
+    key_cols = {k: pd.Series(df[k].to_numpy(), dtype=object) for k in keys}
     for m in metrics:
         value, num, den, n, se, bad = _one(m, df, weights)
         n_arr, se_arr = np.asarray(n, dtype=float), np.asarray(se, dtype=float)

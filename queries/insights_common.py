@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from queries import aggregate
-from queries.schema import table
 from queries.scope import Dims, Scope
 from queries.stats import Z95
 
@@ -92,10 +91,7 @@ def _scope_where(location_col: sa.ColumnElement, scope: Scope) -> list[sa.Column
     if scope.level == "location":
         return [location_col == sa.bindparam("scope_location", scope.location)]
     if scope.level == "region":
-        loc = table("locations")
-        ids = sa.select(loc.c.location_id).where(
-            loc.c.region_id == sa.bindparam("scope_region", scope.region))
-        return [location_col.in_(ids.scalar_subquery())]
+        return [aggregate.in_region(location_col, scope.region or "")]
     return []
 
 

@@ -76,6 +76,7 @@ class Metric:
     decimals: int = 1
     headline: bool = False  # shown as a column of the league table
     n_unit: str = ""  # what n counts, when the table's default (below) is not it
+    part_of_whole: bool = False  # ratio: the numerator counts part of the denominator (<= it)
     # Smallest change that matters: below it (or below one displayed unit) a change is "no
     # change", never an arrow or a colour.
     min_change: float = 0.0
@@ -122,6 +123,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(cx_agenda_minutes) / sum(meeting_minutes)",
         "What the top table talks about first is what the organisation believes matters.",
         numerator=Col("cx_agenda_minutes"), denominator=Col("meeting_minutes"), scale=100,
+        part_of_whole=True,
         min_change=0.5,
     ),
     Metric(
@@ -131,6 +133,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(detractors_closed_48h) / sum(detractors_flagged)",
         "Closing the loop fast shows an unhappy customer that leaders listen.",
         numerator=Col("detractors_closed_48h"), denominator=Col("detractors_flagged"), scale=100,
+        part_of_whole=True,
         sampled=True, n_unit="detractors",
         min_change=1.0,
     ),
@@ -142,6 +145,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(cx_linked_pay) / sum(variable_pay)",
         "Behaviour follows pay: if bonuses ignore customers, so will people.",
         numerator=Col("cx_linked_pay"), denominator=Col("variable_pay"), scale=100,
+        part_of_whole=True,
         headline=True,
         min_change=0.5,
     ),
@@ -152,7 +156,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(cx_linked_pay where cx_target_met) / sum(cx_linked_pay)",
         "Pay tied to CX on paper but paid regardless teaches that CX is talk.",
         numerator=When("cx_target_met", "cx_linked_pay"), denominator=Col("cx_linked_pay"),
-        scale=100,
+        scale=100, part_of_whole=True,
         min_change=1.0,
     ),
     # Culture
@@ -214,6 +218,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(customers_retained) / sum(customers_start)",
         "Customers who stay show the experience is worth coming back for.",
         numerator=Col("customers_retained"), denominator=Col("customers_start"), scale=100,
+        part_of_whole=True,
         sampled=True, headline=True,
         min_change=0.2, census=True,
     ),
@@ -223,6 +228,7 @@ METRICS: tuple[Metric, ...] = (
         "sum(referred_new_customers) / sum(new_customers)",
         "Referrals are customers spending their own reputation on us.",
         numerator=Col("referred_new_customers"), denominator=Col("new_customers"), scale=100,
+        part_of_whole=True,
         sampled=True, headline=True, n_unit="new customers",
         min_change=0.5, census=True,
     ),

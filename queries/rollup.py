@@ -1,13 +1,15 @@
 """Optional pre-aggregation: survey components per location and month, built by a command.
 
 The page's cost then depends on locations x months, not on how many responses the warehouse
-holds. The rollup is only used while it matches the raw table (same latest response date and row
-count recorded at build time); otherwise the query layer reads the raw rows, so a stale rollup can
-never show old numbers.
+holds. The rollup is only used while it matches the raw table: a fingerprint of the survey table
+(per month: rows, and sums of ids, scores and id x score, computed in SQL) is recorded at build time
+and compared before use, so an UPDATE of scores, a delete plus an insert, or a new response all
+send the query layer back to the raw rows. A stale rollup never shows old numbers.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -15,12 +17,14 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from queries.compile import component_names, month_of, survey_components
+from queries.compile import component_names, month_of, not_future, survey_components
 from queries.schema import table
 from queries.scope import Scope
 
 ROLLUP = "cx_survey_monthly"
 META = "cx_survey_monthly_meta"
+FINGERPRINT = "cx_survey_monthly_fingerprint"
+SCORES = ("nps_score", "sat_overall", "sat_expectations", "sat_ideal")
 # A build scans every response once: far longer than a page's query may take (CX_QUERY_TIMEOUT).
 BUILD_TIMEOUT_S = 3600
 
@@ -43,14 +47,67 @@ def meta_table(md: sa.MetaData | None = None) -> sa.Table:
     )
 
 
+FP_COLUMNS = ("rows", "id_sum", *(f"{c}_sum" for c in SCORES), *(f"{c}_wsum" for c in SCORES),
+              "loc_len_sum")
+
+
+def fingerprint_table(md: sa.MetaData | None = None) -> sa.Table:
+    md = md or sa.MetaData()
+    return sa.Table(FINGERPRINT, md, sa.Column("month", sa.Date()),
+                    *(sa.Column(n, sa.String()) for n in FP_COLUMNS))  # exact, NaN-proof
+
+
 _MD = sa.MetaData()
-RT, MT = rollup_table(_MD), meta_table(_MD)
+RT, MT, FT = rollup_table(_MD), meta_table(_MD), fingerprint_table(_MD)
+
+Fingerprint = frozenset[tuple]
 
 
-def _fingerprint(conn: sa.Connection) -> tuple[int, date | None]:
+def fingerprint_select(today: date | None = None) -> sa.Select:
+    """Per month of (non-future) responses: the row count and integer sums that change when any
+    score, id or month changes (id x score catches two scores swapped between responses; the
+    length of location_id a response moved to a location with a longer or shorter id).
+
+    Exact integers (no float rounding), NULL as -1 so a score set to NULL changes the sums too.
+    One scan of the survey table, grouped by month: its cost is in docs/performance.md.
+    """
     s = table("survey_responses")
-    rows, hi = conn.execute(sa.select(sa.func.count(), sa.func.max(s.c.responded_on))).one()
-    return int(rows), hi
+    cols = [sa.func.count().label("rows"), sa.func.sum(s.c.response_id).label("id_sum")]
+    for c in SCORES:
+        v = sa.func.coalesce(s.c[c], -1)
+        cols.append(sa.func.sum(v).label(f"{c}_sum"))
+        cols.append(sa.func.sum(s.c.response_id * v).label(f"{c}_wsum"))
+    cols.append(sa.func.sum(sa.func.coalesce(sa.func.length(s.c.location_id), -1))
+                .label("loc_len_sum"))
+    month = month_of(s.c.responded_on).label("month")  # grouped by label: see aggregate
+    return (sa.select(month, *cols).where(not_future(s.c.responded_on, today))
+            .group_by(month))
+
+
+def _token(v) -> str | None:
+    """An exact text token of a sum (NaN or Infinity in a score column stay stable tokens)."""
+    if v is None:
+        return None
+    try:
+        return str(int(v))
+    except (ValueError, OverflowError):
+        return str(v)
+
+
+def _fingerprint(conn: sa.Connection, today: date | None = None) -> Fingerprint:
+    rows = conn.execute(fingerprint_select(today)).all()
+    return frozenset((_month(r[0]), *(_token(v) for v in r[1:])) for r in rows)
+
+
+def _month(v) -> date | None:
+    if v is None:
+        return None
+    return v.date() if isinstance(v, datetime) else v
+
+
+def _stored(conn: sa.Connection) -> Fingerprint:
+    rows = conn.execute(sa.select(FT.c.month, *(FT.c[n] for n in FP_COLUMNS))).all()
+    return frozenset((_month(r[0]), *(_token(v) for v in r[1:])) for r in rows)
 
 
 def available(conn: sa.Connection) -> bool:
@@ -61,35 +118,64 @@ def available(conn: sa.Connection) -> bool:
     built_with = {c["name"] for c in insp.get_columns(ROLLUP)}
     if not set(component_names("survey_responses")) <= built_with:
         return False  # built by an older version: rebuild with `cx-scorecard rollup`
-    row = conn.execute(sa.select(MT.c.source_rows, MT.c.source_max_date)).first()
-    if row is None:
-        return False
-    return (int(row[0]), row[1]) == _fingerprint(conn)
+    if not insp.has_table(FINGERPRINT):
+        return False  # built before the fingerprint existed
+    return _stored(conn) == _fingerprint(conn)
 
 
 CHECK_TTL_S = 60.0
-_checked: dict[str, tuple[float, bool]] = {}
+_checked: dict[str, tuple[float, object, bool]] = {}
+
+
+def change_token(engine: Engine, conn: sa.Connection) -> object:
+    """Something cheap that changes whenever the survey table may have changed, so a change is
+    noticed at once rather than after CHECK_TTL_S: the DuckDB file and its write-ahead log (size,
+    mtime), or PostgreSQL's counters of inserted/updated/deleted rows (reported by the server
+    within about a second of a commit, up to ~10 s for a session that stays busy). Elsewhere
+    None: the TTL alone applies."""
+    if conn.dialect.name == "duckdb":
+        db = engine.url.database or ""
+        out = []
+        for path in (db, db + ".wal"):
+            try:
+                st = os.stat(path)
+                out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+    if conn.dialect.name == "postgresql":
+        try:
+            return conn.execute(sa.text(
+                "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+                "WHERE relname = 'survey_responses'")).first()
+        except sa.exc.DBAPIError:
+            conn.rollback()
+            return None
+    return None
 
 
 def available_cached(engine: Engine, conn: sa.Connection) -> bool:
-    """`available`, asked at most once a minute per warehouse: on PostgreSQL the row count is a
-    full scan, and a page makes several fetches. A rebuild or a load shows within a minute."""
+    """`available`, computed at most once a minute per warehouse unless the change token moved:
+    the fingerprint is a full scan, and a page makes several fetches."""
     key = engine.url.render_as_string(hide_password=False)
     now = time.monotonic()
+    token = change_token(engine, conn)
     hit = _checked.get(key)
-    if hit is not None and now - hit[0] < CHECK_TTL_S:
-        return hit[1]
+    if hit is not None and now - hit[0] < CHECK_TTL_S and hit[1] == token:
+        return hit[2]
     ok = available(conn)
-    _checked[key] = (now, ok)
+    _checked[key] = (now, token, ok)
     return ok
 
 
-def build_insert() -> sa.Insert:
-    """INSERT ... SELECT of every location-month's survey components (duplicates once)."""
+def build_insert(today: date | None = None) -> sa.Insert:
+    """INSERT ... SELECT of every location-month's survey components (duplicates once, future
+    responses left out)."""
     from queries.aggregate import first_responses  # the same rule as the raw path
 
+    today = today or date.today()
     s = table("survey_responses")
-    ranked = first_responses(s).subquery("ranked")
+    ranked = first_responses(s).where(not_future(s.c.responded_on, today)).subquery("ranked")
     r = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
     comps = survey_components(r)
     month = month_of(r.c.responded_on).label("month")  # grouped by label: see aggregate
@@ -98,13 +184,19 @@ def build_insert() -> sa.Insert:
     return sa.insert(RT).from_select(["location_id", "month", *comps], select)
 
 
-def build(engine: Engine) -> dict[str, int]:
+def build(engine: Engine, today: date | None = None) -> dict[str, int]:
     """(Re)build the rollup in the warehouse; needs a writable connection."""
+    today = today or date.today()
     with engine.begin() as conn:
-        rows, hi = _fingerprint(conn)
         _MD.drop_all(conn, checkfirst=True)
         _MD.create_all(conn)
-        conn.execute(build_insert())
+        fp = sorted(_fingerprint(conn, today), key=lambda r: (r[0] is None, r[0]))
+        if fp:
+            conn.execute(sa.insert(FT), [dict(zip(("month", *FP_COLUMNS), r, strict=True))
+                                         for r in fp])
+        rows = sum(int(r[1]) for r in fp)
+        hi = max((r[0] for r in fp if r[0] is not None), default=None)
+        conn.execute(build_insert(today))
         conn.execute(sa.insert(MT).values(
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017
             source_rows=rows, source_max_date=hi,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,20 @@ from sqlalchemy.engine import Engine
 from queries.schema import table
 
 Level = Literal["company", "region", "location"]
+
+NAME_LIMIT = 80  # a region or location name longer than this is cut with "…" when loaded
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def display_name(value: object, limit: int = NAME_LIMIT) -> str | None:
+    """A warehouse name as one line of at most `limit` characters (an ellipsis marks a cut):
+    page, pack and CSV all show it, and a 40,000-character name costs what a short one does."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _CONTROL.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -100,10 +115,19 @@ def load_dims(engine: Engine) -> Dims:
             locations[col] = float("nan")
     for df, key in ((regions, "region_id"), (locations, "location_id")):
         df[key] = df[key].astype(str)
-    locations["region_id"] = locations["region_id"].where(locations["region_id"].notna(), None)
-    locations["region_id"] = locations["region_id"].map(lambda v: None if v is None else str(v))
-    return Dims(locations.sort_values("location_id", ignore_index=True),
-                regions.sort_values("region_id", ignore_index=True))
+    for df, col in ((regions, "region_name"), (locations, "location_name")):
+        df[col] = pd.Series([display_name(v) for v in df[col]], index=df.index, dtype=object)
+    # NULL stays None (pandas would turn it into NaN and then the text "nan" in a link).
+    locations["region_id"] = pd.Series(
+        [None if v is None or pd.isna(v) else str(v) for v in locations["region_id"]],
+        index=locations.index, dtype=object)
+    # A location listed twice keeps its lowest region_id, as the queries do
+    # (aggregate.LOCATION_REGIONS); `check` names the duplicate.
+    locations = locations.sort_values(["location_id", "region_id"], na_position="last")
+    locations = locations.drop_duplicates("location_id", keep="first")
+    regions = regions.drop_duplicates("region_id", keep="first")
+    return Dims(locations.reset_index(drop=True), regions.sort_values("region_id",
+                                                                       ignore_index=True))
 
 
 def resolve(dims: Dims, region: str | None, location: str | None) -> Scope:

@@ -21,6 +21,7 @@ SCOPES = {"company": Scope(), "region": Scope(region="N"),
           "location": Scope(region="N", location="L1")}
 GROUPINGS = ("child", "location", "none")
 START, STOP = date(2025, 10, 1), date(2026, 11, 1)
+TODAY = date(2026, 11, 28)  # "responses dated after today" is bound to a fixed day here
 
 
 def _dims() -> dict[str, Executable]:
@@ -50,36 +51,49 @@ def _page() -> dict[str, Executable]:
 
 
 def _rollup() -> dict[str, Executable]:
-    s = table("survey_responses")
     md = sa.MetaData()
     rt, mt = rollup.rollup_table(md), rollup.meta_table(md)
+    ft = rollup.fingerprint_table(md)
     return {
-        "rollup.fingerprint": sa.select(sa.func.count(), sa.func.max(s.c.responded_on)),
+        "rollup.fingerprint": rollup.fingerprint_select(TODAY),
+        "rollup.fingerprint_stored": sa.select(rollup.FT.c.month,
+                                               *(rollup.FT.c[n] for n in rollup.FP_COLUMNS)),
+        "rollup.fingerprint_insert": sa.insert(rollup.FT).values(
+            month=date(2026, 10, 1), **{n: "1" for n in rollup.FP_COLUMNS}),
         "rollup.meta": sa.select(rollup.MT.c.source_rows, rollup.MT.c.source_max_date),
-        "rollup.build": rollup.build_insert(),
+        "rollup.build": rollup.build_insert(TODAY),
         "rollup.build_meta": sa.insert(rollup.MT).values(
             built_at="2026-11-28T00:00:00+00:00", source_rows=1,
             source_max_date=date(2026, 10, 31)),
         "rollup.count": sa.select(sa.func.count()).select_from(rollup.RT),
         "rollup.create": CreateTable(rt),
         "rollup.create_meta": CreateTable(mt),
+        "rollup.create_fingerprint": CreateTable(ft),
         "rollup.drop": DropTable(rt),
         "rollup.drop_meta": DropTable(mt),
+        "rollup.drop_fingerprint": DropTable(ft),
     }
 
 
 def _check() -> dict[str, Executable]:
     out: dict[str, Executable] = {}
     for spec in CONTRACT:
-        stmt, _ = check.quality_select(spec, {c.name for c in spec.columns})
+        stmt, _ = check.quality_select(spec, {c.name for c in spec.columns}, TODAY)
         out[f"check.{spec.name}"] = stmt
+        if "month" in {c.name for c in spec.columns}:
+            out[f"check.{spec.name}.month_off"] = check.month_off_select(spec.name)
         if spec.name != "locations" and "location_id" in {c.name for c in spec.columns}:
             out[f"check.{spec.name}.unknown_locations"] = check.unknown_locations_select(
                 spec.name)
+    for kind, stmt in check.location_warning_selects().items():
+        out[f"check.locations.{kind}"] = stmt
     assert set(TABLES) == {s.name for s in CONTRACT}
     return out
 
 
 def catalog() -> dict[str, Executable]:
     """Name -> statement, for every statement shape the app sends (parameters bound)."""
-    return {**_dims(), **_page(), **_rollup(), **_check()}
+    out = {**_dims(), **_page(), **_rollup(), **_check()}
+    # Every "not dated after today" condition reads one fixed day, so compiled text is stable
+    # (the rollup's INSERT is built with it).
+    return {k: v.params(today=TODAY) if isinstance(v, sa.Select) else v for k, v in out.items()}

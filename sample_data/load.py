@@ -153,7 +153,8 @@ def _build_postgres(url: URL, demo: Demo, progress: bool, replace: bool) -> dict
                     f"tables {', '.join(existing)} exist; pass replace=True to rebuild them"
                 )
             # A rollup built from the old rows must not outlive them.
-            for name in (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META):
+            for name in (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META,
+                         rollup.FINGERPRINT):
                 conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}" CASCADE')
             META.create_all(conn)
             raw = conn.connection.driver_connection

@@ -45,8 +45,8 @@ def heat_rows(at: AppTest) -> list[tuple[str, str, str]]:
     for h in at.get("html"):
         if 'class="cx-heat"' not in h.proto.body:
             continue
-        for key, href, name in re.findall(
-                r'<tr data-key="([^"]*)"[^>]*><td class="cx-h-name"><a href="([^"]*)"[^>]*>'
-                r"([^<]*)</a>", h.proto.body):
+        for key, href, name in re.findall(  # a child with no view ("(no region)"): no link
+                r'<tr data-key="([^"]*)"[^>]*><td class="cx-h-name">(?:<a href="([^"]*)"[^>]*>)?'
+                r"([^<]*)(?:</a>)?</td>", h.proto.body):
             rows.append((html.unescape(key), html.unescape(name), html.unescape(href)))
     return rows

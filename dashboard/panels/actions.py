@@ -145,6 +145,7 @@ def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, 
         st.warning(f"Not saved: {exc} Your text is still in the form.",
                    icon=":material/cloud_off:")
     else:
-        st.session_state[f"{kp}-flash"] = f"Action #{added.id} added for {added.owner}."
+        owner = fmt.escape_md(added.owner)
+        st.session_state[f"{kp}-flash"] = f"Action #{added.id} added for {owner}."
         st.session_state[f"{kp}-reset"] = True
         st.rerun()

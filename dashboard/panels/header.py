@@ -45,7 +45,7 @@ def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> 
                 st.markdown(f"**{fmt.escape_md(label)}**" if target is None
                             else fmt.escape_md(label))
             else:
-                st.button(label, key=f"crumb_{target.level}", type="tertiary",
+                st.button(fmt.escape_md(label), key=f"crumb_{target.level}", type="tertiary",
                           on_click=nav.go, args=(target, view.month),
                           help=f"Back to the {target.level} view")
 

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import fmt, state
+from dashboard.nav import NO_KEY
 from queries.ranking import HEADLINES, worst_first
 from queries.registry import BY_NAME
 from queries.scope import Scope
@@ -70,8 +71,10 @@ def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], link
     for i in range(len(values)):
         name = str(values[NAME_COL].iloc[i])
         mark = "▶ " if i == current else ""
-        cells = [f'<td class="cx-h-name"><a href="{e(links[i])}" target="_self">{e(mark + name)}'
-                 f"</a></td>", f"<td>{e(str(values[STATUS_COL].iloc[i]))}</td>",
+        label = (f'<a href="{e(links[i])}" target="_self">{e(mark + name)}</a>'
+                 if keys[i] not in NO_KEY else e(mark + name))  # "(no region)": not a view
+        cells = [f'<td class="cx-h-name">{label}</td>',
+                 f"<td>{e(str(values[STATUS_COL].iloc[i]))}</td>",
                  f'<td class="cx-h-num">{e(fmt.compact(values[N_COL].iloc[i]))}</td>']
         for n in HEADLINES:
             st_ = str(status[n].iloc[i]) if n in status else "no_data"
@@ -100,7 +103,8 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
     current = None
     if parent is not None and card.scope.location in keys:
         current = keys.index(card.scope.location)
-    links = ["?" + urlencode(state.link(scope.child(k), card.month)) for k in keys]
+    links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), card.month))
+             for k in keys]
     st.html(table_html(values, status, keys, links, level[:-1], current))
     st.caption(f"Click a name to open it. Colours: status against each one's own target "
                f"(green on, amber near, red off; the word shows on hover); grey: too few "

@@ -25,5 +25,5 @@ def draw(card: Scorecard) -> None:
         return
     total = sum(n for _, n in rows)
     lines = "\n".join(f"- {label}: {n:,} row{'s' if n != 1 else ''}" for label, n in rows)
-    st.caption(f"{total:,} values were left out of this month's metrics (missing or out of "
-               f"range); `cx-scorecard check` lists them.\n\n{lines}")
+    st.caption(f"{total:,} values were left out of this month's metrics (missing, out of range "
+               f"or invalid); `cx-scorecard check` lists them.\n\n{lines}")

@@ -22,7 +22,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from queries import rollup
 from queries.schema import CONTRACT, META, MONTHLY_TABLES, table
 
-SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META)
+SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META, rollup.FINGERPRINT)
 
 
 def _indexes() -> list[sa.Index]:

@@ -1,0 +1,189 @@
+"""Injected names in a real browser: the page shows them as text, fetches nothing from them and
+carries none of their markup (breadcrumbs, headings, tables, chart hovers and ticks, the map,
+the actions list). `streamlit run` on the fixture warehouse with hostile names; Debian Chromium,
+every request that would leave the local server aborted and recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from dashboard.actions import ActionInput, ActionStore
+from queries.scope import Scope
+from tests import fixture_warehouse as fw
+from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by name
+    APP,
+    ROOT,
+    TILE,
+    VIEWPORT,
+    Offline,
+    _free_port,
+    browser,
+    open_map,
+    wait_ready,
+)
+
+pytestmark = pytest.mark.browser
+
+IMAGE = "![x](http://127.0.0.2/x.png)"
+BOLD = "<b>x</b>"
+LINK = "[click](http://evil.example)"
+FORMULA = "=cmd|' /C calc'!A0"
+BARE = "www.evil.example http://127.0.0.2/z"
+STYLE = '<span style="color:red">red</span>'
+REGIONS = [("N", IMAGE), ("S", BOLD)]
+LOCATIONS = [("L1", LINK, "N", 45.0, -93.0), ("L2", FORMULA, "N", 44.0, -92.0),
+             ("L3", BARE, "S", 30.0, -90.0)]
+BAD_ELEMENTS = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('img, a, b, script, iframe, svg a')) {
+    const src = el.getAttribute('src') || el.getAttribute('href') || el.getAttribute('xlink:href')
+      || '';
+    const injected = /evil|127\\.0\\.0\\.2|calc/;
+    if ((el.tagName === 'B' && el.textContent.trim() === 'x') || injected.test(src)
+        || (el.closest('svg') && el.tagName === 'a')
+        || (['SCRIPT', 'IFRAME'].includes(el.tagName) && injected.test(el.outerHTML)))
+      bad.push(el.outerHTML.slice(0, 200));
+  }
+  for (const t of document.querySelectorAll('tspan[style*="bold"], tspan[style*="red"]'))
+    if (['x', 'red'].includes(t.textContent.trim())) bad.push(t.outerHTML.slice(0, 200));
+  return bad;
+}"""
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("hostile")
+    url = f"duckdb:///{folder / 'wh.duckdb'}"
+    writer = sa.create_engine(url)
+    fw.load(writer, dict(fw.ROWS, regions=REGIONS, locations=LOCATIONS))
+    writer.dispose()
+    actions_url = f"sqlite:///{folder / 'actions.sqlite'}"
+    store = ActionStore(actions_url)
+    today = date.today()
+    store.add(ActionInput(Scope(region="N"), "nps", LINK, f"{IMAGE} {BOLD} {BARE} {STYLE}",
+                          _next_month(today), review_month=date(2026, 10, 1)), today)
+    # recorded in the October review, so the October view lists it (issue 12's review loop)
+    store.dispose()
+    port = _free_port()
+    env = dict(os.environ, CX_WAREHOUSE_URL=url, CX_ACTIONS_URL=actions_url)
+    env.pop("CX_ACCESS_POLICY", None)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
+            time.sleep(0.3)  # polling the health endpoint until the server answers
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _ready(pg) -> None:
+    """The redesigned page: verdict, tiles and a finished script (charts open on demand)."""
+    wait_ready(pg)
+
+
+def _text(pg) -> str:
+    return pg.evaluate("() => document.body.innerText.replaceAll('\\u2060', '')")
+
+
+@pytest.mark.parametrize("path, shown", [
+    ("/", [BOLD, IMAGE]),
+    ("/?region=N&month=2026-10", [IMAGE, "Actions", "[click](http://evil.example)"]),
+    ("/?region=N&location=L1&month=2026-10", [IMAGE, LINK]),
+])
+def test_injected_names_stay_text_in_the_browser(browser, server, path, shown) -> None:  # noqa: F811
+    offline = Offline(server)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.route("**/*", offline)
+    pg = ctx.new_page()
+    try:
+        pg.goto(server + path)
+        _ready(pg)
+        # every name is on the page exactly as typed (headings, breadcrumbs, captions, actions)
+        pg.wait_for_function(
+            "(want) => want.every(w => document.body.innerText.replaceAll('\\u2060', '')"
+            ".includes(w))", arg=shown,
+            timeout=30_000)
+        if "region=N&month" in path and "location" not in path:
+            body = _text(pg)
+            assert STYLE in body and BARE in body  # the action's text, shown as typed
+        open_map(pg)  # the map is built on demand: its points carry the names in hovers
+        assert pg.evaluate(BAD_ELEMENTS) == []
+        assert offline.blocked == [], offline.blocked  # nothing fetched from any name
+    finally:
+        ctx.close()
+
+
+def test_chart_hovers_and_ticks_show_names_as_text(browser, server) -> None:  # noqa: F811
+    offline = Offline(server)
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.route("**/*", offline)
+    pg = ctx.new_page()
+    try:
+        pg.goto(server + "/?month=2026-10")
+        _ready(pg)
+        open_map(pg)  # company level: one bubble per region, named in its hover
+        hovered = _hover_every_point(pg)
+        assert any(BOLD in h for h in hovered) and any(IMAGE in h for h in hovered), hovered
+        pg.goto(server + "/?region=N&month=2026-10")
+        _ready(pg)
+        open_map(pg)  # region level: its locations, named in their hovers
+        hovered = _hover_every_point(pg)
+        assert any(LINK in h for h in hovered) and any(FORMULA in h for h in hovered), hovered
+        assert offline.blocked == [], offline.blocked
+    finally:
+        ctx.close()
+
+
+def _hover_every_point(pg) -> list[str]:
+    """Hover each map point; return the hover texts, checking no markup appeared on the way."""
+    texts = []
+    pts = pg.locator(".scattergeo .point")
+    for i in range(pts.count()):
+        pts.nth(i).scroll_into_view_if_needed()
+        bb = pts.nth(i).bounding_box()
+        if bb is None:
+            continue
+        pg.mouse.move(0, 0)  # leave the last point so a new hover label is drawn
+        pg.mouse.move(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+        try:
+            pg.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
+        except PlaywrightTimeout:
+            continue  # a point under another one (overlapping bubbles) shows no label of its own
+        texts.append((pg.locator(".hoverlayer .hovertext").first.text_content() or "")
+                     .replace("\u2060", ""))
+        assert pg.evaluate(BAD_ELEMENTS) == []
+    return texts
