@@ -435,7 +435,7 @@ def test_parsers_name_their_source_by_default() -> None:
     # Called on a dict (no file), the error still says which kind of file it is about.
     with pytest.raises(ValueError, match=r"^targets: unknown metric 'bogus'"):
         targets.parse({"defaults": {"bogus": {"target": 1}}})
-    with pytest.raises(ValueError, match=r"^policy: \[users\.'x'\] must be a table"):
+    with pytest.raises(ValueError, match=r"^Access policy, \[users\.'x'\] must be a table"):
         access.parse({"users": {"x": "company"}})
 
 
