@@ -29,7 +29,6 @@ from sqlalchemy.engine import Engine
 
 from dashboard import figures, fmt, tiles
 from dashboard import verdict as verdict_mod
-from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
 from dashboard.text import csv_cell
 from queries import aggregate, scorecard, stats
@@ -39,6 +38,7 @@ from queries.registry import BY_NAME, METRICS, PANELS, Metric
 from queries.scope import Dims, Scope
 from queries.scorecard import MetricResult, Scorecard, add_months
 from queries.targets import Targets
+from store.actions import Action, ActionStore, ActionsUnavailable
 
 Progress = Callable[[float, str], None]
 ActionsArg = ActionStore | Sequence[Action] | None

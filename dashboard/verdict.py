@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 
 from dashboard import fmt
-from dashboard.actions import Action
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS
 from queries.scorecard import MetricResult, Scorecard
+from store.actions import Action
 
 BEHIND_SHOWN = 3
 JUDGED = ("green", "amber", "red")

@@ -405,7 +405,7 @@ def test_open_action_marks_its_tile_and_the_verdict_from_its_month_on(run: Run,
                                                                       tmp_path: Path) -> None:
     """An action recorded at the October review marks the NPS tile and the verdict in October
     and later, never in September (the month before it was recorded)."""
-    from dashboard.actions import ActionInput, ActionStore
+    from store.actions import ActionInput, ActionStore
 
     store = ActionStore(f"sqlite:///{tmp_path / 'actions.sqlite'}")  # the page's $CX_ACTIONS_URL
     store.add(ActionInput(sc.Scope(region="N"), "nps", "Ana Ruiz", "Call every detractor.",

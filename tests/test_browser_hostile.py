@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dashboard.actions import ActionInput, ActionStore
 from queries.scope import Scope
+from store.actions import ActionInput, ActionStore
 from tests import fixture_warehouse as fw
 from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by name
     APP,

@@ -7,13 +7,13 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard import fmt, pack, state
-from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.panels.actions import render_actions
 from queries import targets
 from queries.access import Allowed
 from queries.registry import METRICS
 from queries.scope import Dims
 from queries.scorecard import Scorecard
+from store.actions import Action, ActionStore, ActionsUnavailable
 
 
 @st.cache_resource(show_spinner=False)
