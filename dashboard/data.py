@@ -22,7 +22,9 @@ from queries import scope as sc
 from queries.ranking import worst_first
 
 TTL_S = 300
-Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of every cache key
+# `access.Allowed.key`, (company, regions, locations): the viewer's rights as a hashable value,
+# part of every cache key (the rights themselves are `access.Allowed`).
+AllowedKey = tuple
 
 
 def current_user(policy: access.Policy) -> str | None:
@@ -62,7 +64,7 @@ def viewer() -> access.Allowed:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
-def rights(allowed: Allowed) -> access.Allowed:
+def rights(allowed: AllowedKey) -> access.Allowed:
     """The rights behind a cache key; anything but an `access.Allowed.key` is refused (a string
     such as "all" would otherwise unpack into three truthy letters: company rights)."""
     if not (isinstance(allowed, tuple) and len(allowed) == 3 and isinstance(allowed[0], bool)):
@@ -71,7 +73,9 @@ def rights(allowed: Allowed) -> access.Allowed:
     return access.Allowed(company, frozenset(regions), frozenset(locations))
 
 
-def _check_allowed(region: str | None, allowed: Allowed, location: str | None = None) -> None:
+def check_allowed(region: str | None, location: str | None, allowed: AllowedKey) -> None:
+    """Refuse a scope the viewer may not see (queries.access's rule): every cached function
+    calls it first, so the page's numbers and its insights follow the same access decisions."""
     rights(allowed).check(sc.Scope(region=region, location=location))
 
 
@@ -125,8 +129,8 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
 
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
 def _card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-          allowed: Allowed, ident: tuple | None) -> scorecard.Scorecard:
-    _check_allowed(region, allowed, location)
+          allowed: AllowedKey, ident: tuple | None) -> scorecard.Scorecard:
+    check_allowed(region, location, allowed)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
     # The company map draws regions from the league rows, so only views below it need the
@@ -137,14 +141,14 @@ def _card(_engine: Engine, url: str, region: str | None, location: str | None, m
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-           allowed: Allowed) -> pd.DataFrame:
+           allowed: AllowedKey) -> pd.DataFrame:
     """The view's children, worst first (`queries.ranking`): built once per view, month and
     viewer rights, then shared by the verdict and the heat table on every rerun."""
     return worst_first(card(_engine, url, region, location, month_iso, allowed).children)
 
 
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-         allowed: Allowed) -> scorecard.Scorecard:
+         allowed: AllowedKey) -> scorecard.Scorecard:
     """The whole page for one scope and month (scorecard.build does every number)."""
     return _card(_engine, url, region, location, month_iso, allowed, identity(url))
 

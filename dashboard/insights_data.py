@@ -22,18 +22,8 @@ TTL_S = data.TTL_S
 SPINNER = "Testing what moves the numbers…"
 
 
-def check_allowed(region: str | None, location: str | None, allowed: data.Allowed) -> None:
-    """Refuse a scope the viewer may not see.
-
-    `allowed` is `access.Allowed.key` ((company, regions, locations)), exactly what the page
-    passes to every cached function; the rule is queries.access's, so the insights follow
-    exactly the page's access decisions.
-    """
-    data.rights(allowed).check(sc.Scope(region=region, location=location))
-
-
 def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-             month_iso: str, allowed: data.Allowed) -> dict[str, Any]:
+             month_iso: str, allowed: data.AllowedKey) -> dict[str, Any]:
     """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`);
     keyed by the warehouse file's identity too, as in dashboard/data.py."""
     return _analyses(_engine, url, region, location, month_iso, allowed, data.identity(url))
@@ -41,8 +31,8 @@ def analyses(_engine: Engine, url: str, region: str | None, location: str | None
 
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def _analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-              month_iso: str, allowed: data.Allowed, ident: tuple | None) -> dict[str, Any]:
-    check_allowed(region, location, allowed)
+              month_iso: str, allowed: data.AllowedKey, ident: tuple | None) -> dict[str, Any]:
+    data.check_allowed(region, location, allowed)
     dims = data.dims(_engine, url)
     return insights.analyses(_engine, dims, sc.Scope(region, location),
                              date.fromisoformat(month_iso), targets.load())

@@ -29,7 +29,6 @@ from sqlalchemy.engine import Engine
 
 from dashboard import figures, fmt, tiles
 from dashboard import verdict as verdict_mod
-from dashboard.bands import trend_bands
 from dashboard.text import csv_cell
 from queries import aggregate, scorecard, stats
 from queries.material import shown_change
@@ -960,7 +959,7 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     parent = (scorecard.build(engine, dims, Scope(region=scope.region), month, targets, latest,
                               with_map=False) if scope.level == "location" else None)
     report(0.1, f"Scorecard for {card.scope_name} computed")
-    figs = panel_figures(card, trend_bands(card)) if charts else []
+    figs = panel_figures(card, card.bands) if charts else []
     region_cards: list[Scorecard] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-charts") as pool:
         job: Future | None = pool.submit(render_pngs, figs) if figs else None

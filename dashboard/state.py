@@ -15,10 +15,10 @@ from dashboard.fmt import escape_md, month_label
 from queries.scope import Dims, Scope
 from queries.scorecard import add_months, latest_complete_month, month_floor
 
-PARAMS = ("region", "location", "month")
 MAX_ID = 64
 _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+MIN_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,12 @@ def shown(raw: str, limit: int = 40) -> str:
 
 
 def parse_month(text: str) -> date | None:
+    """The one rule for a month typed by a person, in a link (`?month=`) or on the command line
+    (`--month`): YYYY-MM, surrounding spaces ignored, month 01-12, year 1900 or later; the
+    first day of that month, else None. Each caller says what was wrong in its own words:
+    the page shows a notice and falls back to the default month, the CLI exits with an error."""
     m = _MONTH.fullmatch(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < MIN_YEAR:
         return None
     return date(int(m.group(1)), int(m.group(2)), 1)
 
