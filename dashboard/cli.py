@@ -245,7 +245,7 @@ def cmd_demo(args) -> int:
 
 def cmd_pack(args) -> int:
     """Write the board pack PDF; nothing is written unless the whole pack is built."""
-    from dashboard import pack as pk
+    import pack as pk
     from queries import targets
     from store import actions as ac
 

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data, fmt, pack, state
+import pack
+from dashboard import data, fmt, state
 from queries import ranking, scorecard, targets
 from queries import scope as sc
 from queries.engine import make_engine

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+import pack as pk
 from dashboard import cli, fmt, verdict
-from dashboard import pack as pk
+from pack import charts, layout
 from queries import aggregate, ranking, scorecard, targets
 from queries import scope as sc
 from queries.engine import make_engine
@@ -31,7 +32,7 @@ OCT = date(2026, 10, 1)
 
 
 def need_chromium() -> None:
-    if pk.browser_path() is None:
+    if charts.browser_path() is None:
         reason = "Debian Chromium not found at /usr/bin/chromium (apt-get install -y chromium)"
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)")
@@ -200,7 +201,7 @@ def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
 
 
 def test_no_chromium_is_a_clear_error_and_writes_nothing(warehouse, tmp_path, monkeypatch):
-    monkeypatch.setattr(pk, "browser_path", lambda: None)
+    monkeypatch.setattr(charts, "browser_path", lambda: None)
     dims = sc.load_dims(warehouse)
     with pytest.raises(pk.PackError, match="apt-get install -y chromium"):
         pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(),
@@ -216,7 +217,7 @@ def test_a_failure_while_writing_leaves_no_file(warehouse, tmp_path, monkeypatch
     def boom(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pk._Pdf, "output", boom)
+    monkeypatch.setattr(layout.Pdf, "output", boom)
     with pytest.raises(OSError, match="disk full"):
         pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(), out_path=target,
                       charts=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from dashboard import pack as pk
+import pack as pk
 from queries import aggregate, scorecard, targets
 from queries import scope as sc
 from queries.engine import make_engine
