@@ -19,12 +19,12 @@ from pypdf import PdfReader
 import pack as pk
 from dashboard import cli, fmt, verdict
 from pack import charts, layout
-from queries import aggregate, ranking, scorecard, targets
+from queries import ranking, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
 from queries.registry import BY_NAME
 from store.actions import ActionInput, ActionStore
 from tests.conftest import IN_CI
+from tests.pack_fixtures import small_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -68,15 +68,7 @@ def to_png(pdf: Path, name: str, first: int, last: int) -> list[Path]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A small demo warehouse (5% of the full demo: every region and location, fewer answers)."""
-    from sample_data.load import build_demo
-
-    path = tmp_path_factory.mktemp("pack") / "demo.duckdb"
-    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
-    eng = make_engine(f"duckdb:///{path}")
-    dims = sc.load_dims(eng)
-    latest = aggregate.freshness(eng)[1]
-    yield eng, dims, scorecard.latest_complete_month(latest), latest
-    eng.dispose()
+    yield from small_demo(tmp_path_factory.mktemp("pack"))
 
 
 @pytest.fixture

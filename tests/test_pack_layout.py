@@ -17,10 +17,10 @@ import pdfplumber
 import pytest
 
 import pack as pk
-from queries import aggregate, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
+from queries import targets
 from tests.conftest import IN_CI
+from tests.pack_fixtures import small_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -95,15 +95,7 @@ def test_overlap_finder_finds_a_collision_and_passes_neighbours():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A small demo warehouse: every region and location with real-length names."""
-    from sample_data.load import build_demo
-
-    path = tmp_path_factory.mktemp("layout") / "demo.duckdb"
-    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
-    eng = make_engine(f"duckdb:///{path}")
-    dims = sc.load_dims(eng)
-    latest = aggregate.freshness(eng)[1]
-    yield eng, dims, scorecard.latest_complete_month(latest), latest
-    eng.dispose()
+    yield from small_demo(tmp_path_factory.mktemp("layout"))
 
 
 def _scopes(dims: sc.Dims) -> dict[str, sc.Scope]:
