@@ -58,36 +58,27 @@ SPARK_DATA_DIR = Setting(
     "folder the Spark cluster can read, for build-demo's parquet files; unset: the server's "
     "spark.sql.warehouse.dir")
 
-TEST_PG_URL = Setting(
-    "CX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    "PostgreSQL admin URL the tests create their databases with", "tests")
-TEST_SPARK_URL = Setting(
-    "CX_TEST_SPARK_URL", "hive://127.0.0.1:10001/default",
-    "the Spark Thrift server the spark tests use", "tests")
-UPDATE_SNAPSHOTS = Setting(
-    "CX_UPDATE_SNAPSHOTS", None,
-    "1 rewrites the cloud-SQL snapshots in tests/snapshots/ (then read the diff)", "tests")
-INSIGHTS_PAGE_TEST_URL = Setting(
-    "CX_INSIGHTS_PAGE_TEST_URL", None,
-    "set by tests/test_insights_page.py for the page it starts; not for users", "tests")
-
-SPARK_DIR = Setting(
-    "CX_SPARK_DIR", ".spark/", "the local cluster's state, logs and metastore",
-    "scripts/spark-cluster")
-SPARK_THRIFT_PORT = Setting(
-    "CX_SPARK_THRIFT_PORT", "10001", "the local cluster's Thrift server port",
-    "scripts/spark-cluster")
-SPARK_MASTER_PORT = Setting(
-    "CX_SPARK_MASTER_PORT", "7077", "the local cluster's master port", "scripts/spark-cluster")
-SPARK_UI_PORT = Setting(
-    "CX_SPARK_UI_PORT", "18080", "the local cluster's first web UI port (workers the next two)",
-    "scripts/spark-cluster")
-SPARK_START_TIMEOUT = Setting(
-    "CX_SPARK_START_TIMEOUT", "240", "seconds the local cluster may take to start",
-    "scripts/spark-cluster")
+# Read by the tests and by scripts/spark-cluster themselves (not through this module), listed
+# here so that the table is complete.
+_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TEST_SETTINGS = (
+    Setting("CX_TEST_PG_URL", _PG, "PostgreSQL admin URL the tests make databases with", "tests"),
+    Setting("CX_TEST_SPARK_URL", "hive://127.0.0.1:10001/default", "the spark tests' server",
+            "tests"),
+    Setting("CX_UPDATE_SNAPSHOTS", None, "1 rewrites tests/snapshots/cloud_sql/", "tests"),
+    Setting("CX_INSIGHTS_PAGE_TEST_URL", None, "test_insights_page's own page; not for users",
+            "tests"),
+)
+_CLUSTER = "scripts/spark-cluster"
+CLUSTER_SETTINGS = (
+    Setting("CX_SPARK_DIR", ".spark/", "the local cluster's state, logs and metastore", _CLUSTER),
+    Setting("CX_SPARK_THRIFT_PORT", "10001", "the local cluster's Thrift server port", _CLUSTER),
+    Setting("CX_SPARK_MASTER_PORT", "7077", "the local cluster's master port", _CLUSTER),
+    Setting("CX_SPARK_UI_PORT", "18080", "its first web UI port (workers: the next two)", _CLUSTER),
+    Setting("CX_SPARK_START_TIMEOUT", "240", "seconds the cluster may take to start", _CLUSTER),
+)
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
-            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, SPARK_DATA_DIR, TEST_PG_URL, TEST_SPARK_URL,
-            UPDATE_SNAPSHOTS, INSIGHTS_PAGE_TEST_URL, SPARK_DIR, SPARK_THRIFT_PORT,
-            SPARK_MASTER_PORT, SPARK_UI_PORT, SPARK_START_TIMEOUT)
+            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, SPARK_DATA_DIR, *TEST_SETTINGS,
+            *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}
