@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from queries import config
-from queries.engine import WarehouseError, explain, make_engine
+from queries.sql.engine import WarehouseError, explain, make_engine
 
 JSON_SCHEMA_VERSION = 1
 DEMO_SCALE = 1.0
@@ -29,12 +29,13 @@ class CliError(Exception):
 
 
 def parse_month(text: str) -> date:
-    """--month by the page's rule (`state.parse_month`); anything else is a clear error."""
-    from dashboard import state
+    """--month by the page's rule (`queries.months.parse_month`); anything else is a clear
+    error."""
+    from queries import months
 
-    month = state.parse_month(text)
+    month = months.parse_month(text)
     if month is None:
-        raise CliError(f"--month must look like YYYY-MM (e.g. 2026-10, year {state.MIN_YEAR} "
+        raise CliError(f"--month must look like YYYY-MM (e.g. 2026-10, year {months.FIRST_YEAR} "
                        f"or later), got {text!r}")
     return month
 
@@ -71,7 +72,7 @@ def cmd_build_demo(args) -> int:
 
 
 def cmd_rollup(args) -> int:
-    from queries import rollup as ru
+    from queries.sql import rollup as ru
 
     target = _target(args)
     eng = make_engine(target.url, read_only=False, timeout_s=ru.BUILD_TIMEOUT_S)
@@ -85,7 +86,7 @@ def cmd_rollup(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from queries.check import check
+    from queries.sql.check import check
 
     target = _target(args)
     eng = make_engine(target.url)
@@ -130,7 +131,7 @@ def _open_scope(args) -> Iterator[tuple]:
     """The warehouse (demo built if needed), its dimensions, the checked and permitted scope and
     the latest response date; the engine is disposed afterwards."""
     from queries import scope as sc
-    from queries.aggregate import freshness
+    from queries.sql.aggregate import freshness
 
     target = _target(args)
     _ensure_demo(target, DEMO_SCALE)

@@ -15,7 +15,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard import data
-from queries import insights, targets
+from queries import access, insights, targets
 from queries import scope as sc
 
 TTL_S = data.TTL_S
@@ -32,7 +32,7 @@ def analyses(_engine: Engine, url: str, region: str | None, location: str | None
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def _analyses(_engine: Engine, url: str, region: str | None, location: str | None,
               month_iso: str, allowed: data.AllowedKey, ident: tuple | None) -> dict[str, Any]:
-    data.check_allowed(region, location, allowed)
+    access.check_scope(region, location, allowed)
     dims = data.dims(_engine, url)
     return insights.analyses(_engine, dims, sc.Scope(region, location),
                              date.fromisoformat(month_iso), targets.load())

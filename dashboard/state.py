@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from dashboard.fmt import escape_md, month_label
+from queries.months import add_months, parse_month
 from queries.scope import Dims, Scope
-from queries.scorecard import add_months, latest_complete_month, month_floor
+from queries.scorecard import latest_complete_month, month_floor
 
 MAX_ID = 64
 _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-MIN_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -39,17 +38,6 @@ def shown(raw: str, limit: int = 40) -> str:
     """A user-supplied value, shortened and made inert, for a notice."""
     text = raw if len(raw) <= limit else raw[:limit] + "…"
     return escape_md(text)
-
-
-def parse_month(text: str) -> date | None:
-    """The one rule for a month typed by a person, in a link (`?month=`) or on the command line
-    (`--month`): YYYY-MM, surrounding spaces ignored, month 01-12, year 1900 or later; the
-    first day of that month, else None. Each caller says what was wrong in its own words:
-    the page shows a notice and falls back to the default month, the CLI exits with an error."""
-    m = _MONTH.fullmatch(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < MIN_YEAR:
-        return None
-    return date(int(m.group(1)), int(m.group(2)), 1)
 
 
 def month_text(d: date) -> str:

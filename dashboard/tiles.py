@@ -15,9 +15,10 @@ import math
 
 from dashboard import fmt
 from queries.material import shown_change
+from queries.months import add_months
 from queries.registry import BY_NAME, Metric
 from queries.registry import panel_order as ordered  # noqa: F401 - the page's panels
-from queries.scorecard import MetricResult, Scorecard, add_months
+from queries.scorecard import MetricResult, Scorecard
 
 SPARK_W, SPARK_H = 76, 22
 SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes

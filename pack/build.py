@@ -24,11 +24,12 @@ from pack.errors import PackError
 from pack.layout import Pdf, missing_glyphs_note
 from pack.pages import cover, league_page, region_page, scorecard_page, trends_page
 from pack.tables import pack_name
-from queries import aggregate, scorecard
+from queries import scorecard
 from queries.ranking import worst_first
 from queries.registry import PANELS
 from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard
+from queries.sql import aggregate
 from queries.targets import Targets
 from store.actions import Action, ActionStore, ActionsUnavailable
 

@@ -15,18 +15,18 @@ import plotly.graph_objects as go
 
 from dashboard import figures
 from pack.errors import PackError
+from queries import settings
 from queries.registry import PANELS, panel_order
 from queries.scorecard import Scorecard
 
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHART_PX = (260, 215)  # CSS pixels per trend chart; scale 2 gives ~250 dpi at 52 mm wide
 CHART_SCALE = 2
 CHART_TIMEOUT_S = 90
 
 
 def browser_path() -> str | None:
-    """Debian's Chromium ($BROWSER_PATH first); kaleido is never allowed to download one."""
-    for cand in (os.environ.get("BROWSER_PATH"), DEBIAN_CHROMIUM, shutil.which("chromium")):
+    """Debian's Chromium ($CX_CHROMIUM first); kaleido is never allowed to download one."""
+    for cand in (settings.CHROMIUM.value(), settings.CHROMIUM.default, shutil.which("chromium")):
         if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
             return cand
     return None
@@ -47,7 +47,7 @@ def render_pngs(figs: Sequence[go.Figure], scale: int = CHART_SCALE) -> list[byt
     path = browser_path()
     if path is None:
         raise PackError("Chart images need Chromium: apt-get install -y chromium "
-                        "(or set BROWSER_PATH); kaleido never downloads a browser.")
+                        "(or set CX_CHROMIUM); kaleido never downloads a browser.")
     import kaleido
 
     async def run() -> list[bytes]:

@@ -7,7 +7,6 @@ drawn as REPLACEMENT and named on the cover, never dropped silently. Every text 
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -15,14 +14,14 @@ from fpdf import FPDF
 
 from dashboard import fmt
 from pack.errors import PackError
+from queries import settings
 
-FONT_DIR = Path(os.environ.get("CX_PACK_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+FONT_DIR = Path(settings.PACK_FONT_DIR.value() or "")
 FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # Characters DejaVu lacks (Chinese, Japanese, Korean) come from Debian's fonts-noto-cjk, loaded
 # only when a name needs it (parsing it costs ~1.5 s); anything neither font has (most emoji)
 # is drawn as REPLACEMENT and named on the cover, never dropped silently.
-CJK_FONT = Path(os.environ.get("CX_PACK_CJK_FONT",
-                               "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+CJK_FONT = Path(settings.PACK_CJK_FONT.value() or "")
 REPLACEMENT = "□"
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0

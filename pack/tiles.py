@@ -9,8 +9,9 @@ from dashboard import fmt, tiles
 from pack.layout import INK, MUTED, PAPER, RULE, Pdf, status_colour
 from queries import stats
 from queries.material import shown_change
+from queries.months import add_months
 from queries.registry import BY_NAME, Metric
-from queries.scorecard import MetricResult, Scorecard, add_months
+from queries.scorecard import MetricResult, Scorecard
 
 
 def _change(m: Metric, r: MetricResult, delta: float | None, change: str, than: str

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from queries import aggregate, scorecard
 from queries import scope as sc
-from queries.engine import make_engine
+from queries import scorecard
+from queries.sql import aggregate
+from queries.sql.engine import make_engine
 
 
 def small_demo(folder: Path) -> Iterator[tuple[Engine, sc.Dims, date | None, date | None]]:

@@ -16,8 +16,9 @@ from pypdf import PdfReader
 import pack as pk
 from dashboard import fmt, text
 from pack import layout
-from queries import access, engine, scorecard, targets
+from queries import access, scorecard, targets
 from queries import scope as sc
+from queries.sql import engine
 from store.actions import ActionInput, ActionStore
 from tests import fixture_warehouse as fw
 

@@ -8,7 +8,7 @@ from dashboard import fmt, text
 from dashboard.figures.style import BAD, HEIGHT, WATCH, layout
 from dashboard.fmt import float_or_none
 from queries.insights import PayoutAlignment, PayVsImprovement
-from queries.insights_incentives import PayPoint
+from queries.insights.pay import PayPoint
 
 
 def payout_alignment_chart(pa: PayoutAlignment) -> go.Figure:

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 from dashboard import fmt
 from dashboard.figures.style import BAD, GOOD, HEIGHT, layout
 from queries.insights import SatisfactionLoyalty
-from queries.insights_loyalty import OutcomeLink
+from queries.insights.loyalty import OutcomeLink
 
 
 def _fit_line(link: OutcomeLink) -> tuple[list[float], list[float]] | None:
