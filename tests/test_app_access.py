@@ -49,10 +49,10 @@ LAKESIDE = {"NPS": "25", "Retention": "90.0%", "Survey responses": "6"}
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        write_toml) -> Iterator[tuple[str, Path]]:
     url = fixture_duckdb(tmp_path)
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
+    policy = write_toml(POLICY)
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
     monkeypatch.setenv("CX_ACCESS_POLICY", str(policy))
     monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
