@@ -172,6 +172,39 @@ def write_toml(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture
+def page_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """A page run with nothing left from another test: no access policy, no demo file, its own
+    actions database, and Streamlit's caches empty before and after. Yields the monkeypatch,
+    for the warehouse URL and whatever else the test sets."""
+    import streamlit as st
+
+    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
+    monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
+    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield monkeypatch
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Iterator[tuple]:
+    """(read-only engine, dims, latest complete month, latest response date) of the demo at 5%
+    (every region and location with real-length names, fewer answers), built once a session."""
+    from queries import aggregate, scorecard
+    from queries import scope as sc
+    from sample_data.load import build_demo
+
+    url = f"duckdb:///{tmp_path_factory.mktemp('small-demo') / 'demo.duckdb'}"
+    build_demo(url, scale=0.05, progress=False)
+    eng = make_engine(url)
+    latest = aggregate.freshness(eng)[1]
+    yield eng, sc.load_dims(eng), scorecard.latest_complete_month(latest), latest
+    eng.dispose()
+
+
 WarehouseFactory = Callable[..., sa.Engine]
 
 
