@@ -26,6 +26,7 @@ def millions(n: int) -> str:
 
 
 def label_of(w: dict) -> str:
+    """A warehouse as the report names it: "DuckDB 1.05M"."""
     return f"{'DuckDB' if w['backend'] == 'duckdb' else 'PostgreSQL'} {millions(w['rows'])}"
 
 
