@@ -28,4 +28,6 @@ def pdf_to_png(pdf: Path, name: str, dpi: int, pages: tuple[int, int] | None = N
     span = ["-f", str(pages[0]), "-l", str(pages[1])] if pages else []
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", *span, str(pdf), str(ARTIFACTS / name)],
                    check=True, timeout=120)
-    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+    pngs = sorted(ARTIFACTS.glob(f"{name}-*.png"))
+    assert pngs, f"pdftoppm wrote no image of {pdf}"
+    return pngs

@@ -189,22 +189,6 @@ def page_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest
     st.cache_resource.clear()
 
 
-@pytest.fixture(scope="session")
-def small_demo(tmp_path_factory) -> Iterator[tuple]:
-    """(read-only engine, dims, latest complete month, latest response date) of the demo at 5%
-    (every region and location with real-length names, fewer answers), built once a session."""
-    from queries import aggregate, scorecard
-    from queries import scope as sc
-    from sample_data.load import build_demo
-
-    url = f"duckdb:///{tmp_path_factory.mktemp('small-demo') / 'demo.duckdb'}"
-    build_demo(url, scale=0.05, progress=False)
-    eng = make_engine(url)
-    latest = aggregate.freshness(eng)[1]
-    yield eng, sc.load_dims(eng), scorecard.latest_complete_month(latest), latest
-    eng.dispose()
-
-
 WarehouseFactory = Callable[..., sa.Engine]
 
 

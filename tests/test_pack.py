@@ -17,8 +17,9 @@ from pypdf import PdfReader
 from dashboard import cli, fmt, verdict
 from dashboard import pack as pk
 from dashboard.actions import ActionInput, ActionStore
-from queries import ranking, scorecard, targets
+from queries import aggregate, ranking, scorecard, targets
 from queries import scope as sc
+from queries.engine import make_engine
 from queries.registry import BY_NAME
 from tests.artifacts import pdf_to_png
 from tests.conftest import skip_or_fail
@@ -43,6 +44,20 @@ def pages_text(path: Path) -> list[str]:
     return [p.extract_text() or "" for p in PdfReader(path).pages]
 
 
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A small demo warehouse (5% of the full demo: every region and location, fewer answers)."""
+    from sample_data.load import build_demo
+
+    path = tmp_path_factory.mktemp("pack") / "demo.duckdb"
+    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
+    eng = make_engine(f"duckdb:///{path}")
+    dims = sc.load_dims(eng)
+    latest = aggregate.freshness(eng)[1]
+    yield eng, dims, scorecard.latest_complete_month(latest), latest
+    eng.dispose()
+
+
 @pytest.fixture
 def actions_store(tmp_path):
     store = ActionStore(f"sqlite:///{tmp_path / 'actions.sqlite'}")
@@ -52,10 +67,9 @@ def actions_store(tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_company_pack_has_a_page_per_region_and_the_page_numbers(small_demo, actions_store,
-                                                                  tmp_path):
+def test_company_pack_has_a_page_per_region_and_the_page_numbers(demo, actions_store, tmp_path):
     need_chromium()
-    eng, dims, month, latest = small_demo
+    eng, dims, month, latest = demo
     t = targets.load()
     region = str(dims.regions.region_id.iloc[0])
     # Both due this month or later: open, not overdue, at this month's review.
@@ -109,9 +123,9 @@ def test_company_pack_has_a_page_per_region_and_the_page_numbers(small_demo, act
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_region_pack_in_a_later_month_shows_overdue_actions(small_demo, actions_store, tmp_path):
+def test_region_pack_in_a_later_month_shows_overdue_actions(demo, actions_store, tmp_path):
     need_chromium()
-    eng, dims, month, latest = small_demo
+    eng, dims, month, latest = demo
     region = str(dims.regions.region_id.iloc[0])
     loc = str(dims.locations[dims.locations.region_id == region].location_id.iloc[0])
     prev = scorecard.add_months(month, -1)
@@ -230,9 +244,9 @@ def url_of(engine) -> str:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_cli_pack_end_to_end(small_demo, tmp_path, capsys, monkeypatch):
+def test_cli_pack_end_to_end(demo, tmp_path, capsys, monkeypatch):
     need_chromium()
-    eng, dims, month, _ = small_demo
+    eng, dims, month, _ = demo
     monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'db' / 'a.sqlite'}")
     (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "pack.pdf"

@@ -14,8 +14,9 @@ import pdfplumber
 import pytest
 
 from dashboard import pack as pk
+from queries import aggregate, scorecard, targets
 from queries import scope as sc
-from queries import targets
+from queries.engine import make_engine
 from tests.artifacts import pdf_to_png
 
 TOLERANCE_PT = 0.6  # boxes may touch; overlapping by more than this is a collision
@@ -86,6 +87,20 @@ def test_overlap_finder_finds_a_collision_and_passes_neighbours():
     assert overlaps([left, near, below]) == []
 
 
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A small demo warehouse: every region and location with real-length names."""
+    from sample_data.load import build_demo
+
+    path = tmp_path_factory.mktemp("layout") / "demo.duckdb"
+    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
+    eng = make_engine(f"duckdb:///{path}")
+    dims = sc.load_dims(eng)
+    latest = aggregate.freshness(eng)[1]
+    yield eng, dims, scorecard.latest_complete_month(latest), latest
+    eng.dispose()
+
+
 def _scopes(dims: sc.Dims) -> dict[str, sc.Scope]:
     region = str(dims.regions.region_id.iloc[0])
     loc = str(dims.locations[dims.locations.region_id == region].location_id.iloc[0])
@@ -95,8 +110,8 @@ def _scopes(dims: sc.Dims) -> dict[str, sc.Scope]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("level", ["company", "region", "location"])
-def test_pack_pages_have_no_overlapping_text(small_demo, level, tmp_path):
-    eng, dims, month, latest = small_demo
+def test_pack_pages_have_no_overlapping_text(demo, level, tmp_path):
+    eng, dims, month, latest = demo
     out = pk.build_pack(eng, dims, _scopes(dims)[level], month, targets.load(), [],
                         out_path=tmp_path / f"{level}.pdf", latest_response=latest,
                         charts=False)
@@ -119,8 +134,8 @@ def test_pack_pages_have_no_overlapping_text(small_demo, level, tmp_path):
     assert not problems, "\n".join(problems[:40])
 
 
-def test_a_location_without_actions_has_no_actions_page(small_demo, tmp_path):
-    eng, dims, month, latest = small_demo
+def test_a_location_without_actions_has_no_actions_page(demo, tmp_path):
+    eng, dims, month, latest = demo
     out = pk.build_pack(eng, dims, _scopes(dims)["location"], month, targets.load(), [],
                         out_path=tmp_path / "loc.pdf", latest_response=latest, charts=False)
     with pdfplumber.open(out) as pdf:
