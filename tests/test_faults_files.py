@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from queries import scope as sc
 from queries import scorecard, targets
-from queries.engine import WarehouseError, explain, make_engine
+from queries.sql.engine import WarehouseError, explain, make_engine
 from tests import fixture_warehouse as fw
 from tests.page import run_page, tiles
 

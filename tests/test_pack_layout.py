@@ -14,9 +14,10 @@ import pdfplumber
 import pytest
 
 from dashboard import pack as pk
-from queries import aggregate, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
+from queries import scorecard, targets
+from queries.sql import aggregate
+from queries.sql.engine import make_engine
 from tests.artifacts import pdf_to_png
 
 TOLERANCE_PT = 0.6  # boxes may touch; overlapping by more than this is a collision

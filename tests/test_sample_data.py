@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from queries.schema import CONTRACT, MONTHLY_TABLES, TABLES
+from queries.sql.schema import CONTRACT, MONTHLY_TABLES, TABLES
 from sample_data import MONTHS, Demo, build_demo, generate
 
 SCORES = ("nps_score", "sat_overall", "sat_expectations", "sat_ideal")

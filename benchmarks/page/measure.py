@@ -95,14 +95,16 @@ def explain_company(url: str) -> dict:
     """EXPLAIN ANALYZE of the company view's survey queries (raw and rollup) and the floor."""
     import sqlalchemy as sa
 
-    from queries import aggregate, rollup, scorecard
-    from queries.engine import make_engine
+    from queries import scorecard
+    from queries.months import add_months
     from queries.scope import Scope
+    from queries.sql import aggregate, rollup
+    from queries.sql.engine import make_engine
 
     engine = make_engine(url)
     month = scorecard.latest_complete_month(aggregate.freshness(engine)[1])
-    start = scorecard.add_months(month, -(scorecard.TREND_MONTHS - 1))
-    stop = scorecard.add_months(month, 1)
+    start = add_months(month, -(scorecard.TREND_MONTHS - 1))
+    stop = add_months(month, 1)
     stmts = {
         "raw survey query (by region, 13 months)":
             aggregate.survey_select(Scope(), start, stop, "child"),

@@ -95,7 +95,7 @@ def ensure_spark(admin_url: str, scale: float, seed: int) -> tuple[str, float]:
     """A Spark database cx_bench_s<scale> holding the demo (parquet tables) and its rollup."""
     import sqlalchemy as sa
 
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     name = bench_database(scale)
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(False)

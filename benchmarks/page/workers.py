@@ -19,8 +19,8 @@ from benchmarks.page import FLOOR_SQL, ms_since
 RESULT_TAG = "BENCH_RESULT "
 # What the app process has imported before it draws a page (the SQLAlchemy dialects included).
 PRELOAD = ["numpy", "pandas", "sqlalchemy", "duckdb", "duckdb_sqlalchemy", "psycopg",
-           "streamlit", "queries.aggregate", "queries.rollup", "queries.scorecard",
-           "queries.scope", "queries.engine", "queries.targets", "queries.evaluate"]
+           "streamlit", "queries.sql.aggregate", "queries.sql.rollup", "queries.scorecard",
+           "queries.scope", "queries.sql.engine", "queries.targets", "queries.evaluate"]
 
 
 def maxrss_mb() -> float:
@@ -87,10 +87,11 @@ def worker_page(job: dict) -> dict:
 
     import streamlit as st
 
-    from queries import aggregate, rollup, scorecard, targets
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries import scorecard, targets
     from queries.insights import analyses
+    from queries.sql import aggregate, rollup
+    from queries.sql.engine import make_engine
 
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
@@ -200,7 +201,7 @@ def worker_floor(job: dict) -> dict:
     """One aggregate over every survey row: what a single scan of the table costs here."""
     import sqlalchemy as sa
 
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     engine = make_engine(job["url"])
     with engine.connect() as conn:
@@ -254,16 +255,18 @@ def worker_naive(job: dict) -> dict:
     import pandas as pd
     import sqlalchemy as sa
 
-    from queries import aggregate, scorecard
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries import scorecard
+    from queries.months import add_months
+    from queries.sql import aggregate
+    from queries.sql.engine import make_engine
 
     engine = make_engine(job["url"])
     dims = sc.load_dims(engine)
     month = scorecard.latest_complete_month(aggregate.freshness(engine)[1])
     scope = pick_scope(dims, job["view"])
-    start = scorecard.add_months(month, -(scorecard.TREND_MONTHS - 1))
-    stop = scorecard.add_months(month, 1)
+    start = add_months(month, -(scorecard.TREND_MONTHS - 1))
+    stop = add_months(month, 1)
     sql = ("SELECT response_id, location_id, responded_on, nps_score, sat_overall, "
            "sat_expectations, sat_ideal FROM survey_responses "
            "WHERE responded_on >= :start AND responded_on < :stop")
