@@ -71,6 +71,7 @@ class Metric:
     denominator: Expr | None = None
     scale: float = 1.0
     score_column: str | None = None  # net_scores: the 0-10 column
+    item_columns: tuple[str, ...] = ()  # acsi: the 1-10 items (overall, expectations, ideal)
     counts: tuple[str, str, str] | None = None  # net_counts: (promoters, detractors, n)
     sampled: bool = False  # a sample of a population: has a standard error and a noise band
     decimals: int = 1
@@ -215,6 +216,7 @@ METRICS: tuple[Metric, ...] = (
         "A three-question index is steadier than any single question. ACSI-style only: the "
         "published ACSI is a latent-variable model with estimated weights, so this index is "
         "not comparable to published ACSI scores.",
+        item_columns=("sat_overall", "sat_expectations", "sat_ideal"),
         sampled=True, headline=True,
         min_change=0.5,
         short_label="ACSI-style index", column_label="ACSI",
@@ -289,6 +291,10 @@ def validate(metrics: tuple[Metric, ...] = METRICS) -> None:
                 used += [v for v in vars(e).values()]
         elif m.kind == "net_scores":
             used.append(m.score_column or "")
+        elif m.kind == "acsi":
+            if len(m.item_columns) != 3:
+                raise ValueError(f"{m.name}: the ACSI-style index needs its three item columns")
+            used += list(m.item_columns)
         elif m.kind == "net_counts":
             used += list(m.counts or ("",))
         for c in used:
