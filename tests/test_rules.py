@@ -446,3 +446,62 @@ def test_standard_errors_at_the_smallest_samples() -> None:
     # A numerator above its denominator (bad data that got through) gives SE 0, never NaN from
     # the square root of a negative p (1 - p): 12 / 10 -> p (1 - p) = -0.24 -> clipped to 0.
     assert float(stats.proportion_se(12, 10)) == 0.0
+
+
+# --- statistics edges the mutation run showed untested (docs/testing.md) --------------------
+
+
+def test_t_p_value_outside_the_distribution() -> None:
+    # df < 1 has no t distribution (no p, not a crash); an infinite t lies beyond every
+    # quantile, so its two-sided p is exactly 0.
+    assert math.isnan(stats.t_two_sided_p(1.0, 0)) and math.isnan(stats.t_two_sided_p(-2.0, -3))
+    assert math.isnan(stats.t_two_sided_p(math.nan, 5))
+    assert stats.t_two_sided_p(math.inf, 5) == 0.0 and stats.t_two_sided_p(-math.inf, 1) == 0.0
+
+
+def test_change_call_default_and_declared_minimum() -> None:
+    # 10.0 -> 10.5 shown with one decimal: a step of 0.1 is enough by default (no declared
+    # minimum), so an unsampled change of 0.5 is a rise; with a declared minimum of 1.0 it is
+    # too small to be called anything but steady.
+    assert stats.change_call(10.5, None, 10.0, None, False, 1) == "rise"
+    assert stats.change_call(10.5, None, 10.0, None, False, 1, min_change=1.0) == "steady"
+    assert stats.change_call(9.0, None, 10.0, None, False, 1, min_change=1.0) == "fall"
+
+
+def test_change_call_without_a_p_value_is_not_available() -> None:
+    # A net score with no answers in the earlier month (n0 = 0) has no pooled z, so no p: the
+    # call is "n/a", never "steady" (which would claim the data showed no change), whether
+    # the earlier month's SE is known or 0.
+    assert math.isnan(stats.change_p(20, 5, 10, 5, net_n=(10, 0)))
+    assert stats.change_call(20, 5, 10, 5, True, 0, net_n=(10, 0)) == "n/a"
+    assert stats.change_call(20, 5, 10, 0.0, True, 0, net_n=(10, 0)) == "n/a"
+
+
+def test_margin_text_at_its_edges() -> None:
+    # No value or no interval: nothing is shown.
+    assert stats.margin_text(None, 1.0, 2.0, 0) == ""
+    assert stats.margin_text(5.0, math.nan, 6.0, 0) == ""
+    assert stats.margin_text(5.0, 4.0, None, 1) == ""
+    # 8 to 13 around 10: centre 10.5 is half a shown unit (0 decimals) off the value, i.e. not
+    # centred at the shown precision -> both ends; likewise with 1 decimal (0.5 >= 0.05).
+    assert stats.margin_text(10.0, 8.0, 13.0, 0) == "8 to 13"
+    assert stats.margin_text(10.0, 8.0, 13.0, 1) == "8.0 to 13.0"
+    # 8.0 to 12.096 around 10.0: centre 10.048, 0.048 < 0.05 off -> centred: ± half-width 2.048
+    assert stats.margin_text(10.0, 8.0, 12.096, 1) == "±2.0"
+    # 1 unit off at 0 decimals (centre 11 against 10) is not centred either
+    assert stats.margin_text(10.0, 9.0, 13.0, 0) == "9 to 13"
+    assert stats.margin_text(1e4, 8e3, 1.2e4, 0) == "±2,000"  # thousands separator
+    assert stats.margin_text(10.0, 8.0, 12.0, 0) == "±2"
+
+
+def test_net_change_z_from_a_single_answer() -> None:
+    # One answer this month, a promoter: NPS 100, SE 0. Last month 4 answers (1 promoter,
+    # 1 detractor, 2 passives): NPS 0, p + d = 0.5, SE = 100 sqrt(0.5 / 4) = 35.355.
+    # Pooled over the 5 answers (+1, +1, -1, 0, 0): mean 0.2, E[x^2] 0.6, variance 0.56;
+    # z = (1 - 0) / sqrt(0.56 (1/1 + 1/4)) = 1 / sqrt(0.7) = 1.19523.
+    se0 = 100 * math.sqrt(0.5 / 4)
+    assert stats.net_change_z(100, 0.0, 1, 0, se0, 4) == pytest.approx(1 / math.sqrt(0.7))
+    assert stats.net_change_z(0, se0, 4, 100, 0.0, 1) == pytest.approx(-1 / math.sqrt(0.7))
+    # no answers on either side: no z (not a division by zero)
+    assert math.isnan(stats.net_change_z(100, 0.0, 0, 0, se0, 4))
+    assert math.isnan(stats.net_change_z(0, se0, 4, 100, 0.0, 0))
