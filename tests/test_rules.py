@@ -11,10 +11,12 @@ import dataclasses
 import math
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from queries import access, stats, targets
+from queries import access, census, scorecard, stats, targets
 from queries import scope as sc
 from queries.registry import BY_NAME
 from queries.scorecard import build
@@ -505,3 +507,105 @@ def test_net_change_z_from_a_single_answer() -> None:
     # no answers on either side: no z (not a division by zero)
     assert math.isnan(stats.net_change_z(100, 0.0, 0, 0, se0, 4))
     assert math.isnan(stats.net_change_z(0, se0, 4, 100, 0.0, 0))
+
+
+# --- census noise (queries/census.py) by hand ----------------------------------------------
+
+_T12, _T6 = 2.1788128296672284, 2.4469118511449786  # scipy.stats.t.ppf(0.975, 12 and 6)
+
+
+def _census_series() -> dict[str, dict[int, float]]:
+    """Retention per unit by month offset (0 = the judged month, -1 the month before, ...).
+
+    A: changes of +-1 into months -12 .. -1 (RMS 1 over 12 changes), a +10 jump into month -13
+       (outside the 12-change window) and +9.5 into the judged month itself (not history).
+    B: 6 changes of +-2 (the minimum history): RMS 2. C: 5 changes, too few: no yardstick."""
+    a = {-14: 80.0, -13: 90.0} | {-j: (91.0 if j % 2 == 0 else 90.0) for j in range(12, 0, -1)}
+    b = {-j: (52.0 if j % 2 == 0 else 50.0) for j in range(7, 0, -1)}
+    c = {-j: 70.0 + (j % 2) for j in range(6, 0, -1)}
+    return {"A": a | {0: 99.5}, "B": b | {0: 60.0}, "C": c | {0: 71.0}}
+
+
+def test_census_noise_of_series_by_hand() -> None:
+    month = date(2026, 10, 1)
+    for unit, (rms, k) in {"A": (1.0, 12), "B": (2.0, 6), "C": (math.nan, 5)}.items():
+        series = _census_series()[unit]
+        months = [scorecard.add_months(month, off) for off in series]
+        got = census.noise_of_series(months, list(series.values()), month)
+        assert got[1] == k, unit
+        assert got[0] == pytest.approx(rms, nan_ok=True), unit
+    # A missing month breaks the two changes either side of it: A without month -5 has 10.
+    a = {o: v for o, v in _census_series()["A"].items() if o != -5}
+    months = [scorecard.add_months(month, off) for off in a]
+    assert census.noise_of_series(months, list(a.values()), month) == (1.0, 10)
+    values = [math.nan if o == -5 else v for o, v in _census_series()["A"].items()]
+    months = [scorecard.add_months(month, off) for off in _census_series()["A"]]
+    assert census.noise_of_series(months, values, month) == (1.0, 10)
+
+
+def test_census_apply_by_hand() -> None:
+    month = date(2026, 10, 1)
+    rows = [{"key": unit, "metric": "retention_rate", "month": scorecard.add_months(month, off),
+             "value": v, "se": 0.0, "df": math.nan, "lo": 0.0, "hi": 0.0, "moe": 0.0}
+            for unit, series in _census_series().items() for off, v in series.items()]
+    rows.append({"key": "A", "metric": "nps", "month": month, "value": 40.0, "se": 3.0,
+                 "df": math.nan, "lo": 34.0, "hi": 46.0, "moe": 6.0})
+    out = census.apply(pd.DataFrame(rows), month)
+    now = out[out.month == month].set_index(["key", "metric"])
+    # A: se = 1 / sqrt 2 = 0.70711 on 12 df; half = 2.17881 * 0.70711 = 1.54066;
+    # 99.5 - 1.54066 = 97.95934, 99.5 + 1.54066 = 101.04 -> clipped to 100 (a share).
+    a = now.loc[("A", "retention_rate")]
+    assert (a.se, a.df) == (pytest.approx(1 / math.sqrt(2)), 12)
+    assert (a.lo, a.hi) == (pytest.approx(99.5 - _T12 / math.sqrt(2)), 100.0)
+    assert a.moe == pytest.approx((100.0 - 99.5 + _T12 / math.sqrt(2)) / 2)
+    # B: se = 2 / sqrt 2 = 1.41421 on 6 df; half = 2.44691 * 1.41421 = 3.46047 around 60
+    b = now.loc[("B", "retention_rate")]
+    assert (b.se, b.df) == (pytest.approx(math.sqrt(2)), 6)
+    assert (b.lo, b.hi, b.moe) == (pytest.approx(60 - _T6 * math.sqrt(2)),
+                                   pytest.approx(60 + _T6 * math.sqrt(2)),
+                                   pytest.approx(_T6 * math.sqrt(2)))
+    # C: too little history -> no interval at all, never a guess
+    c = now.loc[("C", "retention_rate")]
+    assert all(math.isnan(c[col]) for col in ("se", "df", "lo", "hi", "moe"))
+    # An earlier month of A gets the same yardstick around its own value (90 at month -3).
+    earlier = out[(out.key == "A") & (out.month == scorecard.add_months(month, -3))].iloc[0]
+    assert (earlier.se, earlier.df) == (pytest.approx(1 / math.sqrt(2)), 12)
+    assert (earlier.lo, earlier.hi) == (pytest.approx(90 - _T12 / math.sqrt(2)),
+                                        pytest.approx(90 + _T12 / math.sqrt(2)))
+    # A sampled metric's row is left as it was.
+    n = now.loc[("A", "nps")]
+    assert (n.se, n.lo, n.hi, n.moe) == (3.0, 34.0, 46.0, 6.0) and math.isnan(n.df)
+    # No census rows or no rows: returned unchanged.
+    only_nps = pd.DataFrame(rows[-1:])
+    assert census.apply(only_nps, month).equals(only_nps)
+    assert census.apply(pd.DataFrame(rows[:0]), month).empty
+
+
+def test_census_series_of_unequal_lengths_is_an_error() -> None:
+    # months and values come in pairs: a missing value must be None or NaN, never a shorter
+    # list that silently drops the latest months.
+    months = [date(2026, m, 1) for m in range(1, 10)]
+    with pytest.raises(ValueError):
+        census.noise_of_series(months, [90.0] * 8, date(2026, 10, 1))
+
+
+# --- fair rank: Paule-Mandel spread and rank intervals (queries/insights_rank.py) ----------
+
+
+def test_rank_intervals_where_the_answer_is_certain() -> None:
+    from queries.insights_rank import rank_intervals
+
+    # No uncertainty (SE 0, or unknown and so taken as 0): each interval is the rank itself,
+    # 1 = the highest value.
+    lo, hi = rank_intervals(np.array([30.0, 10.0, 20.0]), np.array([0.0, np.nan, 0.0]))
+    assert lo.tolist() == [1, 3, 2] and hi.tolist() == [1, 3, 2]
+    assert lo.dtype.kind == "i" and hi.dtype.kind == "i"
+    # 100 SEs apart: the order never changes in any draw
+    lo, hi = rank_intervals(np.array([0.0, 100.0]), np.array([1.0, 1.0]))
+    assert lo.tolist() == [2, 1] and hi.tolist() == [2, 1]
+    # Two units with the same value and SE: each is 1st or 2nd half of the time -> [1, 2]
+    lo, hi = rank_intervals(np.array([50.0, 50.0]), np.array([5.0, 5.0]))
+    assert lo.tolist() == [1, 1] and hi.tolist() == [2, 2]
+    # No units: no intervals
+    lo, hi = rank_intervals(np.array([]), np.array([]))
+    assert lo.size == 0 and hi.size == 0 and lo.dtype.kind == "i"
