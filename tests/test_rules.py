@@ -20,6 +20,7 @@ from queries import access, census, scorecard, stats, targets
 from queries import scope as sc
 from queries.registry import BY_NAME
 from queries.scorecard import build
+from tests.intervals import adjusted_wald, wilson
 
 OCT = date(2026, 10, 1)
 EPS = 1e-9
@@ -214,13 +215,13 @@ def test_adjusted_wald_nps_interval_by_hand() -> None:
     # n' = 7 + 3 = 10, p' = (3 + .75) / 10 = .375, d' = (2 + .75) / 10 = .275, centre .1
     # var = p' + d' - (p' - d')^2 = .65 - .01 = .64; SE = sqrt(.64 / 10) = .252982
     # 1.959964 * .252982 = .495835 -> (.1 - .4958, .1 + .4958) = (-39.58, 59.58) points
-    lo, hi = stats.nps_adjusted_wald(3, 2, 7)
+    lo, hi = adjusted_wald(3, 2, 7)
     assert (lo, hi) == pytest.approx((-39.5836, 59.5836), abs=1e-4)
     # promoters 10 of 10: n' 13, p' 10.75/13 = .826923, d' .75/13 = .057692, centre .769231
     # var = .884615 - .591716 = .292899; SE = sqrt(.292899/13) = .150103; half .294197
     # -> (47.50, 106.3) clamped to (47.50, 100)
-    assert stats.nps_adjusted_wald(10, 0, 10) == pytest.approx((47.5036, 100.0), abs=1e-4)
-    assert stats.nps_adjusted_wald(0, 10, 10) == pytest.approx((-100.0, -47.5036), abs=1e-4)
+    assert adjusted_wald(10, 0, 10) == pytest.approx((47.5036, 100.0), abs=1e-4)
+    assert adjusted_wald(0, 10, 10) == pytest.approx((-100.0, -47.5036), abs=1e-4)
 
 
 def test_enps_interval_by_hand() -> None:
@@ -229,13 +230,13 @@ def test_enps_interval_by_hand() -> None:
     # n' = 33, p' = 13.75/33 = .416667, d' = 9.75/33 = .295455, centre .121212
     # var = .712121 - .014692 = .697429; SE = sqrt(.697429/33) = .145377; half .284934
     # -> (-16.37, 40.61)
-    assert stats.nps_adjusted_wald(13, 9, 30) == pytest.approx((-16.3720, 40.6144), abs=1e-4)
+    assert adjusted_wald(13, 9, 30) == pytest.approx((-16.3720, 40.6144), abs=1e-4)
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 10), (3, 10), (10, 10), (7, 29),
                                       (315, 350), (1, 1000), (999, 1000), (50, 100)])
 def test_wilson_matches_statsmodels(k: int, n: int) -> None:
-    assert stats.wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"),
+    assert wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"),
                                                abs=1e-12)
 
 
@@ -244,9 +245,9 @@ def test_wilson_by_hand() -> None:
     # denom = 1 + 3.841459/350 = 1.010976; centre = (.9 + 3.841459/700) / denom = .895660
     # half = 1.959964 * sqrt(.9 * .1 / 350 + 3.841459 / (4 * 350^2)) / denom = .031559
     # -> (86.41%, 92.72%)
-    lo, hi = stats.wilson(315, 350)
+    lo, hi = wilson(315, 350)
     assert (lo, hi) == pytest.approx((0.864099, 0.927216), abs=1e-6)
-    assert all(math.isnan(x) for x in stats.wilson(0, 0))  # no interval without data
+    assert all(math.isnan(x) for x in wilson(0, 0))  # no interval without data
 
 
 def test_nps_se_matches_trinomial_formula_and_published_example() -> None:
@@ -370,7 +371,7 @@ def test_standard_errors_by_hand() -> None:
 def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
     for z, alpha in ((1.0, 0.31731050786291415), (2.5758293035489004, 0.01)):
         for k, n in ((3, 10), (315, 350), (0, 7), (7, 7)):
-            assert stats.wilson(k, n, z=z) == pytest.approx(
+            assert wilson(k, n, z=z) == pytest.approx(
                 proportion_confint(k, n, alpha=alpha, method="wilson"), abs=1e-9)
 
 
@@ -429,8 +430,8 @@ def test_wilson_is_exact_at_zero_and_all() -> None:
     # 0 of 3 and 10 of 10 are cases where the closed form leaves a residue (about 1e-17): the
     # interval must still start at exactly 0 and end at exactly 1.
     for n in (3, 6, 7, 10, 12, 13):
-        assert stats.wilson(0, n)[0] == 0.0
-        assert stats.wilson(n, n)[1] == 1.0
+        assert wilson(0, n)[0] == 0.0
+        assert wilson(n, n)[1] == 1.0
 
 
 def test_parsers_name_their_source_by_default() -> None:
@@ -609,3 +610,21 @@ def test_rank_intervals_where_the_answer_is_certain() -> None:
     # No units: no intervals
     lo, hi = rank_intervals(np.array([]), np.array([]))
     assert lo.size == 0 and hi.size == 0 and lo.dtype.kind == "i"
+
+
+def test_benjamini_hochberg_edges() -> None:
+    # No p-value at all (every test impossible, or none): nothing rejected, no adjusted p.
+    reject, q = stats.benjamini_hochberg([math.nan, math.nan])
+    assert reject.tolist() == [False, False] and np.isnan(q).all() and reject.dtype == bool
+    reject, q = stats.benjamini_hochberg([])
+    assert reject.size == 0 and q.size == 0
+    # A single p exactly at q is rejected (step-up uses p_(k) <= k q / m, as statsmodels does);
+    # two p of .03: both adjusted to .03 * 2 / 2 = .03 -> both rejected; .04 and .06 -> the
+    # smaller's adjusted p is min(.04 * 2, .06) = .06 > .05 -> neither.
+    assert stats.benjamini_hochberg([0.05])[0].tolist() == [True]
+    reject, q = stats.benjamini_hochberg([0.03, 0.03])
+    assert reject.tolist() == [True, True] and q == pytest.approx([0.03, 0.03])
+    reject, q = stats.benjamini_hochberg([0.06, 0.04])
+    assert reject.tolist() == [False, False] and q == pytest.approx([0.06, 0.06])
+    # a stricter q
+    assert stats.benjamini_hochberg([0.03, 0.03], q=0.01)[0].tolist() == [False, False]
