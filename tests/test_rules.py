@@ -628,3 +628,24 @@ def test_benjamini_hochberg_edges() -> None:
     assert reject.tolist() == [False, False] and q == pytest.approx([0.06, 0.06])
     # a stricter q
     assert stats.benjamini_hochberg([0.03, 0.03], q=0.01)[0].tolist() == [False, False]
+
+
+def test_change_p_normal_or_student_t() -> None:
+    # z = (15 - 4) / 5 = 2.2: normal two-sided p = 0.027807 (scipy: 2 norm.sf(2.2)); with a
+    # census metric's 5 degrees of freedom, Student t: 0.079094 (scipy: 2 t.sf(2.2, 5)).
+    assert stats.normal_two_sided_p(-2.2) == pytest.approx(0.0278069, abs=1e-7)
+    assert math.isnan(stats.normal_two_sided_p(math.nan))
+    assert stats.change_p(15, 3, 4, 4, df=5.0) == pytest.approx(0.0790939, abs=1e-7)
+    assert stats.change_p(15, 3, 4, 4, df=math.nan) == pytest.approx(0.0278069, abs=1e-7)
+    assert math.isnan(stats.change_p(15, 0, 4, 0, df=5.0))  # no noise estimate: no p
+    # 15 vs 4 is a rise under the normal test but within the noise on 5 df
+    assert stats.change_call(15, 3, 4, 4, True, 0) == "rise"
+    assert stats.change_call(15, 3, 4, 4, True, 0, df=5.0) == "steady"
+
+
+def test_intervals_without_data_or_with_bad_data() -> None:
+    assert all(math.isnan(x) for x in adjusted_wald(0, 0, 0))  # no answers: no interval
+    # A numerator above its denominator (bad data that got through): still an interval, ending
+    # at exactly 1, never NaN from the square root of a negative p (1 - p).
+    lo, hi = wilson(12, 10)
+    assert hi == 1.0 and 0.0 < lo < 1.0
