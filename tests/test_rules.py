@@ -654,3 +654,16 @@ def test_intervals_without_data_or_with_bad_data() -> None:
     # at exactly 1, never NaN from the square root of a negative p (1 - p).
     lo, hi = wilson(12, 10)
     assert hi == 1.0 and 0.0 < lo < 1.0
+
+
+def test_paule_mandel_by_hand() -> None:
+    from queries.insights_rank import paule_mandel_tau2
+
+    # Two units 0 and 10, sampling variance 1 each: equal weights 1 / (1 + t), mean 5,
+    # Q(t) = (25 + 25) / (1 + t) = k - 1 = 1  ->  t = tau^2 = 49.
+    assert paule_mandel_tau2(np.array([0.0, 10.0]), np.array([1.0, 1.0])) == pytest.approx(49)
+    # Q(0) exactly k - 1 (0 and 2 with variance 2: Q = (1 + 1) / 2 = 1): no spread beyond chance
+    assert paule_mandel_tau2(np.array([0.0, 2.0]), np.array([2.0, 2.0])) == 0.0
+    # One unit or none: no spread to estimate
+    assert math.isnan(paule_mandel_tau2(np.array([5.0]), np.array([1.0])))
+    assert math.isnan(paule_mandel_tau2(np.array([]), np.array([])))
