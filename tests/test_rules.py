@@ -662,6 +662,8 @@ def test_paule_mandel_by_hand() -> None:
     # Two units 0 and 10, sampling variance 1 each: equal weights 1 / (1 + t), mean 5,
     # Q(t) = (25 + 25) / (1 + t) = k - 1 = 1  ->  t = tau^2 = 49.
     assert paule_mandel_tau2(np.array([0.0, 10.0]), np.array([1.0, 1.0])) == pytest.approx(49)
+    # 0 and 1.5 with variance 0.5: Q(t) = 2 x 0.75^2 / (0.5 + t) = 1  ->  t = 0.625 (below 1)
+    assert paule_mandel_tau2(np.array([0.0, 1.5]), np.array([0.5, 0.5])) == pytest.approx(0.625)
     # Q(0) exactly k - 1 (0 and 2 with variance 2: Q = (1 + 1) / 2 = 1): no spread beyond chance
     assert paule_mandel_tau2(np.array([0.0, 2.0]), np.array([2.0, 2.0])) == 0.0
     # One unit or none: no spread to estimate
