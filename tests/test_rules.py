@@ -621,6 +621,8 @@ def test_benjamini_hochberg_edges() -> None:
     # No p-value at all (every test impossible, or none): nothing rejected, no adjusted p.
     reject, q = stats.benjamini_hochberg([math.nan, math.nan])
     assert reject.tolist() == [False, False] and np.isnan(q).all() and reject.dtype == bool
+    reject, q = stats.benjamini_hochberg([0.001, None])  # None: no test was possible
+    assert reject.tolist() == [True, False] and math.isnan(q[1])
     reject, q = stats.benjamini_hochberg([])
     assert reject.size == 0 and q.size == 0
     # A single p exactly at q is rejected (step-up uses p_(k) <= k q / m, as statsmodels does);
