@@ -15,8 +15,9 @@ import math
 
 from dashboard import fmt
 from queries.material import shown_change
+from queries.months import add_months
 from queries.registry import BY_NAME, Metric, by_panel
-from queries.scorecard import MetricResult, Scorecard, add_months
+from queries.scorecard import MetricResult, Scorecard
 
 SPARK_W, SPARK_H = 76, 22
 SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes

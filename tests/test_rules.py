@@ -590,11 +590,11 @@ def test_census_series_of_unequal_lengths_is_an_error() -> None:
         census.noise_of_series(months, [90.0] * 8, date(2026, 10, 1))
 
 
-# --- fair rank: Paule-Mandel spread and rank intervals (queries/insights_rank.py) ----------
+# --- fair rank: Paule-Mandel spread and rank intervals (queries/insights/rank.py) -----------
 
 
 def test_rank_intervals_where_the_answer_is_certain() -> None:
-    from queries.insights_rank import rank_intervals
+    from queries.insights.rank import rank_intervals
 
     # No uncertainty (SE 0, or unknown and so taken as 0): each interval is the rank itself,
     # 1 = the highest value.
@@ -659,7 +659,7 @@ def test_intervals_without_data_or_with_bad_data() -> None:
 
 
 def test_paule_mandel_by_hand() -> None:
-    from queries.insights_rank import paule_mandel_tau2
+    from queries.insights.rank import paule_mandel_tau2
 
     # Two units 0 and 10, sampling variance 1 each: equal weights 1 / (1 + t), mean 5,
     # Q(t) = (25 + 25) / (1 + t) = k - 1 = 1  ->  t = tau^2 = 49.
