@@ -64,6 +64,7 @@ def main() -> None:
     st.set_page_config(page_title="CX Scorecard", page_icon="📊",
                        layout="wide", initial_sidebar_state="collapsed")
     theme.inject()
+    nav.listen()  # page links and chart buttons rerun in place (dashboard/nav.py)
     target = _warehouse()
     url, viewer = target.url, data.viewer()
     allowed = viewer.key
@@ -99,8 +100,7 @@ def main() -> None:
         home = viewer.home(dims)  # no scope asked for: land on the viewer's own scope
         view = state.View(home.region, home.location, view.month, view.notices)
     nav.sync_url(view)
-    if nav.navigated():  # a drill-down click (often from far down): show the new view's top
-        theme.scroll_to_top()
+    nav.navigated()  # consumed here; the listener scrolls a new view to its top (nav.TOP_KEY)
     month_iso = view.month.isoformat()
     try:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import fmt, state
-from dashboard.nav import NO_KEY
+from dashboard.nav import LINK_ATTR, NO_KEY
 from queries.ranking import HEADLINES, worst_first
 from queries.registry import BY_NAME
 from queries.scope import Scope
@@ -67,18 +67,22 @@ def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], link
             "targets", "Survey responses"] + [f"{BY_NAME[n].label}: {BY_NAME[n].description}"
                                               for n in HEADLINES]
     head = "".join(f'<th title="{e(t)}">{e(h)}</th>' for h, t in zip(heads, tips, strict=True))
+    names = [str(x) for x in values[NAME_COL].tolist()]
+    behind = [str(x) for x in values[STATUS_COL].tolist()]
+    ns = values[N_COL].tolist()
+    cols = {n: (values[n].tolist(), status[n].astype(str).tolist() if n in status else None)
+            for n in HEADLINES}  # plain lists: no pandas lookup per cell
     rows = []
-    for i in range(len(values)):
-        name = str(values[NAME_COL].iloc[i])
+    for i, name in enumerate(names):
         mark = "▶ " if i == current else ""
-        label = (f'<a href="{e(links[i])}" target="_self">{e(mark + name)}</a>'
+        label = (f'<a href="{e(links[i])}" target="_self" {LINK_ATTR}="1">{e(mark + name)}</a>'
                  if keys[i] not in NO_KEY else e(mark + name))  # "(no region)": not a view
-        cells = [f'<td class="cx-h-name">{label}</td>',
-                 f"<td>{e(str(values[STATUS_COL].iloc[i]))}</td>",
-                 f'<td class="cx-h-num">{e(fmt.compact(values[N_COL].iloc[i]))}</td>']
+        cells = [f'<td class="cx-h-name">{label}</td>', f"<td>{e(behind[i])}</td>",
+                 f'<td class="cx-h-num">{e(fmt.compact(ns[i]))}</td>']
         for n in HEADLINES:
-            st_ = str(status[n].iloc[i]) if n in status else "no_data"
-            v = values[n].iloc[i]
+            vals, stats = cols[n]
+            st_ = stats[i] if stats is not None else "no_data"
+            v = vals[i]
             text = fmt.value_text(BY_NAME[n], None if pd.isna(v) else float(v))
             cells.append(f'<td class="cx-h-num cx-h-{e(st_)}" '
                          f'title="{e(fmt.STATUS_TEXT.get(st_, st_))}">{e(text)}</td>')
