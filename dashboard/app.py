@@ -20,7 +20,7 @@ from dataclasses import replace  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import data, insights_data, nav, state, theme  # noqa: E402
+from dashboard import data, insights_data, nav, prefetch, state, theme  # noqa: E402
 from dashboard import verdict as vd  # noqa: E402
 from dashboard.bands import trend_bands  # noqa: E402
 from dashboard.fmt import escape_md  # noqa: E402
@@ -130,7 +130,8 @@ def main() -> None:
     open_counts = Counter(a.metric for a in verdict.actions)
     for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
         with col:
-            kpis.draw(panel, card, band, plotly_config, open_counts)
+            kpis.draw(panel, card, open_counts)
+    kpis.open_asked(card, band, plotly_config)
     league.draw(card, parent, ranked if parent is None else parent_ranked)
 
     def insight_results():
@@ -160,6 +161,22 @@ def main() -> None:
             found = [f"In {where}: {f[0].lower()}{f[1:]}" for f in found]
         verdict = replace(verdict, findings=found)
         verdict_panel.draw(slot, verdict, card, names)
+    _warm_next(eng, url, view, first, latest, allowed, card,
+               ranked if parent is None else None, finding_scope is not None)
+
+
+def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
+               ranked, findings_here: bool) -> None:
+    """After the page is drawn: warm the views one click away (dashboard/prefetch.py)."""
+    if not prefetch.enabled():
+        return
+    months = state.month_options(first, latest)
+    i = months.index(view.month) if view.month in months else -1
+    previous = months[i + 1].isoformat() if 0 <= i < len(months) - 1 else None
+    keys = [] if ranked is None else [k for k in map(str, ranked["key"]) if k not in nav.NO_KEY]
+    prefetch.submit(eng, prefetch.plan(url, view.region, view.location, view.month.isoformat(),
+                                       previous, allowed, keys, card.scope.child_level,
+                                       findings_here))
 
 
 def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | None:

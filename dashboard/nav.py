@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import streamlit as st
 
 from dashboard import state
+from dashboard.tiles import CHART_ATTR  # a tile's chart button (value: the metric's name)
 from queries.scope import Scope
 
 SELECTION_KEYS = ("location_map",)
@@ -22,7 +23,6 @@ NAVIGATED_KEY = "_cx_navigated"
 TOP_KEY = "_cx_scroll_top"  # counts navigations; the page scrolls to the top when it grows
 CHART_KEY = "_cx_chart"  # the metric whose 13-month chart was asked for (one run only)
 LINK_ATTR = "data-cx-go"  # a page link (href "?region=...") that reruns in place when clicked
-CHART_ATTR = "data-cx-chart"  # a tile's chart button (value: the metric's name)
 NAV_KEY = "cx-nav"
 
 # One page-wide listener, mounted once per page (no iframe, height 0): a plain left click on a

@@ -35,18 +35,18 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
 .cx-chip {display: inline-block; padding: 0 0.45rem; border-radius: 0.7rem; font-weight: 700;
   font-size: 0.9rem; margin-right: 0.15rem;}
 /* KPI tiles */
-[class*="st-key-tile-"] {position: relative; gap: 0 !important;}
-[class*="st-key-tile-"] [data-testid="stElementContainer"]:has(.stButton) {position: absolute;
-  top: 1.25rem; right: 0.2rem; width: auto !important; z-index: 2;}
-[class*="st-key-tile-"] .stButton button {min-height: 1.5rem; height: 1.5rem; padding: 0 0.2rem;}
+.cx-tiles {display: flex; flex-direction: column; gap: 0.5rem;}
+.cx-open {margin-left: auto; border: 0; background: transparent; padding: 0.1rem 0.15rem;
+  line-height: 0; cursor: pointer; border-radius: 0.3rem;}
+.cx-open:hover {background: rgba(128,128,128,0.18);}
+.cx-open:focus-visible {outline: 2px solid rgba(128,128,128,0.8);}
 .cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
   border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
 .cx-top {display: flex; justify-content: space-between; gap: 0.3rem; font-size: 0.8rem;}
 .cx-label {font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .cx-status {font-size: 0.72rem; font-weight: 700; white-space: nowrap; padding: 0 0.35rem;
   border-radius: 0.6rem;}
-.cx-mid {display: flex; align-items: center; gap: 0.6rem; padding-right: 1.8rem;
-  min-height: 1.7rem;}
+.cx-mid {display: flex; align-items: center; gap: 0.6rem; min-height: 1.7rem;}
 .cx-chg {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.15;}
 .cx-value {font-size: 1.35rem; font-weight: 700; white-space: nowrap;}
 .cx-faint {opacity: 0.55;}
