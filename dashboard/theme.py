@@ -19,7 +19,8 @@ _CSS = """
 [data-testid="stMainBlockContainer"] {padding-top: 2.4rem; padding-bottom: 1rem;
   padding-left: 1.2rem; padding-right: 1.2rem;}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
-.st-key-breadcrumb button p {text-decoration: underline; text-underline-offset: 3px;}
+.cx-crumbs {font-size: 1rem; line-height: 1.6;}
+.cx-crumbs a {color: inherit; text-decoration: underline; text-underline-offset: 3px;}
 h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   line-height: 1.3 !important;}
 /* the verdict strip */

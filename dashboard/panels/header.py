@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -26,7 +28,14 @@ def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], late
 
 def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> None:
     """Company > Region > Location; every part above the current one the viewer may see is a
-    button back up (a regional leader's "Company" is plain text: no company totals)."""
+    link back up (a regional leader's "Company" is plain text: no company totals)."""
+    st.html(breadcrumb_html(view, dims, allowed))
+
+
+def breadcrumb_html(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> str:
+    """The breadcrumb as one element: names escaped, each link a page link that reruns in
+    place (dashboard/nav.py) and carries the URL of its view (shareable, back button)."""
+    e = html.escape
     scope = view.scope
     parts: list[tuple[str, Scope | None]] = [("Company", Scope() if scope.level != "company"
                                               else None)]
@@ -35,19 +44,19 @@ def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> 
                       Scope(region=scope.region) if scope.level == "location" else None))
     if scope.location:
         parts.append((dims.location_name(scope.location), None))
-    with st.container(horizontal=True, gap="small", vertical_alignment="center",
-                      key="breadcrumb"):
-        st.markdown("**CX Scorecard** &nbsp;·")
-        for i, (label, target) in enumerate(parts):
-            if i:
-                st.markdown("›")
-            if target is None or not allowed.can_see(target):
-                st.markdown(f"**{fmt.escape_md(label)}**" if target is None
-                            else fmt.escape_md(label))
-            else:
-                st.button(fmt.escape_md(label), key=f"crumb_{target.level}", type="tertiary",
-                          on_click=nav.go, args=(target, view.month),
-                          help=f"Back to the {target.level} view")
+    shown = []
+    for label, target in parts:
+        if target is None:
+            shown.append(f"<b>{e(label)}</b>")
+        elif not allowed.can_see(target):
+            shown.append(f"<span>{e(label)}</span>")
+        else:
+            href = "?" + urlencode(state.link(target, view.month))
+            shown.append(f'<a href="{e(href)}" target="_self" {nav.LINK_ATTR}="1" '
+                         f'data-level="{e(target.level)}" title="Back to the {e(target.level)} '
+                         f'view">{e(label)}</a>')
+    return ('<nav class="cx-crumbs" aria-label="Breadcrumb"><b>CX Scorecard</b>&nbsp;·&nbsp; '
+            + " › ".join(shown) + "</nav>")
 
 
 def _month_select(view: state.View, months: list[date], latest: date) -> None:

@@ -1,0 +1,93 @@
+"""The background warm-up of the views one click away (dashboard/prefetch.py), without Streamlit:
+which views it plans, in which order, that it warms them through the functions it is given, and
+that a view the viewer may not see is skipped rather than shown."""
+
+from __future__ import annotations
+
+import threading
+
+from dashboard import prefetch
+from queries import access
+from queries.scope import Scope
+
+ALL = access.EVERYTHING.key
+URL = "duckdb:///x.duckdb"
+
+
+def test_company_plan_is_the_previous_month_then_regions_worst_first() -> None:
+    jobs = prefetch.plan(URL, None, None, "2026-10-01", "2026-09-01", ALL,
+                         ["MW", "NE", "S"], "region", True)
+    assert [(j.region, j.location, j.month_iso) for j in jobs] == [
+        (None, None, "2026-09-01"), ("MW", None, "2026-10-01"), ("NE", None, "2026-10-01"),
+        ("S", None, "2026-10-01")]
+    # each region's verdict quotes that region's findings; the company's, the company's
+    assert [(j.findings_region, j.findings) for j in jobs] == [
+        (None, True), ("MW", True), ("NE", True), ("S", True)]
+
+
+def test_region_plan_warms_locations_without_recomputing_the_region_findings() -> None:
+    keys = [f"L{i}" for i in range(12)]
+    jobs = prefetch.plan(URL, "MW", None, "2026-10-01", None, ALL, keys, "location", True)
+    assert [j.location for j in jobs] == keys[:prefetch.CHILDREN]  # the worst few only
+    assert all(j.region == "MW" and not j.findings for j in jobs)
+
+
+def test_first_month_and_location_have_nothing_further() -> None:
+    assert prefetch.plan(URL, "MW", "L1", "2026-10-01", None, ALL, [], None, True) == []
+
+
+def test_warm_calls_the_page_functions_with_the_view_keys() -> None:
+    calls: list[tuple] = []
+
+    def card(eng, url, region, location, month, allowed):
+        calls.append(("card", region, location, month, allowed))
+
+    def ranked(eng, url, region, location, month, allowed):
+        calls.append(("ranked", region, location, month, allowed))
+
+    def analyses(eng, url, region, location, month, allowed):
+        calls.append(("analyses", region, location, month, allowed))
+
+    job = prefetch.Job(URL, "MW", "L1", "2026-10-01", ALL, "MW", True)
+    prefetch.warm(object(), job, card=card, ranked=ranked, analyses=analyses)
+    assert calls == [("card", "MW", "L1", "2026-10-01", ALL),
+                     ("card", "MW", None, "2026-10-01", ALL),
+                     ("ranked", "MW", None, "2026-10-01", ALL),
+                     ("analyses", "MW", None, "2026-10-01", ALL)]
+
+
+def test_a_view_outside_the_viewer_rights_is_not_computed() -> None:
+    """The warm-up goes through the same access check as a visit: a location-only viewer's
+    region is refused there, and nothing of it is computed."""
+    only = access.Allowed(False, frozenset(), frozenset({"L1"}))
+    computed: list[tuple] = []
+
+    def card(eng, url, region, location, month, allowed):
+        access.Allowed(allowed[0], frozenset(allowed[1]), frozenset(allowed[2])).check(
+            Scope(region=region, location=location))
+        computed.append((region, location))
+
+    job = prefetch.Job(URL, "MW", "L1", "2026-10-01", only.key, "MW", False)
+    prefetch.warm(object(), job, card=card, ranked=lambda *a: None, analyses=lambda *a: None)
+    assert computed == [("MW", "L1")]  # its own location only, not the region it may not see
+
+
+def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
+    seen: list[str | None] = []
+    done = threading.Event()
+
+    def fake_warm(engine, job):
+        seen.append(job.region)
+        if len(seen) == 3:
+            done.set()
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    monkeypatch.setattr(prefetch, "_done", {})
+    with prefetch._lock:  # hold the worker back until both views are queued
+        older = [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)]
+        newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
+        assert prefetch.submit(object(), older) == 1
+        assert prefetch.submit(object(), newer) == 2
+        assert prefetch.submit(object(), newer) == 0  # already queued: not twice
+    assert done.wait(10)
+    assert seen == ["B", "C", "A"]
