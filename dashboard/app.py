@@ -128,9 +128,7 @@ def main() -> None:
     verdict_panel.draw(slot, verdict, card, names, findings_pending=finding_scope is not None)
 
     open_counts = Counter(a.metric for a in verdict.actions)
-    for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
-        with col:
-            kpis.draw(panel, card, open_counts)
+    kpis.draw(card, open_counts)
     kpis.open_asked(card, band, plotly_config)
     league.draw(card, parent, ranked if parent is None else parent_ranked)
 

@@ -15,7 +15,7 @@ import math
 
 from dashboard import fmt
 from queries.material import shown_change
-from queries.registry import BY_NAME, Metric, by_panel
+from queries.registry import BY_NAME, PANELS, Metric, by_panel
 from queries.scorecard import MetricResult, Scorecard, add_months
 
 CHART_ATTR = "data-cx-chart"  # dashboard/nav.py's listener opens the metric's chart on a click
@@ -87,6 +87,15 @@ def panel_html(panel: str, card: Scorecard, open_actions: dict[str, int] | None 
             + "".join(tile_html(card.metrics[m.name], card, counts.get(m.name, 0))
                       for m in ordered(panel))
             + "</div>")
+
+
+def grid_html(card: Scorecard, open_actions: dict[str, int] | None = None) -> str:
+    """The five story areas side by side, causes before outcomes, each a heading and all of its
+    tiles: the whole grid is one element on the page."""
+    areas = "".join(f'<section class="cx-area" data-panel="{html.escape(panel)}">'
+                    f"<h5>{html.escape(title)}</h5>{panel_html(panel, card, open_actions)}"
+                    "</section>" for panel, title in PANELS.items())
+    return f'<div class="cx-grid">{areas}</div>'
 
 
 def change(r: MetricResult) -> tuple[str | None, str, str]:

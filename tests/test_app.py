@@ -129,9 +129,11 @@ def test_company_tiles_show_the_query_layer_numbers(run: Run, fixture_url: str) 
         assert got[fmt.short_label(m.name)][0] == shown(m.name, card.metrics[m.name].value), m.name
     assert params(at) == {"month": "2026-10"}  # the default month is written into the URL
     # Five panel headings, in the story's order.
-    heads = [e.value for e in at.markdown if e.value.startswith("##### ")]
-    assert heads[:5] == ["##### Leadership ownership", "##### Incentive alignment",
-                         "##### Culture", "##### Satisfaction", "##### Loyalty & referral"]
+    grid = [h.proto.body for h in at.get("html") if 'class="cx-grid"' in h.proto.body]
+    assert len(grid) == 1  # every area and tile in one element
+    heads = [html.unescape(t) for t in re.findall(r"<h5>([^<]*)</h5>", grid[0])]
+    assert heads == ["Leadership ownership", "Incentive alignment", "Culture", "Satisfaction",
+                     "Loyalty & referral"]
 
 
 def test_low_confidence_is_grey_with_n_never_red_or_green(run: Run) -> None:

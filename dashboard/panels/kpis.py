@@ -1,7 +1,8 @@
 """The five story areas, causes before outcomes, each with all of its tiles together.
 
-A tile is HTML with an inline sparkline (dashboard/tiles.py), and an area's tiles are one HTML
-element (a widget per tile cost the browser a block, a button and a message each on every rerun).
+A tile is HTML with an inline sparkline (dashboard/tiles.py), and the whole grid of areas and tiles
+is one HTML element (a widget per tile cost a block, a button and a message each on every rerun,
+and five columns with a heading each another sixteen).
 A tile's 13-month chart, with the target and the 95% band, opens on demand in a dialog: its chart
 button is plain markup that the page's click listener (dashboard/nav.py) turns into a rerun.
 No Plotly figure is built until one is asked for.
@@ -15,16 +16,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import figures, fmt, nav, tiles
-from queries.registry import BY_NAME, PANELS
+from queries.registry import BY_NAME
 from queries.scorecard import MetricResult, Scorecard
 
 ordered = tiles.ordered
 
 
-def draw(panel: str, card: Scorecard, open_actions: Mapping[str, int] | None = None) -> None:
-    """One story area: its heading and all of its tiles as one HTML element."""
-    st.markdown(f"##### {PANELS[panel]}")
-    st.html(tiles.panel_html(panel, card, dict(open_actions or {})))
+def draw(card: Scorecard, open_actions: Mapping[str, int] | None = None) -> None:
+    """The five story areas, headings and tiles, as one HTML element."""
+    st.html(tiles.grid_html(card, dict(open_actions or {})))
 
 
 def open_asked(card: Scorecard, band: pd.DataFrame | None, plotly_config: dict) -> None:
