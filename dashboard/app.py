@@ -188,4 +188,5 @@ def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | 
     return view.region, "its region"
 
 
-main()
+with prefetch.live_run():  # the background warm-up steps aside while a page runs
+    main()

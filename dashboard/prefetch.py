@@ -24,12 +24,13 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
 MAX_QUEUED = 24
+PAUSE_S = 5.0
 CHILDREN = 7  # every region of the demo; a region's seven locations furthest behind
 NICE = 10
 
@@ -47,6 +48,8 @@ class Job:
     findings: bool
 
 
+_live = 0  # page runs in progress in this process: the warm-up steps aside for them
+_live_lock = threading.Lock()
 _pending: deque[tuple[Engine, Job]] = deque()  # newest view's jobs first
 _done: dict[Job, float] = {}
 _lock = threading.Condition()
@@ -66,6 +69,27 @@ def plan(url: str, region: str | None, location: str | None, month_iso: str,
     if previous_iso is not None:
         kids.insert(0, Job(url, region, location, previous_iso, allowed, region, findings_here))
     return kids
+
+
+@contextlib.contextmanager
+def live_run() -> Iterator[None]:
+    """Mark a page run in progress (the warm-up waits between its steps: one process shares one
+    interpreter lock, and a live click must not queue behind a speculative computation)."""
+    global _live
+    with _live_lock:
+        _live += 1
+    try:
+        yield
+    finally:
+        with _live_lock:
+            _live -= 1
+
+
+def _quiet(limit_s: float = PAUSE_S) -> None:
+    """Wait until no page run is in progress (at most `limit_s`, so busy servers still warm)."""
+    deadline = time.monotonic() + limit_s
+    while _live and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def enabled() -> bool:
@@ -129,14 +153,18 @@ def _run() -> None:
 
 
 def warm(engine: Engine, job: Job, *, card: Callable | None = None,
-         ranked: Callable | None = None, analyses: Callable | None = None) -> None:
-    """Compute one view through the page's cached functions (the same keys a visit uses)."""
+         ranked: Callable | None = None, analyses: Callable | None = None,
+         pause: Callable[[], None] = _quiet) -> None:
+    """Compute one view through the page's cached functions (the same keys a visit uses),
+    stepping aside for live page runs between the steps (never while holding a cache key)."""
     from dashboard import data, insights_data
 
     card = card or data.card
     ranked = ranked or data.ranked
     analyses = analyses or insights_data.analyses
+    pause()
     card(engine, job.url, job.region, job.location, job.month_iso, job.allowed)
+    pause()
     if job.location is None:
         ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
     else:  # a location view shows its region's card and ranking beside its own
@@ -144,4 +172,5 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
             card(engine, job.url, job.region, None, job.month_iso, job.allowed)
             ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
     if job.findings:
+        pause()
         analyses(engine, job.url, job.findings_region, None, job.month_iso, job.allowed)

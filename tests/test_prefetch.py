@@ -5,6 +5,7 @@ that a view the viewer may not see is skipped rather than shown."""
 from __future__ import annotations
 
 import threading
+import time
 
 from dashboard import prefetch
 from queries import access
@@ -91,3 +92,27 @@ def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
         assert prefetch.submit(object(), newer) == 0  # already queued: not twice
     assert done.wait(10)
     assert seen == ["B", "C", "A"]
+
+
+def test_warm_steps_aside_between_steps_and_waits_for_live_runs() -> None:
+    order: list[str] = []
+    job = prefetch.Job(URL, "MW", None, "2026-10-01", ALL, "MW", True)
+    prefetch.warm(object(), job, card=lambda *a: order.append("card"),
+                  ranked=lambda *a: order.append("ranked"),
+                  analyses=lambda *a: order.append("analyses"),
+                  pause=lambda: order.append("pause"))
+    assert order == ["pause", "card", "pause", "ranked", "pause", "analyses"]
+    # _quiet returns once the live run ends (well before its limit)
+    ended = threading.Event()
+
+    def page_run() -> None:
+        with prefetch.live_run():
+            ended.wait(0.3)
+
+    t = threading.Thread(target=page_run)
+    t.start()
+    while not prefetch._live:  # the run has started
+        time.sleep(0.001)
+    prefetch._quiet(limit_s=30)
+    assert not prefetch._live
+    t.join()
