@@ -108,17 +108,3 @@ def static_url() -> str:
     if not url:
         return STATIC_PATH
     return url.split("?", 1)[0].rstrip("/") + "/" + STATIC_PATH
-
-
-_SCROLL_TOP = """<script>
-const main = window.parent.document.querySelector('[data-testid="stMain"]');
-if (main) { main.scrollTo({top: 0}); }
-</script>"""
-
-
-def scroll_to_top() -> None:
-    """Bring the new view's verdict into sight after a drill-down clicked far down the page
-    (a zero-height same-origin frame, drawn only on the run that follows a navigation)."""
-    import streamlit.components.v1 as components
-
-    components.html(_SCROLL_TOP, height=0)
