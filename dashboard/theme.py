@@ -61,6 +61,7 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
 .cx-tile:hover .cx-foot {white-space: normal;}
 .cx-flat {color: rgba(128,128,128,1);}
 /* the heat table */
+.cx-note {font-size: 0.8rem; opacity: 0.7; margin: 0.3rem 0 0 0;}
 .cx-heat-box {max-height: 19.5rem; overflow-y: auto; border: 1px solid rgba(128,128,128,0.3);
   border-radius: 0.45rem;}
 .cx-heat {width: 100%; border-collapse: collapse; font-size: 0.85rem;}

@@ -98,10 +98,11 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
     base = card if parent is None else parent
     scope: Scope = base.scope
     level = "Regions" if scope.level == "company" else "Locations"
-    where = "" if scope.level == "company" else f" in {fmt.escape_md(base.scope_name)}"
+    where = "" if scope.level == "company" else f" in {base.scope_name}"
     values, status, keys = frame(base.children, ranked)
-    st.markdown(f"##### {level}{where}, furthest behind first")
+    title = f"{level}{where}, furthest behind first"
     if not keys:
+        st.markdown(f"##### {fmt.escape_md(title)}")
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
         return
     current = None
@@ -109,8 +110,11 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
         current = keys.index(card.scope.location)
     links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), card.month))
              for k in keys]
-    st.html(table_html(values, status, keys, links, level[:-1], current))
-    st.caption(f"Click a name to open it. Colours: status against each one's own target "
-               f"(green on, amber near, red off; the word shows on hover); grey: too few "
-               f"answers to judge. n = survey responses. "
-               f"{fmt.plural(len(keys), level[:-1].lower())}.")
+    note = (f"Click a name to open it. Colours: status against each one's own target "
+            f"(green on, amber near, red off; the word shows on hover); grey: too few "
+            f"answers to judge. n = survey responses. "
+            f"{fmt.plural(len(keys), level[:-1].lower())}.")
+    # heading, table and note in one element (one message per rerun, not three)
+    st.html(f"<h5>{html.escape(title)}</h5>"
+            + table_html(values, status, keys, links, level[:-1], current)
+            + f'<p class="cx-note">{html.escape(note)}</p>')
