@@ -122,10 +122,16 @@ def main() -> None:
         st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
     names = review.scope_names(dims)
     listed, actions_note = review.listed_actions(view)
-    slot = verdict_panel.placeholder()
     verdict = vd.build(card, parent, listed, ranked=ranked, parent_ranked=parent_ranked)
     finding_scope = _finding_scope(view, viewer)
-    verdict_panel.draw(slot, verdict, card, names, findings_pending=finding_scope is not None)
+    fkey = known = None
+    if finding_scope is not None:
+        fkey = verdict_panel.findings_key(url, finding_scope[0], month_iso, allowed)
+        known = verdict_panel.known_findings(fkey)
+    if known is not None:  # the findings are known: the verdict is drawn once, complete
+        verdict = replace(verdict, findings=_said_where(known, finding_scope, dims))
+    slot = verdict_panel.placeholder() if finding_scope is not None and known is None else None
+    verdict_panel.draw(slot, verdict, card, names, findings_pending=slot is not None)
 
     open_counts = Counter(a.metric for a in verdict.actions)
     kpis.draw(card, open_counts)
@@ -147,17 +153,16 @@ def main() -> None:
     review.draw(eng, url, dims, view, card, listed, actions_note, viewer)
     quality.draw(card)
 
-    if finding_scope is not None:  # last: the page is drawn before the analyses run
-        region, where = finding_scope
+    if slot is not None:  # last: the page is drawn before the analyses run
+        region = finding_scope[0]
         try:
             results = insights_data.analyses(eng, url, region, None, month_iso, allowed)
         except Exception:  # noqa: BLE001 - the verdict simply goes without its finding
             results = None
         found = vd.findings(results)
-        if where:
-            where = dims.region_name(region)
-            found = [f"In {where}: {f[0].lower()}{f[1:]}" for f in found]
-        verdict = replace(verdict, findings=found)
+        if results is not None:
+            verdict_panel.remember_findings(fkey, found)
+        verdict = replace(verdict, findings=_said_where(found, finding_scope, dims))
         verdict_panel.draw(slot, verdict, card, names)
     _warm_next(eng, url, view, first, latest, allowed, card,
                ranked if parent is None else None, finding_scope is not None)
@@ -175,6 +180,15 @@ def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
     prefetch.submit(eng, prefetch.plan(url, view.region, view.location, view.month.isoformat(),
                                        previous, allowed, keys, card.scope.child_level,
                                        findings_here))
+
+
+def _said_where(found: list[str], finding_scope, dims) -> list[str]:
+    """A location quotes its region's findings, saying so."""
+    region, where = finding_scope
+    if not where:
+        return found
+    name = dims.region_name(region)
+    return [f"In {name}: {f[0].lower()}{f[1:]}" for f in found]
 
 
 def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | None:

@@ -146,7 +146,7 @@ def _run() -> None:
                 _lock.wait()
             engine, job = _pending.popleft()
         try:
-            warm(engine, job)
+            warm(engine, job, remember=_remember)
         except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
             with _lock:
                 _done.pop(job, None)
@@ -154,7 +154,8 @@ def _run() -> None:
 
 def warm(engine: Engine, job: Job, *, card: Callable | None = None,
          ranked: Callable | None = None, analyses: Callable | None = None,
-         pause: Callable[[], None] = _quiet) -> None:
+         pause: Callable[[], None] = _quiet,
+         remember: Callable[[Job, object], None] | None = None) -> None:
     """Compute one view through the page's cached functions (the same keys a visit uses),
     stepping aside for live page runs between the steps (never while holding a cache key)."""
     from dashboard import data, insights_data
@@ -173,4 +174,16 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
             ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
     if job.findings:
         pause()
-        analyses(engine, job.url, job.findings_region, None, job.month_iso, job.allowed)
+        results = analyses(engine, job.url, job.findings_region, None, job.month_iso,
+                           job.allowed)
+        if remember is not None:
+            remember(job, results)
+
+
+def _remember(job: Job, results) -> None:
+    """Keep the verdict's sentences too, so the view's first visit draws its verdict once."""
+    from dashboard import verdict as vd
+    from dashboard.panels import verdict as verdict_panel
+
+    key = verdict_panel.findings_key(job.url, job.findings_region, job.month_iso, job.allowed)
+    verdict_panel.remember_findings(key, vd.findings(results))

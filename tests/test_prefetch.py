@@ -77,7 +77,7 @@ def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
     seen: list[str | None] = []
     done = threading.Event()
 
-    def fake_warm(engine, job):
+    def fake_warm(engine, job, **_):
         seen.append(job.region)
         if len(seen) == 3:
             done.set()
@@ -116,3 +116,31 @@ def test_warm_steps_aside_between_steps_and_waits_for_live_runs() -> None:
     prefetch._quiet(limit_s=30)
     assert not prefetch._live
     t.join()
+
+
+def test_findings_are_remembered_per_key_for_the_cache_lifetime(monkeypatch) -> None:
+    from dashboard import data
+    from dashboard.panels import verdict as panel
+
+    monkeypatch.setattr(panel, "_memo", type(panel._memo)())
+    key = panel.findings_key(URL, "MW", "2026-10-01", ALL)
+    other = panel.findings_key(URL, "MW", "2026-09-01", ALL)
+    assert panel.known_findings(key) is None
+    panel.remember_findings(key, ["Yes where it was tried."])
+    assert panel.known_findings(key) == ["Yes where it was tried."]
+    assert panel.known_findings(other) is None  # another month: not known
+    narrower = panel.findings_key(URL, "MW", "2026-10-01",
+                                  access.Allowed(False, frozenset({"MW"}), frozenset()).key)
+    assert panel.known_findings(narrower) is None  # other rights: never shared
+    now = time.monotonic()
+    monkeypatch.setattr(panel.time, "monotonic", lambda: now + data.TTL_S + 1)
+    assert panel.known_findings(key) is None  # expired with the cache
+
+
+def test_warm_remembers_the_sentences_of_the_analyses_it_computed() -> None:
+    got: list[tuple] = []
+    job = prefetch.Job(URL, None, None, "2026-10-01", ALL, None, True)
+    prefetch.warm(object(), job, card=lambda *a: None, ranked=lambda *a: None,
+                  analyses=lambda *a: {"results": 1}, pause=lambda: None,
+                  remember=lambda j, r: got.append((j, r)))
+    assert got == [(job, {"results": 1})]
