@@ -314,6 +314,7 @@ def test_movers_and_data_quality_notes(run: Run) -> None:
 
 def test_glossary_lists_every_metric(run: Run) -> None:
     at = run()
+    at.button(key="glossary").click().run()  # the glossary opens in a dialog
     md = texts(at.markdown)
     for m in METRICS:
         assert m.label in md and m.formula in md

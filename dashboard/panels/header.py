@@ -84,7 +84,7 @@ def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
             help="Survey responses behind this view and month; the date of the newest "
                  "response in the warehouse.", width="content",
         )
-        glossary.popover()
+        glossary.button()
 
 
 def warehouse_error(message: str) -> None:
