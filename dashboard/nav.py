@@ -79,7 +79,7 @@ def go(scope: Scope, month: date) -> None:
     """Show another scope (callback-safe: the next run reads the new URL)."""
     st.query_params.from_dict(state.link(scope, month))
     _navigated()
-    if _in_fragment():
+    if in_fragment():
         st.rerun()  # from a callback: the whole page follows, not only the clicked fragment
 
 
@@ -126,7 +126,7 @@ def chart_asked() -> str | None:
     return st.session_state.pop(CHART_KEY, None)
 
 
-def _in_fragment() -> bool:
+def in_fragment() -> bool:
     """True while a fragment (not the whole script) is being rerun."""
     try:
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard import fmt, pack, state
+from dashboard import fmt, nav, pack, state
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.panels.actions import render_actions
 from queries import targets
@@ -61,6 +61,9 @@ def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
             key_prefix=f"actions-{view.region or 'all'}-{view.location or 'all'}",
             scope_names=names, created_by=viewer.user if viewer is not None else None,
             form_on_demand=True,
+            # the page's own run has just read them (with no error note); a rerun of this
+            # section alone reads them afresh
+            listed=listed if note is None and not nav.in_fragment() else None,
         )
     with right:
         st.markdown("##### Take it to the meeting")
