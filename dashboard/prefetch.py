@@ -5,8 +5,8 @@ the verdict's findings (the iron-triangle analyses: ~0.3-0.5 s for a region, ~2 
 company), while the click itself costs ~0.3 s: the first click into a view would wait for all of
 that. After a view is drawn, one background thread per process computes, through the page's own
 cached functions (so with the same keys, the same access check and the same TTL), the views one
-click away: the same view one month earlier (the month picker's next option), then the children
-furthest behind first (the heat table's order). A click that arrives while
+click away: the child furthest behind (the verdict names it), the same view one month earlier (the
+month picker's next option), then the next two children. A click that arrives while
 its view is being warmed waits for that computation (Streamlit holds one lock per cache key), it
 never computes it twice.
 
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-MAX_QUEUED = 24
+MAX_QUEUED = 12
 PAUSE_S = 5.0
-CHILDREN = 7  # every region of the demo; a region's seven locations furthest behind
+CHILDREN = 3  # the children the verdict names as furthest behind
 NICE = 10
 
 
@@ -59,15 +59,16 @@ _worker: threading.Thread | None = None
 def plan(url: str, region: str | None, location: str | None, month_iso: str,
          previous_iso: str | None, allowed: tuple, children: Sequence[str],
          child_level: str | None, findings_here: bool) -> list[Job]:
-    """The views one click away from this one: this view one month earlier (the month picker's
-    next option, and the dearest to compute), then the children worst first (at most
-    `CHILDREN`). `children` are the heat table's keys, worst first; a location's findings are
-    its region's, already warm here."""
+    """The views one click away from this one, the likeliest first: the child furthest behind
+    (the verdict names it, the heat table lists it first), this view one month earlier (the
+    month picker's next option), then the next children, `CHILDREN` in all. `children` are the
+    heat table's keys, worst first; a location's findings are its region's, already warm here."""
     kids = [Job(url, key, None, month_iso, allowed, key, True) if child_level == "region"
             else Job(url, region, key, month_iso, allowed, region, False)
             for key in list(children)[:CHILDREN] if child_level in ("region", "location")]
     if previous_iso is not None:
-        kids.insert(0, Job(url, region, location, previous_iso, allowed, region, findings_here))
+        kids.insert(min(1, len(kids)), Job(url, region, location, previous_iso, allowed,
+                                           region, findings_here))
     return kids
 
 

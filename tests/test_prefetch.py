@@ -15,15 +15,15 @@ ALL = access.EVERYTHING.key
 URL = "duckdb:///x.duckdb"
 
 
-def test_company_plan_is_the_previous_month_then_regions_worst_first() -> None:
+def test_company_plan_is_the_worst_region_the_previous_month_then_the_next_regions() -> None:
     jobs = prefetch.plan(URL, None, None, "2026-10-01", "2026-09-01", ALL,
-                         ["MW", "NE", "S"], "region", True)
+                         ["MW", "NE", "S", "W", "P"], "region", True)
     assert [(j.region, j.location, j.month_iso) for j in jobs] == [
-        (None, None, "2026-09-01"), ("MW", None, "2026-10-01"), ("NE", None, "2026-10-01"),
-        ("S", None, "2026-10-01")]
+        ("MW", None, "2026-10-01"), (None, None, "2026-09-01"), ("NE", None, "2026-10-01"),
+        ("S", None, "2026-10-01")]  # three regions: those the verdict names
     # each region's verdict quotes that region's findings; the company's, the company's
     assert [(j.findings_region, j.findings) for j in jobs] == [
-        (None, True), ("MW", True), ("NE", True), ("S", True)]
+        ("MW", True), (None, True), ("NE", True), ("S", True)]
 
 
 def test_region_plan_warms_locations_without_recomputing_the_region_findings() -> None:
@@ -35,6 +35,9 @@ def test_region_plan_warms_locations_without_recomputing_the_region_findings() -
 
 def test_first_month_and_location_have_nothing_further() -> None:
     assert prefetch.plan(URL, "MW", "L1", "2026-10-01", None, ALL, [], None, True) == []
+    only_month = prefetch.plan(URL, "MW", "L1", "2026-10-01", "2026-09-01", ALL, [], None, True)
+    assert [(j.region, j.location, j.month_iso, j.findings_region) for j in only_month] == [
+        ("MW", "L1", "2026-09-01", "MW")]
 
 
 def test_warm_calls_the_page_functions_with_the_view_keys() -> None:
