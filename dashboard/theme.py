@@ -37,7 +37,7 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   font-size: 0.9rem; margin-right: 0.15rem;}
 /* KPI tiles */
 .cx-grid {display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); column-gap: 1rem;}
-.cx-area h5 {margin: 0; font-weight: 600;}
+h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
 .cx-tiles {display: flex; flex-direction: column; gap: 0.5rem;}
 .cx-open {margin-left: auto; border: 0; background: transparent; padding: 0.1rem 0.15rem;
   line-height: 0; cursor: pointer; border-radius: 0.3rem;}

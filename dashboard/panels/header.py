@@ -17,19 +17,18 @@ from queries.scorecard import Scorecard, latest_complete_month, month_floor
 
 def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], latest: date,
          is_demo: bool, allowed: Allowed = EVERYTHING) -> None:
-    left, mid, right = st.columns([4, 2, 4], vertical_alignment="center")
-    with left:
+    # one row, one layout block (three columns and a nested row were five blocks per rerun)
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center",
+                      key="cx-header"):
         _breadcrumb(view, dims, allowed)
-    with mid:
         _month_select(view, months, latest)
-    with right:
         _facts(card, latest, is_demo)
 
 
 def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> None:
     """Company > Region > Location; every part above the current one the viewer may see is a
     link back up (a regional leader's "Company" is plain text: no company totals)."""
-    st.html(breadcrumb_html(view, dims, allowed))
+    st.html(breadcrumb_html(view, dims, allowed), width="stretch")
 
 
 def breadcrumb_html(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> str:
@@ -70,21 +69,19 @@ def _month_select(view: state.View, months: list[date], latest: date) -> None:
         return fmt.month_label(d) + (" (so far)" if d == partial else "")
 
     st.selectbox("Month", months, key=nav.MONTH_KEY, format_func=label,
-                 on_change=nav.on_month_change, label_visibility="collapsed")
+                 on_change=nav.on_month_change, label_visibility="collapsed", width=220)
 
 
 def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
-    with st.container(horizontal=True, gap="small", vertical_alignment="center",
-                      horizontal_alignment="right"):
-        demo = " · :gray-badge[demo data]" if is_demo else ""
-        st.markdown(
-            f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
-            f" · data to "
-            f"**{latest:%d %b %Y}**{demo}",
-            help="Survey responses behind this view and month; the date of the newest "
-                 "response in the warehouse.", width="content",
-        )
-        glossary.button()
+    demo = " · :gray-badge[demo data]" if is_demo else ""
+    st.markdown(
+        f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
+        f" · data to "
+        f"**{latest:%d %b %Y}**{demo}",
+        help="Survey responses behind this view and month; the date of the newest "
+             "response in the warehouse.", width="content",
+    )
+    glossary.button()
 
 
 def warehouse_error(message: str) -> None:

@@ -115,6 +115,6 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
             f"answers to judge. n = survey responses. "
             f"{fmt.plural(len(keys), level[:-1].lower())}.")
     # heading, table and note in one element (one message per rerun, not three)
-    st.html(f"<h5>{html.escape(title)}</h5>"
+    st.html(f'<h5 class="cx-title">{html.escape(title)}</h5>'
             + table_html(values, status, keys, links, level[:-1], current)
             + f'<p class="cx-note">{html.escape(note)}</p>')
