@@ -94,14 +94,15 @@ def _quiet(limit_s: float = PAUSE_S) -> None:
 
 
 def enabled() -> bool:
-    """On for a page served to a browser (AppTest sends no headers); CX_PREFETCH=0 turns it off."""
-    import streamlit as st
-
+    """On in a real Streamlit server (not in AppTest, whose runtime is a stand-in: a warm-up
+    thread there would outlive its test); CX_PREFETCH=0 turns it off."""
     if os.environ.get("CX_PREFETCH", "1") == "0":
         return False
     try:
-        return bool(st.context.headers)
-    except Exception:  # noqa: BLE001 - no browser context
+        from streamlit import runtime
+
+        return runtime.exists() and type(runtime.get_instance()) is runtime.Runtime
+    except Exception:  # noqa: BLE001 - no runtime at all
         return False
 
 

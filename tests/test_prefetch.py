@@ -147,3 +147,9 @@ def test_warm_remembers_the_sentences_of_the_analyses_it_computed() -> None:
                   analyses=lambda *a: {"results": 1}, pause=lambda: None,
                   remember=lambda j, r: got.append((j, r)))
     assert got == [(job, {"results": 1})]
+
+
+def test_off_outside_a_real_server(monkeypatch) -> None:
+    assert prefetch.enabled() is False  # no Streamlit server in this process
+    monkeypatch.setenv("CX_PREFETCH", "0")
+    assert prefetch.enabled() is False
