@@ -12,8 +12,10 @@ never computes it twice.
 
 Bounded: one thread, one queue of at most `MAX_QUEUED` views (the view drawn last first: the
 next click starts there), each view warmed at most once per `data.TTL_S`; a view the viewer may
-not see fails its access check and is skipped. The thread runs at a lower OS priority, so live
-page runs go first.
+not see fails its access check and is skipped. Live page runs go first: the thread waits between
+its steps while a page runs. It runs at the normal OS priority on purpose: a click that needs the
+view being warmed waits on that cache key's lock, and a lower priority would make it wait for a
+starved thread (seen: 10 s and more on a busy machine).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from sqlalchemy.engine import Engine
 MAX_QUEUED = 12
 PAUSE_S = 5.0
 CHILDREN = 3  # the children the verdict names as furthest behind
-NICE = 10
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,6 @@ def _start() -> None:
 
 
 def _run() -> None:
-    with contextlib.suppress(AttributeError, OSError):  # behind live page runs (Linux: per thread)
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
     # The cached functions run outside a script here; Streamlit's "missing ScriptRunContext"
     # warning says just that.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
