@@ -711,7 +711,7 @@ def warehouse(args) -> tuple[str, str]:
 
 def names_of(url: str) -> Names:
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     eng = make_engine(url)
     try:

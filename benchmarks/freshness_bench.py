@@ -5,7 +5,7 @@
 On the demo warehouse (scale 1 = about 1.05M survey responses), in one run:
 
 - OLD CHECK: the previous freshness test, `count(*)` and `max(responded_on)` of the survey table.
-- FINGERPRINT: `queries.rollup.fingerprint_select` (per month: rows and integer sums of ids,
+- FINGERPRINT: `queries.sql.rollup.fingerprint_select` (per month: rows and integer sums of ids,
   scores and id x score), what `rollup.available` now compares with the stored one.
 - RATIO: fingerprint / old check, both measured here, same warehouse, same load.
 - DUCKDB POOL: the company page (`scorecard.build`, warm OS cache) with the engine the page now
@@ -24,10 +24,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from queries import rollup, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
-from queries.schema import table
+from queries import scorecard, targets
+from queries.sql import rollup
+from queries.sql.engine import make_engine
+from queries.sql.schema import table
 
 
 def _median(fn, repeats: int) -> float:
@@ -66,7 +67,7 @@ def measure(url: str, repeats: int, label: str) -> None:
     print(f"{label}: {rows:,} responses; old check {old * 1000:.0f} ms, fingerprint "
           f"{new * 1000:.0f} ms, ratio {new / old:.1f}x (load {os.getloadavg()[0]:.1f})")
     if eng.dialect.name == "duckdb":
-        from queries.aggregate import freshness
+        from queries.sql.aggregate import freshness
 
         latest = freshness(eng)[1]
         month = scorecard.latest_complete_month(latest)

@@ -224,9 +224,9 @@ async def drive(base: str, port: int, paths: list[str], args, single: Stats, sta
 def demo_scopes(url: str) -> tuple[list[str], dict[str, list[str]], str]:
     sys.path.insert(0, str(ROOT))
     from queries import scope as sc
-    from queries.aggregate import freshness
-    from queries.engine import make_engine
     from queries.scorecard import latest_complete_month
+    from queries.sql.aggregate import freshness
+    from queries.sql.engine import make_engine
 
     eng = make_engine(url)
     dims = sc.load_dims(eng)

@@ -130,8 +130,8 @@ def _fix_dedup(aggregate) -> None:
     """F2: the raw path numbers each response only where its id occurs more than once."""
     import sqlalchemy as sa
 
-    from queries.compile import month_of, survey_components
-    from queries.schema import table
+    from queries.sql.compile import month_of, survey_components
+    from queries.sql.schema import table
 
     def survey_select(scope, start, stop, by):
         s = table("survey_responses")
@@ -220,9 +220,10 @@ def worker_page(job: dict) -> dict:
     import sqlalchemy as sa
     import streamlit as st
 
-    from queries import aggregate, rollup, scorecard, targets
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries import scorecard, targets
+    from queries.sql import aggregate, rollup
+    from queries.sql.engine import make_engine
 
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
@@ -344,7 +345,7 @@ def worker_page(job: dict) -> dict:
 def worker_floor(job: dict) -> dict:
     import sqlalchemy as sa
 
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     engine = make_engine(job["url"])
     with engine.connect() as conn:
@@ -397,9 +398,10 @@ def worker_naive(job: dict) -> dict:
     import pandas as pd
     import sqlalchemy as sa
 
-    from queries import aggregate, scorecard
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries import scorecard
+    from queries.sql import aggregate
+    from queries.sql.engine import make_engine
 
     engine = make_engine(job["url"])
     dims = sc.load_dims(engine)
@@ -434,8 +436,8 @@ WORKERS = {"page": worker_page, "floor": worker_floor, "naive": worker_naive,
            "startup": worker_startup}
 # What the app process has imported before it draws a page (the SQLAlchemy dialects included).
 PRELOAD = ["numpy", "pandas", "sqlalchemy", "duckdb", "duckdb_sqlalchemy", "psycopg",
-           "streamlit", "queries.aggregate", "queries.rollup", "queries.scorecard",
-           "queries.scope", "queries.engine", "queries.targets", "queries.evaluate"]
+           "streamlit", "queries.sql.aggregate", "queries.sql.rollup", "queries.scorecard",
+           "queries.scope", "queries.sql.engine", "queries.targets", "queries.evaluate"]
 _CTX = None
 
 
@@ -581,7 +583,7 @@ def ensure_spark(admin_url: str, scale: float, seed: int) -> tuple[str, float]:
     """A Spark database cx_bench_s<scale> holding the demo (parquet tables) and its rollup."""
     import sqlalchemy as sa
 
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     name = f"cx_bench_s{_scale_tag(scale)}"
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(False)
@@ -769,8 +771,8 @@ def _f2_select(start, stop):
     """The raw company survey query as F2 would write it (for EXPLAIN ANALYZE)."""
     import types
 
-    from queries import aggregate
     from queries.scope import Scope
+    from queries.sql import aggregate
 
     shim = types.SimpleNamespace(_scope_filter=aggregate._scope_filter,
                                  _grouped=aggregate._grouped, survey_select=None)
@@ -782,9 +784,10 @@ def explain_company(url: str) -> dict:
     """EXPLAIN ANALYZE of the company view's survey queries (raw and rollup) and the floor."""
     import sqlalchemy as sa
 
-    from queries import aggregate, rollup, scorecard
-    from queries.engine import make_engine
+    from queries import scorecard
     from queries.scope import Scope
+    from queries.sql import aggregate, rollup
+    from queries.sql.engine import make_engine
 
     engine = make_engine(url)
     month = scorecard.latest_complete_month(aggregate.freshness(engine)[1])
@@ -873,7 +876,7 @@ def _label(w: dict) -> str:
 
 def make_plot(results: dict, path: Path) -> str | None:
     """Cold company page (both paths), floor and naive against warehouse size; returns an error."""
-    os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
+    os.environ.setdefault("CX_CHROMIUM", "/usr/bin/chromium")
     try:
         import plotly.graph_objects as go
 

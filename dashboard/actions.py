@@ -7,7 +7,6 @@ the board pack and the tests share one store. Every value goes in as a bind para
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterable
@@ -19,11 +18,12 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from queries import settings
 from queries.config import redact
 from queries.registry import BY_NAME
 from queries.scope import Dims, Scope, ScopeError, resolve
 
-ENV_URL = "CX_ACTIONS_URL"
+ENV_URL = settings.ACTIONS_URL.name
 TABLE = "cx_actions"
 MAX_OWNER = 80
 MAX_TEXT = 500
@@ -131,7 +131,7 @@ def months_between(a: date, b: date) -> int:
 
 def default_url() -> str:
     """$CX_ACTIONS_URL, else a SQLite file beside the demo warehouse cache."""
-    url = os.environ.get(ENV_URL)
+    url = settings.ACTIONS_URL.value()
     if url:
         return url
     return f"sqlite:///{Path.home() / '.cache' / 'cx-scorecard' / 'actions.sqlite'}"
@@ -140,7 +140,7 @@ def default_url() -> str:
 def store_for_reading(url: str | None = None) -> ActionStore | list[Action]:
     """The store to read from; an empty list when the default SQLite file does not exist yet,
     so printing a pack never creates an empty actions database as a side effect."""
-    url = url or os.environ.get(ENV_URL)
+    url = url or settings.ACTIONS_URL.value()
     if url:
         return ActionStore(url)
     default = default_url()

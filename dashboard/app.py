@@ -36,8 +36,8 @@ from dashboard.panels import (  # noqa: E402
 from dashboard.panels import insights as insights_panel  # noqa: E402
 from dashboard.panels import verdict as verdict_panel  # noqa: E402
 from queries import config  # noqa: E402
-from queries.engine import explain  # noqa: E402
 from queries.registry import PANELS  # noqa: E402
+from queries.sql.engine import explain  # noqa: E402
 
 DEMO_SCALE = 1.0
 

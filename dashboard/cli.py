@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from queries import config
-from queries.engine import WarehouseError, explain, make_engine
+from queries.sql.engine import WarehouseError, explain, make_engine
 
 JSON_SCHEMA_VERSION = 1
 DEMO_SCALE = 1.0
@@ -68,7 +68,7 @@ def cmd_build_demo(args) -> int:
 
 
 def cmd_rollup(args) -> int:
-    from queries import rollup as ru
+    from queries.sql import rollup as ru
 
     target = _target(args)
     eng = make_engine(target.url, read_only=False, timeout_s=ru.BUILD_TIMEOUT_S)
@@ -82,7 +82,7 @@ def cmd_rollup(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from queries.check import check
+    from queries.sql.check import check
 
     target = _target(args)
     eng = make_engine(target.url)
@@ -127,7 +127,7 @@ def _open_scope(args) -> Iterator[tuple]:
     """The warehouse (demo built if needed), its dimensions, the checked and permitted scope and
     the latest response date; the engine is disposed afterwards."""
     from queries import scope as sc
-    from queries.aggregate import freshness
+    from queries.sql.aggregate import freshness
 
     target = _target(args)
     _ensure_demo(target, DEMO_SCALE)

@@ -7,7 +7,6 @@ key; none reads per-user state inside. The page never builds SQL: it calls the q
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -17,9 +16,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
 from dashboard.text import md as message_text
-from queries import access, aggregate, config, scorecard, targets
+from queries import access, config, scorecard, targets
 from queries import scope as sc
 from queries.ranking import worst_first
+from queries.sql import aggregate, dialect
 
 TTL_S = 300
 Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of every cache key
@@ -62,23 +62,10 @@ def viewer() -> access.Allowed:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
-def rights(allowed: Allowed) -> access.Allowed:
-    """The rights behind a cache key; anything but an `access.Allowed.key` is refused (a string
-    such as "all" would otherwise unpack into three truthy letters: company rights)."""
-    if not (isinstance(allowed, tuple) and len(allowed) == 3 and isinstance(allowed[0], bool)):
-        raise TypeError(f"allowed must be access.Allowed.key, not {type(allowed).__name__}")
-    company, regions, locations = allowed
-    return access.Allowed(company, frozenset(regions), frozenset(locations))
-
-
-def _check_allowed(region: str | None, allowed: Allowed, location: str | None = None) -> None:
-    rights(allowed).check(sc.Scope(region=region, location=location))
-
-
 @st.cache_resource(show_spinner=False)
 def engine(url: str) -> Engine:
     """One read-only engine (and connection pool) per warehouse URL per process."""
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     return make_engine(url)
 
@@ -95,14 +82,7 @@ def identity(url: str) -> tuple | None:
     db = u.database or ""
     if u.get_backend_name() != "duckdb" or not db or db == ":memory:":
         return None
-    out = []
-    for path in (db, db + ".wal"):
-        try:
-            s = os.stat(path)
-            out.append((s.st_ino, s.st_size, s.st_mtime_ns))
-        except OSError:
-            out.append(None)
-    return tuple(out)
+    return dialect.file_identity(db)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -126,7 +106,7 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
 def _card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
           allowed: Allowed, ident: tuple | None) -> scorecard.Scorecard:
-    _check_allowed(region, allowed, location)
+    access.check_scope(region, location, allowed)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
     # The company map draws regions from the league rows, so only views below it need the

@@ -15,21 +15,11 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard import data
-from queries import insights, targets
+from queries import access, insights, targets
 from queries import scope as sc
 
 TTL_S = data.TTL_S
 SPINNER = "Testing what moves the numbers…"
-
-
-def check_allowed(region: str | None, location: str | None, allowed: data.Allowed) -> None:
-    """Refuse a scope the viewer may not see.
-
-    `allowed` is `access.Allowed.key` ((company, regions, locations)), exactly what the page
-    passes to every cached function; the rule is queries.access's, so the insights follow
-    exactly the page's access decisions.
-    """
-    data.rights(allowed).check(sc.Scope(region=region, location=location))
 
 
 def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
@@ -42,7 +32,7 @@ def analyses(_engine: Engine, url: str, region: str | None, location: str | None
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def _analyses(_engine: Engine, url: str, region: str | None, location: str | None,
               month_iso: str, allowed: data.Allowed, ident: tuple | None) -> dict[str, Any]:
-    check_allowed(region, location, allowed)
+    access.check_scope(region, location, allowed)
     dims = data.dims(_engine, url)
     return insights.analyses(_engine, dims, sc.Scope(region, location),
                              date.fromisoformat(month_iso), targets.load())

@@ -23,8 +23,8 @@ from queries.insights import (
     PayVsImprovement,
     SatisfactionLoyalty,
 )
-from queries.insights_incentives import PayPoint
-from queries.insights_loyalty import OutcomeLink
+from queries.insights.loyalty import OutcomeLink
+from queries.insights.pay import PayPoint
 from queries.stats import Z95
 
 HEIGHT = 230

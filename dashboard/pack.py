@@ -32,26 +32,26 @@ from dashboard import verdict as verdict_mod
 from dashboard.actions import Action, ActionStore, ActionsUnavailable
 from dashboard.bands import trend_bands
 from dashboard.text import csv_cell
-from queries import aggregate, scorecard, stats
+from queries import scorecard, settings, stats
 from queries.material import shown_change
+from queries.months import add_months
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS, PANELS, Metric
 from queries.scope import Dims, Scope
-from queries.scorecard import MetricResult, Scorecard, add_months
+from queries.scorecard import MetricResult, Scorecard
+from queries.sql import aggregate
 from queries.targets import Targets
 
 Progress = Callable[[float, str], None]
 ActionsArg = ActionStore | Sequence[Action] | None
 
-FONT_DIR = Path(os.environ.get("CX_PACK_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+FONT_DIR = Path(settings.PACK_FONT_DIR.value() or "")
 FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # Characters DejaVu lacks (Chinese, Japanese, Korean) come from Debian's fonts-noto-cjk, loaded
 # only when a name needs it (parsing it costs ~1.5 s); anything neither font has (most emoji)
 # is drawn as REPLACEMENT and named on the cover, never dropped silently.
-CJK_FONT = Path(os.environ.get("CX_PACK_CJK_FONT",
-                               "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+CJK_FONT = Path(settings.PACK_CJK_FONT.value() or "")
 REPLACEMENT = "□"
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHART_PX = (260, 215)  # CSS pixels per trend chart; scale 2 gives ~250 dpi at 52 mm wide
 CHART_SCALE = 2
 CHART_TIMEOUT_S = 90
@@ -154,8 +154,8 @@ def pack_name(scope: Scope, month: date) -> str:
 # --- chart images ---------------------------------------------------------------------------
 
 def browser_path() -> str | None:
-    """Debian's Chromium ($BROWSER_PATH first); kaleido is never allowed to download one."""
-    for cand in (os.environ.get("BROWSER_PATH"), DEBIAN_CHROMIUM, shutil.which("chromium")):
+    """Debian's Chromium ($CX_CHROMIUM first); kaleido is never allowed to download one."""
+    for cand in (settings.CHROMIUM.value(), settings.CHROMIUM.default, shutil.which("chromium")):
         if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
             return cand
     return None
@@ -176,7 +176,7 @@ def render_pngs(figs: Sequence[go.Figure], scale: int = CHART_SCALE) -> list[byt
     path = browser_path()
     if path is None:
         raise PackError("Chart images need Chromium: apt-get install -y chromium "
-                        "(or set BROWSER_PATH); kaleido never downloads a browser.")
+                        "(or set CX_CHROMIUM); kaleido never downloads a browser.")
     import kaleido
 
     async def run() -> list[bytes]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -30,6 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+
+from queries import settings
 
 MAX_QUEUED = 12
 PAUSE_S = 5.0
@@ -97,7 +98,7 @@ def _quiet(limit_s: float = PAUSE_S) -> None:
 def enabled() -> bool:
     """On in a real Streamlit server (not in AppTest, whose runtime is a stand-in: a warm-up
     thread there would outlive its test); CX_PREFETCH=0 turns it off."""
-    if os.environ.get("CX_PREFETCH", "1") == "0":
+    if settings.PREFETCH.value() == "0":
         return False
     try:
         from streamlit import runtime

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from dashboard.fmt import escape_md, month_label
+from queries.months import add_months, parse_month
 from queries.scope import Dims, Scope
-from queries.scorecard import add_months, latest_complete_month, month_floor
+from queries.scorecard import latest_complete_month, month_floor
 
 PARAMS = ("region", "location", "month")
 MAX_ID = 64
 _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,6 @@ def shown(raw: str, limit: int = 40) -> str:
     """A user-supplied value, shortened and made inert, for a notice."""
     text = raw if len(raw) <= limit else raw[:limit] + "…"
     return escape_md(text)
-
-
-def parse_month(text: str) -> date | None:
-    m = _MONTH.fullmatch(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
-        return None
-    return date(int(m.group(1)), int(m.group(2)), 1)
 
 
 def month_text(d: date) -> str:

@@ -15,8 +15,9 @@ import math
 
 from dashboard import fmt
 from queries.material import shown_change
+from queries.months import add_months
 from queries.registry import BY_NAME, PANELS, Metric, by_panel
-from queries.scorecard import MetricResult, Scorecard, add_months
+from queries.scorecard import MetricResult, Scorecard
 
 CHART_ATTR = "data-cx-chart"  # dashboard/nav.py's listener opens the metric's chart on a click
 SPARK_W, SPARK_H = 76, 22

@@ -1,4 +1,7 @@
-"""Query layer: the warehouse contract, the metric registry and SQL that computes every metric.
+"""Query layer: what the page, the CLI and the board pack compute, and never how they show it.
 
-This package never imports Streamlit: the page, the CLI and the board pack all call it.
+The top level holds the domain (metric registry, scope, access, months, statistics, targets, the
+scorecard); `sql/` is everything that talks to the warehouse (contract, engine, dialects, the
+grouped queries); `insights/` holds one module per analysis; `loading/` turns files into a
+warehouse. Settings: `settings.py`. This package never imports Streamlit.
 """

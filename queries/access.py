@@ -8,15 +8,15 @@ never cross from one user to another.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from queries import settings
 from queries.scope import Dims, Scope
 
-ENV_POLICY = "CX_ACCESS_POLICY"
+ENV_POLICY = settings.ACCESS_POLICY.name
 
 
 class AccessDenied(PermissionError):
@@ -36,6 +36,15 @@ class Allowed:
     def key(self) -> tuple:
         """A hashable, user-independent cache key: two users with the same rights share it."""
         return (self.company, tuple(sorted(self.regions)), tuple(sorted(self.locations)))
+
+    @classmethod
+    def from_key(cls, key: tuple) -> Allowed:
+        """The rights behind a cache key; anything but an `Allowed.key` is refused (a string
+        such as "all" would otherwise unpack into three truthy letters: company rights)."""
+        if not (isinstance(key, tuple) and len(key) == 3 and isinstance(key[0], bool)):
+            raise TypeError(f"allowed must be access.Allowed.key, not {type(key).__name__}")
+        company, regions, locations = key
+        return cls(company, frozenset(regions), frozenset(locations))
 
     @property
     def nothing(self) -> bool:
@@ -83,6 +92,12 @@ class Allowed:
 
 
 EVERYTHING = Allowed(company=True)
+
+
+def check_scope(region: str | None, location: str | None, allowed_key: tuple) -> None:
+    """Refuse a scope the rights behind `allowed_key` (an `Allowed.key`) do not cover: every
+    cached page function (scorecard, league, insights) gets the key, and checks it here."""
+    Allowed.from_key(allowed_key).check(Scope(region=region, location=location))
 
 
 @dataclass(frozen=True)
@@ -196,7 +211,7 @@ def user_from_header(values: list[str]) -> str | None:
 
 def load(path: str | Path | None = None) -> Policy | None:
     """The policy from `path` or $CX_ACCESS_POLICY; None means access control is off."""
-    path = path or os.environ.get(ENV_POLICY)
+    path = path or settings.ACCESS_POLICY.value()
     if not path:
         return None
     p = Path(path)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-ENV_URL = "CX_WAREHOUSE_URL"
-ENV_DEMO_PATH = "CX_DEMO_PATH"
+from queries import settings
+
+ENV_URL = settings.WAREHOUSE_URL.name
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
 
 
@@ -24,7 +24,7 @@ class WarehouseTarget:
 
 def demo_path() -> Path:
     """The embedded demo warehouse file ($CX_DEMO_PATH, default ~/.cache/cx-scorecard/)."""
-    raw = os.environ.get(ENV_DEMO_PATH)
+    raw = settings.DEMO_PATH.value()
     if raw:
         return Path(raw).expanduser().resolve()
     return Path.home() / ".cache" / "cx-scorecard" / "demo.duckdb"
@@ -49,8 +49,9 @@ def _from_secrets(path: Path) -> str | None:
 def resolve(cli_url: str | None = None, secrets_path: Path = SECRETS_PATH) -> WarehouseTarget:
     if cli_url:
         return WarehouseTarget(cli_url, "--url")
-    if os.environ.get(ENV_URL):
-        return WarehouseTarget(os.environ[ENV_URL], "environment")
+    from_env = settings.WAREHOUSE_URL.value()
+    if from_env:
+        return WarehouseTarget(from_env, "environment")
     url = _from_secrets(secrets_path)
     if url:
         return WarehouseTarget(url, "secrets.toml")

@@ -5,18 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from queries.compile import CROSS, ITEM_KEYS
 from queries.registry import METRICS, Metric
-from queries.stats import (
-    Z95,
-    nps_adjusted_wald_arrays,
-    nps_se,
-    proportion_se,
-    wilson_arrays,
-)
-
-OUT_COLUMNS = ["metric", "value", "numerator", "denominator", "n", "se", "moe", "lo", "hi",
-               "df", "excluded", "low_confidence"]
+from queries.sql.compile import CROSS, ITEM_KEYS
+from queries.stats import Z95, nps_adjusted_wald_arrays, nps_se, proportion_se, wilson_arrays
 
 
 def _div(a: pd.Series, b: pd.Series) -> pd.Series:

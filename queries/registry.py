@@ -243,7 +243,7 @@ def by_panel(panel: str) -> list[Metric]:
 
 def validate(metrics: tuple[Metric, ...] = METRICS) -> None:
     """Fail loudly at import if a definition is inconsistent with itself or the contract."""
-    from queries.schema import TABLES
+    from queries.sql.schema import TABLES
 
     names = [m.name for m in metrics]
     if len(set(names)) != len(names):

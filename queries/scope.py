@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from queries.schema import table
+from queries.sql.schema import table
 
 Level = Literal["company", "region", "location"]
 

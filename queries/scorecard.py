@@ -6,25 +6,22 @@ compute a number of their own.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from queries import aggregate, census, stats
+from queries import census, stats
 from queries.evaluate import evaluate, totals
+from queries.months import add_months
 from queries.registry import BY_NAME, METRICS
+from queries.results import finite_or_none
 from queries.scope import Dims, Scope
+from queries.sql import aggregate
 from queries.targets import Targets, status
 
 TREND_MONTHS = 13
-
-
-def add_months(d: date, k: int) -> date:
-    y, m = divmod(d.year * 12 + d.month - 1 + k, 12)
-    return date(y, m + 1, 1)
 
 
 def month_floor(d: date) -> date:
@@ -39,13 +36,6 @@ def latest_complete_month(latest_response: date | None) -> date | None:
     if date.fromordinal(nxt).month != latest_response.month:
         return month_floor(latest_response)
     return add_months(month_floor(latest_response), -1)
-
-
-def _f(v) -> float | None:
-    if v is None:
-        return None
-    v = float(v)
-    return None if math.isnan(v) else v
 
 
 @dataclass(frozen=True)
@@ -145,7 +135,7 @@ def _interval(row: pd.Series | None) -> tuple[float, float] | None:
     """The metric's one 95% interval, as evaluate()/census.apply() computed it."""
     if row is None:
         return None
-    lo, hi = _f(row["lo"]), _f(row["hi"])
+    lo, hi = finite_or_none(row["lo"]), finite_or_none(row["hi"])
     return None if lo is None or hi is None else (lo, hi)
 
 
@@ -153,9 +143,10 @@ def _change(m, now: pd.Series | None, other: pd.Series | None) -> str:
     """The one rule for a change of a scope's own value (materiality, then the noise test)."""
     if now is None or other is None:
         return "n/a"
-    return stats.change_call(_f(now["value"]), _f(now["se"]), _f(other["value"]),
-                             _f(other["se"]), m.sampled, m.decimals, m.min_change,
-                             _f(now["df"]), net_n=_net_n(m, now["n"], other["n"]))
+    value, se, before, before_se, df = (finite_or_none(v) for v in (
+        now["value"], now["se"], other["value"], other["se"], now["df"]))
+    return stats.change_call(value, se, before, before_se, m.sampled, m.decimals, m.min_change,
+                             df, net_n=_net_n(m, now["n"], other["n"]))
 
 
 def _net_n(m, n1, n0) -> tuple[float, float] | None:
@@ -166,7 +157,7 @@ def _net_n(m, n1, n0) -> tuple[float, float] | None:
 BAND_COLUMNS = ["metric", "month", "value", "moe", "lo", "hi"]
 
 
-def trend_bands(trend_long: pd.DataFrame, trend_comps: pd.DataFrame | None = None) -> pd.DataFrame:
+def _trend_intervals(trend_long: pd.DataFrame) -> pd.DataFrame:
     """95% interval of every sampled metric in every trend month (the charts' bands), by the
     same rule as the tiles, so a band's last month is exactly the tile's interval."""
     sampled = {m.name for m in METRICS if m.sampled}
@@ -184,28 +175,28 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
     out: dict[str, MetricResult] = {}
     for m in METRICS:
         at = [rows.get((m.name, mo)) for mo in months]
-        trend = tuple((mo, None if r is None else _f(r["value"]))
+        trend = tuple((mo, None if r is None else finite_or_none(r["value"]))
                       for mo, r in zip(months, at, strict=True))
-        trend_moe = tuple((mo, None if r is None else _f(r["moe"]))
+        trend_moe = tuple((mo, None if r is None else finite_or_none(r["moe"]))
                           for mo, r in zip(months, at, strict=True))
         now, prev, yoy = (_value_at(rows, m.name, x) for x in (month, prev_m, yoy_m))
         tgt = targets.for_metric(m.name, scope.region, scope.location, month.year)
-        value = None if now is None else _f(now["value"])
+        value = None if now is None else finite_or_none(now["value"])
         low = bool(now["low_confidence"]) if now is not None else False
 
         out[m.name] = MetricResult(
             name=m.name, value=value,
-            numerator=None if now is None else _f(now["numerator"]),
-            denominator=None if now is None else _f(now["denominator"]),
-            n=None if now is None else _f(now["n"]),
-            se=None if now is None else _f(now["se"]),
-            moe=None if now is None else _f(now["moe"]),
+            numerator=None if now is None else finite_or_none(now["numerator"]),
+            denominator=None if now is None else finite_or_none(now["denominator"]),
+            n=None if now is None else finite_or_none(now["n"]),
+            se=None if now is None else finite_or_none(now["se"]),
+            moe=None if now is None else finite_or_none(now["moe"]),
             interval=_interval(now),
             excluded=0.0 if now is None else float(now["excluded"]),
             low_confidence=low, target=tgt.value,
             status=status(m.name, value, tgt, low),
-            previous=None if prev is None else _f(prev["value"]),
-            last_year=None if yoy is None else _f(yoy["value"]),
+            previous=None if prev is None else finite_or_none(prev["value"]),
+            last_year=None if yoy is None else finite_or_none(yoy["value"]),
             change_prev=_change(m, now, prev), change_yoy=_change(m, now, yoy), trend=trend,
             trend_moe=trend_moe,
         )
@@ -222,7 +213,7 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
     def row_status(r: pd.Series) -> str:
         child = scope.child(r["key"]) if r["key"] is not None else scope
         tgt = targets.for_metric(r["metric"], child.region, child.location, month.year)
-        return status(r["metric"], _f(r["value"]), tgt, bool(r["low_confidence"]))
+        return status(r["metric"], finite_or_none(r["value"]), tgt, bool(r["low_confidence"]))
 
     long["status"] = long.apply(row_status, axis=1)
     return long
@@ -256,7 +247,7 @@ def mover_tests(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     if merged.empty:
         return pd.DataFrame(columns=cols)
     merged["p"] = [stats.change_p(float(r.value), float(r.se), float(r.value_prev),
-                                  float(r.se_prev), _f(r.df),
+                                  float(r.se_prev), finite_or_none(r.df),
                                   _net_n(BY_NAME[r.metric], r.n, r.n_prev))
                    for r in merged.itertuples(index=False)]
     reject, q = stats.benjamini_hochberg(merged["p"].to_numpy(float))
@@ -319,7 +310,7 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         children=kids_now, previous_children=kids_prev, movers=movers(scope, kids_now, kids_prev),
         mover_tests=len(mover_tests(kids_now, kids_prev)), movers_rule=MOVERS_RULE,
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
-        bands=trend_bands(trend_long, trend_comps),
+        bands=_trend_intervals(trend_long),
     )
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 Z95 = 1.959963984540054
+Z998 = 3.090232306167813  # two-sided 99.8% (0.1% in each tail)
 
 
 def nps_se(promoters, detractors, n):
@@ -21,6 +22,37 @@ def nps_se(promoters, detractors, n):
         d = np.asarray(detractors, dtype=float) / n
         var = (p + d - (p - d) ** 2) / n
         return np.where(n > 0, 100 * np.sqrt(np.maximum(var, 0)), np.nan)
+
+
+def nps_of(pos, neg, n) -> np.ndarray:
+    """NPS in points; NaN where n is 0."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, 100 * (np.asarray(pos, float) - np.asarray(neg, float)) / n, np.nan)
+
+
+def nps_answer_variance(pos: float, neg: float, n: float) -> float:
+    """Per-answer variance of the NPS score (+100/0/-100): V, so that SE^2 = V / n."""
+    if n <= 0:
+        return math.nan
+    p, d = pos / n, neg / n
+    return 100.0**2 * max(p + d - (p - d) ** 2, 0.0)
+
+
+def nps_change_z(now: tuple, before: tuple) -> np.ndarray:
+    """z of an NPS change, (pos, neg, n) each side, per-answer variance of both sides pooled.
+
+    Under "no change" both samples share one distribution, so its variance is estimated from
+    both together: a 2-answer month of promoters no longer has a standard error of 0.
+    """
+    n1, n0 = np.asarray(now[2], float), np.asarray(before[2], float)
+    pos, neg, n = (np.asarray(now[i], float) + np.asarray(before[i], float) for i in range(3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p, d = pos / n, neg / n
+        var = 100.0**2 * np.maximum(p + d - (p - d) ** 2, 0) * (1 / n1 + 1 / n0)
+        diff = nps_of(*now) - nps_of(*before)
+        both = (n1 > 0) & (n0 > 0)
+        return np.where(both & (var > 0), diff / np.sqrt(var), np.where(both, 0.0, np.nan))
 
 
 def nps_adjusted_wald(promoters: float, detractors: float, n: float) -> tuple[float, float]:

@@ -6,15 +6,15 @@ Status is decided here and only here: the page, the CLI and the board pack call 
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from queries import settings
 from queries.registry import BY_NAME
 
-ENV_TARGETS = "CX_TARGETS_FILE"
+ENV_TARGETS = settings.TARGETS_FILE.name
 DEFAULT_FILE = Path(__file__).with_name("targets.toml")
 STATUSES = ("green", "amber", "red", "low_confidence", "no_data", "no_target")
 # "Near target" must mean near: unless targets.toml sets a metric's `amber` explicitly, the amber
@@ -81,7 +81,7 @@ def _load(path: str) -> Targets:
 
 
 def load(path: str | Path | None = None) -> Targets:
-    return _load(str(path or os.environ.get(ENV_TARGETS) or DEFAULT_FILE))
+    return _load(str(path or settings.TARGETS_FILE.value() or DEFAULT_FILE))
 
 
 def status(metric: str, value: float | None, target: Target, low_confidence: bool) -> str:

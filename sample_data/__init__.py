@@ -2,7 +2,7 @@
 
 `generate()` makes the data in memory (survey responses lazily, one month at a time) and
 `build_demo()` writes it to a DuckDB file or a PostgreSQL database that follows the contract in
-`queries.schema`. The planted facts are returned as `Demo.truth` so tests can check that the
+`queries.sql.schema`. The planted facts are returned as `Demo.truth` so tests can check that the
 scorecard's analyses recover them.
 """
 

@@ -24,8 +24,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.schema import CreateTable
 from tqdm import tqdm
 
-from queries import rollup
-from queries.schema import CONTRACT, META, MONTHLY_TABLES
+from queries import settings
+from queries.sql import rollup
+from queries.sql.schema import CONTRACT, META, MONTHLY_TABLES
 from sample_data.generate import DEFAULT_SEED, Demo, generate
 
 
@@ -59,7 +60,7 @@ def build_demo(
 def build_demo_with_rollup(url: str, scale: float = 1.0, seed: int = DEFAULT_SEED,
                            progress: bool = True) -> dict[str, int]:
     """The demo as the app uses it: the contract tables, then the monthly survey rollup."""
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     counts = build_demo(url, scale=scale, seed=seed, progress=progress)
     writer = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
@@ -217,7 +218,7 @@ def spark_data_dir(conn: sa.Connection, database: str) -> Path:
 
     The files are written by this process and read by the cluster, so they must be on a file
     system both see (a local cluster, or a shared mount named by $CX_SPARK_DATA_DIR)."""
-    raw = os.environ.get("CX_SPARK_DATA_DIR")
+    raw = settings.SPARK_DATA_DIR.value()
     if not raw:
         rows = conn.exec_driver_sql("SET spark.sql.warehouse.dir").all()
         raw = str(rows[0][1]) if rows else ""
@@ -242,7 +243,7 @@ def write_spark_tables(url: str, frames: Callable[[Callable[[str, pd.DataFrame],
 
     import pyarrow.parquet as pq
 
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     engine = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
     database = make_url(url).database or "default"

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
-from queries.engine import make_engine
+from queries.sql.engine import make_engine
 from tests import fixture_warehouse
 
 PG_ADMIN_URL = os.environ.get("CX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -81,7 +81,7 @@ def spark_unavailable() -> str | None:
     import importlib.util
     import shutil
 
-    from queries import dialect
+    from queries.sql import dialect
 
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         return "Java is not installed (apt-get install openjdk-17-jre-headless)"
@@ -113,7 +113,7 @@ class SparkDatabases:
         """A new database holding `rows` (default: the fixture warehouse); returns its URL."""
         import pandas as pd
 
-        from queries.schema import META
+        from queries.sql.schema import META
         from sample_data.load import write_spark_tables
 
         name = f"cx_test_{uuid.uuid4().hex[:10]}"

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from queries.schema import META
+from queries.sql.schema import META
 
 D = date
 REGIONS = [("N", "North"), ("S", "South")]

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateTable
 
-from queries.schema import META
+from queries.sql.schema import META
 from sample_data.generate import MONTHS, Demo, generate, score_probabilities
 from sample_data.load import build_demo
 

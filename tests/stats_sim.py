@@ -13,8 +13,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from queries.compile import component_names
-from queries.schema import MONTHLY_TABLES
+from queries.sql.compile import component_names
+from queries.sql.schema import MONTHLY_TABLES
 
 MONTH = date(2026, 10, 1)
 MONTHS = tuple(date(2025 + (9 + k) // 12, (9 + k) % 12 + 1, 1) for k in range(13))

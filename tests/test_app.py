@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import data, fmt, nav, pack, state
 from queries import ranking, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
 from queries.registry import BY_NAME, METRICS
+from queries.sql.engine import make_engine
 from tests import fixture_warehouse
 from tests.page import APP, fixture_duckdb, heat_rows, run_page
 from tests.page import tiles as page_tiles

@@ -64,8 +64,8 @@ def warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         writer.dispose()
         return url
     build_demo(url, scale=0.05, progress=False)
-    from queries import rollup
-    from queries.engine import make_engine
+    from queries.sql import rollup
+    from queries.sql.engine import make_engine
 
     writer = make_engine(url, read_only=False)
     rollup.build(writer)
@@ -352,7 +352,7 @@ def header_server(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) 
         tuple[str, str]]:
     """A second server whose access policy trusts X-Forwarded-Email, with one region leader."""
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     eng = make_engine(warehouse_url)
     region = str(sc.load_dims(eng).regions.region_id.iloc[0])
@@ -396,9 +396,10 @@ def _expected(url: str, view: str) -> tuple[str, dict[str, str], object, object]
     """(month, URL parameters, verdict, card) computed from the query layer, independently of
     the page: the worst region, and that region's worst location, by the shared ranking."""
     from dashboard import verdict
-    from queries import aggregate, ranking, scorecard, targets
+    from queries import ranking, scorecard, targets
     from queries import scope as sc
-    from queries.engine import make_engine
+    from queries.sql import aggregate
+    from queries.sql.engine import make_engine
 
     eng = make_engine(url)
     try:

@@ -1,7 +1,7 @@
 """The app's SQL compiled for the cloud warehouses the tests cannot run, and parsed by sqlglot.
 
 Snowflake, BigQuery, Databricks and Trino are COMPILE-CHECKED only (docs/scale-out.md): every
-statement of `queries.statements.catalog()` is compiled with the warehouse's own SQLAlchemy
+statement of `queries.sql.statements.catalog()` is compiled with the warehouse's own SQLAlchemy
 dialect (from its registry package, the `cloud` extra), parsed by sqlglot in that dialect, and
 compared with the snapshot in tests/snapshots/cloud_sql/ (rewrite them with
 CX_UPDATE_SNAPSHOTS=1 after a deliberate change, and read the diff). A DuckDB run proves the
@@ -21,11 +21,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from queries import insights, rollup, scorecard, targets
+from queries import insights, scorecard, targets
 from queries import scope as sc
-from queries.check import check
-from queries.engine import make_engine
-from queries.statements import catalog
+from queries.sql import rollup
+from queries.sql.check import check
+from queries.sql.engine import make_engine
+from queries.sql.statements import catalog
 from tests.conftest import IN_CI
 from tests.page import fixture_duckdb
 
@@ -84,7 +85,7 @@ def test_every_statement_compiles_and_parses(engine: str) -> None:
 
 
 def _table_names() -> set[str]:
-    from queries.schema import CONTRACT
+    from queries.sql.schema import CONTRACT
 
     return {t.name for t in CONTRACT} | {rollup.ROLLUP, rollup.META, rollup.FINGERPRINT}
 
@@ -154,8 +155,8 @@ def test_catalog_holds_every_statement_the_app_sends(tmp_path: Path) -> None:
     sent = {norm(s) for s in seen if not reflection.search(s) and not s.startswith("DELETE")}
     assert len(sent) > 20
     missing = sorted(sent - known)
-    assert not missing, "statements sent but not in queries.statements.catalog():\n" + "\n".join(
-        m[:300] for m in missing)
+    assert not missing, ("statements sent but not in queries.sql.statements.catalog():\n"
+                         + "\n".join(m[:300] for m in missing))
     used = {n for n, s in catalog().items() if norm(str(s.compile(dialect=dialect))) in sent}
     assert len(used) >= 0.5 * len(catalog())  # the catalog is what the app sends, not a guess
 

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from queries import scope as sc
-from queries.aggregate import fetch
+from queries.sql.aggregate import fetch
 
 D = date
 # response_id, location_id, responded_on, nps_score, sat_overall, sat_expectations, sat_ideal

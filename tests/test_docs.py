@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 from dashboard.cli import build_parser
+from queries import settings
 from queries.registry import METRICS
-from queries.schema import CONTRACT
+from queries.sql.schema import CONTRACT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,10 +40,44 @@ def test_every_cli_command_is_documented():
         assert f"cx-scorecard {name}" in doc, name
 
 
-def test_settings_are_documented():
-    doc = read("docs/warehouse.md")
-    for setting in ("CX_WAREHOUSE_URL", "CX_DEMO_PATH", "CX_TARGETS_FILE", "secrets.toml"):
-        assert setting in doc
+CODE_DIRS = ("dashboard", "queries", "sample_data", "benchmarks", "scripts", "tests", ".ci")
+
+
+def _names_in_code() -> dict[str, str]:
+    """Every CX_* name written anywhere in the code (read or set), with one file naming it."""
+    found: dict[str, str] = {}
+    for folder in CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if not path.is_file() or path.suffix not in ("", ".py", ".sh"):
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for name in re.findall(r"\bCX_[A-Z][A-Z0-9_]*\b", text):
+                found.setdefault(name, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_setting_the_code_reads_is_in_the_table_and_documented():
+    doc = read("docs/settings.md")
+    in_code = _names_in_code()
+    assert {"CX_WAREHOUSE_URL", "CX_QUERY_TIMEOUT", "CX_CHROMIUM", "CX_SPARK_DIR"} <= set(in_code)
+    for name, where in in_code.items():
+        assert name in settings.BY_NAME, f"{name} ({where}) is not in queries/settings.py"
+    for s in settings.SETTINGS:
+        assert s.name in in_code, f"{s.name} is in queries/settings.py but no code reads it"
+        assert f"| `{s.name}` |" in doc, f"{s.name} is not documented in docs/settings.md"
+        if s.default is not None:
+            assert f"| `{s.name}` | `{s.default}` |" in doc, f"{s.name}: default differs"
+    assert "secrets.toml" in read("docs/warehouse.md")
+
+
+def test_product_code_reads_settings_only_through_the_table():
+    for folder in ("dashboard", "queries", "sample_data"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name == "settings.py":
+                continue
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"environ(?:\.get)?[\[(]\s*[\"']CX_", text), path
+            assert "BROWSER_PATH" not in text, path
 
 
 def test_readme_test_command_is_what_ci_runs():
@@ -56,3 +91,11 @@ def test_every_test_named_in_the_docs_exists():
     docs = read("docs/reliability.md") + read("docs/testing.md")
     for name in re.findall(r"`(?:\w+\.py::)?(test_\w+)`", docs):
         assert f"def {name}(" in tests, name
+
+
+def test_readme_layout_table_names_real_paths_and_every_query_package():
+    rows = re.findall(r"^\| `([^`]+)` \|", read("README.md"), re.M)
+    for path in rows:
+        assert (ROOT / path).exists(), f"README layout names {path}, which does not exist"
+    packages = {f"{p.parent.relative_to(ROOT)}/" for p in (ROOT / "queries").rglob("__init__.py")}
+    assert packages <= set(rows), f"not in README's layout table: {sorted(packages - set(rows))}"

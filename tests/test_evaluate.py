@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from queries.compile import component_names
-from queries.evaluate import OUT_COLUMNS, evaluate, totals
+from queries.evaluate import evaluate, totals
 from queries.registry import BY_NAME
+from queries.sql.compile import component_names
 
 EQUAL = (1 / 3, 1 / 3, 1 / 3)
 TABLES = ("survey_responses", "loyalty_monthly", "leadership_monthly", "incentives_monthly",
@@ -27,6 +27,11 @@ def frame(*rows: dict[str, float], keys: list[str] | None = None) -> pd.DataFram
     df = pd.DataFrame([dict.fromkeys(cols, 0.0) | r for r in rows])
     df["key"] = keys or [f"k{i}" for i in range(len(rows))]
     return df
+
+
+# What evaluate returns after the key columns, in this order (the page, CLI and pack read them).
+OUT_COLUMNS = ["metric", "value", "numerator", "denominator", "n", "se", "moe", "lo", "hi",
+               "df", "excluded", "low_confidence"]
 
 
 def one(long: pd.DataFrame, metric: str, key: str = "k0") -> pd.Series:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from queries import scope as sc
 from queries import scorecard, targets
-from queries.aggregate import fetch, freshness
-from queries.check import check
-from queries.engine import WarehouseTimeout, execute, explain, make_engine
+from queries.sql.aggregate import fetch, freshness
+from queries.sql.check import check
+from queries.sql.engine import WarehouseTimeout, execute, explain, make_engine
 from tests import fixture_warehouse as fw
 
 OCT = date(2026, 10, 1)

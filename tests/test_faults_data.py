@@ -17,11 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import cli, state
-from queries import rollup, scorecard, targets
 from queries import scope as sc
-from queries.aggregate import fetch, freshness
-from queries.check import check
+from queries import scorecard, targets
 from queries.registry import METRICS
+from queries.sql import rollup
+from queries.sql.aggregate import fetch, freshness
+from queries.sql.check import check
 from tests import fixture_warehouse as fw
 
 OCT = date(2026, 10, 1)
@@ -337,7 +338,7 @@ def _deadline(seconds: float):
 
 
 def make_url_engine(url: str) -> sa.Engine:
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     return make_engine(url)
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from queries import scope as sc
 from queries import scorecard, targets
-from queries.engine import WarehouseError, explain, make_engine
+from queries.sql.engine import WarehouseError, explain, make_engine
 from tests import fixture_warehouse as fw
 from tests.page import run_page, tiles
 

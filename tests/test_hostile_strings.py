@@ -16,8 +16,9 @@ from pypdf import PdfReader
 from dashboard import fmt, text
 from dashboard import pack as pk
 from dashboard.actions import ActionInput, ActionStore
-from queries import access, engine, scorecard, targets
+from queries import access, scorecard, targets
 from queries import scope as sc
+from queries.sql import engine
 from tests import fixture_warehouse as fw
 
 OCT = date(2026, 10, 1)

@@ -23,10 +23,12 @@ import sqlalchemy as sa
 
 from queries import insights, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
-from queries.insights_common import History, load_history, restrict
-from queries.insights_leadership import owner_events
-from queries.insights_rank import changes_from, fair_rank_from, funnel_from
+from queries.insights.changes import changes_from
+from queries.insights.funnel_plot import funnel_from
+from queries.insights.history import History, load_history, restrict
+from queries.insights.leadership import owner_events
+from queries.insights.rank import fair_rank_from
+from queries.sql.engine import make_engine
 from sample_data.generate import generate
 from sample_data.load import build_demo
 from tests.insights_fixtures import demo_warehouse, hand_rows, null_warehouse
@@ -144,7 +146,7 @@ def test_fair_rank_small_unit_no_longer_zeroes_tau(hand):
 
 
 def test_paule_mandel_is_zero_when_q_is_below_its_expectation():
-    from queries.insights_rank import paule_mandel_tau2, shrink
+    from queries.insights.rank import paule_mandel_tau2, shrink
 
     # x = 10, 12 with sampling variances 4, 4: mu = 11, Q(0) = (1 + 1) / 4 = 0.5 <= k - 1 = 1
     assert paule_mandel_tau2(np.array([10.0, 12.0]), np.array([4.0, 4.0])) == 0.0
@@ -246,7 +248,7 @@ def test_listening_did_recovers_planted_effect(demo, truth):
     assert eff.horizon(6).low > 0
     gainers = {k for k, v in truth["owner_start_month"].items() if v is not None}
     h = demo.history
-    from queries.insights_leadership import listening_events
+    from queries.insights.leadership import listening_events
 
     treated = {h.locations[i] for i in np.flatnonzero(listening_events(h).column >= 0)}
     assert len(treated & gainers) / len(treated) > 0.9  # the jumps found are the planted ones
@@ -388,7 +390,7 @@ def _numbers(results: dict) -> dict[str, float]:
 @pytest.mark.postgres
 def test_same_numbers_on_postgresql(pg_databases, demo):
     """The module's DuckDB demo is the reference; PostgreSQL must give the same numbers."""
-    from queries.engine import make_engine
+    from queries.sql.engine import make_engine
 
     url = pg_databases.create()
     build_demo(url, SCALE, SEED, progress=False)

@@ -19,11 +19,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import insights_data
 from dashboard import insights_figures as F
 from queries import access, insights, targets
 from queries import scope as sc
-from queries.engine import make_engine
+from queries.sql.engine import make_engine
 from sample_data.load import build_demo
 
 MONTH = date(2026, 10, 1)
@@ -282,14 +281,14 @@ def test_lazy_sections_compute_only_when_opened(app, demo: Demo) -> None:
 
 def test_insights_refuse_a_scope_outside_the_viewer_rights() -> None:
     only_west = access.Allowed(regions=frozenset({"W"})).key
-    insights_data.check_allowed("W", None, only_west)
-    insights_data.check_allowed(None, None, EVERYONE)
+    access.check_scope("W", None, only_west)
+    access.check_scope(None, None, EVERYONE)
     with pytest.raises(access.AccessDenied):
-        insights_data.check_allowed("NE", None, only_west)
+        access.check_scope("NE", None, only_west)
     with pytest.raises(access.AccessDenied):
-        insights_data.check_allowed(None, None, only_west)
+        access.check_scope(None, None, only_west)
     # The old "all" bypass is gone; as a string it would unpack into company rights ('a' is true).
     for bad in ("all", "abc", None, [True, (), ()]):
         with pytest.raises(TypeError):
-            insights_data.check_allowed(None, None, bad)
+            access.check_scope(None, None, bad)
 

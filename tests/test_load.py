@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import cli
-from queries.check import check
-from queries.engine import make_engine
 from queries.loading import loader
 from queries.loading.mapping import MappingError, load_mapping
 from queries.loading.readers import SourceError
-from queries.schema import CONTRACT
+from queries.sql.check import check
+from queries.sql.engine import make_engine
+from queries.sql.schema import CONTRACT
 from sample_data import write_exports
 from sample_data.generate import DEFAULT_SEED
 from sample_data.load import build_demo_with_rollup

@@ -12,8 +12,8 @@ import pytest
 
 from queries import scope as sc
 from queries import scorecard, targets
-from queries.aggregate import fetch, freshness
 from queries.evaluate import evaluate
+from queries.sql.aggregate import fetch, freshness
 
 OCT = date(2026, 10, 1)
 SEP = date(2026, 9, 1)

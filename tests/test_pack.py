@@ -19,10 +19,11 @@ from pypdf import PdfReader
 from dashboard import cli, fmt, verdict
 from dashboard import pack as pk
 from dashboard.actions import ActionInput, ActionStore
-from queries import aggregate, ranking, scorecard, targets
+from queries import ranking, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
 from queries.registry import BY_NAME
+from queries.sql import aggregate
+from queries.sql.engine import make_engine
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[1]

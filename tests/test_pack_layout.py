@@ -17,9 +17,10 @@ import pdfplumber
 import pytest
 
 from dashboard import pack as pk
-from queries import aggregate, scorecard, targets
 from queries import scope as sc
-from queries.engine import make_engine
+from queries import scorecard, targets
+from queries.sql import aggregate
+from queries.sql.engine import make_engine
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from queries import rollup
 from queries import scope as sc
-from queries.aggregate import fetch
-from queries.engine import make_engine
+from queries.sql import rollup
+from queries.sql.aggregate import fetch
+from queries.sql.engine import make_engine
 
 
 def _with_rollup(engine, rows=None):

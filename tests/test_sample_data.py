@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from queries.schema import CONTRACT, MONTHLY_TABLES, TABLES
+from queries.sql.schema import CONTRACT, MONTHLY_TABLES, TABLES
 from sample_data import MONTHS, Demo, build_demo, generate
 
 PG_ADMIN_URL = os.environ.get(

@@ -23,11 +23,12 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import cli
 from dashboard import pack as pk
-from queries import aggregate, rollup, scorecard, targets
 from queries import scope as sc
-from queries.check import check
-from queries.engine import explain, make_engine
-from queries.schema import CONTRACT
+from queries import scorecard, targets
+from queries.sql import aggregate, rollup
+from queries.sql.check import check
+from queries.sql.engine import explain, make_engine
+from queries.sql.schema import CONTRACT
 from tests.conftest import SparkDatabases
 from tests.page import APP, fixture_duckdb
 
@@ -155,7 +156,7 @@ def test_server_errors_are_spark_words_not_java_traces(spark_url):
 
 
 def test_unreachable_spark_is_one_clear_line(capsys):
-    from queries import dialect
+    from queries.sql import dialect
     from tests.conftest import _skip_or_fail
 
     if dialect.spark_missing_reason():

@@ -17,10 +17,10 @@ import streamlit as st
 
 from queries import scope as sc
 from queries import scorecard, targets
-from queries.engine import make_engine
-from queries.insights_common import load_history
-from queries.insights_incentives import paid_regardless, pay_from
-from queries.schema import table
+from queries.insights.history import load_history
+from queries.insights.pay import paid_regardless, pay_from
+from queries.sql.engine import make_engine
+from queries.sql.schema import table
 from sample_data.generate import generate
 from sample_data.load import build_demo
 

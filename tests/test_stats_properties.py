@@ -25,7 +25,7 @@ def nps_components(values: list[int | None]) -> dict[str, float]:
 
 
 def _frame(rows: list[dict[str, float]]) -> pd.DataFrame:
-    from queries.compile import component_names
+    from queries.sql.compile import component_names
 
     cols = component_names("survey_responses")
     for t in ("loyalty_monthly", "leadership_monthly", "incentives_monthly", "culture_monthly"):

@@ -17,7 +17,7 @@ from statsmodels.stats.proportion import proportion_confint
 from queries import census, scorecard, stats
 from queries import scope as sc
 from queries.evaluate import evaluate
-from queries.insights_rank import paule_mandel_tau2, rank_intervals, shrink
+from queries.insights.rank import paule_mandel_tau2, rank_intervals, shrink
 from queries.registry import BY_NAME
 from tests.stats_sim import MONTH, MONTHS, child_components, children_long
 
@@ -79,8 +79,8 @@ def test_nps_n30_tile_margin_is_the_intervals_half_width():
 
 
 def _frame_with(values: dict[str, float]) -> pd.DataFrame:
-    from queries.compile import component_names
-    from queries.schema import MONTHLY_TABLES
+    from queries.sql.compile import component_names
+    from queries.sql.schema import MONTHLY_TABLES
 
     names = ["responses__n"] + component_names("survey_responses")
     for t in MONTHLY_TABLES:
@@ -343,7 +343,7 @@ DUP_ROWS = {
 
 
 def _load_with_rollup(engine, rows):
-    from queries import rollup
+    from queries.sql import rollup
     from tests import fixture_warehouse
 
     fixture_warehouse.load(engine, rows)
@@ -351,7 +351,7 @@ def _load_with_rollup(engine, rows):
 
 
 def test_one_dedup_rule_raw_equals_rollup_and_regions_sum_to_company(make_warehouse):
-    from queries import aggregate
+    from queries.sql import aggregate
 
     eng = make_warehouse(DUP_ROWS, loader=_load_with_rollup, name="dups")
     oct_, nov = D(2026, 10, 1), D(2026, 11, 1)

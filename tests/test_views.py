@@ -16,12 +16,12 @@ import sqlglot
 from sqlglot import exp
 
 from dashboard import cli
-from queries.check import check
-from queries.engine import make_engine
 from queries.loading import loader
 from queries.loading.mapping import MappingError, load_mapping
 from queries.loading.views import view_statements
-from queries.schema import CONTRACT
+from queries.sql.check import check
+from queries.sql.engine import make_engine
+from queries.sql.schema import CONTRACT
 
 EXPORTS = Path(__file__).resolve().parents[1] / "sample_data" / "exports"
 

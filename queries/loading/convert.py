@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from queries.loading.mapping import ColumnMap, TableMap
 from queries.loading.readers import Chunk
-from queries.schema import ColumnSpec, TableSpec
+from queries.sql.schema import ColumnSpec, TableSpec
 
 # Keys that must be unique in a loaded table. Survey response ids are absent on purpose: the
 # contract counts a duplicate once, so those rows are kept and reported by `check`.

@@ -2,9 +2,9 @@
 
 Order of work, chosen so that a mistake costs as little as possible: the mapping is checked first
 (no file opened), then every source's header (no row read), then rows are converted and staged,
-then the staged warehouse is validated by `queries.check` (the same rules as `cx-scorecard check`),
-and only then does it replace the live one. Rejected rows are written beside the mapping whatever
-the outcome, so nothing is lost silently.
+then the staged warehouse is validated by `queries.sql.check` (the same rules as
+`cx-scorecard check`), and only then does it replace the live one. Rejected rows are written
+beside the mapping whatever the outcome, so nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from queries import rollup
-from queries.check import CheckReport, QualityRow, check
 from queries.loading.convert import KeyTracker, Reason, convert, reason_counts
 from queries.loading.mapping import Mapping, MappingError, load_mapping, where
 from queries.loading.readers import Source, open_source
 from queries.loading.write import open_stage
-from queries.schema import CONTRACT, TABLES
+from queries.sql import rollup
+from queries.sql.check import CheckReport, QualityRow, check
+from queries.sql.schema import CONTRACT, TABLES
 
 MAX_REJECTED_SHARE = 0.10  # more than this in one table is a wrong mapping, not dirty data
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from queries.schema import CONTRACT, TABLES, ColumnSpec
+from queries.sql.schema import CONTRACT, TABLES, ColumnSpec
 
 FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 TABLE_KEYS = {"source", "columns", "sheet", "encoding", "delimiter"}

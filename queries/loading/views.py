@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlglot import exp
 
 from queries.loading.mapping import ColumnMap, Mapping, TableMap
-from queries.schema import CONTRACT, ColumnSpec
+from queries.sql.schema import CONTRACT, ColumnSpec
 
 DIALECTS = {"postgresql": "postgres", "duckdb": "duckdb", "snowflake": "snowflake",
             "bigquery": "bigquery"}

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from queries import rollup
-from queries.schema import CONTRACT, META, MONTHLY_TABLES, table
+from queries.sql import rollup
+from queries.sql.schema import CONTRACT, META, MONTHLY_TABLES, table
 
 SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META, rollup.FINGERPRINT)
 

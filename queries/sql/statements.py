@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql.expression import Executable
 
-from queries import aggregate, check, rollup
-from queries.schema import CONTRACT, MONTHLY_TABLES, TABLES, table
 from queries.scope import Scope
+from queries.sql import aggregate, check, rollup
+from queries.sql.schema import CONTRACT, MONTHLY_TABLES, TABLES, table
 
 SCOPES = {"company": Scope(), "region": Scope(region="N"),
           "location": Scope(region="N", location="L1")}

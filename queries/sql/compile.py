@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from queries.registry import METRICS, Col, Expr, Flag, Metric, Rows, When
-from queries.schema import TABLES
+from queries.sql.schema import TABLES
 
 ITEMS = ("sat_overall", "sat_expectations", "sat_ideal")
 ITEM_KEYS = ("o", "e", "i")
@@ -22,8 +22,8 @@ CROSS = ("oe", "oi", "ei")
 
 def month_of(column: ColumnElement) -> ColumnElement:
     """First day of the column's month as a DATE; the one dialect-sensitive expression, so each
-    engine's spelling lives in queries/dialect.py."""
-    from queries.dialect import MonthStart
+    engine's spelling lives in queries/sql/dialect.py."""
+    from queries.sql.dialect import MonthStart
 
     return MonthStart(column)
 

@@ -16,19 +16,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from queries.insights_common import (
-    SEED,
-    History,
-    NotAvailable,
-    fisher_ci,
-    jsonable,
-    load_history,
-    nps_of,
-    percentile_ci,
-    resample_counts,
-)
+from queries.insights.history import History, NotAvailable, load_history
+from queries.insights.intervals import SEED, fisher_ci, percentile_ci, resample_counts
+from queries.results import finite_or_none, jsonable
 from queries.scope import Dims, Scope
-from queries.stats import nps_se
+from queries.stats import nps_of, nps_se
 
 PREDICTOR_MONTHS = 24  # location-months used as predictors
 AHEAD = 3  # outcome months after the NPS month
@@ -177,15 +169,12 @@ def fit_outcome(h: History, outcome: str, draws: int = DRAWS) -> OutcomeLink:
         ci = percentile_ci(10 * boot[f"{kind}_slope"]) if n_loc >= 2 else None
         dof = p.x.size - (n_loc if kind == "within" else 0)
         fits[kind] = Fit(
-            _f(10 * slope), ci, _f(r), percentile_ci(boot[f"{kind}_r"]) if n_loc >= 2 else None,
+            finite_or_none(10 * slope), ci, finite_or_none(r),
+            percentile_ci(boot[f"{kind}_r"]) if n_loc >= 2 else None,
             fisher_ci(r, dof) if np.isfinite(r) else None, rel,
-            _f(10 * slope / rel) if rel and rel >= MIN_RELIABILITY else None, int(p.x.size),
-            n_loc)
+            finite_or_none(10 * slope / rel) if rel and rel >= MIN_RELIABILITY else None,
+            int(p.x.size), n_loc)
     return OutcomeLink(outcome, OUTCOMES[outcome][2], fits["pooled"], fits["within"], _bins(p))
-
-
-def _f(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
 
 
 def _bins(p: Points) -> tuple[Bin, ...]:

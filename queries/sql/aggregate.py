@@ -14,11 +14,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from queries import rollup
-from queries.compile import month_of, monthly_components, not_future, survey_components
-from queries.engine import execute
-from queries.schema import MONTHLY_TABLES, table
 from queries.scope import Scope
+from queries.sql import rollup
+from queries.sql.compile import month_of, monthly_components, not_future, survey_components
+from queries.sql.engine import execute
+from queries.sql.schema import MONTHLY_TABLES, table
 
 GroupBy = Literal["child", "location", "none"]
 
@@ -171,11 +171,12 @@ def fetch(
 
 
 def freshness(engine: Engine) -> tuple[date | None, date | None]:
-    """Earliest and latest response date: min/max are cheap (zone maps / an index)."""
+    """Earliest and latest response date: min/max are cheap (zone maps / an index), and run
+    under the query time limit like every other query (a stuck warehouse must not hang the page)."""
     s = table("survey_responses")
     with engine.connect() as conn:
-        lo, hi = conn.execute(sa.select(sa.func.min(s.c.responded_on),
-                                        sa.func.max(s.c.responded_on))
-                              .where(not_future(s.c.responded_on))).one()
+        lo, hi = execute(conn, sa.select(sa.func.min(s.c.responded_on),
+                                         sa.func.max(s.c.responded_on))
+                         .where(not_future(s.c.responded_on))).one()
     return (pd.Timestamp(lo).date() if lo is not None else None,
             pd.Timestamp(hi).date() if hi is not None else None)

@@ -15,9 +15,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from queries.compile import finite, month_of
 from queries.registry import METRICS, Col
-from queries.schema import CONTRACT, TABLES, ColumnSpec, TableSpec, table
+from queries.sql.compile import finite, month_of
+from queries.sql.schema import CONTRACT, TABLES, ColumnSpec, TableSpec, table
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ send the query layer back to the raw rows. A stale rollup never shows old number
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -17,9 +16,10 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from queries.compile import component_names, month_of, not_future, survey_components
-from queries.schema import table
 from queries.scope import Scope
+from queries.sql import dialect
+from queries.sql.compile import component_names, month_of, not_future, survey_components
+from queries.sql.schema import table
 
 ROLLUP = "cx_survey_monthly"
 META = "cx_survey_monthly_meta"
@@ -127,39 +127,12 @@ CHECK_TTL_S = 60.0
 _checked: dict[str, tuple[float, object, bool]] = {}
 
 
-def change_token(engine: Engine, conn: sa.Connection) -> object:
-    """Something cheap that changes whenever the survey table may have changed, so a change is
-    noticed at once rather than after CHECK_TTL_S: the DuckDB file and its write-ahead log (size,
-    mtime), or PostgreSQL's counters of inserted/updated/deleted rows (reported by the server
-    within about a second of a commit, up to ~10 s for a session that stays busy). Elsewhere
-    None: the TTL alone applies."""
-    if conn.dialect.name == "duckdb":
-        db = engine.url.database or ""
-        out = []
-        for path in (db, db + ".wal"):
-            try:
-                st = os.stat(path)
-                out.append((st.st_ino, st.st_size, st.st_mtime_ns))
-            except OSError:
-                out.append(None)
-        return tuple(out)
-    if conn.dialect.name == "postgresql":
-        try:
-            return conn.execute(sa.text(
-                "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
-                "WHERE relname = 'survey_responses'")).first()
-        except sa.exc.DBAPIError:
-            conn.rollback()
-            return None
-    return None
-
-
 def available_cached(engine: Engine, conn: sa.Connection) -> bool:
     """`available`, computed at most once a minute per warehouse unless the change token moved:
     the fingerprint is a full scan, and a page makes several fetches."""
     key = engine.url.render_as_string(hide_password=False)
     now = time.monotonic()
-    token = change_token(engine, conn)
+    token = dialect.of(conn).change_token(engine, conn)  # noticed at once, not after the TTL
     hit = _checked.get(key)
     if hit is not None and now - hit[0] < CHECK_TTL_S and hit[1] == token:
         return hit[2]
@@ -171,7 +144,7 @@ def available_cached(engine: Engine, conn: sa.Connection) -> bool:
 def build_insert(today: date | None = None) -> sa.Insert:
     """INSERT ... SELECT of every location-month's survey components (duplicates once, future
     responses left out)."""
-    from queries.aggregate import first_responses  # the same rule as the raw path
+    from queries.sql.aggregate import first_responses  # the same rule as the raw path
 
     today = today or date.today()
     s = table("survey_responses")

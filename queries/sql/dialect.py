@@ -10,13 +10,14 @@ Spark is reached through its Thrift (HiveServer2) server with PyHive (`hive://ho
 PyHive's own SQLAlchemy dialect was written for Hive: it reads the namespace column of Spark's
 `SHOW TABLES`, cannot tell a missing table from an error, compiles DATE as TIMESTAMP and FLOAT as
 single precision, returns DATE values as strings and reflects types as classes. `SparkDialect`
-fixes those and is registered for `hive://` when this module is imported (queries.engine does).
+fixes those and is registered for `hive://` when this module is imported (queries.sql.engine does).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -59,6 +60,11 @@ class Engine:
     def after_create(self, engine: sa.Engine, read_only: bool, timeout_s: float) -> None:
         """Hooks on the new engine (session settings, a read-only guard)."""
 
+    def change_token(self, engine: sa.Engine, conn: sa.Connection) -> object:
+        """Something cheap that changes whenever the survey table may have changed, so the
+        rollup's freshness check notices a change at once; None: only its TTL applies."""
+        return None
+
 
 class DuckDB(Engine):
     """Embedded: no server-side time limit, so a timer interrupts the query."""
@@ -82,10 +88,12 @@ class DuckDB(Engine):
             sa.event.listen(engine, "do_connect", partial(_duckdb_file_still_there, db))
 
     def interrupter(self, conn: sa.Connection) -> Callable[[], None] | None:
-        wrapper = conn.connection.dbapi_connection
-        # duckdb-sqlalchemy wraps the DuckDB connection; interrupt() lives on the inner one.
-        raw = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
-        return raw.interrupt
+        # duckdb-sqlalchemy's wrapper hands attributes it does not define (interrupt among them)
+        # to the DuckDB connection it wraps.
+        return conn.connection.dbapi_connection.interrupt
+
+    def change_token(self, engine: sa.Engine, conn: sa.Connection) -> object:
+        return file_identity(engine.url.database or "")
 
 
 class PostgreSQL(Engine):
@@ -103,6 +111,17 @@ class PostgreSQL(Engine):
             options += " -c default_transaction_read_only=on"
         return {"pool_pre_ping": True,
                 "connect_args": {"options": options, "connect_timeout": 5}}
+
+    def change_token(self, engine: sa.Engine, conn: sa.Connection) -> object:
+        """The server's counters of inserted/updated/deleted rows (reported within about a
+        second of a commit, up to ~10 s for a session that stays busy)."""
+        try:
+            return conn.execute(sa.text(
+                "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+                "WHERE relname = 'survey_responses'")).first()
+        except sa.exc.DBAPIError:
+            conn.rollback()
+            return None
 
 
 class Spark(Engine):
@@ -139,11 +158,24 @@ class Spark(Engine):
                 return statement, params
 
 
+def file_identity(db: str) -> tuple:
+    """A DuckDB file's and its write-ahead log's (inode, size, mtime), None for a missing one:
+    changes whenever the file is written, rebuilt, replaced or deleted."""
+    out = []
+    for path in (db, db + ".wal"):
+        try:
+            st = os.stat(path)
+            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def _duckdb_file_still_there(db: str, _dialect, _conn_rec, _cargs, _cparams) -> None:
     """Before each open of a DuckDB file: a deleted file is named in words (DuckDB would
     silently create an empty one in write mode, or raise an IO error in read-only mode)."""
     if not Path(db).exists():
-        from queries.engine import WarehouseError  # engine imports this module
+        from queries.sql.engine import WarehouseError  # engine imports this module
 
         raise WarehouseError(f"The DuckDB warehouse file {db} is gone (deleted or being "
                              "replaced). Rebuild or restore it; the page reads it again as soon "

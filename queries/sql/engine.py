@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from queries import dialect
+from queries import settings
 from queries.config import redact
+from queries.sql import dialect
 
 
 class WarehouseError(RuntimeError):
     """A warehouse problem explained in words: unreachable, missing, or not the contract."""
 
 
-ENV_TIMEOUT = "CX_QUERY_TIMEOUT"
-DEFAULT_TIMEOUT_S = 30.0
+ENV_TIMEOUT = settings.QUERY_TIMEOUT.name
+DEFAULT_TIMEOUT_S = float(settings.QUERY_TIMEOUT.default or 30)
 
 
 def parse_timeout(raw: str | None) -> float:
@@ -37,7 +37,7 @@ def parse_timeout(raw: str | None) -> float:
 
 
 def query_timeout() -> float:
-    return parse_timeout(os.environ.get(ENV_TIMEOUT))
+    return parse_timeout(settings.QUERY_TIMEOUT.value())
 
 
 try:
@@ -55,7 +55,7 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
 
     PostgreSQL and Spark enforce their own limit (set at connect); DuckDB has none, so a timer
     interrupts the query from another thread and the connection is rolled back for reuse. Each
-    engine's way is in queries/dialect.py.
+    engine's way is in queries/sql/dialect.py.
     """
     timeout_s = query_timeout() if timeout_s is None else timeout_s
     eng = dialect.of(conn)
@@ -78,7 +78,7 @@ def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.Cur
 
 def make_engine(url: str, read_only: bool = True, timeout_s: float | None = None) -> Engine:
     """Create the engine; read-only where the driver allows it (DuckDB file, PostgreSQL session,
-    a guard on Spark). Engine differences live in queries/dialect.py: there a DuckDB file is
+    a guard on Spark). Engine differences live in queries/sql/dialect.py: there a DuckDB file is
     opened per use (no lock held between queries, a deleted file named in words) and the time
     limit is rounded for each server."""
     timeout_s = query_timeout() if timeout_s is None else timeout_s

@@ -22,19 +22,11 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from queries.insights_common import (
-    SEED,
-    History,
-    NotAvailable,
-    jsonable,
-    load_history,
-    nps_of,
-    opt,
-    percentile_ci,
-    resample_counts,
-    signed,
-)
+from queries.insights.history import History, NotAvailable, load_history
+from queries.insights.intervals import SEED, percentile_ci, resample_counts
+from queries.results import finite_or_none, jsonable, signed
 from queries.scope import Dims, Scope
+from queries.stats import nps_of
 
 Treatment = Literal["owner", "listening"]
 PRE = 3  # months before the event compared
@@ -70,7 +62,7 @@ def owner_events(h: History) -> Events:
 def listening_events(h: History) -> Events:
     """The month with the largest jump in listening hours per leader (6 months on vs 12 before)."""
     hours = h.wide("listening_hours_per_leader__num")
-    ch, cl = _cum(hours), _cum(h.wide("listening_hours_per_leader__den"))
+    ch, cl = _prefix_sums(hours), _prefix_sums(h.wide("listening_hours_per_leader__den"))
     m = np.arange(LISTEN_BEFORE, hours.shape[1] - LISTEN_AFTER + 1)
     if m.size == 0:
         return Events(np.full(hours.shape[0], -1), np.zeros(hours.shape[0], bool))
@@ -132,18 +124,19 @@ class LeadershipEffect:
         return {"analysis": f"leadership_{self.treatment}", **jsonable(self)}
 
 
-def _cum(a: np.ndarray) -> np.ndarray:
+def _prefix_sums(a: np.ndarray) -> np.ndarray:
+    """Running sums along the months with a leading 0: a window's sum is two look-ups."""
     return np.concatenate([np.zeros((a.shape[0], 1)), a.cumsum(axis=1)], axis=1)
 
 
-def _cells(parts: list[np.ndarray], rows: np.ndarray, starts: np.ndarray,
-           ends: np.ndarray) -> np.ndarray:
+def _sums_per_window(parts: list[np.ndarray], rows: np.ndarray, starts: np.ndarray,
+                     ends: np.ndarray) -> np.ndarray:
     """(3, len(rows), len(starts)) sums of pos/neg/n of `rows` over each [start, end] window."""
     return np.stack([c[rows][:, ends + 1] - c[rows][:, starts] for c in parts])
 
 
-def _own(parts: list[np.ndarray], rows: np.ndarray, starts: np.ndarray,
-         ends: np.ndarray) -> np.ndarray:
+def _sums_own_window(parts: list[np.ndarray], rows: np.ndarray, starts: np.ndarray,
+                     ends: np.ndarray) -> np.ndarray:
     """(3, len(rows)) sums of each row over its own [start, end] window."""
     return np.stack([c[rows, ends + 1] - c[rows, starts] for c in parts])
 
@@ -155,25 +148,27 @@ def did_estimate(h: History, ev: Events, after: int, draws: int = DRAWS,
     `placebo`: the pre-trend check instead, months -6..-4 against -3..-1 (both before the
     event): under parallel trends it is zero, whatever the event did afterwards.
     """
-    parts = [_cum(a) for a in h.nps_parts()]
+    parts = [_prefix_sums(a) for a in h.nps_parts()]
     last = len(h.months) - 1
     b0, b1, a0, a1 = (-2 * PRE, -PRE - 1, -PRE, -1) if placebo else (-PRE, -1, 1, after)
     treated = np.flatnonzero((ev.column + b0 >= 0) & (ev.column >= 0)
                              & (ev.column + a1 <= last))
     control = np.flatnonzero(ev.control)
     e = ev.column[treated]
-    t_pre, t_post = _own(parts, treated, e + b0, e + b1), _own(parts, treated, e + a0, e + a1)
-    c_pre, c_post = _cells(parts, control, e + b0, e + b1), _cells(parts, control, e + a0,
-                                                                     e + a1)  # (3, C, T)
+    t_pre = _sums_own_window(parts, treated, e + b0, e + b1)
+    t_post = _sums_own_window(parts, treated, e + a0, e + a1)
+    c_pre = _sums_per_window(parts, control, e + b0, e + b1)  # (3, C, T)
+    c_post = _sums_per_window(parts, control, e + a0, e + a1)
     ones_t, ones_c = np.ones((1, treated.size)), np.ones((1, control.size))
     point = _did(t_pre, t_post, c_pre, c_post, ones_t, ones_c)
     rng = np.random.default_rng(SEED)
     a, b = resample_counts(rng, treated.size, draws), resample_counts(rng, control.size, draws)
     boot = _did(t_pre, t_post, c_pre, c_post, a, b)["effect"]
     ci = percentile_ci(boot) if treated.size and control.size else None
-    return DidEstimate(after, opt(point["effect"][0]), ci and ci[0], ci and ci[1],
-                       opt(float(np.nanstd(boot))) if ci else None, int(treated.size),
-                       int(control.size), *(opt(point[k][0]) for k in ("tb", "ta", "cb", "ca")))
+    return DidEstimate(after, finite_or_none(point["effect"][0]), ci and ci[0], ci and ci[1],
+                       finite_or_none(float(np.nanstd(boot))) if ci else None, int(treated.size),
+                       int(control.size),
+                       *(finite_or_none(point[k][0]) for k in ("tb", "ta", "cb", "ca")))
 
 
 def _did(t_pre, t_post, c_pre, c_post, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
@@ -200,7 +195,8 @@ def event_study(h: History, ev: Events) -> tuple[EventPoint, ...]:
         rows, cols = treated[ok], cols[ok]
         t = [a[rows, cols].sum() for a in (pos, neg, n)]
         c = [x[cols].sum() for x in ctrl]
-        out.append(EventPoint(k, opt(nps_of(*t)), opt(nps_of(*c)), float(t[2]), float(c[2])))
+        out.append(EventPoint(k, finite_or_none(nps_of(*t)), finite_or_none(nps_of(*c)),
+                              float(t[2]), float(c[2])))
     return tuple(out)
 
 

@@ -15,33 +15,22 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from queries.insights_common import History, NotAvailable, load_history, restrict
-from queries.insights_incentives import (
-    Gaming,
-    PayoutAlignment,
-    PayVsImprovement,
-    alignment_from,
-    gaming,
-    gaming_from,
-    pay_from,
-    pay_vs_improvement,
-    payout_alignment,
-)
-from queries.insights_leadership import LeadershipEffect, effect_from, leadership_effect
-from queries.insights_loyalty import SatisfactionLoyalty, loyalty_from, satisfaction_loyalty
-from queries.insights_rank import (
+from queries.insights.alignment import PayoutAlignment, alignment_from, payout_alignment
+from queries.insights.changes import (
     Changes,
-    FairRank,
-    Funnel,
     MostImproved,
-    fair_rank,
-    fair_rank_from,
-    funnel,
-    funnel_from,
     most_improved,
     most_improved_from,
     nps_changes,
 )
+from queries.insights.children import needs_children
+from queries.insights.funnel_plot import Funnel, funnel, funnel_from
+from queries.insights.gaming_flags import Gaming, gaming, gaming_from
+from queries.insights.history import History, NotAvailable, load_history, restrict
+from queries.insights.leadership import LeadershipEffect, effect_from, leadership_effect
+from queries.insights.loyalty import SatisfactionLoyalty, loyalty_from, satisfaction_loyalty
+from queries.insights.pay import PayVsImprovement, pay_from, pay_vs_improvement
+from queries.insights.rank import FairRank, fair_rank, fair_rank_from
 from queries.scope import Dims, Scope
 from queries.targets import Targets
 
@@ -59,9 +48,7 @@ ANALYSES = ("fair_rank", "funnel", "most_improved", "leadership_owner", "leaders
 
 def _children(h: History, dims: Dims) -> dict[str, Any]:
     if h.scope.child_level is None:
-        reason = ("A single location has no children to compare; open its region to see where "
-                  "it stands.")
-        return {k: NotAvailable(k, reason) for k in ("fair_rank", "funnel", "most_improved")}
+        return {k: needs_children(h.scope, k) for k in ("fair_rank", "funnel", "most_improved")}
     return {"fair_rank": fair_rank_from(h, dims), "funnel": funnel_from(h, dims),
             "most_improved": most_improved_from(h, dims)}
 

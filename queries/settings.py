@@ -1,0 +1,87 @@
+"""Every `CX_*` environment setting in one table: name, default and meaning (datasette's SETTINGS).
+
+Product code reads a setting through its `Setting` here, never through `os.environ`, so this table
+is the whole list; `tests/test_docs.py` checks that every `CX_*` name the code reads is in it and
+in docs/settings.md. An empty value counts as unset.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+UsedBy = Literal["product", "tests", "benchmarks", "scripts/spark-cluster"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None  # used when unset; None: the meaning says what happens instead
+    meaning: str
+    used_by: UsedBy = "product"
+
+    def value(self) -> str | None:
+        """The environment's value, else the default."""
+        return os.environ.get(self.name) or self.default
+
+
+WAREHOUSE_URL = Setting(
+    "CX_WAREHOUSE_URL", None,
+    "SQLAlchemy URL of the warehouse; after --url, before secrets.toml and the demo file")
+DEMO_PATH = Setting(
+    "CX_DEMO_PATH", None,
+    "the embedded demo DuckDB file; unset: ~/.cache/cx-scorecard/demo.duckdb")
+TARGETS_FILE = Setting(
+    "CX_TARGETS_FILE", None,
+    "the targets and status bands (TOML); unset: queries/targets.toml")
+ACCESS_POLICY = Setting(
+    "CX_ACCESS_POLICY", None,
+    "access policy TOML naming who may see which scopes; unset: access control is off")
+ACTIONS_URL = Setting(
+    "CX_ACTIONS_URL", None,
+    "SQLAlchemy URL of the actions database; unset: ~/.cache/cx-scorecard/actions.sqlite")
+QUERY_TIMEOUT = Setting(
+    "CX_QUERY_TIMEOUT", "30",
+    "seconds a warehouse query may run before it is cancelled (a positive number)")
+CHROMIUM = Setting(
+    "CX_CHROMIUM", "/usr/bin/chromium",
+    "the Chromium that draws the board pack's charts and runs the browser tests and benchmarks")
+PACK_FONT_DIR = Setting(
+    "CX_PACK_FONT_DIR", "/usr/share/fonts/truetype/dejavu",
+    "folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf for the board pack")
+PACK_CJK_FONT = Setting(
+    "CX_PACK_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "font for Chinese, Japanese and Korean names in the board pack")
+PREFETCH = Setting(
+    "CX_PREFETCH", "1",
+    "0 turns off the page's background warm-up of the views one click away (dashboard/prefetch.py)")
+SPARK_DATA_DIR = Setting(
+    "CX_SPARK_DATA_DIR", None,
+    "folder the Spark cluster can read, for build-demo's parquet files; unset: the server's "
+    "spark.sql.warehouse.dir")
+
+# Read by the tests and by scripts/spark-cluster themselves (not through this module), listed
+# here so that the table is complete.
+_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TEST_SETTINGS = (
+    Setting("CX_TEST_PG_URL", _PG, "PostgreSQL admin URL the tests make databases with", "tests"),
+    Setting("CX_TEST_SPARK_URL", "hive://127.0.0.1:10001/default", "the spark tests' server",
+            "tests"),
+    Setting("CX_UPDATE_SNAPSHOTS", None, "1 rewrites tests/snapshots/cloud_sql/", "tests"),
+    Setting("CX_INSIGHTS_PAGE_TEST_URL", None, "test_insights_page's own page; not for users",
+            "tests"),
+)
+_CLUSTER = "scripts/spark-cluster"
+CLUSTER_SETTINGS = (
+    Setting("CX_SPARK_DIR", ".spark/", "the local cluster's state, logs and metastore", _CLUSTER),
+    Setting("CX_SPARK_THRIFT_PORT", "10001", "the local cluster's Thrift server port", _CLUSTER),
+    Setting("CX_SPARK_MASTER_PORT", "7077", "the local cluster's master port", _CLUSTER),
+    Setting("CX_SPARK_UI_PORT", "18080", "its first web UI port (workers: the next two)", _CLUSTER),
+    Setting("CX_SPARK_START_TIMEOUT", "240", "seconds the cluster may take to start", _CLUSTER),
+)
+
+SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
+            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, PREFETCH, SPARK_DATA_DIR, *TEST_SETTINGS,
+            *CLUSTER_SETTINGS)
+BY_NAME = {s.name: s for s in SETTINGS}
