@@ -161,12 +161,14 @@ def page(browser, offline: Offline) -> Iterator[object]:
 
 
 def wait_ready(pg) -> None:
-    """The verdict with its findings settled, every tile drawn, and the script finished."""
+    """The verdict with its findings settled, every tile drawn, the script finished and the
+    page's click listener mounted (dashboard/nav.py: links then rerun in place)."""
     pg.wait_for_selector(VERDICT, timeout=60_000)
     pg.wait_for_selector(TILE, timeout=60_000)
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('.cx-verdict').innerText.includes('testing the')",
+        " && !document.querySelector('.cx-verdict').innerText.includes('testing the')"
+        " && window.__cxNavOn === true",
         timeout=60_000)
 
 
