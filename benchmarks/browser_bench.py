@@ -696,7 +696,7 @@ def warehouse(args) -> tuple[str, str]:
     """(url, description): --url as given, else the demo at --scale, built once and cached."""
     if args.url:
         return args.url, f"`{args.url.split('://')[0]}` warehouse given with --url"
-    from page_bench import ensure_duckdb
+    from benchmarks.page.warehouses import ensure_duckdb
 
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """What the rollup's freshness check and the per-use DuckDB connection cost.
 
-    python benchmarks/freshness_bench.py --scale 1 [--postgres] [--repeats 5]
+    python -m benchmarks.freshness_bench --scale 1 [--postgres] [--repeats 5]
 
 On the demo warehouse (scale 1 = about 1.05M survey responses), in one run:
 
@@ -11,7 +11,9 @@ On the demo warehouse (scale 1 = about 1.05M survey responses), in one run:
 - DUCKDB POOL: the company page (`scorecard.build`, warm OS cache) with the engine the page now
   uses (a DuckDB file opened per use, NullPool) against a pooled read-only engine (the old one).
 
-Medians of `--repeats`; the machine's load average is printed with the figures.
+Medians of `--repeats`; the machine's load average is printed with the figures. The demo
+warehouses are the page benchmark's (`benchmarks/page/warehouses.py`): a DuckDB file cached in
+`--workdir`, a PostgreSQL database `cx_bench_s<scale>` dropped at the end.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from benchmarks.page import SEED
+from benchmarks.page.warehouses import drop_postgres, ensure_duckdb, ensure_postgres
 from queries import scope as sc
 from queries import scorecard, targets
 from queries.sql import rollup
@@ -89,32 +93,20 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--workdir", default=".bench")
     p.add_argument("--postgres", action="store_true", help="also on a PostgreSQL copy")
-    p.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                   help="libpq URL of a database to CREATE/DROP the benchmark database from")
     args = p.parse_args()
-    from sample_data.load import build_demo_with_rollup
-
-    work = Path(args.workdir)
+    work = Path(args.workdir).resolve()
     work.mkdir(exist_ok=True)
-    path = work / f"fresh_s{args.scale:g}.duckdb"
-    url = f"duckdb:///{path.resolve()}"
-    if not path.exists():
-        build_demo_with_rollup(url, scale=args.scale, progress=False)
+    url, _ = ensure_duckdb(work, args.scale, SEED)
     print(f"uptime load average at start: {os.getloadavg()}")
     measure(url, args.repeats, f"DuckDB s{args.scale:g}")
     if args.postgres:
-        name = f"cx_fresh_s{str(args.scale).replace('.', '_')}"
-        admin = sa.create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        pg = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+        pg, _ = ensure_postgres(args.pg_admin_url, args.scale, SEED)
         try:
-            build_demo_with_rollup(pg, scale=args.scale, progress=False)
             measure(pg, args.repeats, f"PostgreSQL s{args.scale:g}")
         finally:
-            with admin.connect() as c:
-                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+            drop_postgres(args.pg_admin_url, args.scale)
 
 
 if __name__ == "__main__":

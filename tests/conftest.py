@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +30,9 @@ settings.register_profile("mutation", parent=settings.get_profile("shared"), max
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared"))
 
 
-def _skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip when something a test needs is missing here; under CI=true fail instead, so that a
+    missing PostgreSQL, browser or package never passes as a skipped test in CI."""
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
     pytest.skip(reason)
@@ -70,7 +74,7 @@ class PgDatabases:
 def pg_databases() -> Iterator[PgDatabases]:
     reason = pg_reachable()
     if reason:
-        _skip_or_fail(reason)
+        skip_or_fail(reason)
     dbs = PgDatabases()
     yield dbs
     dbs.drop_all()
@@ -148,10 +152,41 @@ class SparkDatabases:
 def spark_databases() -> Iterator[SparkDatabases]:
     reason = spark_unavailable()
     if reason:
-        _skip_or_fail(reason)
+        skip_or_fail(reason)
     dbs = SparkDatabases()
     yield dbs
     dbs.drop_all()
+
+
+@pytest.fixture
+def write_toml(tmp_path: Path) -> Callable[..., Path]:
+    """Writes TOML text (an access policy, targets) to a file in the test's folder; returns its
+    path. The same name again overwrites it, as a user editing the file would."""
+
+    def write(text: str, name: str = "policy.toml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def page_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """A page run with nothing left from another test: no access policy, no demo file, its own
+    actions database, and Streamlit's caches empty before and after. Yields the monkeypatch,
+    for the warehouse URL and whatever else the test sets."""
+    import streamlit as st
+
+    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
+    monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
+    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield monkeypatch
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 WarehouseFactory = Callable[..., sa.Engine]

@@ -24,10 +24,8 @@ locations = ["L1"]
 
 
 @pytest.fixture
-def policy_file(tmp_path):
-    p = tmp_path / "policy.toml"
-    p.write_text(POLICY)
-    return p
+def policy_file(write_toml):
+    return write_toml(POLICY)
 
 
 @pytest.fixture
@@ -88,9 +86,8 @@ def test_cache_key_depends_on_rights_not_identity(policy):
     assert policy.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
 
 
-def test_bad_policy_is_a_clear_error(tmp_path):
-    p = tmp_path / "bad.toml"
-    p.write_text('[users."x@y"]\nregion = ["N"]\n')
+def test_bad_policy_is_a_clear_error(write_toml):
+    p = write_toml('[users."x@y"]\nregion = ["N"]\n', "bad.toml")
     with pytest.raises(ValueError, match="unknown key 'region'") as err:
         access.load(p)
     assert "line 2" in str(err.value)  # names the line; no file path (the page shows it)
@@ -149,9 +146,8 @@ def test_visible_regions_and_locations_by_rights(policy, warehouse):
     assert north.visible_locations(dims, region="S") == []
 
 
-def test_location_user_lands_in_their_locations_region(tmp_path, warehouse):
-    p = tmp_path / "south.toml"
-    p.write_text('[users."bayou@example.com"]\nlocations = ["L3"]\n')
+def test_location_user_lands_in_their_locations_region(write_toml, warehouse):
+    p = write_toml('[users."bayou@example.com"]\nlocations = ["L3"]\n', "south.toml")
     a = access.load(p).allowed_for("bayou@example.com")
     dims = sc.load_dims(warehouse)
     assert a.home(dims) == sc.Scope(region="S", location="L3")  # L3 is in S, not the first region
@@ -166,9 +162,8 @@ def test_policy_file_is_read_as_written(policy):
     assert policy.allowed_for("north@example.com").company is False
 
 
-def test_policy_without_users_or_settings(tmp_path):
-    p = tmp_path / "p.toml"
-    p.write_text('[settings]\nheader = "X-User"\n')
+def test_policy_without_users_or_settings(write_toml):
+    p = write_toml('[settings]\nheader = "X-User"\n', "p.toml")
     pol = access.load(p)
     assert pol.users == {} and pol.header == "X-User"
     assert pol.allowed_for("anyone@example.com").nothing
@@ -177,8 +172,7 @@ def test_policy_without_users_or_settings(tmp_path):
     assert pol.header is None and pol.allowed_for("A@B").company
 
 
-def test_policy_user_entry_must_be_a_table(tmp_path):
-    p = tmp_path / "p.toml"
-    p.write_text('[users]\n"a@b" = "company"\n')
+def test_policy_user_entry_must_be_a_table(write_toml):
+    p = write_toml('[users]\n"a@b" = "company"\n', "p.toml")
     with pytest.raises(ValueError, match=r"\[users\.'a@b'\] must be a table"):
         access.load(p)

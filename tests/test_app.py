@@ -10,7 +10,7 @@ import base64
 import html
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -33,18 +33,11 @@ OCT = date(2026, 10, 1)
 
 
 @pytest.fixture
-def fixture_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def fixture_url(tmp_path: Path, page_env: pytest.MonkeyPatch) -> str:
     """The hand-built warehouse as a DuckDB file, chosen through $CX_WAREHOUSE_URL."""
     url = fixture_duckdb(tmp_path)
-    monkeypatch.setenv("CX_WAREHOUSE_URL", url)
-    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
-    monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
-    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    page_env.setenv("CX_WAREHOUSE_URL", url)
+    return url
 
 
 Run = Callable[..., AppTest]

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import streamlit as st
 from streamlit.runtime import context as st_context
 from streamlit.testing.v1 import AppTest
 
@@ -49,19 +47,13 @@ LAKESIDE = {"NPS": "25", "Retention": "90.0%", "Survey responses": "6"}
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+def env(tmp_path: Path, page_env: pytest.MonkeyPatch, write_toml) -> tuple[str, Path]:
     url = fixture_duckdb(tmp_path)
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
-    monkeypatch.setenv("CX_WAREHOUSE_URL", url)
-    monkeypatch.setenv("CX_ACCESS_POLICY", str(policy))
-    monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
-    monkeypatch.delenv("CX_TARGETS_FILE", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url, policy
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    policy = write_toml(POLICY)
+    page_env.setenv("CX_WAREHOUSE_URL", url)
+    page_env.setenv("CX_ACCESS_POLICY", str(policy))
+    page_env.delenv("CX_TARGETS_FILE", raising=False)
+    return url, policy
 
 
 def run_as(user: str | None, **params: str) -> AppTest:

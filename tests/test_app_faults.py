@@ -10,33 +10,22 @@ from tests import fixture_warehouse
 from tests.page import fixture_duckdb, run_page, tiles
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
-    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield monkeypatch
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def test_actions_database_down_still_shows_the_scorecard(env, tmp_path):
-    env.setenv("CX_WAREHOUSE_URL", fixture_duckdb(tmp_path))
-    env.setenv("CX_ACTIONS_URL", "postgresql+psycopg://nobody@127.0.0.1:1/actions")
+def test_actions_database_down_still_shows_the_scorecard(page_env, tmp_path):
+    page_env.setenv("CX_WAREHOUSE_URL", fixture_duckdb(tmp_path))
+    page_env.setenv("CX_ACTIONS_URL", "postgresql+psycopg://nobody@127.0.0.1:1/actions")
     at = run_page(month="2026-10")
     assert len(tiles(at)) == 13  # every tile is there
     assert any("Actions are unavailable" in w.value for w in at.warning)
 
 
 @pytest.mark.postgres
-def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(env, pg_databases, tmp_path):
+def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(page_env, pg_databases, tmp_path):
     url = pg_databases.create()
     writer = sa.create_engine(url)
     fixture_warehouse.load(writer)
     writer.dispose()
-    env.setenv("CX_WAREHOUSE_URL", url)
-    env.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
+    page_env.setenv("CX_WAREHOUSE_URL", url)
+    page_env.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
     assert len(tiles(run_page(month="2026-10"))) == 13
     name = url.rsplit("/", 1)[1]
     admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")

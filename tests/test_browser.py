@@ -7,24 +7,19 @@ a map that draws here draws offline. Screenshots go to test-artifacts/ for a hum
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "dashboard" / "app.py"
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.artifacts import ARTIFACTS
+from tests.conftest import skip_or_fail
+from tests.servers import app_server
+
 CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1440, "height": 900}
@@ -35,18 +30,6 @@ PLOT_SVG = '[data-testid="stPlotlyChart"] .main-svg'
 CRUMB = '.cx-crumbs a[data-level="{}"]'  # a breadcrumb link back up to that level
 
 pytestmark = pytest.mark.browser
-
-
-def _skip_or_fail(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -73,56 +56,25 @@ def warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@contextmanager
-def _streamlit(warehouse_url: str, **env_extra: str) -> Iterator[str]:
-    """`streamlit run` on a free local port until the block ends; yields its base URL."""
-    port = _free_port()
-    actions = Path(warehouse_url.removeprefix("duckdb:///")).with_name("actions.sqlite")
-    env = dict(os.environ, CX_WAREHOUSE_URL=warehouse_url, CX_ACTIONS_URL=f"sqlite:///{actions}")
-    env.pop("CX_ACCESS_POLICY", None)  # no policy unless the caller names one
-    env.update(env_extra)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
-            time.sleep(0.3)  # polling the health endpoint, not waiting in place of a condition
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def _actions_url(warehouse_url: str) -> str:
+    """The actions database beside the warehouse file: each server's own."""
+    return f"sqlite:///{Path(warehouse_url.removeprefix('duckdb:///')).with_name('actions.sqlite')}"
 
 
 @pytest.fixture(scope="module")
 def server(warehouse_url: str) -> Iterator[str]:
-    with _streamlit(warehouse_url) as base:
+    with app_server(warehouse_url, _actions_url(warehouse_url)) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        _skip_or_fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
+        skip_or_fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _skip_or_fail("the playwright Python package is not installed")
+        skip_or_fail("the playwright Python package is not installed")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
@@ -362,7 +314,8 @@ def header_server(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) 
     policy = tmp_path_factory.mktemp("policy") / "policy.toml"
     policy.write_text('[settings]\nheader = "X-Forwarded-Email"\n'
                       f'[users."leader@example.com"]\nregions = ["{region}"]\n')
-    with _streamlit(warehouse_url, CX_ACCESS_POLICY=str(policy)) as base:
+    with app_server(warehouse_url, _actions_url(warehouse_url),
+                    CX_ACCESS_POLICY=str(policy)) as base:
         yield base, region
 
 

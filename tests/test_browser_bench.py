@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -23,7 +25,6 @@ import doc_section  # noqa: E402
 import load_test  # noqa: E402
 
 CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _res(floor_select: list[float], app_month: list[float]) -> dict:
@@ -103,10 +104,7 @@ def test_load_test_goals_by_hand() -> None:
 def test_browser_bench_runs_and_reports_every_action(tmp_path: Path) -> None:
     """One repetition on a tiny demo: every action measured, positive, with its ratio."""
     if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} not found (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)")
-        pytest.skip(reason)
+        skip_or_fail(f"{CHROMIUM} not found (apt-get install -y chromium)")
     out, raw = tmp_path / "performance.md", tmp_path / "results.json"
     out.write_text("# Performance\n\nkept\n", encoding="utf-8")
     proc = subprocess.run(

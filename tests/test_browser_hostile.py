@@ -6,11 +6,6 @@ every request that would leave the local server aborted and recorded.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date
 
@@ -20,14 +15,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.actions import ActionInput, ActionStore
 from queries.scope import Scope
-from tests import fixture_warehouse as fw
+from tests.hostile import BARE, BOLD, FORMULA, IMAGE, LINK, STYLE, hostile_loader
+from tests.servers import app_server
 from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by name
-    APP,
-    ROOT,
     TILE,
     VIEWPORT,
     Offline,
-    _free_port,
     browser,
     open_map,
     wait_ready,
@@ -35,15 +28,6 @@ from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by 
 
 pytestmark = pytest.mark.browser
 
-IMAGE = "![x](http://127.0.0.2/x.png)"
-BOLD = "<b>x</b>"
-LINK = "[click](http://evil.example)"
-FORMULA = "=cmd|' /C calc'!A0"
-BARE = "www.evil.example http://127.0.0.2/z"
-STYLE = '<span style="color:red">red</span>'
-REGIONS = [("N", IMAGE), ("S", BOLD)]
-LOCATIONS = [("L1", LINK, "N", 45.0, -93.0), ("L2", FORMULA, "N", 44.0, -92.0),
-             ("L3", BARE, "S", 30.0, -90.0)]
 BAD_ELEMENTS = """() => {
   const bad = [];
   for (const el of document.querySelectorAll('img, a, b, script, iframe, svg a')) {
@@ -70,7 +54,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("hostile")
     url = f"duckdb:///{folder / 'wh.duckdb'}"
     writer = sa.create_engine(url)
-    fw.load(writer, dict(fw.ROWS, regions=REGIONS, locations=LOCATIONS))
+    hostile_loader()(writer)
     writer.dispose()
     actions_url = f"sqlite:///{folder / 'actions.sqlite'}"
     store = ActionStore(actions_url)
@@ -79,35 +63,8 @@ def server(tmp_path_factory) -> Iterator[str]:
                           _next_month(today), review_month=date(2026, 10, 1)), today)
     # recorded in the October review, so the October view lists it (issue 12's review loop)
     store.dispose()
-    port = _free_port()
-    env = dict(os.environ, CX_WAREHOUSE_URL=url, CX_ACTIONS_URL=actions_url)
-    env.pop("CX_ACCESS_POLICY", None)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
-            time.sleep(0.3)  # polling the health endpoint until the server answers
+    with app_server(url, actions_url) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _ready(pg) -> None:

@@ -27,7 +27,7 @@ from queries.sql import rollup
 from queries.sql.check import check
 from queries.sql.engine import make_engine
 from queries.sql.statements import catalog
-from tests.conftest import IN_CI
+from tests.conftest import skip_or_fail
 from tests.page import fixture_duckdb
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "cloud_sql"
@@ -45,10 +45,7 @@ OCT = date(2026, 10, 1)
 def _need(module: str) -> None:
     if importlib.util.find_spec(module.split(".")[0]) is None or (
             importlib.util.find_spec(module) is None):
-        reason = f"{module} is not installed (pip install -e '.[cloud]')"
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
-        pytest.skip(reason)
+        skip_or_fail(f"{module} is not installed (pip install -e '.[cloud]')")
 
 
 def compiled(engine: str) -> dict[str, str]:

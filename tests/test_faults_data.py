@@ -358,17 +358,12 @@ def test_every_metric_is_covered_by_a_hostile_case():
                      "payout_alignment", "retention_rate", "referral_rate"}
 
 
-def test_page_shows_a_location_in_no_region_without_nan(make_warehouse, monkeypatch):
-    import streamlit as st
-
+def test_page_shows_a_location_in_no_region_without_nan(make_warehouse, page_env):
     from tests.page import heat_rows, run_page, tiles
 
     rows = dict(LOCATION_ROWS, survey_responses=[(300, "L5", date(2026, 10, 6), 10, 9, 9, 9)])
     eng = make_warehouse(loader=_loader(rows), name="orphan_page")
-    monkeypatch.setenv("CX_WAREHOUSE_URL", eng.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    page_env.setenv("CX_WAREHOUSE_URL", eng.url.render_as_string(hide_password=False))
     at = run_page(month="2026-10")  # the company: "(no region)" is one of the children
     listed = {name: link for _key, name, link in heat_rows(at)}
     assert listed.get("(no region)") == ""  # listed, not a link to a view that cannot be
@@ -379,5 +374,3 @@ def test_page_shows_a_location_in_no_region_without_nan(make_warehouse, monkeypa
     nps = [t for t in tiles(at) if 'data-metric="nps"' in t]
     assert nps and re.search(r'<span class="cx-value[^"]*">100</span>', nps[0]), nps
     # one promoter of one answer: NPS 100
-    st.cache_data.clear()
-    st.cache_resource.clear()

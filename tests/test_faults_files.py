@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 
 from queries import scope as sc
 from queries import scorecard, targets
@@ -80,12 +79,10 @@ def test_a_running_reader_does_not_block_rollup_or_a_load(tmp_path):
     eng.dispose()
 
 
-def test_page_reads_a_replaced_file_at_once(tmp_path, monkeypatch):
+def test_page_reads_a_replaced_file_at_once(tmp_path, page_env):
     path = tmp_path / "wh.duckdb"
     _write(path)
-    monkeypatch.setenv("CX_WAREHOUSE_URL", f"duckdb:///{path}")
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    page_env.setenv("CX_WAREHOUSE_URL", f"duckdb:///{path}")
 
     def nps_tile() -> str:
         at = run_page(month="2026-10")
@@ -100,5 +97,3 @@ def test_page_reads_a_replaced_file_at_once(tmp_path, monkeypatch):
     path.unlink()
     at = run_page(month="2026-10")
     assert "is gone" in " ".join(str(e.value) for e in at.error)
-    st.cache_data.clear()
-    st.cache_resource.clear()

@@ -19,27 +19,17 @@ from dashboard.actions import ActionInput, ActionStore
 from queries import access, scorecard, targets
 from queries import scope as sc
 from queries.sql import engine
-from tests import fixture_warehouse as fw
+from tests.hostile import (
+    BARE,
+    BOLD,
+    FORMULA,
+    HOSTILE_LOCATIONS,
+    IMAGE,
+    LINK,
+    hostile_loader,
+)
 
 OCT = date(2026, 10, 1)
-IMAGE = "![x](http://127.0.0.2/x.png)"
-BOLD = "<b>x</b>"
-LINK = "[click](http://evil.example)"
-FORMULA = "=cmd|' /C calc'!A0"
-BARE = "www.evil.example http://127.0.0.2/z"
-HOSTILE_REGIONS = [("N", IMAGE), ("S", BOLD)]
-HOSTILE_LOCATIONS = [
-    ("L1", LINK, "N", 45.0, -93.0),
-    ("L2", FORMULA, "N", 44.0, -92.0),
-    ("L3", BARE, "S", 30.0, -90.0),
-]
-
-
-def hostile_loader(regions=HOSTILE_REGIONS, locations=HOSTILE_LOCATIONS):
-    def load(eng, rows=None):
-        fw.load(eng, dict(fw.ROWS, regions=regions, locations=locations))
-    return load
-
 
 # The escaping rules themselves ---
 @pytest.mark.parametrize("raw", [IMAGE, BOLD, LINK, FORMULA, BARE, ":red[x]", "*a* _b_ `c`",
@@ -180,19 +170,17 @@ def test_cjk_is_drawn_and_emoji_replaced_visibly(make_warehouse):
     ('[user."a@x"]\ncompany = true\n', "line 1: unknown section or key 'user'"),
     ('users = "everyone"\n', "line 1: users must be tables"),
 ])
-def test_policy_is_validated_strictly_naming_the_line(tmp_path, body, words):
-    p = tmp_path / "policy.toml"
-    p.write_text(body)
+def test_policy_is_validated_strictly_naming_the_line(write_toml, body, words):
+    p = write_toml(body)
     with pytest.raises(access.PolicyError) as info:
         access.load(p)
     assert str(info.value).startswith("Access policy, ")
     assert words in str(info.value)
 
 
-def test_a_valid_policy_still_loads(tmp_path):
-    p = tmp_path / "policy.toml"
-    p.write_text('[settings]\nheader = "X-Forwarded-Email"\n[users."A@x"]\ncompany = false\n'
-                 'regions = ["SE", "N"]\n')
+def test_a_valid_policy_still_loads(write_toml):
+    p = write_toml('[settings]\nheader = "X-Forwarded-Email"\n[users."A@x"]\ncompany = false\n'
+                   'regions = ["SE", "N"]\n')
     pol = access.load(p)
     assert pol.header == "X-Forwarded-Email"
     assert pol.allowed_for("a@x").regions == frozenset({"SE", "N"})
@@ -207,15 +195,13 @@ def test_identity_header_sent_twice_with_different_values_is_refused():
         access.user_from_header(["north@example.com", "ceo@example.com"])
 
 
-def test_page_fails_closed_on_a_bad_policy(tmp_path, monkeypatch):
+def test_page_fails_closed_on_a_bad_policy(tmp_path, monkeypatch, write_toml):
     import streamlit as st
 
     from tests.page import fixture_duckdb, run_page, tiles
 
     url = fixture_duckdb(tmp_path)
-    p = tmp_path / "secret-folder" / "policy.toml"
-    p.parent.mkdir()
-    p.write_text('[users."ceo@example.com"]\ncompany = "false"\n')
+    p = write_toml('[users."ceo@example.com"]\ncompany = "false"\n', "secret-folder/policy.toml")
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
     monkeypatch.setenv("CX_ACCESS_POLICY", str(p))
     st.cache_data.clear()
@@ -232,16 +218,15 @@ def test_page_fails_closed_on_a_bad_policy(tmp_path, monkeypatch):
     st.cache_data.clear()
 
 
-def test_page_refuses_a_doubled_identity_header(tmp_path, monkeypatch):
+def test_page_refuses_a_doubled_identity_header(tmp_path, monkeypatch, write_toml):
     import streamlit as st
 
     from dashboard import data
     from tests.page import fixture_duckdb, run_page, tiles
 
     url = fixture_duckdb(tmp_path)
-    p = tmp_path / "policy.toml"
-    p.write_text('[settings]\nheader = "X-Forwarded-Email"\n[users."ceo@example.com"]\n'
-                 'company = true\n[users."north@example.com"]\nregions = ["N"]\n')
+    p = write_toml('[settings]\nheader = "X-Forwarded-Email"\n[users."ceo@example.com"]\n'
+                   'company = true\n[users."north@example.com"]\nregions = ["N"]\n')
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
     monkeypatch.setenv("CX_ACCESS_POLICY", str(p))
 

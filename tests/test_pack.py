@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -24,19 +22,15 @@ from queries import scope as sc
 from queries.registry import BY_NAME
 from queries.sql import aggregate
 from queries.sql.engine import make_engine
-from tests.conftest import IN_CI
+from tests.artifacts import pdf_to_png
+from tests.conftest import skip_or_fail
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
 OCT = date(2026, 10, 1)
 
 
 def need_chromium() -> None:
     if pk.browser_path() is None:
-        reason = "Debian Chromium not found at /usr/bin/chromium (apt-get install -y chromium)"
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: browser tests must run, not skip)")
-        pytest.skip(reason)
+        skip_or_fail("Debian Chromium not found at /usr/bin/chromium (apt-get install -y chromium)")
 
 
 def tile(page: str, label: str) -> list[str]:
@@ -49,20 +43,6 @@ def tile(page: str, label: str) -> list[str]:
 
 def pages_text(path: Path) -> list[str]:
     return [p.extract_text() or "" for p in PdfReader(path).pages]
-
-
-def to_png(pdf: Path, name: str, first: int, last: int) -> list[Path]:
-    """Page images for a person to look at (kept as CI artifacts)."""
-    if shutil.which("pdftoppm") is None:
-        if IN_CI:
-            pytest.fail("pdftoppm missing (apt-get install -y poppler-utils)")
-        return []
-    ARTIFACTS.mkdir(exist_ok=True)
-    for old in ARTIFACTS.glob(f"{name}-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-r", "110", "-png", "-f", str(first), "-l", str(last),
-                    str(pdf), str(ARTIFACTS / name)], check=True, timeout=60)
-    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +118,7 @@ def test_company_pack_has_a_page_per_region_and_the_page_numbers(demo, actions_s
         assert head.startswith(f"{dims.region_name(rid)} region"), head
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
-    shots = to_png(out, "board-pack-company", 1, 5)
+    shots = pdf_to_png(out, "board-pack-company", 110, (1, 5))
     assert len(shots) in (0, 5) and all(p.stat().st_size > 20_000 for p in shots)
 
 
@@ -159,7 +139,7 @@ def test_region_pack_in_a_later_month_shows_overdue_actions(demo, actions_store,
     assert text[1].startswith(f"{dims.region_name(region)} · {month:%B %Y}")
     rest = "\n".join(text[2:])
     assert "Overdue" in rest and "Chris Lee" in rest and dims.location_name(loc) in rest
-    to_png(out, "board-pack-region", 2, 4)
+    pdf_to_png(out, "board-pack-region", 110, (2, 4))
 
 
 def test_pack_without_charts_on_the_fixture_warehouse(warehouse, tmp_path):

@@ -9,9 +9,6 @@ person to look at. Charts are off here (no Chromium needed): the chart images ca
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pdfplumber
 import pytest
@@ -21,10 +18,8 @@ from queries import scope as sc
 from queries import scorecard, targets
 from queries.sql import aggregate
 from queries.sql.engine import make_engine
-from tests.conftest import IN_CI
+from tests.artifacts import pdf_to_png
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
 TOLERANCE_PT = 0.6  # boxes may touch; overlapping by more than this is a collision
 MIN_GAP_PT = 1.5  # two separate texts on one line closer than this read as one ("payNear")
 PATH_LIKE = re.compile(r"(?:queries|docs|dashboard)/|\b\w+\.(?:toml|md|py)\b")
@@ -114,19 +109,6 @@ def _scopes(dims: sc.Dims) -> dict[str, sc.Scope]:
             "location": sc.Scope(region=region, location=loc)}
 
 
-def _render_pngs(pdf: Path, name: str) -> None:
-    if shutil.which("pdftoppm") is None:
-        if IN_CI:
-            pytest.fail("pdftoppm missing (apt-get install -y poppler-utils)")
-        return
-    ARTIFACTS.mkdir(exist_ok=True)
-    for old in ARTIFACTS.glob(f"{name}-*.png"):
-        old.unlink()
-    subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(ARTIFACTS / name)],
-                   check=True, timeout=120)
-    assert list(ARTIFACTS.glob(f"{name}-*.png"))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("level", ["company", "region", "location"])
 def test_pack_pages_have_no_overlapping_text(demo, level, tmp_path):
@@ -149,7 +131,7 @@ def test_pack_pages_have_no_overlapping_text(demo, level, tmp_path):
             if body and all("open actions" in ln.lower() or ln.startswith("Actions")
                             for ln in body):
                 problems.append(f"page {n} only says there are no open actions")
-    _render_pngs(out, f"pack-layout-{level}")
+    pdf_to_png(out, f"pack-layout-{level}", 80)
     assert not problems, "\n".join(problems[:40])
 
 

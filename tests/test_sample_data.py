@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,14 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from queries.sql.schema import CONTRACT, MONTHLY_TABLES, TABLES
 from sample_data import MONTHS, Demo, build_demo, generate
 
-PG_ADMIN_URL = os.environ.get(
-    "CX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SCORES = ("nps_score", "sat_overall", "sat_expectations", "sat_ideal")
 
 
@@ -368,25 +361,9 @@ def test_unsupported_url(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A fresh database per test session on the local server, dropped afterwards."""
-    where = f"{make_url(PG_ADMIN_URL).host}:{make_url(PG_ADMIN_URL).port}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
-                             connect_args={"connect_timeout": 3})
-    name = f"cx_gen_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not reachable"
-        admin.dispose()
-        reason = f"PostgreSQL not reachable at {where}: {str(exc).splitlines()[0]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+def pg_url(pg_databases) -> str:
+    """A fresh database on the local server for this module, dropped at the end of the session."""
+    return pg_databases.create()
 
 
 @pytest.mark.postgres

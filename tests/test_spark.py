@@ -157,10 +157,10 @@ def test_server_errors_are_spark_words_not_java_traces(spark_url):
 
 def test_unreachable_spark_is_one_clear_line(capsys):
     from queries.sql import dialect
-    from tests.conftest import _skip_or_fail
+    from tests.conftest import skip_or_fail
 
     if dialect.spark_missing_reason():
-        _skip_or_fail(dialect.spark_missing_reason())
+        skip_or_fail(dialect.spark_missing_reason())
     code, _, err = cli_run(capsys, "check", "--url", "hive://127.0.0.1:1/default")
     assert code == 2
     assert err.startswith("error: The warehouse at hive://127.0.0.1:1/default is unreachable")
