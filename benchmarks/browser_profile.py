@@ -42,6 +42,7 @@ class Probe:
         self.kinds: Counter = Counter()
         self.requests = 0
         self.first_finish: float | None = None
+        self.first_frame: float | None = None
         page.on("websocket", self._socket)
         page.on("request", lambda r: setattr(self, "requests", self.requests + 1))
 
@@ -57,6 +58,8 @@ class Probe:
             return
         self.frames += 1
         self.bytes += len(payload)
+        if self.first_frame is None:
+            self.first_frame = time.time() * 1000
         msg = ForwardMsg()
         try:
             msg.ParseFromString(bytes(payload))
@@ -80,7 +83,7 @@ class Probe:
     def reset(self) -> None:
         self.sockets = self.bytes = self.frames = self.requests = 0
         self.kinds = Counter()
-        self.first_finish = None
+        self.first_finish = self.first_frame = None
 
 
 def measure(page, watcher: RunWatcher, probe: Probe, do) -> dict:
@@ -93,6 +96,8 @@ def measure(page, watcher: RunWatcher, probe: Probe, do) -> dict:
     dom = page.evaluate("() => document.querySelectorAll('*').length")
     out = {"drawn_s": round(drawn, 3),
            "script_end_s": round((probe.first_finish - t0) / 1000, 3) if probe.first_finish
+           else None,
+           "first_frame_s": round((probe.first_frame - t0) / 1000, 3) if probe.first_frame
            else None,
            "new_websocket": probe.sockets, "ws_kb": round(probe.bytes / 1024, 1),
            "ws_msgs": probe.frames, "http_requests": probe.requests, "dom_nodes": dom,
@@ -173,8 +178,9 @@ def main() -> int:
     for name, walk in out.items():
         for action, r in walk.items():
             els = ", ".join(f"{k} {v}" for k, v in list(r["elements"].items())[:8])
-            print(f"{name:6} {action:8} drawn {r['drawn_s']:5.2f}s script-end "
-                  f"{r['script_end_s']}s ws+{r['new_websocket']} {r['ws_kb']:7.1f} kB "
+            print(f"{name:6} {action:8} drawn {r['drawn_s']:5.2f}s first-message "
+                  f"{r['first_frame_s']}s script-end {r['script_end_s']}s "
+                  f"ws+{r['new_websocket']} {r['ws_kb']:7.1f} kB "
                   f"{r['ws_msgs']:4d} msgs req {r['http_requests']:3d} dom {r['dom_nodes']:5d} "
                   f"task {r['TaskDuration']:.2f} js {r['ScriptDuration']:.2f} layout "
                   f"{r['LayoutDuration']:.2f} style {r['RecalcStyleDuration']:.2f} | {els}")
