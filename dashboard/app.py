@@ -22,7 +22,6 @@ import streamlit as st  # noqa: E402
 
 from dashboard import data, insights_data, nav, prefetch, state, theme  # noqa: E402
 from dashboard import verdict as vd  # noqa: E402
-from dashboard.bands import trend_bands  # noqa: E402
 from dashboard.fmt import escape_md  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
@@ -114,7 +113,7 @@ def main() -> None:
         header.warehouse_error(explain(exc, url))
         st.stop()
 
-    band = trend_bands(card)
+    band = card.bands  # 95% intervals per sampled metric and month (None: no bands)
     plotly_config = {"topojsonURL": theme.static_url(), "displaylogo": False}
     header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo,
                 viewer)

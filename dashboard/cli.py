@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -30,10 +29,15 @@ class CliError(Exception):
 
 
 def parse_month(text: str) -> date:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise CliError(f"--month must look like YYYY-MM (e.g. 2026-10), got {text!r}")
-    return date(int(m.group(1)), int(m.group(2)), 1)
+    """--month by the page's rule (`queries.months.parse_month`); anything else is a clear
+    error."""
+    from queries import months
+
+    month = months.parse_month(text)
+    if month is None:
+        raise CliError(f"--month must look like YYYY-MM (e.g. 2026-10, year {months.FIRST_YEAR} "
+                       f"or later), got {text!r}")
+    return month
 
 
 def _target(args) -> config.WarehouseTarget:
@@ -242,9 +246,9 @@ def cmd_demo(args) -> int:
 
 def cmd_pack(args) -> int:
     """Write the board pack PDF; nothing is written unless the whole pack is built."""
-    from dashboard import actions as ac
-    from dashboard import pack as pk
+    import pack as pk
     from queries import targets
+    from store import actions as ac
 
     month = parse_month(args.month)
     out = Path(args.out).expanduser()

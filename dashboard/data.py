@@ -22,7 +22,9 @@ from queries.ranking import worst_first
 from queries.sql import aggregate, dialect
 
 TTL_S = 300
-Allowed = tuple  # access.Allowed.key: (company, regions, locations), part of every cache key
+# `access.Allowed.key`, (company, regions, locations): the viewer's rights as a hashable value,
+# part of every cache key (the rights behind it: `access.Allowed.from_key`).
+AllowedKey = tuple
 
 
 def current_user(policy: access.Policy) -> str | None:
@@ -105,7 +107,7 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
 
 @st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
 def _card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-          allowed: Allowed, ident: tuple | None) -> scorecard.Scorecard:
+          allowed: AllowedKey, ident: tuple | None) -> scorecard.Scorecard:
     access.check_scope(region, location, allowed)
     d = dims(_engine, url)
     latest = freshness(_engine, url)[1]
@@ -117,14 +119,14 @@ def _card(_engine: Engine, url: str, region: str | None, location: str | None, m
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-           allowed: Allowed) -> pd.DataFrame:
+           allowed: AllowedKey) -> pd.DataFrame:
     """The view's children, worst first (`queries.ranking`): built once per view, month and
     viewer rights, then shared by the verdict and the heat table on every rerun."""
     return worst_first(card(_engine, url, region, location, month_iso, allowed).children)
 
 
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-         allowed: Allowed) -> scorecard.Scorecard:
+         allowed: AllowedKey) -> scorecard.Scorecard:
     """The whole page for one scope and month (scorecard.build does every number)."""
     return _card(_engine, url, region, location, month_iso, allowed, identity(url))
 

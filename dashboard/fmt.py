@@ -10,36 +10,10 @@ from datetime import date
 
 from dashboard.text import md as text_md
 from queries import stats
-from queries.registry import BY_NAME, Metric
+from queries.registry import BY_NAME, METRICS, Metric
 
-# Short labels for 1366-px screens; the registry's full label stays in tooltips and the glossary.
-SHORT_LABELS: dict[str, str] = {
-    "exec_owner_share": "Exec owner assigned",
-    "listening_hours_per_leader": "Listening h / leader",
-    "cx_agenda_share": "CX share of agenda",
-    "detractor_followup_48h": "Detractors closed 48 h",
-    "cx_linked_pay_share": "CX-linked variable pay",
-    "payout_alignment": "Payout alignment",
-    "enps": "Employee NPS",
-    "recognitions_per_employee": "Recognitions / emp.",
-    "nps": "NPS",
-    "acsi": "ACSI-style index",
-    "responses": "Survey responses",
-    "retention_rate": "Retention",
-    "referral_rate": "Referral rate",
-}
-# A yes/no fact at one location reads "Executive owner: yes since Mar 2026".
-YES_NO_LABELS: dict[str, str] = {"exec_owner_share": "Executive owner"}
-# Column headers of the league table: a few characters each.
-COLUMN_LABELS: dict[str, str] = {
-    "exec_owner_share": "Exec owner %",
-    "cx_linked_pay_share": "CX pay %",
-    "enps": "eNPS",
-    "nps": "NPS",
-    "acsi": "ACSI",
-    "retention_rate": "Retention %",
-    "referral_rate": "Referral %",
-}
+# A yes/no fact at one location reads "Executive owner: yes since Mar 2026" (registry words).
+YES_NO_LABELS: dict[str, str] = {m.name: m.yes_no_label for m in METRICS if m.yes_no_label}
 
 STATUS_TEXT: dict[str, str] = {
     "green": "On target",
@@ -74,20 +48,32 @@ TARGET_COLOUR = "#8c8c8c"
 
 
 def short_label(name: str) -> str:
-    return SHORT_LABELS.get(name, BY_NAME[name].label)
+    """The registry's short label (tiles, charts, the pack), else its full label."""
+    m = BY_NAME[name]
+    return m.short_label or m.label
 
 
 def column_label(name: str) -> str:
-    return COLUMN_LABELS.get(name, short_label(name))
+    """The registry's league-table header, else the short label."""
+    return BY_NAME[name].column_label or short_label(name)
 
 
-def _missing(v: float | None) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+def float_or_none(v: object) -> float | None:
+    """The value as a float, or None when it is missing, NaN, infinite or not a number: the one
+    test of "is there a number to show" for the page, its charts and the pack (a NaN would
+    otherwise print as "nan" and plot as a point)."""
+    if v is None:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def compact(n: float | None) -> str:
     """12,345 -> 12,345; 315,294 -> 315k; 1,234,567 -> 1.2M (headers stay one line)."""
-    if _missing(n):
+    if float_or_none(n) is None:
         return "—"
     a = abs(float(n))
     if a >= 1e6:
@@ -99,7 +85,7 @@ def compact(n: float | None) -> str:
 
 def number(m: Metric, v: float | None) -> str:
     """The bare number at the metric's precision: what tests compare with the query layer."""
-    if _missing(v):
+    if float_or_none(v) is None:
         return "—"
     if m.unit == "count":
         return compact(v)
@@ -108,7 +94,7 @@ def number(m: Metric, v: float | None) -> str:
 
 def value_text(m: Metric, v: float | None) -> str:
     """Number plus unit as a tile shows it: '48', '90.6%', '1.4 h', '0.51'."""
-    if _missing(v):
+    if float_or_none(v) is None:
         return "—"
     text = number(m, v)
     if m.unit == "%":
@@ -199,18 +185,10 @@ def yes_no_text(trend: tuple[tuple[date, float | None], ...]) -> str:
     return f"{word} since {month_label(since)}"
 
 
-def change_word(change: str) -> str:
-    return {"rise": "up", "fall": "down", "steady": "within noise", "n/a": ""}.get(change, "")
-
-
-# What n counts where the registry's table-level word is wrong for the metric.
-N_LABELS: dict[str, str] = {"detractor_followup_48h": "detractors"}
-
-
 def n_text(m: Metric, n: float | None) -> str:
-    if _missing(n):
+    if float_or_none(n) is None:
         return ""
-    word = N_LABELS.get(m.name, m.n_label)
+    word = m.n_label
     if round(float(n)) == 1 and word.endswith("s"):
         word = word[:-1]  # "n = 1 location", never "1 locations"
     return f"n = {n:,.0f} {word}"

@@ -23,7 +23,7 @@ SPINNER = "Testing what moves the numbers…"
 
 
 def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-             month_iso: str, allowed: data.Allowed) -> dict[str, Any]:
+             month_iso: str, allowed: data.AllowedKey) -> dict[str, Any]:
     """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`);
     keyed by the warehouse file's identity too, as in dashboard/data.py."""
     return _analyses(_engine, url, region, location, month_iso, allowed, data.identity(url))
@@ -31,7 +31,7 @@ def analyses(_engine: Engine, url: str, region: str | None, location: str | None
 
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def _analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-              month_iso: str, allowed: data.Allowed, ident: tuple | None) -> dict[str, Any]:
+              month_iso: str, allowed: data.AllowedKey, ident: tuple | None) -> dict[str, Any]:
     access.check_scope(region, location, allowed)
     dims = data.dims(_engine, url)
     return insights.analyses(_engine, dims, sc.Scope(region, location),

@@ -16,7 +16,6 @@ from queries.months import add_months, parse_month
 from queries.scope import Dims, Scope
 from queries.scorecard import latest_complete_month, month_floor
 
-PARAMS = ("region", "location", "month")
 MAX_ID = 64
 _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
 

@@ -16,19 +16,14 @@ import math
 from dashboard import fmt
 from queries.material import shown_change
 from queries.months import add_months
-from queries.registry import BY_NAME, PANELS, Metric, by_panel
+from queries.registry import BY_NAME, PANELS, Metric
+from queries.registry import panel_order as ordered  # noqa: F401 - the page's panels
 from queries.scorecard import MetricResult, Scorecard
 
 CHART_ATTR = "data-cx-chart"  # dashboard/nav.py's listener opens the metric's chart on a click
 SPARK_W, SPARK_H = 76, 22
 SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes
 TONES = {"good": "cx-good", "bad": "cx-bad", "off": "cx-flat"}
-
-
-def ordered(panel: str) -> list[Metric]:
-    """Headline metrics first, then the rest, each in registry order (page and pack)."""
-    ms = by_panel(panel)
-    return [m for m in ms if m.headline] + [m for m in ms if not m.headline]
 
 
 def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int = SPARK_H) -> str:

@@ -9,7 +9,6 @@ scorecard page both read this, so they always say the same thing.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +16,11 @@ from typing import Any
 import pandas as pd
 
 from dashboard import fmt
-from dashboard.actions import Action
+from dashboard.fmt import float_or_none as _num
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS
 from queries.scorecard import MetricResult, Scorecard
+from store.actions import Action
 
 BEHIND_SHOWN = 3
 JUDGED = ("green", "amber", "red")
@@ -81,14 +81,6 @@ def build(card: Scorecard, parent: Scorecard | None = None,
     open_actions = [a for a in actions if a.status in ("overdue", "open")]
     return Verdict(counts, len(judged), off, near, behind, word, standing, open_actions,
                    list(findings))
-
-
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _standing(card: Scorecard, parent: Scorecard,

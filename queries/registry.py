@@ -71,6 +71,7 @@ class Metric:
     denominator: Expr | None = None
     scale: float = 1.0
     score_column: str | None = None  # net_scores: the 0-10 column
+    item_columns: tuple[str, ...] = ()  # acsi: the 1-10 items (overall, expectations, ideal)
     counts: tuple[str, str, str] | None = None  # net_counts: (promoters, detractors, n)
     sampled: bool = False  # a sample of a population: has a standard error and a noise band
     decimals: int = 1
@@ -83,6 +84,11 @@ class Metric:
     # A count of the whole customer base, not a sample: its month-to-month noise is estimated
     # from the unit's own history of changes (queries/census.py), not from a binomial model.
     census: bool = False
+    # Shorter words where room is short; the full `label` stays in tooltips and the glossary.
+    short_label: str = ""  # tiles, charts and the pack, sized for 1366-px screens
+    column_label: str = ""  # a league-table column header (else short_label)
+    narrow_column_label: str = ""  # the pack's league table in two halves (else column_label)
+    yes_no_label: str = ""  # one location's yes/no fact: "Executive owner: yes since Mar 2026"
 
     @property
     def n_label(self) -> str:
@@ -106,6 +112,8 @@ METRICS: tuple[Metric, ...] = (
         numerator=Flag("exec_owner_assigned"), denominator=Rows("exec_owner_assigned"),
         scale=100, headline=True, decimals=0,
         min_change=1.0,
+        short_label="Exec owner assigned", column_label="Exec owner %",
+        narrow_column_label="Exec %", yes_no_label="Executive owner",
     ),
     Metric(
         "listening_hours_per_leader", "Listening hours per leader", "leadership",
@@ -115,6 +123,7 @@ METRICS: tuple[Metric, ...] = (
         "Leaders who hear customers first-hand decide differently from those who read reports.",
         numerator=Col("leader_listening_hours"), denominator=Col("leaders"),
         min_change=0.1,
+        short_label="Listening h / leader",
     ),
     Metric(
         "cx_agenda_share", "CX share of leadership agenda", "leadership", "leadership_monthly",
@@ -125,6 +134,7 @@ METRICS: tuple[Metric, ...] = (
         numerator=Col("cx_agenda_minutes"), denominator=Col("meeting_minutes"), scale=100,
         part_of_whole=True,
         min_change=0.5,
+        short_label="CX share of agenda",
     ),
     Metric(
         "detractor_followup_48h", "Detractors closed within 48 h", "leadership",
@@ -136,6 +146,7 @@ METRICS: tuple[Metric, ...] = (
         part_of_whole=True,
         sampled=True, n_unit="detractors",
         min_change=1.0,
+        short_label="Detractors closed 48 h",
     ),
     # Incentive alignment
     Metric(
@@ -148,6 +159,8 @@ METRICS: tuple[Metric, ...] = (
         part_of_whole=True,
         headline=True,
         min_change=0.5,
+        short_label="CX-linked variable pay", column_label="CX pay %",
+        narrow_column_label="CX pay",
     ),
     Metric(
         "payout_alignment", "Payout alignment", "incentives", "incentives_monthly",
@@ -158,6 +171,7 @@ METRICS: tuple[Metric, ...] = (
         numerator=When("cx_target_met", "cx_linked_pay"), denominator=Col("cx_linked_pay"),
         scale=100, part_of_whole=True,
         min_change=1.0,
+        short_label="Payout alignment",
     ),
     # Culture
     Metric(
@@ -168,6 +182,7 @@ METRICS: tuple[Metric, ...] = (
         counts=("enps_promoters", "enps_detractors", "pulse_responses"), sampled=True,
         headline=True, decimals=0,
         min_change=1.0,
+        short_label="Employee NPS", column_label="eNPS",
     ),
     Metric(
         "recognitions_per_employee", "Recognitions per employee", "culture", "culture_monthly",
@@ -178,6 +193,7 @@ METRICS: tuple[Metric, ...] = (
         numerator=Col("recognitions"), denominator=Col("employees"), decimals=2,
         n_unit="locations",
         min_change=0.01,
+        short_label="Recognitions / emp.",
     ),
     # Satisfaction
     Metric(
@@ -189,6 +205,7 @@ METRICS: tuple[Metric, ...] = (
         "The customer's own verdict: would they put their name to us?",
         score_column="nps_score", sampled=True, headline=True, decimals=0,
         min_change=1.0,
+        short_label="NPS", column_label="NPS",
     ),
     Metric(
         "acsi", "ACSI-style satisfaction index", "satisfaction", "survey_responses", "acsi",
@@ -199,8 +216,10 @@ METRICS: tuple[Metric, ...] = (
         "A three-question index is steadier than any single question. ACSI-style only: the "
         "published ACSI is a latent-variable model with estimated weights, so this index is "
         "not comparable to published ACSI scores.",
+        item_columns=("sat_overall", "sat_expectations", "sat_ideal"),
         sampled=True, headline=True,
         min_change=0.5,
+        short_label="ACSI-style index", column_label="ACSI",
     ),
     Metric(
         "responses", "Survey responses", "satisfaction", "survey_responses", "count", "count",
@@ -210,6 +229,7 @@ METRICS: tuple[Metric, ...] = (
         "Every number on this page is only as sure as the sample behind it.",
         decimals=0,
         min_change=1.0,
+        short_label="Survey responses",
     ),
     # Loyalty & referral
     Metric(
@@ -221,6 +241,7 @@ METRICS: tuple[Metric, ...] = (
         part_of_whole=True,
         sampled=True, headline=True,
         min_change=0.2, census=True,
+        short_label="Retention", column_label="Retention %", narrow_column_label="Retain",
     ),
     Metric(
         "referral_rate", "Referral rate", "loyalty", "loyalty_monthly", "ratio", "%", +1, 30,
@@ -231,6 +252,7 @@ METRICS: tuple[Metric, ...] = (
         part_of_whole=True,
         sampled=True, headline=True, n_unit="new customers",
         min_change=0.5, census=True,
+        short_label="Referral rate", column_label="Referral %", narrow_column_label="Referral",
     ),
 )
 
@@ -239,6 +261,13 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
 def by_panel(panel: str) -> list[Metric]:
     return [m for m in METRICS if m.panel == panel]
+
+
+def panel_order(panel: str) -> list[Metric]:
+    """A panel's metrics as the page and the board pack show them: headline metrics first,
+    then the rest, each in registry order (the first is the panel's trend chart)."""
+    ms = by_panel(panel)
+    return [m for m in ms if m.headline] + [m for m in ms if not m.headline]
 
 
 def validate(metrics: tuple[Metric, ...] = METRICS) -> None:
@@ -262,6 +291,10 @@ def validate(metrics: tuple[Metric, ...] = METRICS) -> None:
                 used += [v for v in vars(e).values()]
         elif m.kind == "net_scores":
             used.append(m.score_column or "")
+        elif m.kind == "acsi":
+            if len(m.item_columns) != 3:
+                raise ValueError(f"{m.name}: the ACSI-style index needs its three item columns")
+            used += list(m.item_columns)
         elif m.kind == "net_counts":
             used += list(m.counts or ("",))
         for c in used:

@@ -55,33 +55,11 @@ def nps_change_z(now: tuple, before: tuple) -> np.ndarray:
         return np.where(both & (var > 0), diff / np.sqrt(var), np.where(both, 0.0, np.nan))
 
 
-def nps_adjusted_wald(promoters: float, detractors: float, n: float) -> tuple[float, float]:
-    """95% adjusted-Wald NPS interval: add 3 to n and 3/4 to promoters and to detractors."""
-    n2 = n + 3
-    p, d = (promoters + 0.75) / n2, (detractors + 0.75) / n2
-    se = math.sqrt(max(p + d - (p - d) ** 2, 0) / n2)
-    centre = p - d
-    return (float(100 * max(-1.0, centre - Z95 * se)), float(100 * min(1.0, centre + Z95 * se)))
-
-
 def proportion_se(k, n):
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.asarray(k, dtype=float) / n
         return np.where(n > 0, np.sqrt(np.clip(p * (1 - p), 0, None) / n), np.nan)
-
-
-def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion (good at small n and near 0 or 1)."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if k <= 0 else max(0.0, centre - half)  # exact at the ends, no rounding residue
-    hi = 1.0 if k >= n else min(1.0, centre + half)
-    return (lo, hi)
 
 
 def change_z(v1: float, se1: float, v0: float, se0: float) -> float:
@@ -141,14 +119,14 @@ def t_two_sided_p(t: float, df: int) -> float:
         for k in range(1, (df - 1) // 2 + 1):
             total += term
             term *= c2 * (2 * k) / (2 * k + 1)
-        a = 2 / math.pi * (theta + s * total) if df > 1 else 2 * theta / math.pi
+        a = 2 / math.pi * (theta + s * total)  # df = 1: no terms, total 0, a = 2 theta / pi
     else:
         total, term = 0.0, 1.0
         for k in range(1, df // 2 + 1):
             total += term
             term *= c2 * (2 * k - 1) / (2 * k)
         a = s * total
-    return float(min(1.0, max(0.0, 1.0 - a)))
+    return float(max(0.0, 1.0 - a))  # a >= 0 (theta, s and every term are), so p <= 1
 
 
 @lru_cache(maxsize=256)
@@ -197,9 +175,7 @@ def benjamini_hochberg(pvalues, q: float = FDR_Q) -> tuple[np.ndarray, np.ndarra
     p = np.asarray(pvalues, dtype=float)
     out_q = np.full(p.shape, np.nan)
     ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return np.zeros(p.shape, bool), out_q
+    m = ok.size  # m = 0 (no p at all) needs no case of its own: nothing is ranked or rejected
     order = ok[np.argsort(p[ok], kind="stable")]
     ranked = p[order] * m / np.arange(1, m + 1)
     adjusted = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard import actions as ac
-from dashboard.actions import (
+from queries.scope import Dims, Scope
+from store import actions as ac
+from store.actions import (
     ActionInput,
     ActionStore,
     ActionsUnavailable,
     InvalidAction,
     UnknownAction,
 )
-from queries.scope import Dims, Scope
 
 TODAY = date(2026, 11, 16)  # the November meeting reviews October
 NOV, DEC, JAN, FEB = date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)
@@ -271,9 +271,9 @@ def test_an_old_table_without_review_month_gets_the_column(tmp_path):
 def _panel_script(url: str | None, broken: bool) -> None:
     from datetime import date
 
-    from dashboard.actions import ActionStore
     from dashboard.panels.actions import render_actions
     from queries.scope import Scope
+    from store.actions import ActionStore
 
     store = None if url is None else ActionStore(url)
     if broken:

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data, fmt, nav, pack, state
+import pack
+from dashboard import data, fmt, nav, state
 from queries import ranking, scorecard, targets
 from queries import scope as sc
 from queries.registry import BY_NAME, METRICS
@@ -419,7 +420,7 @@ def test_open_action_marks_its_tile_and_the_verdict_from_its_month_on(run: Run,
                                                                       tmp_path: Path) -> None:
     """An action recorded at the October review marks the NPS tile and the verdict in October
     and later, never in September (the month before it was recorded)."""
-    from dashboard.actions import ActionInput, ActionStore
+    from store.actions import ActionInput, ActionStore
 
     store = ActionStore(f"sqlite:///{tmp_path / 'actions.sqlite'}")  # the page's $CX_ACTIONS_URL
     store.add(ActionInput(sc.Scope(region="N"), "nps", "Ana Ruiz", "Call every detractor.",

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dashboard.actions import ActionInput, ActionStore
 from queries.scope import Scope
+from store.actions import ActionInput, ActionStore
 from tests.hostile import BARE, BOLD, FORMULA, IMAGE, LINK, STYLE, hostile_loader
 from tests.servers import app_server
 from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by name

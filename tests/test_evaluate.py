@@ -218,3 +218,44 @@ def test_output_is_float_with_a_unique_index_even_from_integer_components() -> N
     for col in ("value", "numerator", "denominator", "n", "se", "moe", "excluded"):
         assert long[col].dtype == np.float64, col
     assert long.index.equals(pd.RangeIndex(len(long)))
+
+
+def test_each_kind_carries_its_one_interval() -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    # Sampled proportion: 48 h follow-up 7 of 20 -> Wilson (statsmodels), in percent.
+    # NPS 3 promoters, 2 detractors of 7 -> adjusted Wald -39.58 .. 59.58 (docs/testing.md).
+    # eNPS (counts, not scores): its excluded rows are its own, never the NPS null answers.
+    long = evaluate(frame({"detractor_followup_48h__num": 7, "detractor_followup_48h__den": 20,
+                           "detractor_followup_48h__rows": 3,
+                           "nps__pos": 3, "nps__neg": 2, "nps__n": 7, "nps__bad": 1,
+                           "nps__null": 2, "enps__pos": 1, "enps__neg": 1, "enps__n": 3,
+                           "enps__bad": 4, "responses__n": 9}), EQUAL)
+    f = one(long, "detractor_followup_48h")
+    ref_lo, ref_hi = proportion_confint(7, 20, alpha=0.05, method="wilson")
+    assert (f.lo, f.hi) == (pytest.approx(100 * ref_lo), pytest.approx(100 * ref_hi))
+    assert f.moe == pytest.approx(50 * (ref_hi - ref_lo)) and math.isnan(f.df)
+    nps = one(long, "nps")
+    assert (nps.lo, nps.hi) == (pytest.approx(-39.58, abs=0.01), pytest.approx(59.58, abs=0.01))
+    assert nps.moe == pytest.approx(49.58, abs=0.01)
+    assert nps.excluded == 3 and one(long, "enps").excluded == 4  # 1 bad + 2 null; 4 bad
+    # Not a sample (a share of locations, a count): no interval at all.
+    for name in ("exec_owner_share", "responses"):
+        r = one(long, name)
+        assert math.isnan(r.lo) and math.isnan(r.hi) and math.isnan(r.moe), name
+
+
+@pytest.mark.parametrize(("answers", "clipped"), [
+    ([(10, 10, 10), (10, 10, 9), (10, 10, 10)], "hi"),  # 98.77 + 1.96 x 1.23 > 100
+    ([(1, 1, 1), (1, 1, 2), (1, 1, 1)], "lo"),  # 1.23 - 1.96 x 1.23 < 0
+    ([(9, 7, 8), (4, 6, 5), (10, 9, 10), (2, 3, 1), (7, 7, 6)], None),
+])
+def test_acsi_interval_is_value_plus_minus_z_se_within_the_scale(answers, clipped) -> None:
+    a = np.array(answers, dtype=float)
+    per_answer = ((a - 1) / 9 * 100) @ np.array(EQUAL)
+    mean, se = per_answer.mean(), per_answer.std(ddof=1) / math.sqrt(len(a))
+    r = one(evaluate(frame(acsi_components(a)), EQUAL), "acsi")
+    lo, hi = mean - 1.959963984540054 * se, mean + 1.959963984540054 * se
+    assert r.lo == (0.0 if clipped == "lo" else pytest.approx(lo))
+    assert r.hi == (100.0 if clipped == "hi" else pytest.approx(hi))
+    assert r.moe == pytest.approx((r.hi - r.lo) / 2)

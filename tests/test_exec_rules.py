@@ -73,6 +73,10 @@ def test_shown_change_keeps_real_and_material_moves_only():
     assert material.shown_change("nps", "steady", 6.0) == "steady"  # large but noise
     assert material.shown_change("responses", "fall", -900) == "small"  # volume is context
     assert material.shown_change("nps", "n/a", None) == "n/a"
+    # falls are judged like rises: -0.5 pt is too small, -6 pts is a fall
+    assert material.shown_change("nps", "fall", -0.5) == "small"
+    assert material.shown_change("nps", "fall", -6.0) == "fall"
+    assert material.shown_change("responses", "rise", 900) == "small"  # in either direction
 
 
 def _long(rows: list[tuple[str, str, str, float, str]]) -> pd.DataFrame:

@@ -13,12 +13,13 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+import pack as pk
 from dashboard import fmt, text
-from dashboard import pack as pk
-from dashboard.actions import ActionInput, ActionStore
+from pack import layout
 from queries import access, scorecard, targets
 from queries import scope as sc
 from queries.sql import engine
+from store.actions import ActionInput, ActionStore
 from tests.hostile import (
     BARE,
     BOLD,
@@ -120,20 +121,20 @@ def test_a_40000_character_name_is_cut_and_the_fit_is_not_quadratic(make_warehou
     dims = sc.load_dims(eng)
     assert dims.location_name("L1") == "Ä" + "x" * 78 + "…"  # cut when loaded (80 characters)
     calls = {"n": 0}
-    real = pk._Pdf.get_string_width
+    real = layout.Pdf.get_string_width
 
     def counted(self, *a, **k):
         calls["n"] += 1
         return real(self, *a, **k)
 
-    monkeypatch.setattr(pk._Pdf, "get_string_width", counted)
+    monkeypatch.setattr(layout.Pdf, "get_string_width", counted)
     data = pk.pack_bytes(eng, dims, sc.Scope(region="N"), OCT, targets.load(),
                          [], charts=False)
     pages = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
     assert "x" * 79 not in pages and "Äxxxx" in pages  # never the whole name
     assert IMAGE in pages and FORMULA in pages  # other names: plain text, as typed
     # fit() on the raw 40,000-character text: a binary search, a few dozen widths, not 40,000
-    pdf = pk._Pdf("footer")
+    pdf = layout.Pdf("footer")
     pdf.add_page()
     pdf.font(8)
     calls["n"] = 0
@@ -150,7 +151,7 @@ def test_cjk_is_drawn_and_emoji_replaced_visibly(make_warehouse):
     data = pk.pack_bytes(eng, dims, sc.Scope(region="N"), OCT, targets.load(), [],
                          charts=False, progress=lambda f, t: steps.append(t))
     pages = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
-    if pk.CJK_FONT.is_file():  # fonts-noto-cjk (installed by .ci/run)
+    if layout.CJK_FONT.is_file():  # fonts-noto-cjk (installed by .ci/run)
         assert "東京" in pages.replace(" ", "").replace("\x00", "")  # pypdf puts NULs in CJK
     assert "□" in pages  # U+1F984 (unicorn) is in neither font: visible, not dropped
     assert "cannot draw" in pages and "U+1F984" in pages

@@ -14,22 +14,22 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+import pack as pk
 from dashboard import cli, fmt, verdict
-from dashboard import pack as pk
-from dashboard.actions import ActionInput, ActionStore
+from pack import charts, layout
 from queries import ranking, scorecard, targets
 from queries import scope as sc
 from queries.registry import BY_NAME
-from queries.sql import aggregate
-from queries.sql.engine import make_engine
+from store.actions import ActionInput, ActionStore
 from tests.artifacts import pdf_to_png
 from tests.conftest import skip_or_fail
+from tests.pack_fixtures import small_demo
 
 OCT = date(2026, 10, 1)
 
 
 def need_chromium() -> None:
-    if pk.browser_path() is None:
+    if charts.browser_path() is None:
         skip_or_fail("Debian Chromium not found at /usr/bin/chromium (apt-get install -y chromium)")
 
 
@@ -48,15 +48,7 @@ def pages_text(path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A small demo warehouse (5% of the full demo: every region and location, fewer answers)."""
-    from sample_data.load import build_demo
-
-    path = tmp_path_factory.mktemp("pack") / "demo.duckdb"
-    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
-    eng = make_engine(f"duckdb:///{path}")
-    dims = sc.load_dims(eng)
-    latest = aggregate.freshness(eng)[1]
-    yield eng, dims, scorecard.latest_complete_month(latest), latest
-    eng.dispose()
+    yield from small_demo(tmp_path_factory.mktemp("pack"))
 
 
 @pytest.fixture
@@ -181,7 +173,7 @@ def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
 
 
 def test_no_chromium_is_a_clear_error_and_writes_nothing(warehouse, tmp_path, monkeypatch):
-    monkeypatch.setattr(pk, "browser_path", lambda: None)
+    monkeypatch.setattr(charts, "browser_path", lambda: None)
     dims = sc.load_dims(warehouse)
     with pytest.raises(pk.PackError, match="apt-get install -y chromium"):
         pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(),
@@ -197,7 +189,7 @@ def test_a_failure_while_writing_leaves_no_file(warehouse, tmp_path, monkeypatch
     def boom(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pk._Pdf, "output", boom)
+    monkeypatch.setattr(layout.Pdf, "output", boom)
     with pytest.raises(OSError, match="disk full"):
         pk.build_pack(warehouse, dims, sc.Scope(), OCT, targets.load(), out_path=target,
                       charts=False)

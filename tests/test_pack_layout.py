@@ -13,12 +13,11 @@ import re
 import pdfplumber
 import pytest
 
-from dashboard import pack as pk
+import pack as pk
 from queries import scope as sc
-from queries import scorecard, targets
-from queries.sql import aggregate
-from queries.sql.engine import make_engine
+from queries import targets
 from tests.artifacts import pdf_to_png
+from tests.pack_fixtures import small_demo
 
 TOLERANCE_PT = 0.6  # boxes may touch; overlapping by more than this is a collision
 MIN_GAP_PT = 1.5  # two separate texts on one line closer than this read as one ("payNear")
@@ -91,15 +90,7 @@ def test_overlap_finder_finds_a_collision_and_passes_neighbours():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """A small demo warehouse: every region and location with real-length names."""
-    from sample_data.load import build_demo
-
-    path = tmp_path_factory.mktemp("layout") / "demo.duckdb"
-    build_demo(f"duckdb:///{path}", scale=0.05, progress=False)
-    eng = make_engine(f"duckdb:///{path}")
-    dims = sc.load_dims(eng)
-    latest = aggregate.freshness(eng)[1]
-    yield eng, dims, scorecard.latest_complete_month(latest), latest
-    eng.dispose()
+    yield from small_demo(tmp_path_factory.mktemp("layout"))
 
 
 def _scopes(dims: sc.Dims) -> dict[str, sc.Scope]:

@@ -11,13 +11,16 @@ import dataclasses
 import math
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from queries import access, stats, targets
+from queries import access, census, scorecard, stats, targets
 from queries import scope as sc
 from queries.registry import BY_NAME
 from queries.scorecard import build
+from tests.intervals import adjusted_wald, wilson
 
 OCT = date(2026, 10, 1)
 EPS = 1e-9
@@ -212,13 +215,13 @@ def test_adjusted_wald_nps_interval_by_hand() -> None:
     # n' = 7 + 3 = 10, p' = (3 + .75) / 10 = .375, d' = (2 + .75) / 10 = .275, centre .1
     # var = p' + d' - (p' - d')^2 = .65 - .01 = .64; SE = sqrt(.64 / 10) = .252982
     # 1.959964 * .252982 = .495835 -> (.1 - .4958, .1 + .4958) = (-39.58, 59.58) points
-    lo, hi = stats.nps_adjusted_wald(3, 2, 7)
+    lo, hi = adjusted_wald(3, 2, 7)
     assert (lo, hi) == pytest.approx((-39.5836, 59.5836), abs=1e-4)
     # promoters 10 of 10: n' 13, p' 10.75/13 = .826923, d' .75/13 = .057692, centre .769231
     # var = .884615 - .591716 = .292899; SE = sqrt(.292899/13) = .150103; half .294197
     # -> (47.50, 106.3) clamped to (47.50, 100)
-    assert stats.nps_adjusted_wald(10, 0, 10) == pytest.approx((47.5036, 100.0), abs=1e-4)
-    assert stats.nps_adjusted_wald(0, 10, 10) == pytest.approx((-100.0, -47.5036), abs=1e-4)
+    assert adjusted_wald(10, 0, 10) == pytest.approx((47.5036, 100.0), abs=1e-4)
+    assert adjusted_wald(0, 10, 10) == pytest.approx((-100.0, -47.5036), abs=1e-4)
 
 
 def test_enps_interval_by_hand() -> None:
@@ -227,13 +230,13 @@ def test_enps_interval_by_hand() -> None:
     # n' = 33, p' = 13.75/33 = .416667, d' = 9.75/33 = .295455, centre .121212
     # var = .712121 - .014692 = .697429; SE = sqrt(.697429/33) = .145377; half .284934
     # -> (-16.37, 40.61)
-    assert stats.nps_adjusted_wald(13, 9, 30) == pytest.approx((-16.3720, 40.6144), abs=1e-4)
+    assert adjusted_wald(13, 9, 30) == pytest.approx((-16.3720, 40.6144), abs=1e-4)
 
 
 @pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 10), (3, 10), (10, 10), (7, 29),
                                       (315, 350), (1, 1000), (999, 1000), (50, 100)])
 def test_wilson_matches_statsmodels(k: int, n: int) -> None:
-    assert stats.wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"),
+    assert wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"),
                                                abs=1e-12)
 
 
@@ -242,9 +245,9 @@ def test_wilson_by_hand() -> None:
     # denom = 1 + 3.841459/350 = 1.010976; centre = (.9 + 3.841459/700) / denom = .895660
     # half = 1.959964 * sqrt(.9 * .1 / 350 + 3.841459 / (4 * 350^2)) / denom = .031559
     # -> (86.41%, 92.72%)
-    lo, hi = stats.wilson(315, 350)
+    lo, hi = wilson(315, 350)
     assert (lo, hi) == pytest.approx((0.864099, 0.927216), abs=1e-6)
-    assert all(math.isnan(x) for x in stats.wilson(0, 0))  # no interval without data
+    assert all(math.isnan(x) for x in wilson(0, 0))  # no interval without data
 
 
 def test_nps_se_matches_trinomial_formula_and_published_example() -> None:
@@ -368,7 +371,7 @@ def test_standard_errors_by_hand() -> None:
 def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
     for z, alpha in ((1.0, 0.31731050786291415), (2.5758293035489004, 0.01)):
         for k, n in ((3, 10), (315, 350), (0, 7), (7, 7)):
-            assert stats.wilson(k, n, z=z) == pytest.approx(
+            assert wilson(k, n, z=z) == pytest.approx(
                 proportion_confint(k, n, alpha=alpha, method="wilson"), abs=1e-9)
 
 
@@ -427,8 +430,8 @@ def test_wilson_is_exact_at_zero_and_all() -> None:
     # 0 of 3 and 10 of 10 are cases where the closed form leaves a residue (about 1e-17): the
     # interval must still start at exactly 0 and end at exactly 1.
     for n in (3, 6, 7, 10, 12, 13):
-        assert stats.wilson(0, n)[0] == 0.0
-        assert stats.wilson(n, n)[1] == 1.0
+        assert wilson(0, n)[0] == 0.0
+        assert wilson(n, n)[1] == 1.0
 
 
 def test_parsers_name_their_source_by_default() -> None:
@@ -446,3 +449,225 @@ def test_standard_errors_at_the_smallest_samples() -> None:
     # A numerator above its denominator (bad data that got through) gives SE 0, never NaN from
     # the square root of a negative p (1 - p): 12 / 10 -> p (1 - p) = -0.24 -> clipped to 0.
     assert float(stats.proportion_se(12, 10)) == 0.0
+
+
+# --- statistics edges the mutation run showed untested (docs/testing.md) --------------------
+
+
+def test_t_p_value_outside_the_distribution() -> None:
+    # df < 1 has no t distribution (no p, not a crash); an infinite t lies beyond every
+    # quantile, so its two-sided p is exactly 0.
+    assert math.isnan(stats.t_two_sided_p(1.0, 0)) and math.isnan(stats.t_two_sided_p(-2.0, -3))
+    assert math.isnan(stats.t_two_sided_p(math.nan, 5))
+    assert stats.t_two_sided_p(math.inf, 5) == 0.0 and stats.t_two_sided_p(-math.inf, 1) == 0.0
+
+
+def test_change_call_default_and_declared_minimum() -> None:
+    # 10.0 -> 10.5 shown with one decimal: a step of 0.1 is enough by default (no declared
+    # minimum), so an unsampled change of 0.5 is a rise; with a declared minimum of 1.0 it is
+    # too small to be called anything but steady.
+    assert stats.change_call(10.5, None, 10.0, None, False, 1) == "rise"
+    assert stats.change_call(10.5, None, 10.0, None, False, 1, min_change=1.0) == "steady"
+    assert stats.change_call(9.0, None, 10.0, None, False, 1, min_change=1.0) == "fall"
+
+
+def test_change_call_without_a_p_value_is_not_available() -> None:
+    # A net score with no answers in the earlier month (n0 = 0) has no pooled z, so no p: the
+    # call is "n/a", never "steady" (which would claim the data showed no change), whether
+    # the earlier month's SE is known or 0.
+    assert math.isnan(stats.change_p(20, 5, 10, 5, net_n=(10, 0)))
+    assert stats.change_call(20, 5, 10, 5, True, 0, net_n=(10, 0)) == "n/a"
+    assert stats.change_call(20, 5, 10, 0.0, True, 0, net_n=(10, 0)) == "n/a"
+
+
+def test_margin_text_at_its_edges() -> None:
+    # No value or no interval: nothing is shown.
+    assert stats.margin_text(None, 1.0, 2.0, 0) == ""
+    assert stats.margin_text(5.0, math.nan, 6.0, 0) == ""
+    assert stats.margin_text(5.0, 4.0, None, 1) == ""
+    # 8 to 13 around 10: centre 10.5 is half a shown unit (0 decimals) off the value, i.e. not
+    # centred at the shown precision -> both ends; likewise with 1 decimal (0.5 >= 0.05).
+    assert stats.margin_text(10.0, 8.0, 13.0, 0) == "8 to 13"
+    assert stats.margin_text(10.0, 8.0, 13.0, 1) == "8.0 to 13.0"
+    # 8.0 to 12.096 around 10.0: centre 10.048, 0.048 < 0.05 off -> centred: ± half-width 2.048
+    assert stats.margin_text(10.0, 8.0, 12.096, 1) == "±2.0"
+    # 1 unit off at 0 decimals (centre 11 against 10) is not centred either
+    assert stats.margin_text(10.0, 9.0, 13.0, 0) == "9 to 13"
+    assert stats.margin_text(1e4, 8e3, 1.2e4, 0) == "±2,000"  # thousands separator
+    assert stats.margin_text(10.0, 8.0, 12.0, 0) == "±2"
+
+
+def test_net_change_z_from_a_single_answer() -> None:
+    # One answer this month, a promoter: NPS 100, SE 0. Last month 4 answers (1 promoter,
+    # 1 detractor, 2 passives): NPS 0, p + d = 0.5, SE = 100 sqrt(0.5 / 4) = 35.355.
+    # Pooled over the 5 answers (+1, +1, -1, 0, 0): mean 0.2, E[x^2] 0.6, variance 0.56;
+    # z = (1 - 0) / sqrt(0.56 (1/1 + 1/4)) = 1 / sqrt(0.7) = 1.19523.
+    se0 = 100 * math.sqrt(0.5 / 4)
+    assert stats.net_change_z(100, 0.0, 1, 0, se0, 4) == pytest.approx(1 / math.sqrt(0.7))
+    assert stats.net_change_z(0, se0, 4, 100, 0.0, 1) == pytest.approx(-1 / math.sqrt(0.7))
+    # no answers on either side: no z (not a division by zero)
+    assert math.isnan(stats.net_change_z(100, 0.0, 0, 0, se0, 4))
+    assert math.isnan(stats.net_change_z(0, se0, 4, 100, 0.0, 0))
+
+
+# --- census noise (queries/census.py) by hand ----------------------------------------------
+
+_T12, _T6 = 2.1788128296672284, 2.4469118511449786  # scipy.stats.t.ppf(0.975, 12 and 6)
+
+
+def _census_series() -> dict[str, dict[int, float]]:
+    """Retention per unit by month offset (0 = the judged month, -1 the month before, ...).
+
+    A: changes of +-1 into months -12 .. -1 (RMS 1 over 12 changes), a +10 jump into month -13
+       (outside the 12-change window) and +9.5 into the judged month itself (not history).
+    B: 6 changes of +-2 (the minimum history): RMS 2. C: 5 changes, too few: no yardstick."""
+    a = {-14: 80.0, -13: 90.0} | {-j: (91.0 if j % 2 == 0 else 90.0) for j in range(12, 0, -1)}
+    b = {-j: (52.0 if j % 2 == 0 else 50.0) for j in range(7, 0, -1)}
+    c = {-j: 70.0 + (j % 2) for j in range(6, 0, -1)}
+    return {"A": a | {0: 99.5}, "B": b | {0: 60.0}, "C": c | {0: 71.0}}
+
+
+def test_census_noise_of_series_by_hand() -> None:
+    month = date(2026, 10, 1)
+    for unit, (rms, k) in {"A": (1.0, 12), "B": (2.0, 6), "C": (math.nan, 5)}.items():
+        series = _census_series()[unit]
+        months = [scorecard.add_months(month, off) for off in series]
+        got = census.noise_of_series(months, list(series.values()), month)
+        assert got[1] == k, unit
+        assert got[0] == pytest.approx(rms, nan_ok=True), unit
+    # A missing month breaks the two changes either side of it: A without month -5 has 10.
+    a = {o: v for o, v in _census_series()["A"].items() if o != -5}
+    months = [scorecard.add_months(month, off) for off in a]
+    assert census.noise_of_series(months, list(a.values()), month) == (1.0, 10)
+    values = [math.nan if o == -5 else v for o, v in _census_series()["A"].items()]
+    months = [scorecard.add_months(month, off) for off in _census_series()["A"]]
+    assert census.noise_of_series(months, values, month) == (1.0, 10)
+
+
+def test_census_apply_by_hand() -> None:
+    month = date(2026, 10, 1)
+    rows = [{"key": unit, "metric": "retention_rate", "month": scorecard.add_months(month, off),
+             "value": v, "se": 0.0, "df": math.nan, "lo": 0.0, "hi": 0.0, "moe": 0.0}
+            for unit, series in _census_series().items() for off, v in series.items()]
+    rows.append({"key": "A", "metric": "nps", "month": month, "value": 40.0, "se": 3.0,
+                 "df": math.nan, "lo": 34.0, "hi": 46.0, "moe": 6.0})
+    out = census.apply(pd.DataFrame(rows), month)
+    now = out[out.month == month].set_index(["key", "metric"])
+    # A: se = 1 / sqrt 2 = 0.70711 on 12 df; half = 2.17881 * 0.70711 = 1.54066;
+    # 99.5 - 1.54066 = 97.95934, 99.5 + 1.54066 = 101.04 -> clipped to 100 (a share).
+    a = now.loc[("A", "retention_rate")]
+    assert (a.se, a.df) == (pytest.approx(1 / math.sqrt(2)), 12)
+    assert (a.lo, a.hi) == (pytest.approx(99.5 - _T12 / math.sqrt(2)), 100.0)
+    assert a.moe == pytest.approx((100.0 - 99.5 + _T12 / math.sqrt(2)) / 2)
+    # B: se = 2 / sqrt 2 = 1.41421 on 6 df; half = 2.44691 * 1.41421 = 3.46047 around 60
+    b = now.loc[("B", "retention_rate")]
+    assert (b.se, b.df) == (pytest.approx(math.sqrt(2)), 6)
+    assert (b.lo, b.hi, b.moe) == (pytest.approx(60 - _T6 * math.sqrt(2)),
+                                   pytest.approx(60 + _T6 * math.sqrt(2)),
+                                   pytest.approx(_T6 * math.sqrt(2)))
+    # C: too little history -> no interval at all, never a guess
+    c = now.loc[("C", "retention_rate")]
+    assert all(math.isnan(c[col]) for col in ("se", "df", "lo", "hi", "moe"))
+    # An earlier month of A gets the same yardstick around its own value (90 at month -3).
+    earlier = out[(out.key == "A") & (out.month == scorecard.add_months(month, -3))].iloc[0]
+    assert (earlier.se, earlier.df) == (pytest.approx(1 / math.sqrt(2)), 12)
+    assert (earlier.lo, earlier.hi) == (pytest.approx(90 - _T12 / math.sqrt(2)),
+                                        pytest.approx(90 + _T12 / math.sqrt(2)))
+    # A sampled metric's row is left as it was.
+    n = now.loc[("A", "nps")]
+    assert (n.se, n.lo, n.hi, n.moe) == (3.0, 34.0, 46.0, 6.0) and math.isnan(n.df)
+    # No census rows or no rows: returned unchanged.
+    only_nps = pd.DataFrame(rows[-1:])
+    assert census.apply(only_nps, month).equals(only_nps)
+    assert census.apply(pd.DataFrame(rows[:0]), month).empty
+
+
+def test_census_series_of_unequal_lengths_is_an_error() -> None:
+    # months and values come in pairs: a missing value must be None or NaN, never a shorter
+    # list that silently drops the latest months.
+    months = [date(2026, m, 1) for m in range(1, 10)]
+    with pytest.raises(ValueError):
+        census.noise_of_series(months, [90.0] * 8, date(2026, 10, 1))
+
+
+# --- fair rank: Paule-Mandel spread and rank intervals (queries/insights/rank.py) -----------
+
+
+def test_rank_intervals_where_the_answer_is_certain() -> None:
+    from queries.insights.rank import rank_intervals
+
+    # No uncertainty (SE 0, or unknown and so taken as 0): each interval is the rank itself,
+    # 1 = the highest value.
+    lo, hi = rank_intervals(np.array([30.0, 10.0, 20.0]), np.array([0.0, np.nan, 0.0]))
+    assert lo.tolist() == [1, 3, 2] and hi.tolist() == [1, 3, 2]
+    assert lo.dtype.kind == "i" and hi.dtype.kind == "i"
+    # 100 SEs apart: the order never changes in any draw
+    lo, hi = rank_intervals(np.array([0.0, 100.0]), np.array([1.0, 1.0]))
+    assert lo.tolist() == [2, 1] and hi.tolist() == [2, 1]
+    # Two units with the same value and SE: each is 1st or 2nd half of the time -> [1, 2]
+    lo, hi = rank_intervals(np.array([50.0, 50.0]), np.array([5.0, 5.0]))
+    assert lo.tolist() == [1, 1] and hi.tolist() == [2, 2]
+    # Seeded: the same data give the same intervals on every rerun of the page, never a rank
+    # that flickers between 2-5 and 2-6.
+    x, se = np.linspace(40, 60, 12), np.full(12, 6.0)
+    first, again = rank_intervals(x, se), rank_intervals(x, se)
+    assert (first[0] == again[0]).all() and (first[1] == again[1]).all()
+    # No units: no intervals
+    lo, hi = rank_intervals(np.array([]), np.array([]))
+    assert lo.size == 0 and hi.size == 0 and lo.dtype.kind == "i"
+
+
+def test_benjamini_hochberg_edges() -> None:
+    # No p-value at all (every test impossible, or none): nothing rejected, no adjusted p.
+    reject, q = stats.benjamini_hochberg([math.nan, math.nan])
+    assert reject.tolist() == [False, False] and np.isnan(q).all() and reject.dtype == bool
+    reject, q = stats.benjamini_hochberg([0.001, None])  # None: no test was possible
+    assert reject.tolist() == [True, False] and math.isnan(q[1])
+    reject, q = stats.benjamini_hochberg([])
+    assert reject.size == 0 and q.size == 0
+    # A single p exactly at q is rejected (step-up uses p_(k) <= k q / m, as statsmodels does);
+    # two p of .03: both adjusted to .03 * 2 / 2 = .03 -> both rejected; .04 and .06 -> the
+    # smaller's adjusted p is min(.04 * 2, .06) = .06 > .05 -> neither.
+    assert stats.benjamini_hochberg([0.05])[0].tolist() == [True]
+    reject, q = stats.benjamini_hochberg([0.03, 0.03])
+    assert reject.tolist() == [True, True] and q == pytest.approx([0.03, 0.03])
+    reject, q = stats.benjamini_hochberg([0.06, 0.04])
+    assert reject.tolist() == [False, False] and q == pytest.approx([0.06, 0.06])
+    # a stricter q
+    assert stats.benjamini_hochberg([0.03, 0.03], q=0.01)[0].tolist() == [False, False]
+
+
+def test_change_p_normal_or_student_t() -> None:
+    # z = (15 - 4) / 5 = 2.2: normal two-sided p = 0.027807 (scipy: 2 norm.sf(2.2)); with a
+    # census metric's 5 degrees of freedom, Student t: 0.079094 (scipy: 2 t.sf(2.2, 5)).
+    assert stats.normal_two_sided_p(-2.2) == pytest.approx(0.0278069, abs=1e-7)
+    assert math.isnan(stats.normal_two_sided_p(math.nan))
+    assert stats.change_p(15, 3, 4, 4, df=5.0) == pytest.approx(0.0790939, abs=1e-7)
+    assert stats.change_p(15, 3, 4, 4, df=math.nan) == pytest.approx(0.0278069, abs=1e-7)
+    assert math.isnan(stats.change_p(15, 0, 4, 0, df=5.0))  # no noise estimate: no p
+    # 15 vs 4 is a rise under the normal test but within the noise on 5 df
+    assert stats.change_call(15, 3, 4, 4, True, 0) == "rise"
+    assert stats.change_call(15, 3, 4, 4, True, 0, df=5.0) == "steady"
+
+
+def test_intervals_without_data_or_with_bad_data() -> None:
+    assert all(math.isnan(x) for x in adjusted_wald(0, 0, 0))  # no answers: no interval
+    # A numerator above its denominator (bad data that got through): still an interval, ending
+    # at exactly 1, never NaN from the square root of a negative p (1 - p).
+    lo, hi = wilson(12, 10)
+    assert hi == 1.0 and 0.0 < lo < 1.0
+
+
+def test_paule_mandel_by_hand() -> None:
+    from queries.insights.rank import paule_mandel_tau2
+
+    # Two units 0 and 10, sampling variance 1 each: equal weights 1 / (1 + t), mean 5,
+    # Q(t) = (25 + 25) / (1 + t) = k - 1 = 1  ->  t = tau^2 = 49.
+    assert paule_mandel_tau2(np.array([0.0, 10.0]), np.array([1.0, 1.0])) == pytest.approx(49)
+    # 0 and 1.5 with variance 0.5: Q(t) = 2 x 0.75^2 / (0.5 + t) = 1  ->  t = 0.625 (below 1)
+    assert paule_mandel_tau2(np.array([0.0, 1.5]), np.array([0.5, 0.5])) == pytest.approx(0.625)
+    # Q(0) exactly k - 1 (0 and 2 with variance 2: Q = (1 + 1) / 2 = 1): no spread beyond chance
+    assert paule_mandel_tau2(np.array([0.0, 2.0]), np.array([2.0, 2.0])) == 0.0
+    # One unit or none: no spread to estimate
+    assert math.isnan(paule_mandel_tau2(np.array([5.0]), np.array([1.0])))
+    assert math.isnan(paule_mandel_tau2(np.array([]), np.array([])))

@@ -21,8 +21,8 @@ import streamlit as st
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
+import pack as pk
 from dashboard import cli
-from dashboard import pack as pk
 from queries import scope as sc
 from queries import scorecard, targets
 from queries.sql import aggregate, rollup

@@ -92,7 +92,8 @@ def test_a_planted_change_is_found_through_the_warehouse(engine, demo):
 
 
 def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monkeypatch):
-    from dashboard import fmt, pack
+    import pack
+    from dashboard import fmt
     from dashboard.cli import scorecard_json
     from tests.page import run_page
     from tests.page import tiles as page_tiles

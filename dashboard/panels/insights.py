@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import figures as fig
 from dashboard import fmt
-from dashboard import insights_figures as fig
 from queries.insights import (
     FairRank,
     Funnel,

@@ -6,14 +6,15 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard import fmt, nav, pack, state
-from dashboard.actions import Action, ActionStore, ActionsUnavailable
+import pack
+from dashboard import fmt, nav, state
 from dashboard.panels.actions import render_actions
 from queries import targets
 from queries.access import Allowed
 from queries.registry import METRICS
 from queries.scope import Dims
 from queries.scorecard import Scorecard
+from store.actions import Action, ActionStore, ActionsUnavailable, scope_names
 
 
 @st.cache_resource(show_spinner=False)
@@ -23,14 +24,6 @@ def action_store() -> ActionStore | None:
         return ActionStore()
     except Exception:  # noqa: BLE001 - a broken actions setting only costs the actions panel
         return None
-
-
-def scope_names(dims: Dims) -> dict[str, str]:
-    return (dict(zip(dims.regions.region_id, dims.regions.region_name, strict=True))
-            | dict(zip(dims.locations.location_id, dims.locations.location_name, strict=True)))
-
-
-_names = scope_names
 
 
 def listed_actions(view: state.View) -> tuple[list[Action], str | None]:

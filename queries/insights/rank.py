@@ -104,9 +104,7 @@ def rank_intervals(shrunk: np.ndarray, shrunk_se: np.ndarray,
     """95% rank interval of each unit (1 = best): ranks of draws of the true values from their
     posteriors N(shrunk, shrunk_se^2), seeded. A unit 'ranked 3rd' may truly be anywhere from
     lo to hi; a fair rank never claims more than that."""
-    k = shrunk.size
-    if k == 0:
-        return np.array([], int), np.array([], int)
+    k = shrunk.size  # k = 0 needs no case of its own: empty ranks give empty intervals
     rng = np.random.default_rng(SEED)
     sims = shrunk[None, :] + rng.standard_normal((draws, k)) * np.nan_to_num(shrunk_se)[None, :]
     ranks = (-sims).argsort(axis=1).argsort(axis=1) + 1

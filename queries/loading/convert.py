@@ -106,12 +106,7 @@ def to_int(v: Any, limit: int) -> int:
     if isinstance(v, numbers.Integral):
         out = int(v)
     else:
-        try:
-            f = float(v) if not isinstance(v, str) else float(v.replace("_", "x"))
-        except (TypeError, ValueError):
-            raise BadValue("not a number") from None
-        if not math.isfinite(f):
-            raise BadValue("not a number")
+        f = _finite_float(v)
         if not f.is_integer():
             raise BadValue("not a whole number")
         out = int(v) if isinstance(v, str) and v.lstrip("+-").isdigit() else int(f)
@@ -120,9 +115,8 @@ def to_int(v: Any, limit: int) -> int:
     return out
 
 
-def to_float(v: Any) -> float:
-    if isinstance(v, (bool, datetime | date)):
-        raise BadValue("not a number")
+def _finite_float(v: Any) -> float:
+    """A finite float, or BadValue: '1_000' is refused (Python's float() would accept it)."""
     try:
         f = float(v) if not isinstance(v, str) else float(v.replace("_", "x"))
     except (TypeError, ValueError):
@@ -130,6 +124,12 @@ def to_float(v: Any) -> float:
     if not math.isfinite(f):
         raise BadValue("not a number")
     return f
+
+
+def to_float(v: Any) -> float:
+    if isinstance(v, (bool, datetime | date)):
+        raise BadValue("not a number")
+    return _finite_float(v)
 
 
 def to_bool(v: Any) -> bool:

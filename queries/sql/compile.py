@@ -12,10 +12,13 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from queries.registry import METRICS, Col, Expr, Flag, Metric, Rows, When
+from queries.registry import BY_NAME, METRICS, Col, Expr, Flag, Metric, Rows, When
 from queries.sql.schema import TABLES
 
-ITEMS = ("sat_overall", "sat_expectations", "sat_ideal")
+# The survey's columns come from the registry's NPS and ACSI-style definitions; the keys name
+# their components (acsi__o_sum, ...), which the rollup table stores.
+NPS_COLUMN: str = BY_NAME["nps"].score_column or ""
+ITEMS = BY_NAME["acsi"].item_columns
 ITEM_KEYS = ("o", "e", "i")
 CROSS = ("oe", "oi", "ei")
 
@@ -104,7 +107,7 @@ def net_count_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement
 def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
     """Response-level aggregates for NPS and the ACSI-style index (item sums, squares, products)."""
     c = t.c
-    nps = c.nps_score
+    nps = c[NPS_COLUMN]
     nps_ok = sa.and_(finite(nps), nps.between(0, 10))
     out: dict[str, ColumnElement] = {
         "responses__n": sa.func.count(),

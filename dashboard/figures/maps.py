@@ -1,92 +1,17 @@
-"""Plotly figures for the page and the board pack: pure functions of query-layer results.
-
-No Streamlit here, so the board pack renders exactly the figures the page shows. Colours are chosen
-to read on a white and on a dark background; the page applies its theme on top.
-"""
+"""The map: regions (company view) or a region's locations, coloured by NPS status; a click
+drills one level. Every name from the warehouse is shown as text (`text.hover`)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import fmt, text
+from dashboard.figures.style import layout
 from queries import stats
-from queries.registry import BY_NAME, Metric
-from queries.scorecard import MetricResult
+from queries.registry import BY_NAME
 
-TREND_HEIGHT = 170
-DIALOG_HEIGHT = 320
 MAP_HEIGHT = 360
-FONT = {"size": 11}
-
-
-def _base(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(
-        height=height, margin={"l": 4, "r": 4, "t": 6, "b": 4}, showlegend=False,
-        font=FONT, hoverlabel={"font_size": 11}, paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return fig
-
-
-def trend(result: MetricResult, band: pd.DataFrame | None = None,
-          height: int = TREND_HEIGHT) -> go.Figure:
-    """13 months of one metric, its target as a dashed line and (if given) a 95% margin band."""
-    m = BY_NAME[result.name]
-    months = [mo for mo, _ in result.trend]
-    values = [v for _, v in result.trend]
-    fig = go.Figure()
-    if band is not None and not band.empty:
-        b = band[band.metric == result.name].set_index("month").reindex(months)
-        if "lo" in b and "hi" in b:
-            lo, hi = b["lo"].astype(float), b["hi"].astype(float)
-        else:  # value and margin only
-            lo, hi = b["value"] - b["moe"], b["value"] + b["moe"]
-        fig.add_trace(go.Scatter(x=months, y=hi, mode="lines", line={"width": 0},
-                                 hoverinfo="skip", connectgaps=False, name="upper"))
-        fig.add_trace(go.Scatter(x=months, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=fmt.BAND_FILL, hoverinfo="skip", connectgaps=False,
-                                 name="95% interval"))
-    custom = [_hover(m, v, band, result.name, mo) for mo, v in result.trend]
-    fig.add_trace(go.Scatter(
-        x=months, y=values, mode="lines+markers", name=fmt.short_label(m.name),
-        line={"color": fmt.LINE_COLOUR, "width": 2}, marker={"size": 5},
-        customdata=custom, hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>",
-    ))
-    if result.target is not None:
-        fig.add_hline(y=float(result.target), line={"dash": "dash", "color": fmt.TARGET_COLOUR,
-                                                    "width": 1})
-        # At the right end, above the line: never on top of a y-axis tick label.
-        fig.add_annotation(x=1, xref="paper", y=float(result.target), yref="y",
-                           text=f"target {fmt.value_text(m, float(result.target))}",
-                           showarrow=False, xanchor="right", yanchor="bottom",
-                           font={"size": 10, "color": fmt.TARGET_COLOUR})
-    fig.update_xaxes(tickformat="%b %y", dtick="M3", showgrid=False, ticks="")
-    fig.update_yaxes(ticksuffix="%" if m.unit == "%" else "", nticks=4, zeroline=False)
-    return _base(fig, height)
-
-
-def _hover(m: Metric, v: float | None, band: pd.DataFrame | None, name: str, mo: date) -> str:
-    text = fmt.value_text(m, v)
-    if band is None or band.empty or v is None:
-        return text
-    hit = band[(band.metric == name) & (band.month == mo)]
-    if not len(hit):
-        return text
-    row = hit.iloc[0]
-    if "lo" in hit and pd.notna(row["lo"]) and pd.notna(row["hi"]):
-        lo, hi = fmt.number(m, float(row["lo"])), fmt.number(m, float(row["hi"]))
-        return f"{text} (95%: {lo} to {hi})"
-    if pd.notna(row["moe"]):
-        return text + f" ± {fmt.number(m, float(row['moe']))}"
-    return text
-
-
-def _short_name(name: str, limit: int = 24) -> str:
-    """Axis labels stay one short line; the hover shows the full name."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 _GEO = {"scope": "usa", "projection_type": "albers usa", "showland": True,
@@ -115,7 +40,7 @@ def region_map(regions: pd.DataFrame) -> go.Figure:
     biggest = float(size.max()) if len(size) and size.max() > 0 else 1.0
     fig = go.Figure(go.Scattergeo(
         lat=pts.latitude, lon=pts.longitude, mode="markers+text",
-        text=[text.hover(_short_name(str(n), 16)) for n in pts.name], textposition="top center",
+        text=[text.hover(str(n), 16) for n in pts.name], textposition="top center",
         textfont={"size": 11},
         marker={"color": [fmt.STATUS_COLOURS.get(s, fmt.LINE_COLOUR) for s in pts.nps_status],
                 "size": [16 + 26 * (v / biggest) ** 0.5 for v in size], "opacity": 0.9,
@@ -128,7 +53,7 @@ def region_map(regions: pd.DataFrame) -> go.Figure:
     ))
     fig.update_geos(**_GEO)
     fig.update_layout(dragmode=False, clickmode="event+select")
-    return _base(fig, MAP_HEIGHT)
+    return layout(fig, MAP_HEIGHT)
 
 
 def location_map(points: pd.DataFrame, target: float | None = None,
@@ -164,4 +89,4 @@ def location_map(points: pd.DataFrame, target: float | None = None,
     if len(pts):
         fig.update_geos(fitbounds="locations")  # the scope fills the map
     fig.update_layout(dragmode=False, clickmode="event+select")
-    return _base(fig, MAP_HEIGHT)
+    return layout(fig, MAP_HEIGHT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -112,6 +112,20 @@ class Action:
 
     def status_in(self, month: date) -> Status:
         return derive_status(self.done_at, self.due_month, month)
+
+    def scope_name(self, names: Mapping[str, str]) -> str:
+        """Where it applies, by name (`scope_names`): its location, else its region, else
+        "Company"; an id missing from `names` is shown as the id."""
+        key = self.location_id or self.region_id
+        return names.get(key or "", key or "Company")
+
+
+def scope_names(dims: Dims) -> dict[str, str]:
+    """Region and location id -> name, one dict for naming the scopes of many actions (the
+    page's list, its CSV, the verdict and the pack)."""
+    out = dict(zip(dims.regions.region_id, dims.regions.region_name, strict=True))
+    out |= dict(zip(dims.locations.location_id, dims.locations.location_name, strict=True))
+    return {str(k): str(v) for k, v in out.items()}
 
 
 def derive_status(done_at: datetime | None, due_month: date, review_month: date) -> Status:

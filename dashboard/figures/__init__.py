@@ -1,0 +1,21 @@
+"""Plotly figures for the page and the board pack: pure functions of query-layer results.
+
+No Streamlit here, so the pack renders exactly the figures the page shows. One module per kind
+of figure (`trend`, `maps`, and the drill-down analyses: `ranking`, `leadership`, `incentives`,
+`loyalty`), one shared look (`style`); the names below are what the page and the pack call.
+"""
+
+from dashboard.figures.incentives import pay_scatter, payout_alignment_chart
+from dashboard.figures.leadership import effect_text, event_study_chart
+from dashboard.figures.loyalty import loyalty_chart
+from dashboard.figures.maps import MAP_HEIGHT, location_map, region_map
+from dashboard.figures.ranking import fair_rank_chart, funnel_plot
+from dashboard.figures.style import BAD, FONT, GOOD, HEIGHT, MUTED, WATCH, layout
+from dashboard.figures.trend import DIALOG_HEIGHT, TREND_HEIGHT, trend
+
+__all__ = [
+    "BAD", "DIALOG_HEIGHT", "FONT", "GOOD", "HEIGHT", "MAP_HEIGHT", "MUTED", "TREND_HEIGHT",
+    "WATCH", "effect_text", "event_study_chart", "fair_rank_chart", "funnel_plot", "layout",
+    "location_map", "loyalty_chart", "pay_scatter", "payout_alignment_chart", "region_map",
+    "trend",
+]

@@ -1,0 +1,31 @@
+"""What every page of the pack is drawn from: the scorecards, actions, findings and charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dashboard import verdict as verdict_mod
+from queries.scope import Dims
+from queries.scorecard import Scorecard
+from queries.targets import Targets
+from store.actions import Action
+
+
+@dataclass
+class Context:
+    card: Scorecard
+    dims: Dims
+    targets: Targets
+    latest: date | None
+    generated: datetime
+    actions: list[Action]
+    actions_note: str | None
+    region_cards: list[Scorecard]
+    charts: list[bytes | None]
+    findings: list[str] = field(default_factory=list)
+    parent: Scorecard | None = None  # a location's region: where it stands in it
+
+    @property
+    def verdict(self) -> verdict_mod.Verdict:
+        return verdict_mod.build(self.card, self.parent, self.actions, self.findings)

@@ -1,0 +1,1 @@
+"""The application's own database (not the warehouse): the monthly review's actions."""
