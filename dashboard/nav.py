@@ -24,6 +24,7 @@ TOP_KEY = "_cx_scroll_top"  # counts navigations; the page scrolls to the top wh
 CHART_KEY = "_cx_chart"  # the metric whose 13-month chart was asked for (one run only)
 LINK_ATTR = "data-cx-go"  # a page link (href "?region=...") that reruns in place when clicked
 NAV_KEY = "cx-nav"
+URL_PARAMS = ("region", "location", "month")  # all a page link may set (dashboard/state.py)
 
 # One page-wide listener, mounted once per page (no iframe, height 0): a plain left click on a
 # link marked LINK_ATTR becomes an in-session rerun with that link's URL parameters instead of a
@@ -103,7 +104,7 @@ def _on_link() -> None:
     if not isinstance(href, str):
         return
     query = parse_qs(urlparse(href).query)
-    st.query_params.from_dict({k: v[-1] for k, v in query.items() if k in state.PARAMS})
+    st.query_params.from_dict({k: v[-1] for k, v in query.items() if k in URL_PARAMS})
     _navigated()
 
 
