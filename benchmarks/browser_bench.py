@@ -605,9 +605,10 @@ def render(res: dict) -> str:
         "the floor's figures are smaller than in timings that wait longer (the issue's 0.79 s "
         "selectbox change was timed that way): the ratios here are stricter, not looser.")
     add("- First visits: after a view is drawn, the app warms the views one click away in a "
-        "background thread (`dashboard/prefetch.py`: the same view a month earlier, then the "
-        "children furthest behind first). A first-pass figure is therefore a first visit as a "
-        "user clicking at this pace meets it: warm when the warm-up finished before the click, "
+        "background thread (`dashboard/prefetch.py`: the child furthest behind, the same view "
+        "a month earlier, then the next two children). A first-pass figure is therefore a "
+        "first visit as a user clicking at this pace meets it: warm when the warm-up finished "
+        "before the click, "
         "partly warm otherwise. The cold server cost of a view is the AppTest *first run* "
         "below (no warm-up there).")
     methods = res.get("methods", {})
