@@ -185,6 +185,19 @@ def test_target_precedence_location_over_region_over_year_over_default(precedenc
     assert f("retention_rate", region="S", year=2026) == targets.Target(90, 2)
 
 
+def test_a_layer_named_none_never_applies_to_a_wider_view() -> None:
+    # A region, location and year literally called "None" (a careless export) must not set the
+    # company's targets: the company view has no region, so only the defaults apply.
+    tg = targets.parse({
+        "defaults": {"nps": {"target": 40, "amber": 4}},
+        "years": {"None": {"nps": {"target": 50}}},
+        "regions": {"None": {"nps": {"target": 51}}},
+        "locations": {"None": {"nps": {"target": 52}}},
+    })
+    assert tg.for_metric("nps") == targets.Target(40, 4)
+    assert tg.for_metric("nps", region="None") == targets.Target(51, 4)
+
+
 def test_scorecard_uses_the_precedence_for_target_and_status(precedence_file, warehouse) -> None:
     dims = sc.load_dims(warehouse)
     tg = targets.load()
