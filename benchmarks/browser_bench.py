@@ -15,7 +15,8 @@ floor and app interleaved so that the machine's load hits both alike:
 - floor: fresh page, reload, selectbox change.
 
 A first pass (not in the medians) visits every view once: its figures are the "first visit" of a
-view (server caches cold for it); every later repetition shows cached views. The clicks use the
+view (server caches cold for it, except what the app's background warm-up, dashboard/prefetch.py,
+computed before the click); every later repetition shows cached views. The clicks use the
 page's own elements (a drill link, a button named after the region or location, a league-table
 row, a bar), discovered on the first pass; when none works the benchmark opens the view's URL
 instead and says so. Each action is timed until the page is drawn (`browser_idle.py`: a finished
@@ -603,6 +604,13 @@ def render(res: dict) -> str:
         "stops at the page's last change (not after a fixed pause or at the first element), "
         "the floor's figures are smaller than in timings that wait longer (the issue's 0.79 s "
         "selectbox change was timed that way): the ratios here are stricter, not looser.")
+    add("- First visits: after a view is drawn, the app warms the views one click away in a "
+        "background thread (`dashboard/prefetch.py`: the child furthest behind, the same view "
+        "a month earlier, then the next two children). A first-pass figure is therefore a "
+        "first visit as a user clicking at this pace meets it: warm when the warm-up finished "
+        "before the click, "
+        "partly warm otherwise. The cold server cost of a view is the AppTest *first run* "
+        "below (no warm-up there).")
     methods = res.get("methods", {})
     how = {"link": "the page's link", "button": "the page's button",
            "button by keyboard": "the page's button, pressed with the keyboard (Enter)",
