@@ -37,13 +37,11 @@ import os
 import platform
 import re
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +57,9 @@ for _p in (str(ROOT), str(HERE)):
 
 import doc_section  # noqa: E402
 from browser_idle import DONE_JS, QUIET_MS, SAMPLER_JS, RunWatcher, wait_drawn  # noqa: E402
+
+from benchmarks.common import git_commit, log  # noqa: E402
+from benchmarks.servers import Server, start_streamlit  # noqa: E402
 
 SECTION = "browser_bench"
 TITLE = "In the browser: a click against a bare Streamlit page"
@@ -102,55 +103,6 @@ for k, col in enumerate(st.columns(5)):
     col.metric(f"Metric {k + 1}", f"{40 + 7 * k + i:.1f}", f"{(i - k) / 10:+.1f}", border=True)
 '''
 FLOOR_CONFIG = '[client]\ntoolbarMode = "viewer"\n\n[browser]\ngatherUsageStats = false\n'
-
-
-def log(msg: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
-
-
-# --- servers -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    base: str
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-def start_server(script: Path, cwd: Path, env: dict[str, str]) -> Server:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    server = Server(proc, f"http://127.0.0.1:{port}/")
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(server.base + "_stcore/health", timeout=2):
-                return server
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    err = proc.stderr.read()[-2000:] if proc.poll() is not None and proc.stderr else ""
-    server.stop()
-    raise RuntimeError(f"streamlit did not start for {script}: {err}")
 
 
 def write_floor(folder: Path) -> Path:
@@ -727,17 +679,6 @@ def names_of(url: str) -> Names:
     )
 
 
-def git_commit() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                             capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, text=True, capture_output=True).stdout.strip()
-        return f"commit {rev}{' with uncommitted changes' if dirty else ''}"
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def chromium_version() -> str:
     try:
         return subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True,
@@ -793,9 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, CX_WAREHOUSE_URL=url)
     with tempfile.TemporaryDirectory(prefix="cx-floor-") as tmp:
         floor_script = write_floor(Path(tmp))
-        app = start_server(ROOT / "dashboard" / "app.py", ROOT, env)
+        app = start_streamlit(ROOT / "dashboard" / "app.py", ROOT, env)
         try:
-            floor = start_server(floor_script, Path(tmp), env)
+            floor = start_streamlit(floor_script, Path(tmp), env)
             try:
                 log(f"app at {app.base}, floor at {floor.base}; {args.reps} repetitions")
                 res |= run_browser(app, floor, names, args.reps, args.timeout)
