@@ -73,3 +73,27 @@ def test_location_page_counts_the_same_responses_as_its_region(eng) -> None:
     loc = _by_key(fetch(eng, sc.Scope(region="N", location="L2"), OCT, NOV, by="none",
                         use_rollup=False))
     assert loc == {None: (2, 2, 2, 0)}  # as in the region view: ids 3 and 5
+
+
+def test_future_dated_rows_never_count(make_warehouse) -> None:
+    """A response dated after today is a clock error (`not_future`): left out, and a future copy
+    of a response never moves it. Dates are relative to today, the window spans both sides."""
+    from datetime import timedelta
+
+    today = date.today()
+    day = timedelta(days=1)
+    survey = [
+        (20, "L1", today - 10 * day, 10, 9, 9, 9),
+        (21, "L2", today + 10 * day, 10, 9, 9, 9),  # future only: out
+        (22, "L1", today + 5 * day, 0, 2, 2, 2),  # future copy ...
+        (22, "L2", today - 3 * day, 0, 2, 2, 2),  # ... of a past answer at L2: L2 keeps it
+        (23, "L1", today - 3 * day, 9, 8, 8, 8),
+        (23, "L2", today + 1 * day, 9, 8, 8, 8),  # future copy elsewhere: never counts
+    ]
+    eng = make_warehouse(rows=ROWS | {"survey_responses": survey}, name="dedup_future")
+    got = fetch(eng, sc.Scope(region="N"), today - 400 * day, today + 400 * day, by="child",
+                use_rollup=False)
+    sums = got.groupby("key")[["responses__n", "nps__pos", "nps__neg"]].sum()
+    # L1: ids 20 (10) and 23 (9) -> 2 responses, 2 promoters; L2: id 22 (0) -> 1 detractor.
+    assert sums.to_dict("index") == {"L1": {"responses__n": 2, "nps__pos": 2, "nps__neg": 0},
+                                     "L2": {"responses__n": 1, "nps__pos": 0, "nps__neg": 1}}
