@@ -135,7 +135,7 @@ def _line_of(text: str, *needles: str) -> int | None:
 
 
 def _fail(text: str, message: str, *needles: str) -> PolicyError:
-    line = _line_of(text, *needles) if text else None
+    line = _line_of(text, *needles)  # None without a text (a dict parsed directly)
     where = f"line {line}: " if line else ""
     return PolicyError(f"Access policy, {where}{message}")
 

@@ -84,6 +84,8 @@ def test_cache_key_depends_on_rights_not_identity(policy):
     assert north.user != twin.user and north.key == twin.key == (False, ("N",), ())
     assert policy.allowed_for("ceo@example.com").key == (True, (), ()) != north.key
     assert policy.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
+    assert access.Allowed(regions=frozenset({"S", "N"}), locations=frozenset({"L3", "L1"}),
+                          ).key == (False, ("N", "S"), ("L1", "L3"))
 
 
 def test_bad_policy_is_a_clear_error(write_toml):
@@ -219,6 +221,8 @@ def test_identity_from_the_proxy_header():
     assert access.user_from_header([" CEO@example.com "]) == "CEO@example.com"
     assert access.user_from_header(["a@x", " A@X "]) == "a@x"  # the same user twice
     assert access.user_from_header([]) is None and access.user_from_header(["", "  "]) is None
+    with pytest.raises(access.AccessDenied):  # two users once lower-cased, as the policy matches
+        access.user_from_header(["strasse@example.com", "straße@example.com"])
     with pytest.raises(access.AccessDenied) as info:
         access.user_from_header(["north@example.com", "ceo@example.com"])
     assert str(info.value) == ("The identity header was sent more than once with different "

@@ -21,6 +21,8 @@ def _error(write_toml, text: str) -> str:
      "Access policy, line 2: unknown section or key 'title' (expected [settings] and [users])"),
     ('zeta = 1\nalpha = 2\n',
      "Access policy, line 2: unknown section or key 'alpha' (expected [settings] and [users])"),
+    ('[user."a@b"]\ncompany = true\n',
+     "Access policy, line 1: unknown section or key 'user' (expected [settings] and [users])"),
     ('[settings]\nheader = "X-User"\n\n[user."a@b"]\ncompany = true\n',
      "Access policy, line 4: unknown section or key 'user' (expected [settings] and [users])"),
     ('# settings follow\nsettings = 1\n',
@@ -28,8 +30,8 @@ def _error(write_toml, text: str) -> str:
     # [settings]: the key is looked for below the table header, not above it.
     ('[users."a@b"]\ncompany = true\n[settings]\ncompany = true\nzone = 1\n',
      "Access policy, line 4: unknown setting 'company' (only header)"),
-    ('[users."a@b"]\ncompany = true\n\n[settings]\nheader = "X User"\n',
-     "Access policy, line 5: header must be an HTTP header name in quotes, not 'X User'"),
+    ('[users."a@b"]\ncompany = true\nheader = "X-User"\n\n[settings]\nheader = "X User"\n',
+     "Access policy, line 6: header must be an HTTP header name in quotes, not 'X User'"),
     ('[settings]\n# header is the proxy\'s\nheader = 5\n',
      "Access policy, line 3: header must be an HTTP header name in quotes, not 5"),
     ('[settings]\nheader = "' + "A" * 65 + '"\n',  # 64 characters at most; shown cut at 60
@@ -44,7 +46,7 @@ def _error(write_toml, text: str) -> str:
      "(user names are matched case-insensitively): keep one"),
     ('[users]\n# a@b is the CEO\n"a@b" = "company"\n',
      "Access policy, line 3: [users.'a@b'] must be a table"),
-    ('[users."a@b"]\nregions = ["N"]\n[users."c@d"]\nheader = "X-User"\nwhere = 1\n',
+    ('[settings]\nheader = "X-User"\n[users."c@d"]\nheader = "X-User"\nwhere = 1\n',
      "Access policy, line 4: unknown key 'header' for user 'c@d' (allowed: company, regions, "
      "locations)"),
     ('[users."a@b"]\ncompany = true\n[users."c@d"]\ncompany = "yes"\n',
@@ -61,6 +63,10 @@ def _error(write_toml, text: str) -> str:
     ('[users."c@d"]\nlocations = ["L1", " "]\n',
      "Access policy, line 2: user 'c@d': locations must be a list of ids in quotes, like "
      "locations = [\"NE\"], not ['L1', ' ']"),
+    # Inline tables: the key is on the user's line, not an earlier user's.
+    ('[users]\n"a@b" = { regions = ["N"] }\n"c@d" = { regions = "SE" }\n',
+     "Access policy, line 3: user 'c@d': regions must be a list of ids in quotes, like "
+     "regions = [\"NE\"], not 'SE'"),
     ('[users."c@d"]\nregions = ["N", 2]\n',
      "Access policy, line 2: user 'c@d': regions must be a list of ids in quotes, like "
      "regions = [\"NE\"], not ['N', 2]"),
@@ -80,6 +86,9 @@ def test_policy_error_without_a_line_to_name(write_toml):
     with pytest.raises(access.PolicyError) as info:
         access.parse({"settings": {"header": "X-User", "zone": 1}})
     assert str(info.value) == "Access policy, unknown setting 'zone' (only header)"
+    with pytest.raises(access.PolicyError) as info:  # "X" would be found in any placeholder text
+        access.parse({"users": {"X": "company"}})
+    assert str(info.value) == "Access policy, [users.'X'] must be a table"
 
 
 def test_policy_file_that_cannot_be_read(tmp_path):
