@@ -15,7 +15,8 @@ floor and app interleaved so that the machine's load hits both alike:
 - floor: fresh page, reload, selectbox change.
 
 A first pass (not in the medians) visits every view once: its figures are the "first visit" of a
-view (server caches cold for it); every later repetition shows cached views. The clicks use the
+view (server caches cold for it, except what the app's background warm-up, dashboard/prefetch.py,
+computed before the click); every later repetition shows cached views. The clicks use the
 page's own elements (a drill link, a button named after the region or location, a league-table
 row, a bar), discovered on the first pass; when none works the benchmark opens the view's URL
 instead and says so. Each action is timed until the page is drawn (`browser_idle.py`: a finished
@@ -36,13 +37,11 @@ import os
 import platform
 import re
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +57,9 @@ for _p in (str(ROOT), str(HERE)):
 
 import doc_section  # noqa: E402
 from browser_idle import DONE_JS, QUIET_MS, SAMPLER_JS, RunWatcher, wait_drawn  # noqa: E402
+
+from benchmarks.common import git_commit, log  # noqa: E402
+from benchmarks.servers import Server, start_streamlit  # noqa: E402
 
 SECTION = "browser_bench"
 TITLE = "In the browser: a click against a bare Streamlit page"
@@ -101,55 +103,6 @@ for k, col in enumerate(st.columns(5)):
     col.metric(f"Metric {k + 1}", f"{40 + 7 * k + i:.1f}", f"{(i - k) / 10:+.1f}", border=True)
 '''
 FLOOR_CONFIG = '[client]\ntoolbarMode = "viewer"\n\n[browser]\ngatherUsageStats = false\n'
-
-
-def log(msg: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
-
-
-# --- servers -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    base: str
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-def start_server(script: Path, cwd: Path, env: dict[str, str]) -> Server:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    server = Server(proc, f"http://127.0.0.1:{port}/")
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(server.base + "_stcore/health", timeout=2):
-                return server
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    err = proc.stderr.read()[-2000:] if proc.poll() is not None and proc.stderr else ""
-    server.stop()
-    raise RuntimeError(f"streamlit did not start for {script}: {err}")
 
 
 def write_floor(folder: Path) -> Path:
@@ -603,6 +556,13 @@ def render(res: dict) -> str:
         "stops at the page's last change (not after a fixed pause or at the first element), "
         "the floor's figures are smaller than in timings that wait longer (the issue's 0.79 s "
         "selectbox change was timed that way): the ratios here are stricter, not looser.")
+    add("- First visits: after a view is drawn, the app warms the views one click away in a "
+        "background thread (`dashboard/prefetch.py`: the child furthest behind, the same view "
+        "a month earlier, then the next two children). A first-pass figure is therefore a "
+        "first visit as a user clicking at this pace meets it: warm when the warm-up finished "
+        "before the click, "
+        "partly warm otherwise. The cold server cost of a view is the AppTest *first run* "
+        "below (no warm-up there).")
     methods = res.get("methods", {})
     how = {"link": "the page's link", "button": "the page's button",
            "button by keyboard": "the page's button, pressed with the keyboard (Enter)",
@@ -719,17 +679,6 @@ def names_of(url: str) -> Names:
     )
 
 
-def git_commit() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                             capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, text=True, capture_output=True).stdout.strip()
-        return f"commit {rev}{' with uncommitted changes' if dirty else ''}"
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def chromium_version() -> str:
     try:
         return subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True,
@@ -785,9 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, CX_WAREHOUSE_URL=url)
     with tempfile.TemporaryDirectory(prefix="cx-floor-") as tmp:
         floor_script = write_floor(Path(tmp))
-        app = start_server(ROOT / "dashboard" / "app.py", ROOT, env)
+        app = start_streamlit(ROOT / "dashboard" / "app.py", ROOT, env)
         try:
-            floor = start_server(floor_script, Path(tmp), env)
+            floor = start_streamlit(floor_script, Path(tmp), env)
             try:
                 log(f"app at {app.base}, floor at {floor.base}; {args.reps} repetitions")
                 res |= run_browser(app, floor, names, args.reps, args.timeout)

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,10 +40,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+for _p in (str(ROOT), str(HERE)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
 
 from browser_idle import SAMPLER_JS, RunWatcher, await_drawn  # noqa: E402
+
+from benchmarks.servers import free_port  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -54,12 +56,6 @@ VIEWPORT = {"width": 1440, "height": 900}
 PAGE_TIMEOUT_S = 90
 GOAL_RATIO = 3.0  # p50 under load / single session, at most
 GOAL_GROWTH_PCT = 10.0  # memory: last-third peak over middle-third peak, at most
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:

@@ -20,7 +20,7 @@ from dataclasses import replace  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import data, insights_data, nav, state, theme  # noqa: E402
+from dashboard import data, insights_data, nav, prefetch, state, theme  # noqa: E402
 from dashboard import verdict as vd  # noqa: E402
 from dashboard.fmt import escape_md  # noqa: E402
 from dashboard.panels import (  # noqa: E402
@@ -63,6 +63,7 @@ def main() -> None:
     st.set_page_config(page_title="CX Scorecard", page_icon="📊",
                        layout="wide", initial_sidebar_state="collapsed")
     theme.inject()
+    nav.listen()  # page links and chart buttons rerun in place (dashboard/nav.py)
     target = _warehouse()
     url, viewer = target.url, data.viewer()
     allowed = viewer.key
@@ -98,8 +99,7 @@ def main() -> None:
         home = viewer.home(dims)  # no scope asked for: land on the viewer's own scope
         view = state.View(home.region, home.location, view.month, view.notices)
     nav.sync_url(view)
-    if nav.navigated():  # a drill-down click (often from far down): show the new view's top
-        theme.scroll_to_top()
+    nav.navigated()  # consumed here; the listener scrolls a new view to its top (nav.TOP_KEY)
     month_iso = view.month.isoformat()
     try:
         card = data.card(eng, url, view.region, view.location, month_iso, allowed)
@@ -121,15 +121,20 @@ def main() -> None:
         st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
     names = review.scope_names(dims)
     listed, actions_note = review.listed_actions(view)
-    slot = verdict_panel.placeholder()
     verdict = vd.build(card, parent, listed, ranked=ranked, parent_ranked=parent_ranked)
     finding_scope = _finding_scope(view, viewer)
-    verdict_panel.draw(slot, verdict, card, names, findings_pending=finding_scope is not None)
+    fkey = known = None
+    if finding_scope is not None:
+        fkey = verdict_panel.findings_key(url, finding_scope[0], month_iso, allowed)
+        known = verdict_panel.known_findings(fkey)
+    if known is not None:  # the findings are known: the verdict is drawn once, complete
+        verdict = replace(verdict, findings=_said_where(known, finding_scope, dims))
+    slot = verdict_panel.placeholder() if finding_scope is not None and known is None else None
+    verdict_panel.draw(slot, verdict, card, names, findings_pending=slot is not None)
 
     open_counts = Counter(a.metric for a in verdict.actions)
-    for col, panel in zip(st.columns(len(PANELS), gap="small"), PANELS, strict=True):
-        with col:
-            kpis.draw(panel, card, band, plotly_config, open_counts)
+    kpis.draw(card, open_counts)
+    kpis.open_asked(card, band, plotly_config)
     league.draw(card, parent, ranked if parent is None else parent_ranked)
 
     def insight_results():
@@ -147,18 +152,42 @@ def main() -> None:
     review.draw(eng, url, dims, view, card, listed, actions_note, viewer)
     quality.draw(card)
 
-    if finding_scope is not None:  # last: the page is drawn before the analyses run
-        region, where = finding_scope
+    if slot is not None:  # last: the page is drawn before the analyses run
+        region = finding_scope[0]
         try:
             results = insights_data.analyses(eng, url, region, None, month_iso, allowed)
         except Exception:  # noqa: BLE001 - the verdict simply goes without its finding
             results = None
         found = vd.findings(results)
-        if where:
-            where = dims.region_name(region)
-            found = [f"In {where}: {f[0].lower()}{f[1:]}" for f in found]
-        verdict = replace(verdict, findings=found)
+        if results is not None:
+            verdict_panel.remember_findings(fkey, found)
+        verdict = replace(verdict, findings=_said_where(found, finding_scope, dims))
         verdict_panel.draw(slot, verdict, card, names)
+    _warm_next(eng, url, view, first, latest, allowed, card,
+               ranked if parent is None else None, finding_scope is not None)
+
+
+def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
+               ranked, findings_here: bool) -> None:
+    """After the page is drawn: warm the views one click away (dashboard/prefetch.py)."""
+    if not prefetch.enabled():
+        return
+    months = state.month_options(first, latest)
+    i = months.index(view.month) if view.month in months else -1
+    previous = months[i + 1].isoformat() if 0 <= i < len(months) - 1 else None
+    keys = [] if ranked is None else [k for k in map(str, ranked["key"]) if k not in nav.NO_KEY]
+    prefetch.submit(eng, prefetch.plan(url, view.region, view.location, view.month.isoformat(),
+                                       previous, allowed, keys, card.scope.child_level,
+                                       findings_here))
+
+
+def _said_where(found: list[str], finding_scope, dims) -> list[str]:
+    """A location quotes its region's findings, saying so."""
+    region, where = finding_scope
+    if not where:
+        return found
+    name = dims.region_name(region)
+    return [f"In {name}: {f[0].lower()}{f[1:]}" for f in found]
 
 
 def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | None:
@@ -172,4 +201,5 @@ def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | 
     return view.region, "its region"
 
 
-main()
+with prefetch.live_run():  # the background warm-up steps aside while a page runs
+    main()

@@ -19,7 +19,8 @@ _CSS = """
 [data-testid="stMainBlockContainer"] {padding-top: 2.4rem; padding-bottom: 1rem;
   padding-left: 1.2rem; padding-right: 1.2rem;}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
-.st-key-breadcrumb button p {text-decoration: underline; text-underline-offset: 3px;}
+.cx-crumbs {font-size: 1rem; line-height: 1.6;}
+.cx-crumbs a {color: inherit; text-decoration: underline; text-underline-offset: 3px;}
 h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   line-height: 1.3 !important;}
 /* the verdict strip */
@@ -35,18 +36,20 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
 .cx-chip {display: inline-block; padding: 0 0.45rem; border-radius: 0.7rem; font-weight: 700;
   font-size: 0.9rem; margin-right: 0.15rem;}
 /* KPI tiles */
-[class*="st-key-tile-"] {position: relative; gap: 0 !important;}
-[class*="st-key-tile-"] [data-testid="stElementContainer"]:has(.stButton) {position: absolute;
-  top: 1.25rem; right: 0.2rem; width: auto !important; z-index: 2;}
-[class*="st-key-tile-"] .stButton button {min-height: 1.5rem; height: 1.5rem; padding: 0 0.2rem;}
+.cx-grid {display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); column-gap: 1rem;}
+h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
+.cx-tiles {display: flex; flex-direction: column; gap: 0.5rem;}
+.cx-open {margin-left: auto; border: 0; background: transparent; padding: 0.1rem 0.15rem;
+  line-height: 0; cursor: pointer; border-radius: 0.3rem;}
+.cx-open:hover {background: rgba(128,128,128,0.18);}
+.cx-open:focus-visible {outline: 2px solid rgba(128,128,128,0.8);}
 .cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
   border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
 .cx-top {display: flex; justify-content: space-between; gap: 0.3rem; font-size: 0.8rem;}
 .cx-label {font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .cx-status {font-size: 0.72rem; font-weight: 700; white-space: nowrap; padding: 0 0.35rem;
   border-radius: 0.6rem;}
-.cx-mid {display: flex; align-items: center; gap: 0.6rem; padding-right: 1.8rem;
-  min-height: 1.7rem;}
+.cx-mid {display: flex; align-items: center; gap: 0.6rem; min-height: 1.7rem;}
 .cx-chg {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.15;}
 .cx-value {font-size: 1.35rem; font-weight: 700; white-space: nowrap;}
 .cx-faint {opacity: 0.55;}
@@ -58,6 +61,7 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
 .cx-tile:hover .cx-foot {white-space: normal;}
 .cx-flat {color: rgba(128,128,128,1);}
 /* the heat table */
+.cx-note {font-size: 0.8rem; opacity: 0.7; margin: 0.3rem 0 0 0;}
 .cx-heat-box {max-height: 19.5rem; overflow-y: auto; border: 1px solid rgba(128,128,128,0.3);
   border-radius: 0.45rem;}
 .cx-heat {width: 100%; border-collapse: collapse; font-size: 0.85rem;}
@@ -105,17 +109,3 @@ def static_url() -> str:
     if not url:
         return STATIC_PATH
     return url.split("?", 1)[0].rstrip("/") + "/" + STATIC_PATH
-
-
-_SCROLL_TOP = """<script>
-const main = window.parent.document.querySelector('[data-testid="stMain"]');
-if (main) { main.scrollTo({top: 0}); }
-</script>"""
-
-
-def scroll_to_top() -> None:
-    """Bring the new view's verdict into sight after a drill-down clicked far down the page
-    (a zero-height same-origin frame, drawn only on the run that follows a navigation)."""
-    import streamlit.components.v1 as components
-
-    components.html(_SCROLL_TOP, height=0)

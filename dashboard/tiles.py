@@ -16,10 +16,11 @@ import math
 from dashboard import fmt
 from queries.material import shown_change
 from queries.months import add_months
-from queries.registry import BY_NAME, Metric
+from queries.registry import BY_NAME, PANELS, Metric
 from queries.registry import panel_order as ordered  # noqa: F401 - the page's panels
 from queries.scorecard import MetricResult, Scorecard
 
+CHART_ATTR = "data-cx-chart"  # dashboard/nav.py's listener opens the metric's chart on a click
 SPARK_W, SPARK_H = 76, 22
 SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes
 TONES = {"good": "cx-good", "bad": "cx-bad", "off": "cx-flat"}
@@ -54,6 +55,43 @@ def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int 
     data = base64.b64encode(svg.encode("ascii")).decode("ascii")
     return (f'<img class="cx-spark" width="{width}" height="{height}" alt="13-month trend" '
             f'src="data:image/svg+xml;base64,{data}">')
+
+
+def _chart_icon() -> str:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="18" height="18" viewBox="0 0 24 24">'
+           f'<path fill="none" stroke="{SPARK_COLOUR}" stroke-width="2.2" stroke-linejoin="round" '
+           'stroke-linecap="round" d="M3 17l5-6 4 4 8-9"/></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
+
+
+CHART_ICON = _chart_icon()
+
+
+def chart_button(m: Metric) -> str:
+    """The tile's chart button: a plain <button> the page's click listener turns into a rerun
+    that opens the 13-month chart (no Streamlit widget per tile)."""
+    tip = html.escape(f"Open the 13-month chart of {fmt.short_label(m.name)}")
+    return (f'<button type="button" class="cx-open" {CHART_ATTR}="{html.escape(m.name)}" '
+            f'title="{tip}" aria-label="{tip}"><img src="{CHART_ICON}" width="18" height="18" '
+            'alt=""></button>')
+
+
+def panel_html(panel: str, card: Scorecard, open_actions: dict[str, int] | None = None) -> str:
+    """All tiles of one story area as one block of markup (one element on the page)."""
+    counts = open_actions or {}
+    return ('<div class="cx-tiles">'
+            + "".join(tile_html(card.metrics[m.name], card, counts.get(m.name, 0))
+                      for m in ordered(panel))
+            + "</div>")
+
+
+def grid_html(card: Scorecard, open_actions: dict[str, int] | None = None) -> str:
+    """The five story areas side by side, causes before outcomes, each a heading and all of its
+    tiles: the whole grid is one element on the page."""
+    areas = "".join(f'<section class="cx-area" data-panel="{html.escape(panel)}">'
+                    f"<h5>{html.escape(title)}</h5>{panel_html(panel, card, open_actions)}"
+                    "</section>" for panel, title in PANELS.items())
+    return f'<div class="cx-grid">{areas}</div>'
 
 
 def change(r: MetricResult) -> tuple[str | None, str, str]:
@@ -116,7 +154,7 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
         f'<div class="cx-top"><span class="cx-label" title="{e(m.label)}: {e(m.description)}">'
         f'{e(label)}</span><span class="cx-status cx-s-{e(r.status)}">{e(status)}</span></div>'
         f'<div class="cx-mid"><span class="cx-value{faint}">{e(value)}</span>'
-        f'<span class="cx-sp">{spark}</span></div>'
+        f'<span class="cx-sp">{spark}</span>{chart_button(m)}</div>'
         f'<div class="cx-chg">{delta}</div>'
         f'<div class="cx-foot">{" · ".join(e(b) for b in foot) or "&nbsp;"}</div></div>'
     )

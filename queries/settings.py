@@ -53,6 +53,9 @@ PACK_FONT_DIR = Setting(
 PACK_CJK_FONT = Setting(
     "CX_PACK_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "font for Chinese, Japanese and Korean names in the board pack")
+PREFETCH = Setting(
+    "CX_PREFETCH", "1",
+    "0 turns off the page's background warm-up of the views one click away (dashboard/prefetch.py)")
 SPARK_DATA_DIR = Setting(
     "CX_SPARK_DATA_DIR", None,
     "folder the Spark cluster can read, for build-demo's parquet files; unset: the server's "
@@ -79,6 +82,6 @@ CLUSTER_SETTINGS = (
 )
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
-            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, SPARK_DATA_DIR, *TEST_SETTINGS,
+            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, PREFETCH, SPARK_DATA_DIR, *TEST_SETTINGS,
             *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}

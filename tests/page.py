@@ -32,8 +32,24 @@ def fixture_duckdb(folder: Path) -> str:
 
 
 def tiles(at: AppTest) -> list[str]:
-    """The markup of every KPI tile on the page (dashboard/tiles.py), in page order."""
-    return [h.proto.body for h in at.get("html") if 'class="cx-tile' in h.proto.body]
+    """The markup of every KPI tile on the page (dashboard/tiles.py), in page order (an area's
+    tiles share one HTML element: each tile is cut out at its own closing tag)."""
+    return [t for h in at.get("html") for t in tile_markups(h.proto.body)]
+
+
+def tile_markups(body: str) -> list[str]:
+    """Each `<div class="cx-tile ...">...</div>` of one HTML element, nested divs included."""
+    import re
+
+    out = []
+    for start in re.finditer(r'<div class="cx-tile[ "]', body):
+        depth = 0
+        for tag in re.finditer(r"<div\b[^>]*>|</div>", body[start.start():]):
+            depth += -1 if tag.group().startswith("</") else 1
+            if depth == 0:
+                out.append(body[start.start():start.start() + tag.end()])
+                break
+    return out
 
 
 def heat_rows(at: AppTest) -> list[tuple[str, str, str]]:

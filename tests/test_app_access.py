@@ -101,7 +101,11 @@ def league_links(at: AppTest) -> dict[str, str]:
 
 
 def texts(at: AppTest) -> str:
-    return " ".join(str(x.value) for x in [*at.markdown, *at.caption, *at.error, *at.warning])
+    """Every word on the page: Markdown, captions, messages and the HTML elements' text
+    (breadcrumb, verdict, tiles, heat table)."""
+    words = [str(x.value) for x in [*at.markdown, *at.caption, *at.error, *at.warning]]
+    words += [html.unescape(re.sub(r"<[^>]+>", " ", h.proto.body)) for h in at.get("html")]
+    return " ".join(words)
 
 
 def assert_tiles(at: AppTest, want: dict[str, str]) -> None:

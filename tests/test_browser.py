@@ -27,6 +27,7 @@ SIZES = ({"width": 1440, "height": 900}, {"width": 1920, "height": 1080})
 TILE = ".cx-tile"
 VERDICT = ".cx-verdict"
 PLOT_SVG = '[data-testid="stPlotlyChart"] .main-svg'
+CRUMB = '.cx-crumbs a[data-level="{}"]'  # a breadcrumb link back up to that level
 
 pytestmark = pytest.mark.browser
 
@@ -112,12 +113,14 @@ def page(browser, offline: Offline) -> Iterator[object]:
 
 
 def wait_ready(pg) -> None:
-    """The verdict with its findings settled, every tile drawn, and the script finished."""
+    """The verdict with its findings settled, every tile drawn, the script finished and the
+    page's click listener mounted (dashboard/nav.py: links then rerun in place)."""
     pg.wait_for_selector(VERDICT, timeout=60_000)
     pg.wait_for_selector(TILE, timeout=60_000)
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('.cx-verdict').innerText.includes('testing the')",
+        " && !document.querySelector('.cx-verdict').innerText.includes('testing the')"
+        " && window.__cxNavOn === true",
         timeout=60_000)
 
 
@@ -219,19 +222,23 @@ def test_map_click_drills_exactly_one_level(page, server: str) -> None:
     open_map(page)  # the toggle stays on: now the region's locations, zoomed to the region
     click_point(page)
     page.wait_for_url("**location=*", timeout=30_000)
-    page.wait_for_selector(".st-key-crumb_region button", timeout=30_000)
+    page.wait_for_selector(CRUMB.format("region"), timeout=30_000)
     wait_ready(page)
     assert set(params(page)) == {"region", "location", "month"}
 
 
 def test_drill_down_and_back_up(page, server: str) -> None:
+    """Heat-table names and the breadcrumb are links that rerun the page in place: one websocket
+    session for the whole walk, the URL holds the view, and the back button returns to it."""
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
     page.goto(server + "/")
     wait_ready(page)
     # The second name of the heat table opens that region.
     page.locator(".cx-heat a").nth(1).click()
     page.wait_for_url("**region=*", timeout=30_000)
     page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
-    page.wait_for_selector(".st-key-crumb_company button", timeout=30_000)
+    page.wait_for_selector(CRUMB.format("company"), timeout=30_000)
     wait_ready(page)
     region = params(page)["region"]
     assert "location" not in params(page)
@@ -240,20 +247,38 @@ def test_drill_down_and_back_up(page, server: str) -> None:
     # The first name of the locations table opens the location furthest behind.
     page.locator(".cx-heat a").first.click()
     page.wait_for_url("**location=*", timeout=30_000)
-    page.wait_for_selector(".st-key-crumb_region button", timeout=30_000)
+    page.wait_for_selector(CRUMB.format("region"), timeout=30_000)
     wait_ready(page)
     assert params(page)["region"] == region
     shot(page, "location")
 
+    # The back button returns to the region (the URL is the state, history included).
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('location=')", timeout=30_000)
+    page.wait_for_selector('h5:has-text("Locations in")', timeout=30_000)
+    wait_ready(page)
+    assert params(page)["region"] == region and "location" not in params(page)
+
     # The breadcrumb goes back up to the company; the old selections do not pull us back down.
     page.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
-    page.locator(".st-key-crumb_company button").first.click()
+    page.locator(CRUMB.format("company")).click()
     page.wait_for_function("() => !location.search.includes('region=')", timeout=30_000)
     page.wait_for_selector('h5:has-text("Regions")', timeout=30_000)
     wait_ready(page)
     wait_idle(page)  # any rerun a stale selection could trigger has run by now
     assert "region" not in params(page) and "location" not in params(page)
     assert any(h.startswith("Regions") for h in page.locator("h5").all_inner_texts())
+    assert len(sockets) == 1, sockets  # never a full page load: one session throughout
+
+
+def test_tile_chart_button_opens_its_chart(page, server: str) -> None:
+    page.goto(server + "/")
+    wait_ready(page)
+    assert page.locator(PLOT_SVG).count() == 0
+    page.locator('.cx-tile[data-metric="nps"] [data-cx-chart="nps"]').click()
+    dialog = page.locator('[role="dialog"]')
+    dialog.locator(PLOT_SVG).first.wait_for(timeout=30_000)
+    assert "Net Promoter Score" in dialog.inner_text() or "NPS" in dialog.inner_text()
 
 
 def test_pasted_link_and_dark_theme(browser, server: str) -> None:

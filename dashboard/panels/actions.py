@@ -51,12 +51,16 @@ def scope_text(a: Action, names: Mapping[str, str] | None) -> str:
 def render_actions(store_or_none: ActionStore | None, scope: Scope, month: date,
                    metrics_labels: Mapping[str, str], key_prefix: str, *,
                    scope_names: Mapping[str, str] | None = None, today: date | None = None,
-                   created_by: str | None = None) -> list[Action]:
+                   created_by: str | None = None, form_on_demand: bool = False,
+                   listed: list[Action] | None = None) -> list[Action]:
     """Draw the actions of `scope` (and below it) for review `month`; returns what was listed.
 
     `metrics_labels` maps metric name -> label (the metrics an action can be recorded against);
     `scope_names` maps region/location ids -> names for the list. Widget keys start with
-    `key_prefix`, so the panel can appear once per scope without clashing.
+    `key_prefix`, so the panel can appear once per scope without clashing. With
+    `form_on_demand` the form to record one opens behind a toggle (the page sends its six
+    widgets only when someone records an action). `listed`: the same list, when the caller has
+    just read it (the page's full run), so it is not read twice.
     """
     today = today or date.today()
     kp = key_prefix
@@ -68,7 +72,8 @@ def render_actions(store_or_none: ActionStore | None, scope: Scope, month: date,
     if flash:
         st.success(flash, icon=":material/check_circle:")
     try:
-        listed = store_or_none.list(scope, include_children=True, month=month)
+        if listed is None:
+            listed = store_or_none.list(scope, include_children=True, month=month)
     except ActionsUnavailable as exc:
         st.warning(f"Actions are unavailable right now; the scorecard is not affected. {exc}",
                    icon=":material/cloud_off:")
@@ -76,7 +81,8 @@ def render_actions(store_or_none: ActionStore | None, scope: Scope, month: date,
     _summary(listed, month)
     for a in listed:
         _row(store_or_none, a, metrics_labels, scope_names, kp)
-    _form(store_or_none, scope, metrics_labels, kp, today, created_by, scope_names, month)
+    if not form_on_demand or st.toggle("Record an action", key=f"{kp}-open-form"):
+        _form(store_or_none, scope, metrics_labels, kp, today, created_by, scope_names, month)
     return listed
 
 

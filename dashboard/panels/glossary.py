@@ -48,6 +48,13 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
-def popover() -> None:
-    with st.popover("Glossary", icon=":material/menu_book:"):
-        st.markdown(markdown())
+def button() -> None:
+    """The Glossary button; the glossary opens in a dialog (its text is sent only when asked
+    for, not on every rerun as a popover's content would be)."""
+    if st.button("Glossary", icon=":material/menu_book:", key="glossary"):
+        dialog()
+
+
+@st.dialog("Glossary", width="large")
+def dialog() -> None:
+    st.markdown(markdown())

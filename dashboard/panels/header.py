@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -15,18 +17,24 @@ from queries.scorecard import Scorecard, latest_complete_month, month_floor
 
 def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], latest: date,
          is_demo: bool, allowed: Allowed = EVERYTHING) -> None:
-    left, mid, right = st.columns([4, 2, 4], vertical_alignment="center")
-    with left:
+    # one row, one layout block (three columns and a nested row were five blocks per rerun)
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center",
+                      key="cx-header"):
         _breadcrumb(view, dims, allowed)
-    with mid:
         _month_select(view, months, latest)
-    with right:
         _facts(card, latest, is_demo)
 
 
 def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> None:
     """Company > Region > Location; every part above the current one the viewer may see is a
-    button back up (a regional leader's "Company" is plain text: no company totals)."""
+    link back up (a regional leader's "Company" is plain text: no company totals)."""
+    st.html(breadcrumb_html(view, dims, allowed), width="stretch")
+
+
+def breadcrumb_html(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> str:
+    """The breadcrumb as one element: names escaped, each link a page link that reruns in
+    place (dashboard/nav.py) and carries the URL of its view (shareable, back button)."""
+    e = html.escape
     scope = view.scope
     parts: list[tuple[str, Scope | None]] = [("Company", Scope() if scope.level != "company"
                                               else None)]
@@ -35,19 +43,19 @@ def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> 
                       Scope(region=scope.region) if scope.level == "location" else None))
     if scope.location:
         parts.append((dims.location_name(scope.location), None))
-    with st.container(horizontal=True, gap="small", vertical_alignment="center",
-                      key="breadcrumb"):
-        st.markdown("**CX Scorecard** &nbsp;·")
-        for i, (label, target) in enumerate(parts):
-            if i:
-                st.markdown("›")
-            if target is None or not allowed.can_see(target):
-                st.markdown(f"**{fmt.escape_md(label)}**" if target is None
-                            else fmt.escape_md(label))
-            else:
-                st.button(fmt.escape_md(label), key=f"crumb_{target.level}", type="tertiary",
-                          on_click=nav.go, args=(target, view.month),
-                          help=f"Back to the {target.level} view")
+    shown = []
+    for label, target in parts:
+        if target is None:
+            shown.append(f"<b>{e(label)}</b>")
+        elif not allowed.can_see(target):
+            shown.append(f"<span>{e(label)}</span>")
+        else:
+            href = "?" + urlencode(state.link(target, view.month))
+            shown.append(f'<a href="{e(href)}" target="_self" {nav.LINK_ATTR}="1" '
+                         f'data-level="{e(target.level)}" title="Back to the {e(target.level)} '
+                         f'view">{e(label)}</a>')
+    return ('<nav class="cx-crumbs" aria-label="Breadcrumb"><b>CX Scorecard</b>&nbsp;·&nbsp; '
+            + " › ".join(shown) + "</nav>")
 
 
 def _month_select(view: state.View, months: list[date], latest: date) -> None:
@@ -61,21 +69,19 @@ def _month_select(view: state.View, months: list[date], latest: date) -> None:
         return fmt.month_label(d) + (" (so far)" if d == partial else "")
 
     st.selectbox("Month", months, key=nav.MONTH_KEY, format_func=label,
-                 on_change=nav.on_month_change, label_visibility="collapsed")
+                 on_change=nav.on_month_change, label_visibility="collapsed", width=220)
 
 
 def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
-    with st.container(horizontal=True, gap="small", vertical_alignment="center",
-                      horizontal_alignment="right"):
-        demo = " · :gray-badge[demo data]" if is_demo else ""
-        st.markdown(
-            f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
-            f" · data to "
-            f"**{latest:%d %b %Y}**{demo}",
-            help="Survey responses behind this view and month; the date of the newest "
-                 "response in the warehouse.", width="content",
-        )
-        glossary.popover()
+    demo = " · :gray-badge[demo data]" if is_demo else ""
+    st.markdown(
+        f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
+        f" · data to "
+        f"**{latest:%d %b %Y}**{demo}",
+        help="Survey responses behind this view and month; the date of the newest "
+             "response in the warehouse.", width="content",
+    )
+    glossary.button()
 
 
 def warehouse_error(message: str) -> None:

@@ -1,8 +1,11 @@
 """The five story areas, causes before outcomes, each with all of its tiles together.
 
-A tile is HTML with an inline sparkline (dashboard/tiles.py). Its 13-month chart, with the target
-and the 95% band, opens on demand from the tile's chart button in a dialog: the page itself
-carries no chart that repeats a sparkline, and no Plotly figure is built until one is asked for.
+A tile is HTML with an inline sparkline (dashboard/tiles.py), and the whole grid of areas and tiles
+is one HTML element (a widget per tile cost a block, a button and a message each on every rerun,
+and five columns with a heading each another sixteen).
+A tile's 13-month chart, with the target and the 95% band, opens on demand in a dialog: its chart
+button is plain markup that the page's click listener (dashboard/nav.py) turns into a rerun.
+No Plotly figure is built until one is asked for.
 """
 
 from __future__ import annotations
@@ -12,23 +15,23 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, fmt, tiles
-from queries.registry import BY_NAME, PANELS
+from dashboard import figures, fmt, nav, tiles
+from queries.registry import BY_NAME
 from queries.scorecard import MetricResult, Scorecard
 
 ordered = tiles.ordered
 
 
-def draw(panel: str, card: Scorecard, band: pd.DataFrame | None, plotly_config: dict,
-         open_actions: Mapping[str, int] | None = None) -> None:
-    st.markdown(f"##### {PANELS[panel]}")
-    for m in tiles.ordered(panel):
-        r = card.metrics[m.name]
-        with st.container(key=f"tile-{r.status}-{m.name}"):
-            st.html(tiles.tile_html(r, card, (open_actions or {}).get(m.name, 0)))
-            if st.button("", icon=":material/show_chart:", key=f"open-{m.name}", type="tertiary",
-                         help=f"Open the 13-month chart of {fmt.short_label(m.name)}"):
-                trend_dialog(r, card, band, plotly_config)
+def draw(card: Scorecard, open_actions: Mapping[str, int] | None = None) -> None:
+    """The five story areas, headings and tiles, as one HTML element."""
+    st.html(tiles.grid_html(card, dict(open_actions or {})))
+
+
+def open_asked(card: Scorecard, band: pd.DataFrame | None, plotly_config: dict) -> None:
+    """Open the chart a tile's button asked for in this run (dashboard/nav.py), if any."""
+    name = nav.chart_asked()
+    if name in card.metrics:
+        trend_dialog(card.metrics[name], card, band, plotly_config)
 
 
 @st.dialog("13 months", width="large")

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import fmt, state
-from dashboard.nav import NO_KEY
+from dashboard.nav import LINK_ATTR, NO_KEY
 from queries.ranking import HEADLINES, worst_first
 from queries.registry import BY_NAME
 from queries.scope import Scope
@@ -67,18 +67,22 @@ def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], link
             "targets", "Survey responses"] + [f"{BY_NAME[n].label}: {BY_NAME[n].description}"
                                               for n in HEADLINES]
     head = "".join(f'<th title="{e(t)}">{e(h)}</th>' for h, t in zip(heads, tips, strict=True))
+    names = [str(x) for x in values[NAME_COL].tolist()]
+    behind = [str(x) for x in values[STATUS_COL].tolist()]
+    ns = values[N_COL].tolist()
+    cols = {n: (values[n].tolist(), status[n].astype(str).tolist() if n in status else None)
+            for n in HEADLINES}  # plain lists: no pandas lookup per cell
     rows = []
-    for i in range(len(values)):
-        name = str(values[NAME_COL].iloc[i])
+    for i, name in enumerate(names):
         mark = "▶ " if i == current else ""
-        label = (f'<a href="{e(links[i])}" target="_self">{e(mark + name)}</a>'
+        label = (f'<a href="{e(links[i])}" target="_self" {LINK_ATTR}="1">{e(mark + name)}</a>'
                  if keys[i] not in NO_KEY else e(mark + name))  # "(no region)": not a view
-        cells = [f'<td class="cx-h-name">{label}</td>',
-                 f"<td>{e(str(values[STATUS_COL].iloc[i]))}</td>",
-                 f'<td class="cx-h-num">{e(fmt.compact(values[N_COL].iloc[i]))}</td>']
+        cells = [f'<td class="cx-h-name">{label}</td>', f"<td>{e(behind[i])}</td>",
+                 f'<td class="cx-h-num">{e(fmt.compact(ns[i]))}</td>']
         for n in HEADLINES:
-            st_ = str(status[n].iloc[i]) if n in status else "no_data"
-            v = values[n].iloc[i]
+            vals, stats = cols[n]
+            st_ = stats[i] if stats is not None else "no_data"
+            v = vals[i]
             text = fmt.value_text(BY_NAME[n], None if pd.isna(v) else float(v))
             cells.append(f'<td class="cx-h-num cx-h-{e(st_)}" '
                          f'title="{e(fmt.STATUS_TEXT.get(st_, st_))}">{e(text)}</td>')
@@ -94,10 +98,11 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
     base = card if parent is None else parent
     scope: Scope = base.scope
     level = "Regions" if scope.level == "company" else "Locations"
-    where = "" if scope.level == "company" else f" in {fmt.escape_md(base.scope_name)}"
+    where = "" if scope.level == "company" else f" in {base.scope_name}"
     values, status, keys = frame(base.children, ranked)
-    st.markdown(f"##### {level}{where}, furthest behind first")
+    title = f"{level}{where}, furthest behind first"
     if not keys:
+        st.markdown(f"##### {fmt.escape_md(title)}")
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
         return
     current = None
@@ -105,8 +110,11 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
         current = keys.index(card.scope.location)
     links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), card.month))
              for k in keys]
-    st.html(table_html(values, status, keys, links, level[:-1], current))
-    st.caption(f"Click a name to open it. Colours: status against each one's own target "
-               f"(green on, amber near, red off; the word shows on hover); grey: too few "
-               f"answers to judge. n = survey responses. "
-               f"{fmt.plural(len(keys), level[:-1].lower())}.")
+    note = (f"Click a name to open it. Colours: status against each one's own target "
+            f"(green on, amber near, red off; the word shows on hover); grey: too few "
+            f"answers to judge. n = survey responses. "
+            f"{fmt.plural(len(keys), level[:-1].lower())}.")
+    # heading, table and note in one element (one message per rerun, not three)
+    st.html(f'<h5 class="cx-title">{html.escape(title)}</h5>'
+            + table_html(values, status, keys, links, level[:-1], current)
+            + f'<p class="cx-note">{html.escape(note)}</p>')

@@ -7,7 +7,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 import pack
-from dashboard import fmt, state
+from dashboard import fmt, nav, state
 from dashboard.panels.actions import render_actions
 from queries import targets
 from queries.access import Allowed
@@ -53,6 +53,10 @@ def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
             action_store(), view.scope, view.month, labels,
             key_prefix=f"actions-{view.region or 'all'}-{view.location or 'all'}",
             scope_names=names, created_by=viewer.user if viewer is not None else None,
+            form_on_demand=True,
+            # the page's own run has just read them (with no error note); a rerun of this
+            # section alone reads them afresh
+            listed=listed if note is None and not nav.in_fragment() else None,
         )
     with right:
         st.markdown("##### Take it to the meeting")
@@ -91,6 +95,17 @@ def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard) -> None:
 
 
 def _csvs(view: state.View, card: Scorecard, listed, names: dict[str, str]) -> None:
+    """One button; the five CSV downloads open in a dialog (not five widgets on every run)."""
+    if st.button("Tables (CSV)", icon=":material/table:", type="tertiary",
+                 key=f"csvs-{view.region}-{view.location}-{view.month}",
+                 help="Scorecard tiles, league table, what moved, 13-month trends and actions "
+                      "as CSV files"):
+        csv_dialog(view, card, listed, names)
+
+
+@st.dialog("Tables as CSV")
+def csv_dialog(view: state.View, card: Scorecard, listed, names: dict[str, str]) -> None:
+    """Every table of the view as CSV, each file built only when its button is clicked."""
     tables = {
         "metrics": ("Scorecard tiles", lambda: pack.metrics_frame(card)),
         "league": ("League table", lambda: pack.league_frame(card)),
@@ -98,13 +113,12 @@ def _csvs(view: state.View, card: Scorecard, listed, names: dict[str, str]) -> N
         "trend": ("13-month trends", lambda: pack.trend_frame(card)),
         "actions": ("Actions", lambda: pack.actions_frame(listed, names)),
     }
-    with st.container(horizontal=True, gap="small"):
-        for kind, (label, frame) in tables.items():
-            if kind == "league" and card.children.empty:
-                continue
-            st.download_button(
-                f"{label} (CSV)", data=lambda frame=frame: pack.to_csv_bytes(frame()),
-                file_name=pack.csv_name(kind, view.scope, view.month), mime="text/csv",
-                key=f"csv-{kind}-{view.region}-{view.location}-{view.month}",
-                on_click="ignore", type="tertiary", icon=":material/table:",
-            )
+    for kind, (label, frame) in tables.items():
+        if kind == "league" and card.children.empty:
+            continue
+        st.download_button(
+            f"{label} (CSV)", data=lambda frame=frame: pack.to_csv_bytes(frame()),
+            file_name=pack.csv_name(kind, view.scope, view.month), mime="text/csv",
+            key=f"csv-{kind}-{view.region}-{view.location}-{view.month}",
+            on_click="ignore", type="tertiary", icon=":material/table:",
+        )

@@ -1,0 +1,191 @@
+"""Warm the caches of the views a viewer is likely to open next, in the background.
+
+A first visit of a view costs the server its scorecard (~0.3 s on the 1M demo), its ranking and
+the verdict's findings (the iron-triangle analyses: ~0.3-0.5 s for a region, ~2 s for the
+company), while the click itself costs ~0.3 s: the first click into a view would wait for all of
+that. After a view is drawn, one background thread per process computes, through the page's own
+cached functions (so with the same keys, the same access check and the same TTL), the views one
+click away: the child furthest behind (the verdict names it), the same view one month earlier (the
+month picker's next option), then the next two children. A click that arrives while
+its view is being warmed waits for that computation (Streamlit holds one lock per cache key), it
+never computes it twice.
+
+Bounded: one thread, one queue of at most `MAX_QUEUED` views (the view drawn last first: the
+next click starts there), each view warmed at most once per `data.TTL_S`; a view the viewer may
+not see fails its access check and is skipped. Live page runs go first: the thread waits between
+its steps while a page runs. It runs at the normal OS priority on purpose: a click that needs the
+view being warmed waits on that cache key's lock, and a lower priority would make it wait for a
+starved thread (seen: 10 s and more on a busy machine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from queries import settings
+
+MAX_QUEUED = 12
+PAUSE_S = 5.0
+CHILDREN = 3  # the children the verdict names as furthest behind
+
+
+@dataclass(frozen=True)
+class Job:
+    """One view to warm: its scorecard and ranking, and the analyses behind its findings."""
+
+    url: str
+    region: str | None
+    location: str | None
+    month_iso: str
+    allowed: tuple
+    findings_region: str | None  # the scope whose analyses the verdict quotes
+    findings: bool
+
+
+_live = 0  # page runs in progress in this process: the warm-up steps aside for them
+_live_lock = threading.Lock()
+_pending: deque[tuple[Engine, Job]] = deque()  # newest view's jobs first
+_done: dict[Job, float] = {}
+_lock = threading.Condition()
+_worker: threading.Thread | None = None
+
+
+def plan(url: str, region: str | None, location: str | None, month_iso: str,
+         previous_iso: str | None, allowed: tuple, children: Sequence[str],
+         child_level: str | None, findings_here: bool) -> list[Job]:
+    """The views one click away from this one, the likeliest first: the child furthest behind
+    (the verdict names it, the heat table lists it first), this view one month earlier (the
+    month picker's next option), then the next children, `CHILDREN` in all. `children` are the
+    heat table's keys, worst first; a location's findings are its region's, already warm here."""
+    kids = [Job(url, key, None, month_iso, allowed, key, True) if child_level == "region"
+            else Job(url, region, key, month_iso, allowed, region, False)
+            for key in list(children)[:CHILDREN] if child_level in ("region", "location")]
+    if previous_iso is not None:
+        kids.insert(min(1, len(kids)), Job(url, region, location, previous_iso, allowed,
+                                           region, findings_here))
+    return kids
+
+
+@contextlib.contextmanager
+def live_run() -> Iterator[None]:
+    """Mark a page run in progress (the warm-up waits between its steps: one process shares one
+    interpreter lock, and a live click must not queue behind a speculative computation)."""
+    global _live
+    with _live_lock:
+        _live += 1
+    try:
+        yield
+    finally:
+        with _live_lock:
+            _live -= 1
+
+
+def _quiet(limit_s: float = PAUSE_S) -> None:
+    """Wait until no page run is in progress (at most `limit_s`, so busy servers still warm)."""
+    deadline = time.monotonic() + limit_s
+    while _live and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def enabled() -> bool:
+    """On in a real Streamlit server (not in AppTest, whose runtime is a stand-in: a warm-up
+    thread there would outlive its test); CX_PREFETCH=0 turns it off."""
+    if settings.PREFETCH.value() == "0":
+        return False
+    try:
+        from streamlit import runtime
+
+        return runtime.exists() and type(runtime.get_instance()) is runtime.Runtime
+    except Exception:  # noqa: BLE001 - no runtime at all
+        return False
+
+
+def submit(engine: Engine, jobs: Sequence[Job]) -> int:
+    """Queue the jobs not warmed within the cache's lifetime; returns how many were queued."""
+    from dashboard import data
+
+    now, fresh = time.monotonic(), []
+    with _lock:
+        for job in jobs:
+            if now - _done.get(job, -1e9) < data.TTL_S * 0.8:
+                continue
+            _done[job] = now
+            fresh.append((engine, job))
+        # The view just drawn is where the next click comes from: its jobs go first, older
+        # views' jobs wait behind them and the oldest are dropped.
+        _pending.extendleft(reversed(fresh))
+        while len(_pending) > MAX_QUEUED:
+            _, dropped = _pending.pop()
+            _done.pop(dropped, None)
+        _lock.notify()
+        _start()
+    return len(fresh)
+
+
+def _start() -> None:
+    global _worker
+    if _worker is None or not _worker.is_alive():
+        _worker = threading.Thread(target=_run, name="cx-prefetch", daemon=True)
+        _worker.start()
+
+
+def _run() -> None:
+    # The cached functions run outside a script here; Streamlit's "missing ScriptRunContext"
+    # warning says just that.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
+    while True:
+        with _lock:
+            while not _pending:
+                _lock.wait()
+            engine, job = _pending.popleft()
+        try:
+            warm(engine, job, remember=_remember)
+        except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
+            with _lock:
+                _done.pop(job, None)
+
+
+def warm(engine: Engine, job: Job, *, card: Callable | None = None,
+         ranked: Callable | None = None, analyses: Callable | None = None,
+         pause: Callable[[], None] = _quiet,
+         remember: Callable[[Job, object], None] | None = None) -> None:
+    """Compute one view through the page's cached functions (the same keys a visit uses),
+    stepping aside for live page runs between the steps (never while holding a cache key)."""
+    from dashboard import data, insights_data
+
+    card = card or data.card
+    ranked = ranked or data.ranked
+    analyses = analyses or insights_data.analyses
+    pause()
+    card(engine, job.url, job.region, job.location, job.month_iso, job.allowed)
+    pause()
+    if job.location is None:
+        ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
+    else:  # a location view shows its region's card and ranking beside its own
+        with contextlib.suppress(Exception):  # a location-only viewer may not see its region
+            card(engine, job.url, job.region, None, job.month_iso, job.allowed)
+            ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
+    if job.findings:
+        pause()
+        results = analyses(engine, job.url, job.findings_region, None, job.month_iso,
+                           job.allowed)
+        if remember is not None:
+            remember(job, results)
+
+
+def _remember(job: Job, results) -> None:
+    """Keep the verdict's sentences too, so the view's first visit draws its verdict once."""
+    from dashboard import verdict as vd
+    from dashboard.panels import verdict as verdict_panel
+
+    key = verdict_panel.findings_key(job.url, job.findings_region, job.month_iso, job.allowed)
+    verdict_panel.remember_findings(key, vd.findings(results))

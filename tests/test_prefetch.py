@@ -1,0 +1,155 @@
+"""The background warm-up of the views one click away (dashboard/prefetch.py), without Streamlit:
+which views it plans, in which order, that it warms them through the functions it is given, and
+that a view the viewer may not see is skipped rather than shown."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from dashboard import prefetch
+from queries import access
+from queries.scope import Scope
+
+ALL = access.EVERYTHING.key
+URL = "duckdb:///x.duckdb"
+
+
+def test_company_plan_is_the_worst_region_the_previous_month_then_the_next_regions() -> None:
+    jobs = prefetch.plan(URL, None, None, "2026-10-01", "2026-09-01", ALL,
+                         ["MW", "NE", "S", "W", "P"], "region", True)
+    assert [(j.region, j.location, j.month_iso) for j in jobs] == [
+        ("MW", None, "2026-10-01"), (None, None, "2026-09-01"), ("NE", None, "2026-10-01"),
+        ("S", None, "2026-10-01")]  # three regions: those the verdict names
+    # each region's verdict quotes that region's findings; the company's, the company's
+    assert [(j.findings_region, j.findings) for j in jobs] == [
+        ("MW", True), (None, True), ("NE", True), ("S", True)]
+
+
+def test_region_plan_warms_locations_without_recomputing_the_region_findings() -> None:
+    keys = [f"L{i}" for i in range(12)]
+    jobs = prefetch.plan(URL, "MW", None, "2026-10-01", None, ALL, keys, "location", True)
+    assert [j.location for j in jobs] == keys[:prefetch.CHILDREN]  # the worst few only
+    assert all(j.region == "MW" and not j.findings for j in jobs)
+
+
+def test_first_month_and_location_have_nothing_further() -> None:
+    assert prefetch.plan(URL, "MW", "L1", "2026-10-01", None, ALL, [], None, True) == []
+    only_month = prefetch.plan(URL, "MW", "L1", "2026-10-01", "2026-09-01", ALL, [], None, True)
+    assert [(j.region, j.location, j.month_iso, j.findings_region) for j in only_month] == [
+        ("MW", "L1", "2026-09-01", "MW")]
+
+
+def test_warm_calls_the_page_functions_with_the_view_keys() -> None:
+    calls: list[tuple] = []
+
+    def card(eng, url, region, location, month, allowed):
+        calls.append(("card", region, location, month, allowed))
+
+    def ranked(eng, url, region, location, month, allowed):
+        calls.append(("ranked", region, location, month, allowed))
+
+    def analyses(eng, url, region, location, month, allowed):
+        calls.append(("analyses", region, location, month, allowed))
+
+    job = prefetch.Job(URL, "MW", "L1", "2026-10-01", ALL, "MW", True)
+    prefetch.warm(object(), job, card=card, ranked=ranked, analyses=analyses)
+    assert calls == [("card", "MW", "L1", "2026-10-01", ALL),
+                     ("card", "MW", None, "2026-10-01", ALL),
+                     ("ranked", "MW", None, "2026-10-01", ALL),
+                     ("analyses", "MW", None, "2026-10-01", ALL)]
+
+
+def test_a_view_outside_the_viewer_rights_is_not_computed() -> None:
+    """The warm-up goes through the same access check as a visit: a location-only viewer's
+    region is refused there, and nothing of it is computed."""
+    only = access.Allowed(False, frozenset(), frozenset({"L1"}))
+    computed: list[tuple] = []
+
+    def card(eng, url, region, location, month, allowed):
+        access.Allowed(allowed[0], frozenset(allowed[1]), frozenset(allowed[2])).check(
+            Scope(region=region, location=location))
+        computed.append((region, location))
+
+    job = prefetch.Job(URL, "MW", "L1", "2026-10-01", only.key, "MW", False)
+    prefetch.warm(object(), job, card=card, ranked=lambda *a: None, analyses=lambda *a: None)
+    assert computed == [("MW", "L1")]  # its own location only, not the region it may not see
+
+
+def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
+    seen: list[str | None] = []
+    done = threading.Event()
+
+    def fake_warm(engine, job, **_):
+        seen.append(job.region)
+        if len(seen) == 3:
+            done.set()
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    monkeypatch.setattr(prefetch, "_done", {})
+    with prefetch._lock:  # hold the worker back until both views are queued
+        older = [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)]
+        newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
+        assert prefetch.submit(object(), older) == 1
+        assert prefetch.submit(object(), newer) == 2
+        assert prefetch.submit(object(), newer) == 0  # already queued: not twice
+    assert done.wait(10)
+    assert seen == ["B", "C", "A"]
+
+
+def test_warm_steps_aside_between_steps_and_waits_for_live_runs() -> None:
+    order: list[str] = []
+    job = prefetch.Job(URL, "MW", None, "2026-10-01", ALL, "MW", True)
+    prefetch.warm(object(), job, card=lambda *a: order.append("card"),
+                  ranked=lambda *a: order.append("ranked"),
+                  analyses=lambda *a: order.append("analyses"),
+                  pause=lambda: order.append("pause"))
+    assert order == ["pause", "card", "pause", "ranked", "pause", "analyses"]
+    # _quiet returns once the live run ends (well before its limit)
+    ended = threading.Event()
+
+    def page_run() -> None:
+        with prefetch.live_run():
+            ended.wait(0.3)
+
+    t = threading.Thread(target=page_run)
+    t.start()
+    while not prefetch._live:  # the run has started
+        time.sleep(0.001)
+    prefetch._quiet(limit_s=30)
+    assert not prefetch._live
+    t.join()
+
+
+def test_findings_are_remembered_per_key_for_the_cache_lifetime(monkeypatch) -> None:
+    from dashboard import data
+    from dashboard.panels import verdict as panel
+
+    monkeypatch.setattr(panel, "_memo", type(panel._memo)())
+    key = panel.findings_key(URL, "MW", "2026-10-01", ALL)
+    other = panel.findings_key(URL, "MW", "2026-09-01", ALL)
+    assert panel.known_findings(key) is None
+    panel.remember_findings(key, ["Yes where it was tried."])
+    assert panel.known_findings(key) == ["Yes where it was tried."]
+    assert panel.known_findings(other) is None  # another month: not known
+    narrower = panel.findings_key(URL, "MW", "2026-10-01",
+                                  access.Allowed(False, frozenset({"MW"}), frozenset()).key)
+    assert panel.known_findings(narrower) is None  # other rights: never shared
+    now = time.monotonic()
+    monkeypatch.setattr(panel.time, "monotonic", lambda: now + data.TTL_S + 1)
+    assert panel.known_findings(key) is None  # expired with the cache
+
+
+def test_warm_remembers_the_sentences_of_the_analyses_it_computed() -> None:
+    got: list[tuple] = []
+    job = prefetch.Job(URL, None, None, "2026-10-01", ALL, None, True)
+    prefetch.warm(object(), job, card=lambda *a: None, ranked=lambda *a: None,
+                  analyses=lambda *a: {"results": 1}, pause=lambda: None,
+                  remember=lambda j, r: got.append((j, r)))
+    assert got == [(job, {"results": 1})]
+
+
+def test_off_outside_a_real_server(monkeypatch) -> None:
+    assert prefetch.enabled() is False  # no Streamlit server in this process
+    monkeypatch.setenv("CX_PREFETCH", "0")
+    assert prefetch.enabled() is False
