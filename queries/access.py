@@ -135,7 +135,7 @@ def _line_of(text: str, *needles: str) -> int | None:
 
 
 def _fail(text: str, message: str, *needles: str) -> PolicyError:
-    line = _line_of(text, *needles) if text else None
+    line = _line_of(text, *needles)  # None without a text (a dict parsed directly)
     where = f"line {line}: " if line else ""
     return PolicyError(f"Access policy, {where}{message}")
 
@@ -148,7 +148,7 @@ def _ids(value: object, key: str, user: str, text: str) -> frozenset[str]:
     return frozenset(v.strip() for v in value)
 
 
-def parse(raw: dict, source: str = "policy", text: str = "") -> Policy:
+def parse(raw: dict, text: str = "") -> Policy:
     """Validate strictly: a wrong type or unknown key never widens (or narrows) anyone's access
     silently; the whole policy is refused with one message naming the line."""
     unknown = set(raw) - {"settings", "users"}
@@ -219,8 +219,10 @@ def load(path: str | Path | None = None) -> Policy | None:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"Cannot read access policy {p}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:  # a ValueError, not an OSError: the page needs the message
+        raise PolicyError(f"Cannot read access policy: not UTF-8 text (byte {exc.start})") from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"Cannot read access policy: not valid TOML ({exc})") from exc
-    return parse(raw, str(p), text)
+    return parse(raw, text)

@@ -84,6 +84,8 @@ def test_cache_key_depends_on_rights_not_identity(policy):
     assert north.user != twin.user and north.key == twin.key == (False, ("N",), ())
     assert policy.allowed_for("ceo@example.com").key == (True, (), ()) != north.key
     assert policy.allowed_for("lakeside@example.com").key == (False, (), ("L1",))
+    assert access.Allowed(regions=frozenset({"S", "N"}), locations=frozenset({"L3", "L1"}),
+                          ).key == (False, ("N", "S"), ("L1", "L3"))
 
 
 def test_bad_policy_is_a_clear_error(write_toml):
@@ -176,3 +178,52 @@ def test_policy_user_entry_must_be_a_table(write_toml):
     p = write_toml('[users]\n"a@b" = "company"\n', "p.toml")
     with pytest.raises(ValueError, match=r"\[users\.'a@b'\] must be a table"):
         access.load(p)
+
+
+def test_check_scope_by_the_rights_in_a_cache_key():
+    north = (False, ("N",), ())  # Allowed.key of a region leader for N
+    lake = (False, (), ("L1",))  # of a location manager for L1 (in region N)
+    access.check_scope("N", None, north)
+    access.check_scope("N", "L2", north)
+    access.check_scope("N", "L1", lake)
+    access.check_scope(None, None, (True, (), ()))
+    access.check_scope("S", "L3", (True, (), ()))
+    refused = [(None, None, north), ("S", None, north), ("S", "L3", north),
+               ("N", None, lake), ("N", "L2", lake), (None, None, (False, (), ()))]
+    for region, location, key in refused:
+        with pytest.raises(access.AccessDenied,
+                           match="^You are not permitted to see this part of the network.$"):
+            access.check_scope(region, location, key)
+
+
+def test_check_scope_refuses_anything_but_a_key():
+    # "all" would unpack into three truthy letters; 1 is not a bool; a pair lacks the locations.
+    for bad, kind in (("all", "str"), ((1, (), ()), "tuple"), ((True, ()), "tuple"),
+                      ([True, (), ()], "list")):
+        with pytest.raises(TypeError) as info:
+            access.check_scope(None, None, bad)
+        assert str(info.value) == f"allowed must be access.Allowed.key, not {kind}"
+    assert access.Allowed.from_key((False, ["S", "N"], ["L3"])) == access.Allowed(
+        regions=frozenset({"N", "S"}), locations=frozenset({"L3"}))
+
+
+def test_identity_is_matched_without_case_or_spaces(write_toml):
+    pol = access.load(write_toml('[users." North@Example.com "]\nregions = ["N"]\n'))
+    for who in ("north@example.com", "NORTH@example.com", "  north@example.com\t"):
+        a = pol.allowed_for(who)
+        assert a.regions == frozenset({"N"}) and a.user == " North@Example.com "
+    stranger = pol.allowed_for(" Stranger@example.com")
+    assert stranger.nothing and stranger.user == " Stranger@example.com"
+    assert pol.allowed_for("").user is None and pol.allowed_for(None).user is None
+
+
+def test_identity_from_the_proxy_header():
+    assert access.user_from_header([" CEO@example.com "]) == "CEO@example.com"
+    assert access.user_from_header(["a@x", " A@X "]) == "a@x"  # the same user twice
+    assert access.user_from_header([]) is None and access.user_from_header(["", "  "]) is None
+    with pytest.raises(access.AccessDenied):  # two users once lower-cased, as the policy matches
+        access.user_from_header(["strasse@example.com", "straße@example.com"])
+    with pytest.raises(access.AccessDenied) as info:
+        access.user_from_header(["north@example.com", "ceo@example.com"])
+    assert str(info.value) == ("The identity header was sent more than once with different "
+                               "values; refused.")
