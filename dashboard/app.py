@@ -84,31 +84,12 @@ def main() -> None:
                    "Run `cx-scorecard check` to see what it contains.")
         st.stop()
 
-    params = st.query_params.to_dict()
-    view = state.resolve(params, dims, first, latest)
-    for notice in view.notices:
-        st.warning(notice, icon=":material/link_off:")
-    if not viewer.can_see(view.scope):
-        asked = view.notices == () and ("region" in params or "location" in params)
-        if asked:  # a crafted or forwarded link to a scope this viewer may not see
-            st.error("Not permitted: this part of the network is outside what you may see.",
-                     icon=":material/lock:")
-            home = viewer.home(dims)
-            st.button("Go to your view", on_click=nav.go, args=(home, view.month))
-            st.stop()
-        home = viewer.home(dims)  # no scope asked for: land on the viewer's own scope
-        view = state.View(home.region, home.location, view.month, view.notices)
+    view = _permitted_view(viewer, dims, first, latest)
     nav.sync_url(view)
     nav.navigated()  # consumed here; the listener scrolls a new view to its top (nav.TOP_KEY)
     month_iso = view.month.isoformat()
     try:
-        card = data.card(eng, url, view.region, view.location, month_iso, allowed)
-        parent = (data.card(eng, url, view.region, None, month_iso, allowed)
-                  if view.location and viewer.can_see(view.scope.parent()) else None)
-        ranked = (data.ranked(eng, url, view.region, view.location, month_iso, allowed)
-                  if parent is None else None)
-        parent_ranked = (data.ranked(eng, url, view.region, None, month_iso, allowed)
-                         if parent is not None else None)
+        card, parent, ranked, parent_ranked = _cards(eng, url, view, viewer)
     except Exception as exc:  # noqa: BLE001
         header.warehouse_error(explain(exc, url))
         st.stop()
@@ -165,6 +146,37 @@ def main() -> None:
         verdict_panel.draw(slot, verdict, card, names)
     _warm_next(eng, url, view, first, latest, allowed, card,
                ranked if parent is None else None, finding_scope is not None)
+
+
+def _permitted_view(viewer, dims, first, latest) -> state.View:
+    """The URL's view if this viewer may see it; with no scope asked for, the viewer's own; a
+    crafted or forwarded link to another part of the network stops the page with a refusal."""
+    params = st.query_params.to_dict()
+    view = state.resolve(params, dims, first, latest)
+    for notice in view.notices:
+        st.warning(notice, icon=":material/link_off:")
+    if viewer.can_see(view.scope):
+        return view
+    home = viewer.home(dims)
+    if view.notices == () and ("region" in params or "location" in params):
+        st.error("Not permitted: this part of the network is outside what you may see.",
+                 icon=":material/lock:")
+        st.button("Go to your view", on_click=nav.go, args=(home, view.month))
+        st.stop()
+    return state.View(home.region, home.location, view.month, view.notices)
+
+
+def _cards(eng, url: str, view: state.View, viewer):
+    """The view's scorecard, its parent's when the viewer may see it (a location is judged
+    against its region), and the worst-first children of whichever of the two the page lists."""
+    month_iso, allowed = view.month.isoformat(), viewer.key
+    card = data.card(eng, url, view.region, view.location, month_iso, allowed)
+    parent = (data.card(eng, url, view.region, None, month_iso, allowed)
+              if view.location and viewer.can_see(view.scope.parent()) else None)
+    if parent is None:
+        return card, None, data.ranked(eng, url, view.region, view.location, month_iso,
+                                       allowed), None
+    return card, parent, None, data.ranked(eng, url, view.region, None, month_iso, allowed)
 
 
 def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
