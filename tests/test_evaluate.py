@@ -259,3 +259,44 @@ def test_acsi_interval_is_value_plus_minus_z_se_within_the_scale(answers, clippe
     assert r.lo == (0.0 if clipped == "lo" else pytest.approx(lo))
     assert r.hi == (100.0 if clipped == "hi" else pytest.approx(hi))
     assert r.moe == pytest.approx((r.hi - r.lo) / 2)
+
+
+def _items_without_complete_answers(pairs: dict[str, tuple[float, float, float]]) -> dict:
+    """Items answered by different responses: o by {1, 3}, e by {5, 7}, i by {4, 6} (each mean
+    2, 6, 5; each sample variance 2), with the pairwise sums given per pair (n, a, b, ab)."""
+    comps = {"acsi__o_n": 2.0, "acsi__o_sum": 4.0, "acsi__o_sq": 10.0,
+             "acsi__e_n": 2.0, "acsi__e_sum": 12.0, "acsi__e_sq": 74.0,
+             "acsi__i_n": 2.0, "acsi__i_sum": 10.0, "acsi__i_sq": 52.0}
+    for pair, (n, a, b, ab) in pairs.items():
+        comps |= {f"acsi__p_{pair}_n": n, f"acsi__p_{pair}_a": a, f"acsi__p_{pair}_b": b,
+                  f"acsi__p_{pair}_ab": ab}
+    return comps
+
+
+# Value: ((2 - 1) + (6 - 1) + (5 - 1)) / 3 / 9 * 100 = 1000 / 27 = 37.037.
+# Variance with no covariance: sum_k (1/3)^2 * s_k^2 / n_k = 3 * (1/9) * (2 / 2) = 1/3,
+# SE = 100 / 9 * sqrt(1/3) = 6.4150.
+ACSI_NO_COVARIANCE_SE = 100 / 9 * math.sqrt(1 / 3)
+
+
+def test_acsi_items_answered_by_different_responses_add_no_covariance() -> None:
+    comps = _items_without_complete_answers({p: (0.0, 0.0, 0.0, 0.0) for p in ("oe", "oi", "ei")})
+    r = one(evaluate(frame(comps), EQUAL), "acsi")
+    assert r.value == pytest.approx(1000 / 27)
+    assert r.se == pytest.approx(ACSI_NO_COVARIANCE_SE)
+
+
+def test_acsi_a_pair_answered_by_one_response_adds_no_covariance() -> None:
+    # Responses (o=1, e=5), (o=3, i=4), (e=7, i=6): each pair of items shares one response, and
+    # a covariance over one response is undefined, so it adds nothing (not NaN, not a guess).
+    comps = _items_without_complete_answers({"oe": (1.0, 1.0, 5.0, 5.0),
+                                             "oi": (1.0, 3.0, 4.0, 12.0),
+                                             "ei": (1.0, 7.0, 6.0, 42.0)})
+    r = one(evaluate(frame(comps), EQUAL), "acsi")
+    assert r.se == pytest.approx(ACSI_NO_COVARIANCE_SE)
+
+
+def test_acsi_all_lowest_answers_give_a_zero_width_interval_at_zero() -> None:
+    # Every item answered 1 by three responses: index 0, no spread, SE 0 -> interval 0 to 0.
+    r = one(evaluate(frame(acsi_components(np.ones((3, 3)))), EQUAL), "acsi")
+    assert (r.value, r.se, r.lo, r.hi) == (0.0, 0.0, 0.0, 0.0)
