@@ -300,3 +300,17 @@ def test_acsi_all_lowest_answers_give_a_zero_width_interval_at_zero() -> None:
     # Every item answered 1 by three responses: index 0, no spread, SE 0 -> interval 0 to 0.
     r = one(evaluate(frame(acsi_components(np.ones((3, 3)))), EQUAL), "acsi")
     assert (r.value, r.se, r.lo, r.hi) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_output_is_float_for_a_single_integer_metric() -> None:
+    # With one metric there is no other metric's NaN to make pandas upcast the long frame: the
+    # float64 columns must come from evaluate itself (45 of 50 retained, 2 rows, 3 excluded).
+    df = frame({"retention_rate__num": 45, "retention_rate__den": 50,
+                "retention_rate__rows": 2, "retention_rate__bad": 3})
+    comps = [c for c in df.columns if "__" in c]
+    df[comps] = df[comps].astype("int64")
+    long = evaluate(df, EQUAL, keys=["key"], metrics=(BY_NAME["retention_rate"],))
+    for col in ("value", "numerator", "denominator", "n", "se", "excluded"):
+        assert long[col].dtype == np.float64, col
+    r = long.iloc[0]
+    assert (r.numerator, r.denominator, r.n, r.excluded) == (45.0, 50.0, 50.0, 3.0)

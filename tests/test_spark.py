@@ -30,7 +30,7 @@ from queries.sql.check import check
 from queries.sql.engine import explain, make_engine
 from queries.sql.schema import CONTRACT
 from tests.conftest import SparkDatabases
-from tests.page import APP, fixture_duckdb
+from tests.page import APP, fixture_duckdb, heat_rows, tiles
 
 pytestmark = pytest.mark.spark
 OCT = date(2026, 10, 1)
@@ -218,9 +218,12 @@ def page_tiles(monkeypatch, url: str, **params: str) -> dict[str, str]:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [e.value for e in at.error], [e.value for e in at.error]
-    # Everything the page writes (the redesigned page shows numbers as Markdown), less lines
-    # that name the warehouse itself.
+    # Everything the page writes as text, less lines that name the warehouse itself: Markdown
+    # and captions, each KPI tile's words and numbers (tags and sparkline drawing left out) and
+    # the heat table's rows.
     shown = [str(e.value) for e in (*at.metric, *at.markdown, *at.caption)]
+    shown += [" ".join(re.sub(r"<svg.*?</svg>|<[^>]+>", " ", t).split()) for t in tiles(at)]
+    shown += [" | ".join(row) for row in heat_rows(at)]
     return {f"{i}": v for i, v in enumerate(x for x in shown if "://" not in x)}
 
 
