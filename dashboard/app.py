@@ -48,13 +48,13 @@ def _warehouse() -> config.WarehouseTarget:
         header.warehouse_error(str(exc))
         st.stop()
     if data.demo_missing(target):
+        demo = escape_md(str(config.demo_path()), 500)
         if data.demo_builder() is None:
-            st.info(f"No warehouse yet: the demo file {config.demo_path()} does not exist. Run "
+            st.info(f"No warehouse yet: the demo file {demo} does not exist. Run "
                     "`cx-scorecard demo` to build it and open this page, or set "
                     "`CX_WAREHOUSE_URL` to your warehouse.", icon=":material/info:")
             st.stop()
-        with st.spinner(f"Building the demo warehouse at {config.demo_path()} (first run, "
-                        "a few seconds)…"):
+        with st.spinner(f"Building the demo warehouse at {demo} (first run, a few seconds)…"):
             data.build_demo_once(target.url, DEMO_SCALE)
     return target
 

@@ -42,3 +42,14 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(page_env, pg_da
     admin.dispose()
     st.cache_data.clear()
     assert len(tiles(run_page(month="2026-10"))) == 13
+
+
+def test_warehouse_error_banner_shows_the_driver_text_as_text(page_env):
+    """The banner quotes the URL and the driver's message: text from outside, never markup."""
+    page_env.setenv("CX_WAREHOUSE_URL", "[click](http://evil.example) **bold**")  # unparseable
+    at = run_page(month="2026-10")
+    banner = next(e.value for e in at.error if "cannot read its warehouse" in e.value)
+    assert "Could not parse" in banner
+    assert "[click](" not in banner and "**bold**" not in banner
+    assert r"\[click\]\(" in banner and r"\*\*bold\*\*" in banner
+    assert not tiles(at)

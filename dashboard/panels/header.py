@@ -85,8 +85,10 @@ def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
 
 
 def warehouse_error(message: str) -> None:
-    """The banner for a warehouse that is down or does not match the contract."""
+    """The banner for a warehouse that is down or does not match the contract. The message
+    quotes the driver and the URL (table, column and path names from outside), so it is shown
+    as text, never markup."""
     hint = "" if "cx-scorecard check" in message else (
         "\n\nRun `cx-scorecard check` to see what is wrong (add `--url` for another warehouse).")
-    st.error(f"**The scorecard cannot read its warehouse.** {message}{hint}",
+    st.error(f"**The scorecard cannot read its warehouse.** {fmt.escape_md(message, 2000)}{hint}",
              icon=":material/database_off:")
