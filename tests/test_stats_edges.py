@@ -78,3 +78,14 @@ def test_change_p_of_a_net_score_uses_each_months_own_count() -> None:
     got = stats.change_p(v1, s1, v0, s0, net_n=(60, 50))
     assert got == pytest.approx(2 * scipy_stats.norm.sf(abs(z)), rel=1e-9)
     assert stats.change_p(v1, s1, v0, s0, net_n=(50, 60)) != pytest.approx(got, rel=1e-3)
+
+
+def test_proportion_and_nps_standard_errors_by_hand_decimals_and_empty() -> None:
+    """SE of 3/10: sqrt(0.21 / 10); NPS SE of (3, 2, 7): 100 sqrt((5/7 - 1/49) / 7)."""
+    se = stats.proportion_se([Decimal(3)], [Decimal(10)])
+    assert se[0] == pytest.approx(math.sqrt(0.21 / 10))
+    nse = stats.nps_se([Decimal(3)], [Decimal(2)], [Decimal(7)])
+    assert nse[0] == pytest.approx(100 * math.sqrt((5 / 7 - 1 / 49) / 7))
+    assert nse[0] == pytest.approx(np.array([100.0] * 3 + [0.0] * 2 + [-100.0] * 2).std() / 7**0.5)
+    assert math.isnan(_quiet(stats.proportion_se, [0], [0])[0])
+    assert math.isnan(_quiet(stats.nps_se, [0], [0], [0])[0])
