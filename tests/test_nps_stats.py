@@ -58,6 +58,8 @@ def test_nps_answer_variance_by_hand_and_without_answers() -> None:
     ((2, 0, 2), (0, 1, 3)),  # a two-answer month of promoters: pooled, so not infinite
     ((7, 7, 20), (3, 9, 15)),
     ((1, 0, 10_000), (0, 0, 10_000)),  # a tiny pooled variance (< 1 point^2) is still used
+    ((1, 0, 1), (0, 1, 4)),  # one answer this month is still a month to compare
+    ((0, 1, 4), (1, 0, 1)),  # ... and last month
 ])
 def test_nps_change_z_matches_the_answers(now: tuple, before: tuple) -> None:
     got = stats.nps_change_z(now, before)
