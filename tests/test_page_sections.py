@@ -60,7 +60,7 @@ def test_closed_sections_send_their_labels_and_nothing_else(fixture_url: str,
     assert [b.label for b in at.button] == ["Glossary"]  # no pack, CSV or mark-done buttons
     assert not at.toggle  # no "Record an action" switch, so no form either
     assert "form" not in {getattr(n, "type", "") for n in nodes(at.main)}
-    # Every element of the page, listener and header included: 23 (36 before the lazy
+    # Every element of the page, listener and header included: 23 (35 before the lazy
     # sections with no action listed, and 7 more for each listed action).
     assert len(nodes(at.main)) == 23, [getattr(n, "type", "") for n in nodes(at.main)]
 
