@@ -236,7 +236,9 @@ def cmd_demo(args) -> int:
     env[config.ENV_URL] = target.url  # resolved here, so the page uses the same warehouse
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false",
-           "--server.enableStaticServing", "true"]
+           "--server.enableStaticServing", "true",
+           # .streamlit/config.toml says why; repeated here for a start from another folder
+           "--runner.postScriptGC", "false"]
     if args.headless:
         cmd += ["--server.headless", "true"]
     print(f"Starting the scorecard on http://localhost:{args.port} ({target.source} warehouse)",

@@ -210,12 +210,14 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
     long = long.copy()
     long["name"] = [dims.child_name(scope, k) for k in long["key"]]
 
-    def row_status(r: pd.Series) -> str:
-        child = scope.child(r["key"]) if r["key"] is not None else scope
-        tgt = targets.for_metric(r["metric"], child.region, child.location, month.year)
-        return status(r["metric"], finite_or_none(r["value"]), tgt, bool(r["low_confidence"]))
+    def row_status(key, metric: str, value, low: bool) -> str:
+        child = scope.child(key) if key is not None else scope
+        tgt = targets.for_metric(metric, child.region, child.location, month.year)
+        return status(metric, finite_or_none(value), tgt, bool(low))
 
-    long["status"] = long.apply(row_status, axis=1)
+    # plain columns, not DataFrame.apply: a Series per row cost ~0.17 s of a region's first visit
+    long["status"] = [row_status(*row) for row in zip(long["key"], long["metric"], long["value"],
+                                                       long["low_confidence"], strict=True)]
     return long
 
 

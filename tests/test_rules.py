@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as scipy_stats
 from statsmodels.stats.proportion import proportion_confint
 
 from queries import access, census, scorecard, stats, targets
@@ -684,3 +685,16 @@ def test_paule_mandel_by_hand() -> None:
     # One unit or none: no spread to estimate
     assert math.isnan(paule_mandel_tau2(np.array([5.0]), np.array([1.0])))
     assert math.isnan(paule_mandel_tau2(np.array([]), np.array([])))
+
+
+def test_change_call_small_significant_change_and_the_alpha_edge() -> None:
+    """A significant change smaller than one point is still a rise or a fall; p exactly at alpha
+    is not significant (p < alpha); no sampling error on either side is no evidence of change."""
+    # 10.5 vs 10.0, SE 0.1 each: z = 0.5 / 0.1414 = 3.54, p = 0.0004
+    assert stats.change_call(10.5, 0.1, 10.0, 0.1, True, 1) == "rise"
+    assert stats.change_call(10.0, 0.1, 10.5, 0.1, True, 1) == "fall"
+    p = stats.change_p(10.5, 0.1, 10.0, 0.1)
+    assert p == pytest.approx(2 * scipy_stats.norm.sf(0.5 / math.sqrt(0.02)), rel=1e-9)
+    assert stats.change_call(10.5, 0.1, 10.0, 0.1, True, 1, alpha=p) == "steady"
+    assert stats.change_call(10.5, 0.1, 10.0, 0.1, True, 1, alpha=p * 1.0001) == "rise"
+    assert stats.change_call(20.0, 0.0, 10.0, 0.0, True, 0) == "steady"

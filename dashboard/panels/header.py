@@ -88,7 +88,10 @@ def warehouse_error(message: str) -> None:
     """The banner for a warehouse that is down or does not match the contract. The message
     quotes the driver and the URL (table, column and path names from outside), so it is shown
     as text, never markup."""
-    hint = "" if "cx-scorecard check" in message else (
-        "\n\nRun `cx-scorecard check` to see what is wrong (add `--url` for another warehouse).")
-    st.error(f"**The scorecard cannot read its warehouse.** {fmt.escape_md(message, 2000)}{hint}",
+    command = "`cx-scorecard check`"
+    hint = "" if command in message else (
+        f"\n\nRun {command} to see what is wrong (add `--url` for another warehouse).")
+    # our own advice keeps its code span; the rest (driver text, URL) is escaped
+    text = fmt.escape_md(message, 2000).replace(fmt.escape_md(command), command)
+    st.error(f"**The scorecard cannot read its warehouse.** {text}{hint}",
              icon=":material/database_off:")
