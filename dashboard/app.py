@@ -122,16 +122,20 @@ def main() -> None:
         """Computed only when a drill-down section is opened (then cached like the rest)."""
         return insights_data.analyses(eng, url, view.region, view.location, month_iso, allowed)
 
+    # Below the fold: collapsed lazy sections whose labels carry their answers; each sends its
+    # content only once opened (dashboard/panels/lazy.py).
     left, right = st.columns([1, 1], gap="medium")
     with left:
-        geo.draw(card, parent, dims, plotly_config)
-        movers.draw(card)
+        st.markdown("##### Where, what moved, what we do")
+        geo.section(card, parent, dims, plotly_config, ranked)
+        movers.section(card)
+        review.section(eng, url, dims, view, card, listed, actions_note, viewer,
+                       vd.actions_headline(verdict))
+        quality.section(card)
     with right:
         st.markdown("##### Do the causes move the outcomes?")
         for panel in PANELS:
             insights_panel.draw(panel, insight_results, plotly_config)
-    review.draw(eng, url, dims, view, card, listed, actions_note, viewer)
-    quality.draw(card)
 
     if slot is not None:  # last: the page is drawn before the analyses run
         region = finding_scope[0]

@@ -31,6 +31,30 @@ def fixture_duckdb(folder: Path) -> str:
     return url
 
 
+def open_section(at: AppTest, key: str) -> AppTest:
+    """Open a lazy section (dashboard/panels/lazy.py) as a reader's click does, and rerun:
+    AppTest has no expander to click, so its state is set by its key."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def section(at: AppTest, title: str):
+    """The one expander whose label starts with `title` (its answer follows the title)."""
+    found = [e for e in at.expander if e.label.startswith(title)]
+    assert len(found) == 1, [e.label for e in at.expander]
+    return found[0]
+
+
+def nodes(block) -> list:
+    """Every element and block under `block` (each one a delta the browser must take in)."""
+    out = []
+    for child in getattr(block, "children", {}).values():
+        out += [child, *nodes(child)]
+    return out
+
+
 def tiles(at: AppTest) -> list[str]:
     """The markup of every KPI tile on the page (dashboard/tiles.py), in page order (an area's
     tiles share one HTML element: each tile is cut out at its own closing tag)."""

@@ -22,12 +22,13 @@ from streamlit.testing.v1 import AppTest
 
 import pack
 from dashboard import data, fmt, nav, state
+from dashboard.panels import geo, movers, quality
 from queries import ranking, scorecard, targets
 from queries import scope as sc
 from queries.registry import BY_NAME, METRICS
 from queries.sql.engine import make_engine
 from tests import fixture_warehouse
-from tests.page import APP, fixture_duckdb, heat_rows, run_page
+from tests.page import APP, fixture_duckdb, heat_rows, open_section, run_page
 from tests.page import tiles as page_tiles
 
 OCT = date(2026, 10, 1)
@@ -230,30 +231,26 @@ def geo_charts(at: AppTest) -> list[dict]:
 def test_map_opens_on_demand_with_regions_then_zooms_to_a_region(run: Run) -> None:
     at = run()
     assert geo_charts(at) == []  # closed: no map built
-    at.toggle(key="show_map").set_value(True).run()
-    (company,) = geo_charts(at)
+    (company,) = geo_charts(open_section(at, geo.SECTION_KEY))
     # Company level: one bubble per region with located locations (South's only location,
     # Bayou, has no coordinates), in the status palette.
     assert company["data"][0]["customdata"] == ["N"]
     assert set(company["data"][0]["marker"]["color"]) <= set(fmt.STATUS_COLOURS.values())
-    at = run(region="N")
-    at.toggle(key="show_map").set_value(True).run()
-    (region,) = geo_charts(at)
+    (region,) = geo_charts(open_section(run(region="N"), geo.SECTION_KEY))
     assert region["layout"]["geo"]["fitbounds"] == "locations"  # the region fills the map
     assert {c[1] for c in region["data"][0]["customdata"]} == {"N"}
 
 
 def test_map_is_drawn_from_the_served_base_map(run: Run) -> None:
-    at = run()
-    at.toggle(key="show_map").set_value(True).run()
+    at = open_section(run(), geo.SECTION_KEY)
     charts = [json.loads(e.proto.spec) | {"_config": json.loads(e.proto.config)}
               for e in at.get("plotly_chart")]
-    geo = [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
-    assert len(geo) == 1
-    assert geo[0]["layout"]["geo"]["scope"] == "usa"
-    assert geo[0]["_config"]["topojsonURL"].endswith("app/static/")
+    maps = [c for c in charts if any(t.get("type") == "scattergeo" for t in c["data"])]
+    assert len(maps) == 1
+    assert maps[0]["layout"]["geo"]["scope"] == "usa"
+    assert maps[0]["_config"]["topojsonURL"].endswith("app/static/")
     assert (Path(APP).parent / "static" / "usa_110m.json").is_file()
-    lats = geo[0]["data"][0]["lat"]
+    lats = maps[0]["data"][0]["lat"]
     assert len(lats if isinstance(lats, list) else lats["bdata"]) > 0
 
 
@@ -298,8 +295,9 @@ def test_movers_and_data_quality_notes(run: Run) -> None:
     # North's retention 91.7% vs 85.0% was a false alarm of the binomial model: a census with
     # one month of history is not judged (test_metrics), so nothing moved, and the rule is said.
     assert "Customer retention rose" not in md
-    assert "values were left out" not in texts(at.caption)  # behind its toggle
-    at.toggle(key="show_quality").set_value(True).run()
+    assert "values were left out" not in texts(at.caption)  # closed sections: nothing sent
+    assert "No region moved beyond the noise" not in texts(at.caption)
+    open_section(open_section(at, movers.SECTION_KEY), quality.SECTION_KEY)
     cap = texts(at.caption)
     assert "No region moved beyond the noise" in cap and "Benjamini-Hochberg" in cap
     # NPS left out: the out-of-range 11 and id 5's NULL answer (docs/cli.md)

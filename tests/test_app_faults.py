@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.panels import review
 from tests import fixture_warehouse
-from tests.page import fixture_duckdb, run_page, tiles
+from tests.page import fixture_duckdb, open_section, run_page, section, tiles
 
 
 def test_actions_database_down_still_shows_the_scorecard(page_env, tmp_path):
@@ -15,6 +16,9 @@ def test_actions_database_down_still_shows_the_scorecard(page_env, tmp_path):
     page_env.setenv("CX_ACTIONS_URL", "postgresql+psycopg://nobody@127.0.0.1:1/actions")
     at = run_page(month="2026-10")
     assert len(tiles(at)) == 13  # every tile is there
+    # the closed actions section says so in its label; opened, the panel explains
+    assert section(at, review.TITLE).label.endswith("actions are unavailable right now")
+    open_section(at, review.SECTION_KEY)
     assert any("Actions are unavailable" in w.value for w in at.warning)
 
 

@@ -28,6 +28,7 @@ TILE = ".cx-tile"
 VERDICT = ".cx-verdict"
 PLOT_SVG = '[data-testid="stPlotlyChart"] .main-svg'
 CRUMB = '.cx-crumbs a[data-level="{}"]'  # a breadcrumb link back up to that level
+EXPANDER = '[data-testid="stExpander"]'
 
 pytestmark = pytest.mark.browser
 
@@ -164,12 +165,28 @@ def time_to_interactive(pg, url: str) -> float:
     return time.perf_counter() - t0
 
 
+def section(pg, title: str):
+    """The `<details>` of the lazy section whose label starts with `title`."""
+    summary = pg.locator("summary", has_text=title)  # relative to each details
+    return pg.locator(f"{EXPANDER} details", has=summary).first
+
+
+def is_open(pg, title: str) -> bool:
+    return section(pg, title).get_attribute("open") is not None
+
+
+def open_section(pg, title: str) -> None:
+    """Open a collapsed section as a reader does (a click on its label); an open one stays."""
+    if not is_open(pg, title):
+        summary = section(pg, title).locator("summary")
+        summary.scroll_into_view_if_needed()
+        summary.click()
+    wait_idle(pg)  # the rerun that sends the section's content has run and been drawn
+
+
 def open_map(pg) -> None:
-    """Turn on the map (it is built only on demand) and wait for its points."""
-    toggle = pg.get_by_text("Show the map")
-    toggle.scroll_into_view_if_needed()
-    if not pg.locator(".geo .layer.land path").count():  # the toggle keeps its state
-        toggle.click()
+    """Open the map's section (the map is built only on demand) and wait for its points."""
+    open_section(pg, "Map")
     pg.wait_for_selector(".geo .layer.land path", state="attached", timeout=30_000)
     pg.wait_for_selector(".scattergeo .point", state="attached", timeout=30_000)
 
@@ -196,6 +213,17 @@ def test_company_view_renders_offline(page, server: str, offline: Offline) -> No
         assert title in heads, heads
     assert page.locator(TILE).count() == 13
     assert page.locator(PLOT_SVG).count() == 0  # no chart is drawn until one is asked for
+    # Below the fold, every section is closed, its label carrying the answer; none sent its
+    # content (no form, no pack button).
+    page.wait_for_selector(f"{EXPANDER} summary", state="attached", timeout=30_000)
+    wait_idle(page)
+    labels = page.locator(f"{EXPANDER} summary").all_inner_texts()
+    for title in ("Map · ", "What moved since ", "Actions, board pack and CSV · ",
+                  "Data quality, for the data team · "):
+        assert any(title in t for t in labels), labels
+    assert page.locator(f"{EXPANDER} details[open]").count() == 0
+    assert page.locator('[data-testid="stForm"]').count() == 0
+    assert page.get_by_text("Prepare board pack (PDF)").count() == 0
     # The base map came from the app itself and drew its land, with the internet cut off.
     open_map(page)
     land = page.locator(".geo .layer.land path").first.get_attribute("d") or ""
@@ -219,7 +247,9 @@ def test_map_click_drills_exactly_one_level(page, server: str) -> None:
     page.wait_for_function(
         "() => document.querySelector('[data-testid=stMain]').scrollTop === 0", timeout=30_000)
     assert _in_viewport(page, page.locator(VERDICT), VIEWPORT)
-    open_map(page)  # the toggle stays on: now the region's locations, zoomed to the region
+    # The section stays open across the drill-down: now the region's locations, zoomed to it.
+    assert is_open(page, "Map of")
+    open_map(page)
     click_point(page)
     page.wait_for_url("**location=*", timeout=30_000)
     page.wait_for_selector(CRUMB.format("region"), timeout=30_000)

@@ -23,6 +23,7 @@ from tests.test_browser import (  # noqa: F401 - `browser` is a fixture used by 
     Offline,
     browser,
     open_map,
+    open_section,
     wait_ready,
 )
 
@@ -89,6 +90,7 @@ def test_injected_names_stay_text_in_the_browser(browser, server, path, shown) -
     try:
         pg.goto(server + path)
         _ready(pg)
+        open_section(pg, "Actions")  # the actions list is sent only once its section is open
         # every name is on the page exactly as typed (headings, breadcrumbs, captions, actions)
         pg.wait_for_function(
             "(want) => want.every(w => document.body.innerText.replaceAll('\\u2060', '')"

@@ -219,9 +219,10 @@ def page_tiles(monkeypatch, url: str, **params: str) -> dict[str, str]:
     assert not at.exception, [e.value for e in at.exception]
     assert not [e.value for e in at.error], [e.value for e in at.error]
     # Everything the page writes as text, less lines that name the warehouse itself: Markdown
-    # and captions, each KPI tile's words and numbers (tags and sparkline drawing left out) and
-    # the heat table's rows.
+    # and captions, the collapsed sections' labels (their counts), each KPI tile's words and
+    # numbers (tags and sparkline drawing left out) and the heat table's rows.
     shown = [str(e.value) for e in (*at.metric, *at.markdown, *at.caption)]
+    shown += [e.label for e in at.expander]
     shown += [" ".join(re.sub(r"<svg.*?</svg>|<[^>]+>", " ", t).split()) for t in tiles(at)]
     shown += [" | ".join(row) for row in heat_rows(at)]
     return {f"{i}": v for i, v in enumerate(x for x in shown if "://" not in x)}

@@ -95,7 +95,8 @@ def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monk
     import pack
     from dashboard import fmt
     from dashboard.cli import scorecard_json
-    from tests.page import run_page
+    from dashboard.panels import movers as movers_panel
+    from tests.page import open_section, run_page, section
     from tests.page import tiles as page_tiles
 
     card = _card(engine)
@@ -130,6 +131,11 @@ def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monk
     st.cache_resource.clear()
     try:
         at = run_page(region=PLANTED_REGION, month="2026-10")
+        # what moved is a lazy section: its label counts the moves, opened it lists them
+        better = sum(bool(m["good"]) for m in card.movers)
+        assert section(at, "What moved since Sep").label.startswith(
+            f"What moved since Sep · {better} better, {len(card.movers) - better} worse, ")
+        open_section(at, movers_panel.SECTION_KEY)
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()

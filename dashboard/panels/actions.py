@@ -98,7 +98,7 @@ def _summary(listed: list[Action], month: date) -> None:
 def _row(store: ActionStore, a: Action, labels: Mapping[str, str],
          names: Mapping[str, str] | None, kp: str) -> None:
     with st.container(border=True, key=f"{kp}-action-{a.id}"):
-        left, right = st.columns([5, 1], vertical_alignment="center")
+        left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
             metric = labels.get(a.metric, fmt.short_label(a.metric))
             st.markdown(

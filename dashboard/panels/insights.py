@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard import figures as fig
 from dashboard import fmt
+from dashboard.panels import lazy
 from queries.insights import (
     FairRank,
     Funnel,
@@ -59,29 +60,26 @@ def draw(panel: str, results: ResultsArg, plotly_config: dict,
     """The drill-down section under one story panel.
 
     `results` is the dict from `insights_data.analyses`; the exception it raised (or None) when
-    it could not be computed; or a zero-argument callable returning it: then the expander tracks
-    its open state and the analyses run only once a viewer opens it (a closed page pays nothing
-    for them). `expanded` opens the section at first (tests, a print view).
+    it could not be computed; or a zero-argument callable returning it: then the section is lazy
+    (`dashboard/panels/lazy.py`) and the analyses run only once a viewer opens it (a closed page
+    pays nothing for them). `expanded` opens the section at first (tests, a print view).
     """
     if panel == "culture":
         st.caption(CULTURE_NOTE)
         return
-    section = SECTIONS.get(panel)
-    if section is None:
+    analyses = SECTIONS.get(panel)
+    if analyses is None:
         return
-    lazy = callable(results)
-    box = st.expander(TITLES[panel], expanded=expanded, icon=":material/query_stats:",
-                      key=f"insights-{panel}" if lazy else None,
-                      on_change="rerun" if lazy else "ignore")
-    with box:
-        if lazy and not (expanded or box.open):
+    with lazy.section(TITLES[panel], f"insights-{panel}", ":material/query_stats:",
+                      lazy=callable(results), expanded=expanded) as shown:
+        if not shown:
             return
         got = _resolve(results)
         if got is None:
             return
         config = plotly_config | {"displayModeBar": False}
         with st.container(key=f"insights-body-{panel}"):  # a CSS hook for the page theme
-            for name, body in section:
+            for name, body in analyses:
                 _one(panel, name, got, body, config)
 
 

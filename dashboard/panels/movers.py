@@ -1,15 +1,42 @@
-"""What moved this month: children whose headline metrics changed beyond the sampling noise."""
+"""What moved this month: children whose headline metrics changed beyond the sampling noise.
+
+A lazy section (`dashboard/panels/lazy.py`) whose label gives the count of better and worse
+moves and the rule, so the answer shows without opening it; the sentences are sent when opened.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import fmt
+from dashboard.panels import lazy
+from queries.months import add_months
 from queries.scorecard import Scorecard
+
+SECTION_KEY = "section-moved"
+ICON = ":material/swap_vert:"
+RULE = "Benjamini-Hochberg, q = 0.05"  # the short name of card.movers_rule, for the label
+
+
+def label(card: Scorecard) -> str:
+    """'What moved since Sep · 2 better, 1 worse, beyond the noise (Benjamini-Hochberg, ...)'."""
+    head = f"What moved since {add_months(card.month, -1):%b}"
+    if card.scope.level == "location":
+        return f"{head} · compared across a region's locations"
+    if not card.movers:
+        return f"{head} · nothing beyond the noise ({RULE})"
+    better = sum(bool(m["good"]) for m in card.movers)
+    worse = len(card.movers) - better
+    return f"{head} · {better} better, {worse} worse, beyond the noise ({RULE})"
+
+
+def section(card: Scorecard) -> None:
+    with lazy.section(label(card), SECTION_KEY, ICON) as shown:
+        if shown:
+            draw(card)
 
 
 def draw(card: Scorecard) -> None:
-    st.markdown("##### What moved this month")
     if card.scope.level == "location":
         st.caption("This compares the locations of a region; a single location has none to "
                    "compare. Go up to its "

@@ -1,11 +1,19 @@
-"""Data-quality note for the data team, behind a toggle: rows each metric left out."""
+"""Data-quality note for the data team: the rows each metric left out this month.
+
+A lazy section (`dashboard/panels/lazy.py`): its label says how many values were left out, the
+per-metric list is sent only when it is opened.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import fmt
+from dashboard.panels import lazy
 from queries.scorecard import Scorecard
+
+SECTION_KEY = "section-quality"
+ICON = ":material/fact_check:"
 
 
 def excluded(card: Scorecard) -> list[tuple[str, int]]:
@@ -13,12 +21,24 @@ def excluded(card: Scorecard) -> list[tuple[str, int]]:
             if r.excluded]
 
 
-@st.fragment
+def label(card: Scorecard) -> str:
+    """'Data quality, for the data team · 8 values left out of 6 metrics'."""
+    rows = excluded(card)
+    head = "Data quality, for the data team"
+    if not rows:
+        return f"{head} · no values left out this month"
+    total = sum(n for _, n in rows)
+    which = rows[0][0] if len(rows) == 1 else f"{len(rows)} metrics"
+    return f"{head} · {fmt.plural(total, 'value')} left out of {which}"
+
+
+def section(card: Scorecard) -> None:
+    with lazy.section(label(card), SECTION_KEY, ICON) as shown:
+        if shown:
+            draw(card)
+
+
 def draw(card: Scorecard) -> None:
-    """Behind a toggle: a note for the data team, not for the meeting (a fragment: the toggle
-    reruns only this section)."""
-    if not st.toggle("Data-quality note for the data team", key="show_quality"):
-        return
     rows = excluded(card)
     if not rows:
         st.caption("No rows were excluded from this month's metrics.")

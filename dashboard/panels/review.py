@@ -1,5 +1,10 @@
 """The monthly review strip: accountable actions for this scope, and everything to take away
-(the board pack as PDF, every table as CSV)."""
+(the board pack as PDF, every table as CSV).
+
+A lazy section (`dashboard/panels/lazy.py`): its label says how many actions are open and
+overdue (the verdict names them above the fold); the list, the form, the pack and the CSV
+buttons are sent only when it is opened.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 import pack
 from dashboard import fmt, nav, state
+from dashboard.panels import lazy
 from dashboard.panels.actions import render_actions
 from queries import targets
 from queries.access import Allowed
@@ -15,6 +21,10 @@ from queries.registry import METRICS
 from queries.scope import Dims
 from queries.scorecard import Scorecard
 from store.actions import Action, ActionStore, ActionsUnavailable, scope_names
+
+SECTION_KEY = "section-meeting"
+ICON = ":material/assignment:"
+TITLE = "Actions, board pack and CSV"
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,30 +48,41 @@ def listed_actions(view: state.View) -> tuple[list[Action], str | None]:
         return [], "actions are unavailable right now"
 
 
+def label(headline: str, note: str | None = None) -> str:
+    """'Actions, board pack and CSV · 3 open, 1 overdue' (`headline`: the verdict's words,
+    `dashboard.verdict.actions_headline`); the store's note instead when it cannot be read."""
+    return f"{TITLE} · {note or headline}"
+
+
+def section(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
+            listed: list[Action], note: str | None, viewer: Allowed | None,
+            headline: str) -> None:
+    """The collapsed section; its content (a fragment) is drawn only while it is open."""
+    with lazy.section(label(headline, note), SECTION_KEY, ICON) as shown:
+        if shown:
+            draw(eng, url, dims, view, card, listed, note, viewer)
+
+
 @st.fragment
 def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
          listed: list[Action] | None = None, note: str | None = None,
          viewer: Allowed | None = None) -> None:
     """Actions, the board pack and the CSVs (a fragment: building a pack or typing in the form
     reruns only this section; adding or closing an action reruns the page)."""
-    st.markdown("---")
-    left, right = st.columns([3, 2], gap="medium")
     names = scope_names(dims)
-    with left:
-        labels = {m.name: fmt.short_label(m.name) for m in METRICS if m.name != "responses"}
-        listed = render_actions(
-            action_store(), view.scope, view.month, labels,
-            key_prefix=f"actions-{view.region or 'all'}-{view.location or 'all'}",
-            scope_names=names, created_by=viewer.user if viewer is not None else None,
-            form_on_demand=True,
-            # the page's own run has just read them (with no error note); a rerun of this
-            # section alone reads them afresh
-            listed=listed if note is None and not nav.in_fragment() else None,
-        )
-    with right:
-        st.markdown("##### Take it to the meeting")
-        _pack(eng, dims, view, card)
-        _csvs(view, card, listed, names)
+    labels = {m.name: fmt.short_label(m.name) for m in METRICS if m.name != "responses"}
+    listed = render_actions(
+        action_store(), view.scope, view.month, labels,
+        key_prefix=f"actions-{view.region or 'all'}-{view.location or 'all'}",
+        scope_names=names, created_by=viewer.user if viewer is not None else None,
+        form_on_demand=True,
+        # the page's own run has just read them (with no error note); a rerun of this
+        # section alone reads them afresh
+        listed=listed if note is None and not nav.in_fragment() else None,
+    )
+    st.markdown("##### Take it to the meeting")
+    _pack(eng, dims, view, card)
+    _csvs(view, card, listed, names)
 
 
 def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard) -> None:
