@@ -238,7 +238,7 @@ def cmd_demo(args) -> int:
            "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false",
            "--server.enableStaticServing", "true",
            # .streamlit/config.toml says why; repeated here for a start from another folder
-           "--runner.postScriptGC", "false"]
+           "--runner.postScriptGC", "false", "--server.fileWatcherType", "none"]
     if args.headless:
         cmd += ["--server.headless", "true"]
     print(f"Starting the scorecard on http://localhost:{args.port} ({target.source} warehouse)",
