@@ -13,7 +13,8 @@ never computes it twice.
 Bounded: one thread, one queue of at most `MAX_QUEUED` views (the view drawn last first: the
 next click starts there), each view warmed at most once per `data.TTL_S`; a view the viewer may
 not see fails its access check and is skipped. Live page runs go first: the thread waits between
-its steps while a page runs. It runs at the normal OS priority on purpose: a click that needs the
+its steps while a page runs, and a job in progress stops at its next step when a newer view
+queues work (the reader has clicked on), then waits behind that view's jobs. It runs at the normal OS priority on purpose: a click that needs the
 view being warmed waits on that cache key's lock, and a lower priority would make it wait for a
 starved thread (seen: 10 s and more on a busy machine).
 """
@@ -56,6 +57,7 @@ _pending: deque[tuple[Engine, Job]] = deque()  # newest view's jobs first
 _done: dict[Job, float] = {}
 _lock = threading.Condition()
 _worker: threading.Thread | None = None
+_generation = 0  # bumped when a newly drawn view queues work: a job in progress yields to it
 
 
 def plan(url: str, region: str | None, location: str | None, month_iso: str,
@@ -112,6 +114,7 @@ def submit(engine: Engine, jobs: Sequence[Job]) -> int:
     """Queue the jobs not warmed within the cache's lifetime; returns how many were queued."""
     from dashboard import data
 
+    global _generation
     now, fresh = time.monotonic(), []
     with _lock:
         for job in jobs:
@@ -122,12 +125,19 @@ def submit(engine: Engine, jobs: Sequence[Job]) -> int:
         # The view just drawn is where the next click comes from: its jobs go first, older
         # views' jobs wait behind them and the oldest are dropped.
         _pending.extendleft(reversed(fresh))
-        while len(_pending) > MAX_QUEUED:
-            _, dropped = _pending.pop()
-            _done.pop(dropped, None)
+        if fresh:
+            _generation += 1
+        _trim()
         _lock.notify()
         _start()
     return len(fresh)
+
+
+def _trim() -> None:
+    """Drop the oldest views' jobs beyond MAX_QUEUED (they may be queued again later)."""
+    while len(_pending) > MAX_QUEUED:
+        _, dropped = _pending.pop()
+        _done.pop(dropped, None)
 
 
 def _start() -> None:
@@ -147,27 +157,40 @@ def _run() -> None:
             while not _pending:
                 _lock.wait()
             engine, job = _pending.popleft()
+            started = _generation
         try:
-            warm(engine, job, remember=_remember)
+            finished = warm(engine, job, remember=_remember,
+                            superseded=lambda started=started: _generation != started)
         except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
             with _lock:
                 _done.pop(job, None)
+            continue
+        if finished is False:  # a newer view queued its jobs: they go first, this one waits behind
+            with _lock:
+                _pending.append((engine, job))
+                _trim()
 
 
 def warm(engine: Engine, job: Job, *, card: Callable | None = None,
          ranked: Callable | None = None, analyses: Callable | None = None,
          pause: Callable[[], None] = _quiet,
-         remember: Callable[[Job, object], None] | None = None) -> None:
+         remember: Callable[[Job, object], None] | None = None,
+         superseded: Callable[[], bool] = lambda: False) -> bool:
     """Compute one view through the page's cached functions (the same keys a visit uses),
-    stepping aside for live page runs between the steps (never while holding a cache key)."""
+    stepping aside for live page runs between the steps (never while holding a cache key).
+
+    Returns False when it stopped between steps because a newer view queued work (`superseded`):
+    a reader who clicked on is served first; the steps done so far stay cached."""
     from dashboard import data, insights_data
 
     card = card or data.card
     ranked = ranked or data.ranked
     analyses = analyses or insights_data.analyses
-    pause()
+    if _yield(pause, superseded):
+        return False
     card(engine, job.url, job.region, job.location, job.month_iso, job.allowed)
-    pause()
+    if _yield(pause, superseded):
+        return False
     if job.location is None:
         ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
     else:  # a location view shows its region's card and ranking beside its own
@@ -175,11 +198,19 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
             card(engine, job.url, job.region, None, job.month_iso, job.allowed)
             ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
     if job.findings:
-        pause()
+        if _yield(pause, superseded):
+            return False
         results = analyses(engine, job.url, job.findings_region, None, job.month_iso,
                            job.allowed)
         if remember is not None:
             remember(job, results)
+    return True
+
+
+def _yield(pause: Callable[[], None], superseded: Callable[[], bool]) -> bool:
+    """Step aside for live runs; True when newer work arrived meanwhile (stop here)."""
+    pause()
+    return superseded()
 
 
 def _remember(job: Job, results) -> None:

@@ -84,6 +84,7 @@ def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
         seen.append(job.region)
         if len(seen) == 3:
             done.set()
+        return True
 
     monkeypatch.setattr(prefetch, "warm", fake_warm)
     monkeypatch.setattr(prefetch, "_done", {})
@@ -153,3 +154,48 @@ def test_off_outside_a_real_server(monkeypatch) -> None:
     assert prefetch.enabled() is False  # no Streamlit server in this process
     monkeypatch.setenv("CX_PREFETCH", "0")
     assert prefetch.enabled() is False
+
+
+def test_warm_stops_between_steps_when_a_newer_view_queued_work() -> None:
+    """A reader who clicked on is served first: the job stops at its next step, unfinished."""
+    order: list[str] = []
+    newer = iter([False, True])  # newer work arrives while the card is computed
+    job = prefetch.Job(URL, "MW", None, "2026-10-01", ALL, "MW", True)
+    finished = prefetch.warm(object(), job, card=lambda *a: order.append("card"),
+                             ranked=lambda *a: order.append("ranked"),
+                             analyses=lambda *a: order.append("analyses"),
+                             pause=lambda: None, superseded=lambda: next(newer))
+    assert finished is False and order == ["card"]
+    assert prefetch.warm(object(), job, card=lambda *a: order.append("card"),
+                         ranked=lambda *a: order.append("ranked"),
+                         analyses=lambda *a: order.append("analyses"),
+                         pause=lambda: None) is True
+    assert order == ["card", "card", "ranked", "analyses"]
+
+
+def test_the_worker_puts_a_superseded_job_behind_the_newer_views(monkeypatch) -> None:
+    seen: list[tuple[str | None, bool]] = []
+    done = threading.Event()
+    release = threading.Event()
+
+    def fake_warm(engine, job, superseded, **_):
+        if job.region == "A" and not seen:  # the older view's job is in progress ...
+            release.set()
+            deadline = time.monotonic() + 10
+            while not superseded() and time.monotonic() < deadline:
+                time.sleep(0.005)  # ... until the newer view queues its jobs
+            seen.append((job.region, False))
+            return False
+        seen.append((job.region, True))
+        if len(seen) == 4:
+            done.set()
+        return True
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    monkeypatch.setattr(prefetch, "_done", {})
+    prefetch.submit(object(), [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)])
+    assert release.wait(10)
+    newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
+    assert prefetch.submit(object(), newer) == 2
+    assert done.wait(10)
+    assert seen == [("A", False), ("B", True), ("C", True), ("A", True)]
