@@ -3,20 +3,21 @@
 A first visit of a view costs the server its scorecard (~0.3 s on the 1M demo), its ranking and
 the verdict's findings (the iron-triangle analyses: ~0.3-0.5 s for a region, ~2 s for the
 company), while the click itself costs ~0.3 s: the first click into a view would wait for all of
-that. After a view is drawn, one background thread per process computes, through the page's own
+that. After a view is drawn, two background threads per process compute, through the page's own
 cached functions (so with the same keys, the same access check and the same TTL), the views one
 click away: the child furthest behind (the verdict names it), the same view one month earlier (the
 month picker's next option), then the next two children. A click that arrives while
 its view is being warmed waits for that computation (Streamlit holds one lock per cache key), it
 never computes it twice.
 
-Bounded: one thread, one queue of at most `MAX_QUEUED` views (the view drawn last first: the
-next click starts there), each view warmed at most once per `data.TTL_S`; a view the viewer may
-not see fails its access check and is skipped. Live page runs go first: the thread waits between
-its steps while a page runs, and a job in progress stops at its next step when a newer view
-queues work (the reader has clicked on), then waits behind that view's jobs. It runs at the normal OS priority on purpose: a click that needs the
-view being warmed waits on that cache key's lock, and a lower priority would make it wait for a
-starved thread (seen: 10 s and more on a busy machine).
+Bounded: `WORKERS` (2) threads, one queue of at most `MAX_QUEUED` views (the view drawn last
+first: the next click starts there), each view warmed at most once per `data.TTL_S`; a view the
+viewer may not see fails its access check and is skipped. Live page runs go first: a thread waits
+between its steps while a page runs, and a job in progress stops at its next step when a newer
+view queues work (the reader has clicked on), then waits behind that view's jobs. The threads run
+at the normal OS priority on purpose: a click that needs the view being warmed waits on that
+cache key's lock, and a lower priority would make it wait for a starved thread (seen: 10 s and
+more on a busy machine).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy.engine import Engine
 from queries import settings
 
 MAX_QUEUED = 12
+WORKERS = 2
 PAUSE_S = 5.0
 CHILDREN = 3  # the children the verdict names as furthest behind
 
@@ -56,7 +58,7 @@ _live_lock = threading.Lock()
 _pending: deque[tuple[Engine, Job]] = deque()  # newest view's jobs first
 _done: dict[Job, float] = {}
 _lock = threading.Condition()
-_worker: threading.Thread | None = None
+_workers: list[threading.Thread] = []
 _generation = 0  # bumped when a newly drawn view queues work: a job in progress yields to it
 
 
@@ -141,10 +143,14 @@ def _trim() -> None:
 
 
 def _start() -> None:
-    global _worker
-    if _worker is None or not _worker.is_alive():
-        _worker = threading.Thread(target=_run, name="cx-prefetch", daemon=True)
-        _worker.start()
+    """Up to WORKERS threads: one long step (a company's analyses, ~2 s) must not hold up the
+    newest view's quick jobs (a location's card, ~0.25 s); DuckDB and PostgreSQL release the
+    interpreter lock while they compute, so two workers overlap on two cores."""
+    _workers[:] = [w for w in _workers if w.is_alive()]
+    while len(_workers) < WORKERS:
+        worker = threading.Thread(target=_run, name=f"cx-prefetch-{len(_workers)}", daemon=True)
+        worker.start()
+        _workers.append(worker)
 
 
 def _run() -> None:
@@ -153,22 +159,31 @@ def _run() -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
     while True:
+        _work(*_take())
+
+
+def _take() -> tuple[Engine, Job, int]:
+    """The next job (waiting for one) and the generation of work it started in."""
+    with _lock:
+        while not _pending:
+            _lock.wait()
+        engine, job = _pending.popleft()
+        return engine, job, _generation
+
+
+def _work(engine: Engine, job: Job, started: int) -> None:
+    """Warm one job; one a newer view superseded goes back in the queue, behind that view's."""
+    try:
+        finished = warm(engine, job, remember=_remember,
+                        superseded=lambda: _generation != started)
+    except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
         with _lock:
-            while not _pending:
-                _lock.wait()
-            engine, job = _pending.popleft()
-            started = _generation
-        try:
-            finished = warm(engine, job, remember=_remember,
-                            superseded=lambda started=started: _generation != started)
-        except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
-            with _lock:
-                _done.pop(job, None)
-            continue
-        if finished is False:  # a newer view queued its jobs: they go first, this one waits behind
-            with _lock:
-                _pending.append((engine, job))
-                _trim()
+            _done.pop(job, None)
+        return
+    if finished is False:
+        with _lock:
+            _pending.append((engine, job))
+            _trim()
 
 
 def warm(engine: Engine, job: Job, *, card: Callable | None = None,

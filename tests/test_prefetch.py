@@ -76,26 +76,74 @@ def test_a_view_outside_the_viewer_rights_is_not_computed() -> None:
     assert computed == [("MW", "L1")]  # its own location only, not the region it may not see
 
 
+def _no_threads(monkeypatch) -> None:
+    """The queue without its threads: the test takes and works the jobs itself, in order."""
+    monkeypatch.setattr(prefetch, "_start", lambda: None)
+    monkeypatch.setattr(prefetch, "_done", {})
+    monkeypatch.setattr(prefetch, "_pending", prefetch.deque())
+
+
 def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
+    _no_threads(monkeypatch)
     seen: list[str | None] = []
-    done = threading.Event()
+    monkeypatch.setattr(prefetch, "warm", lambda engine, job, **_: seen.append(job.region) or True)
+    older = [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)]
+    newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
+    assert prefetch.submit(object(), older) == 1
+    assert prefetch.submit(object(), newer) == 2
+    assert prefetch.submit(object(), newer) == 0  # already queued: not twice
+    for _ in range(3):
+        prefetch._work(*prefetch._take())
+    assert seen == ["B", "C", "A"]
+
+
+def test_a_superseded_job_goes_behind_the_newer_views(monkeypatch) -> None:
+    _no_threads(monkeypatch)
+    seen: list[tuple[str | None, bool]] = []
+    newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
+
+    def fake_warm(engine, job, superseded, **_):
+        if job.region == "A" and not seen:  # the reader clicks on while A is being warmed
+            assert not superseded()
+            assert prefetch.submit(object(), newer) == 2
+            finished = not superseded()
+        else:
+            finished = True
+        seen.append((job.region, finished))
+        return finished
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    prefetch.submit(object(), [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)])
+    for _ in range(4):
+        prefetch._work(*prefetch._take())
+    assert seen == [("A", False), ("B", True), ("C", True), ("A", True)]
+    assert not prefetch._pending
+
+
+def test_two_workers_so_a_long_step_does_not_hold_up_the_newest_view(monkeypatch) -> None:
+    """One worker busy with a long step; the newest view's job is done by the other."""
+    monkeypatch.setattr(prefetch, "_done", {})
+    monkeypatch.setattr(prefetch, "_pending", prefetch.deque())
+    monkeypatch.setattr(prefetch, "_workers", [])
+    long_started, quick_done, release = threading.Event(), threading.Event(), threading.Event()
 
     def fake_warm(engine, job, **_):
-        seen.append(job.region)
-        if len(seen) == 3:
-            done.set()
+        if job.region == "LONG":
+            long_started.set()
+            release.wait(10)
+        else:
+            quick_done.set()
         return True
 
     monkeypatch.setattr(prefetch, "warm", fake_warm)
-    monkeypatch.setattr(prefetch, "_done", {})
-    with prefetch._lock:  # hold the worker back until both views are queued
-        older = [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)]
-        newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
-        assert prefetch.submit(object(), older) == 1
-        assert prefetch.submit(object(), newer) == 2
-        assert prefetch.submit(object(), newer) == 0  # already queued: not twice
-    assert done.wait(10)
-    assert seen == ["B", "C", "A"]
+    prefetch.submit(object(), [prefetch.Job(URL, "LONG", None, "2026-10-01", ALL, None, True)])
+    assert long_started.wait(10)
+    prefetch.submit(object(), [prefetch.Job(URL, "Q", "L1", "2026-10-01", ALL, "Q", False)])
+    try:
+        assert quick_done.wait(10)
+        assert len(prefetch._workers) == prefetch.WORKERS == 2
+    finally:
+        release.set()
 
 
 def test_warm_steps_aside_between_steps_and_waits_for_live_runs() -> None:
@@ -171,31 +219,3 @@ def test_warm_stops_between_steps_when_a_newer_view_queued_work() -> None:
                          analyses=lambda *a: order.append("analyses"),
                          pause=lambda: None) is True
     assert order == ["card", "card", "ranked", "analyses"]
-
-
-def test_the_worker_puts_a_superseded_job_behind_the_newer_views(monkeypatch) -> None:
-    seen: list[tuple[str | None, bool]] = []
-    done = threading.Event()
-    release = threading.Event()
-
-    def fake_warm(engine, job, superseded, **_):
-        if job.region == "A" and not seen:  # the older view's job is in progress ...
-            release.set()
-            deadline = time.monotonic() + 10
-            while not superseded() and time.monotonic() < deadline:
-                time.sleep(0.005)  # ... until the newer view queues its jobs
-            seen.append((job.region, False))
-            return False
-        seen.append((job.region, True))
-        if len(seen) == 4:
-            done.set()
-        return True
-
-    monkeypatch.setattr(prefetch, "warm", fake_warm)
-    monkeypatch.setattr(prefetch, "_done", {})
-    prefetch.submit(object(), [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)])
-    assert release.wait(10)
-    newer = [prefetch.Job(URL, r, None, "2026-09-01", ALL, r, True) for r in ("B", "C")]
-    assert prefetch.submit(object(), newer) == 2
-    assert done.wait(10)
-    assert seen == [("A", False), ("B", True), ("C", True), ("A", True)]
