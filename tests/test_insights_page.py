@@ -292,3 +292,59 @@ def test_insights_refuse_a_scope_outside_the_viewer_rights() -> None:
         with pytest.raises(TypeError):
             access.check_scope(None, None, bad)
 
+
+
+def _numbers(results: dict) -> dict[str, float]:
+    """path -> number of the analyses' JSON (to compare two ways of computing them)."""
+    out: dict[str, float] = {}
+
+    def walk(v, path: str) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, f"{path}.{k}")
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(x, f"{path}[{i}]")
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out[path] = float(v)
+
+    walk(insights.as_json(results), "")
+    return out
+
+
+def test_a_region_after_the_company_is_narrowed_from_the_company_history(demo: Demo,
+                                                                          monkeypatch) -> None:
+    """After the company's analyses, a region's come from the company's history narrowed in
+    Python (no second fetch) and equal the region's own SQL fetch; a viewer who may not see the
+    company never reads the company's history."""
+    from dashboard import insights_data
+
+    st.cache_data.clear()
+    insights_data._known.clear()
+    eng = make_engine(demo.url)
+    fetched: list[sc.Scope] = []
+    real = insights.load_history
+    monkeypatch.setattr(insights, "load_history",
+                        lambda e, d, scope, *a, **k: fetched.append(scope) or real(e, d, scope,
+                                                                                    *a, **k))
+    try:
+        month = MONTH.isoformat()
+        insights_data.analyses(eng, demo.url, None, None, month, EVERYONE)
+        got = insights_data.analyses(eng, demo.url, demo.region, None, month, EVERYONE)
+        assert fetched == [sc.Scope()]  # the region was not fetched again
+        assert _numbers(got) == pytest.approx(_numbers(demo.regional), abs=1e-9)
+        assert {k: v.sentence for k, v in got.items()} == {
+            k: v.sentence for k, v in demo.regional.items()}
+        at_location = insights_data.analyses(eng, demo.url, demo.region, demo.location, month,
+                                             EVERYONE)
+        assert fetched == [sc.Scope()]
+        want = insights.analyses(eng, sc.load_dims(eng), sc.Scope(demo.region, demo.location),
+                                 MONTH, targets.load())
+        assert _numbers(at_location) == pytest.approx(_numbers(want), abs=1e-9)
+        fetched.clear()
+        only_region = access.Allowed(False, frozenset({demo.region})).key
+        insights_data.analyses(eng, demo.url, demo.region, None, month, only_region)
+        assert fetched == [sc.Scope(demo.region)]  # its own fetch, never the company's
+    finally:
+        eng.dispose()
+        st.cache_data.clear()
