@@ -8,8 +8,6 @@ be served to another.
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 from typing import Any
 
@@ -36,38 +34,5 @@ def _analyses(_engine: Engine, url: str, region: str | None, location: str | Non
               month_iso: str, allowed: data.AllowedKey, ident: tuple | None) -> dict[str, Any]:
     access.check_scope(region, location, allowed)
     dims = data.dims(_engine, url)
-    scope, month = sc.Scope(region, location), date.fromisoformat(month_iso)
-    key = (url, month_iso, allowed, ident)
-    if scope.level == "company" or _company_history_known(key):
-        # One location x month history for the whole company, narrowed in Python for a region or
-        # location inside it (`restrict`): a region's first visit after the company's skips its
-        # own fetch (0.2-0.3 s on the 1M demo). Only for viewers who may see the company.
-        h = _company_history(_engine, url, month_iso, allowed, ident)
-        if scope.level != "company":
-            h = insights.restrict(h, scope)
-        return insights.analyses_from(h, dims, targets.load())
-    return insights.analyses(_engine, dims, scope, month, targets.load())
-
-
-_known: dict[tuple, float] = {}  # company histories computed in this process, and when
-_known_lock = threading.Lock()
-
-
-def _company_history_known(key: tuple) -> bool:
-    """True when this viewer may see the company and its history was computed recently (still
-    cached): a region visited first fetches only its own locations instead."""
-    if not access.Allowed.from_key(key[2]).can_see(sc.Scope(None, None)):
-        return False
-    with _known_lock:
-        return time.monotonic() - _known.get(key, -1e9) < TTL_S * 0.8
-
-
-@st.cache_data(ttl=TTL_S, show_spinner=False, max_entries=8)
-def _company_history(_engine: Engine, url: str, month_iso: str, allowed: data.AllowedKey,
-                     ident: tuple | None) -> insights.History:
-    access.check_scope(None, None, allowed)
-    h = insights.load_history(_engine, data.dims(_engine, url), sc.Scope(None, None),
-                              date.fromisoformat(month_iso))
-    with _known_lock:
-        _known[(url, month_iso, allowed, ident)] = time.monotonic()
-    return h
+    return insights.analyses(_engine, dims, sc.Scope(region, location),
+                             date.fromisoformat(month_iso), targets.load())
