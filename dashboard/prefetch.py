@@ -180,7 +180,7 @@ def _work(engine: Engine, job: Job, started: int) -> None:
         with _lock:
             _done.pop(job, None)
         return
-    if finished is False:
+    if not finished:
         with _lock:
             _pending.append((engine, job))
             _trim()

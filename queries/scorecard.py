@@ -226,8 +226,8 @@ def _delta_unit(unit: str) -> str:
 
 
 MOVERS_RULE = ("Moves beyond the noise after false-discovery control: Benjamini-Hochberg at "
-               "q = 0.05 over every child x headline metric tested on this view, and at least "
-               "the metric's smallest change that matters.")
+               f"q = {stats.FDR_Q:g} over every child x headline metric tested on this view, "
+               "and at least the metric's smallest change that matters.")
 
 
 def mover_tests(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:

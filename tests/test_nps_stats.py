@@ -4,25 +4,12 @@ the answers themselves: each side written out as +100 / 0 / -100 scores and summ
 from __future__ import annotations
 
 import math
-import warnings
 from decimal import Decimal
 
-import numpy as np
 import pytest
 
 from queries import stats
-
-
-def _answers(pos: int, neg: int, n: int) -> np.ndarray:
-    """The n answers behind (pos, neg, n) as NPS scores."""
-    return np.array([100.0] * pos + [0.0] * (n - pos - neg) + [-100.0] * neg)
-
-
-def _pooled_z(now: tuple, before: tuple) -> float:
-    """Reference: two-sample z with one variance (ddof 0) from both sides' answers together."""
-    a, b = _answers(*now), _answers(*before)
-    var = np.concatenate([a, b]).var() * (1 / len(a) + 1 / len(b))
-    return 0.0 if var == 0 else (a.mean() - b.mean()) / math.sqrt(var)
+from tests.nps_reference import answers, pooled_z, quiet
 
 
 def test_nps_of_by_hand() -> None:
@@ -33,8 +20,7 @@ def test_nps_of_by_hand() -> None:
 
 def test_nps_of_takes_database_decimals_and_warns_about_nothing() -> None:
     """PostgreSQL's SUM returns Decimal; an empty month must be NaN without a warning."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with quiet():
         got = stats.nps_of([Decimal(3)], [Decimal(1)], [Decimal(8)])
         empty = stats.nps_of([0], [0], [0])
     assert got.dtype == float and got[0] == pytest.approx(25.0)
@@ -42,11 +28,11 @@ def test_nps_of_takes_database_decimals_and_warns_about_nothing() -> None:
 
 
 @pytest.mark.parametrize(("pos", "neg", "n"), [(3, 2, 7), (1, 0, 1), (0, 4, 4), (5, 5, 12)])
-def test_nps_answer_variance_is_the_variance_of_the_answers(pos: int, neg: int, n: int) -> None:
-    assert stats.nps_answer_variance(pos, neg, n) == pytest.approx(_answers(pos, neg, n).var())
+def test_nps_answer_variance_is_the_variance_of_theanswers(pos: int, neg: int, n: int) -> None:
+    assert stats.nps_answer_variance(pos, neg, n) == pytest.approx(answers(pos, neg, n).var())
 
 
-def test_nps_answer_variance_by_hand_and_without_answers() -> None:
+def test_nps_answer_variance_by_hand_and_withoutanswers() -> None:
     # p = 3/7, d = 2/7: 10^4 (5/7 - 1/49) = 10^4 * 34/49
     assert stats.nps_answer_variance(3, 2, 7) == pytest.approx(1e4 * 34 / 49)
     assert stats.nps_answer_variance(1, 0, 1) == 0.0  # one answer: no spread, not unknown
@@ -61,9 +47,9 @@ def test_nps_answer_variance_by_hand_and_without_answers() -> None:
     ((1, 0, 1), (0, 1, 4)),  # one answer this month is still a month to compare
     ((0, 1, 4), (1, 0, 1)),  # ... and last month
 ])
-def test_nps_change_z_matches_the_answers(now: tuple, before: tuple) -> None:
+def test_nps_change_z_matches_theanswers(now: tuple, before: tuple) -> None:
     got = stats.nps_change_z(now, before)
-    assert float(got) == pytest.approx(_pooled_z(now, before), rel=1e-9)
+    assert float(got) == pytest.approx(pooled_z(now, before), rel=1e-9)
 
 
 def test_nps_change_z_by_hand() -> None:
@@ -77,16 +63,15 @@ def test_nps_change_z_by_hand() -> None:
 
 def test_nps_change_z_edges_vectorised() -> None:
     """No spread on either side: z 0 (no evidence of change); a side without answers: NaN."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with quiet():
         got = stats.nps_change_z(([5, 0, 3, 3], [0, 0, 1, 1], [5, 0, 5, 5]),
                                  ([5, 3, 0, 2], [0, 1, 0, 1], [5, 5, 0, 5]))
     assert got[0] == 0.0
     assert math.isnan(got[1]) and math.isnan(got[2])
-    assert got[3] == pytest.approx(_pooled_z((3, 1, 5), (2, 1, 5)))
+    assert got[3] == pytest.approx(pooled_z((3, 1, 5), (2, 1, 5)))
 
 
 def test_nps_change_z_takes_database_decimals() -> None:
     got = stats.nps_change_z((Decimal(30), Decimal(10), Decimal(60)),
                              (Decimal(20), Decimal(15), Decimal(50)))
-    assert float(got) == pytest.approx(_pooled_z((30, 10, 60), (20, 15, 50)))
+    assert float(got) == pytest.approx(pooled_z((30, 10, 60), (20, 15, 50)))

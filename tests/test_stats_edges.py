@@ -5,23 +5,14 @@ net-score test when neither month has any spread, and a one-answer NPS interval 
 from __future__ import annotations
 
 import math
-import warnings
 from decimal import Decimal
 
-import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 from statsmodels.stats.proportion import proportion_confint
 
 from queries import stats
-
-
-def _quiet(fn, *args):
-    """Call with every NumPy/Python warning turned into an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            return fn(*args)
+from tests.nps_reference import answers, pooled_z, quiet
 
 
 def test_wilson_takes_decimals_and_an_empty_sample_is_nan_quietly() -> None:
@@ -29,7 +20,8 @@ def test_wilson_takes_decimals_and_an_empty_sample_is_nan_quietly() -> None:
     want = proportion_confint(3, 10, alpha=0.05, method="wilson")
     assert (lo[0], hi[0]) == pytest.approx(want, rel=1e-6)
     assert math.isnan(lo[1]) and math.isnan(hi[1])
-    lo, hi = _quiet(stats.wilson_arrays, [0, 4], [0, 4])  # 0/0 and 4/4
+    with quiet():
+        lo, hi = stats.wilson_arrays([0, 4], [0, 4])  # 0/0 and 4/4
     assert math.isnan(lo[0]) and math.isnan(hi[0])
     assert hi[1] == 1.0 and lo[1] == pytest.approx(proportion_confint(4, 4, method="wilson")[0])
 
@@ -72,9 +64,7 @@ def test_change_p_of_a_net_score_uses_each_months_own_count() -> None:
     now, before = (30, 10, 60), (20, 15, 50)
     v1, v0 = float(stats.nps_of(*now)), float(stats.nps_of(*before))
     s1, s0 = float(stats.nps_se(*now)), float(stats.nps_se(*before))
-    a = np.array([100.0] * 30 + [0.0] * 20 + [-100.0] * 10)
-    b = np.array([100.0] * 20 + [0.0] * 15 + [-100.0] * 15)
-    z = (a.mean() - b.mean()) / math.sqrt(np.concatenate([a, b]).var() * (1 / 60 + 1 / 50))
+    z = pooled_z(now, before)
     got = stats.change_p(v1, s1, v0, s0, net_n=(60, 50))
     assert got == pytest.approx(2 * scipy_stats.norm.sf(abs(z)), rel=1e-9)
     assert stats.change_p(v1, s1, v0, s0, net_n=(50, 60)) != pytest.approx(got, rel=1e-3)
@@ -86,6 +76,7 @@ def test_proportion_and_nps_standard_errors_by_hand_decimals_and_empty() -> None
     assert se[0] == pytest.approx(math.sqrt(0.21 / 10))
     nse = stats.nps_se([Decimal(3)], [Decimal(2)], [Decimal(7)])
     assert nse[0] == pytest.approx(100 * math.sqrt((5 / 7 - 1 / 49) / 7))
-    assert nse[0] == pytest.approx(np.array([100.0] * 3 + [0.0] * 2 + [-100.0] * 2).std() / 7**0.5)
-    assert math.isnan(_quiet(stats.proportion_se, [0], [0])[0])
-    assert math.isnan(_quiet(stats.nps_se, [0], [0], [0])[0])
+    assert nse[0] == pytest.approx(answers(3, 2, 7).std() / 7**0.5)
+    with quiet():
+        empty_se, empty_nps_se = stats.proportion_se([0], [0]), stats.nps_se([0], [0], [0])
+    assert math.isnan(empty_se[0]) and math.isnan(empty_nps_se[0])

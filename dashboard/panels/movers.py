@@ -12,10 +12,11 @@ from dashboard import fmt
 from dashboard.panels import lazy
 from queries.months import add_months
 from queries.scorecard import Scorecard
+from queries.stats import FDR_Q
 
 SECTION_KEY = "section-moved"
 ICON = ":material/swap_vert:"
-RULE = "Benjamini-Hochberg, q = 0.05"  # the short name of card.movers_rule, for the label
+RULE = f"Benjamini-Hochberg, q = {FDR_Q:g}"  # the short name of card.movers_rule, for the label
 
 
 def label(card: Scorecard) -> str:
