@@ -28,11 +28,11 @@ def test_nps_of_takes_database_decimals_and_warns_about_nothing() -> None:
 
 
 @pytest.mark.parametrize(("pos", "neg", "n"), [(3, 2, 7), (1, 0, 1), (0, 4, 4), (5, 5, 12)])
-def test_nps_answer_variance_is_the_variance_of_theanswers(pos: int, neg: int, n: int) -> None:
+def test_nps_answer_variance_is_the_variance_of_the_answers(pos: int, neg: int, n: int) -> None:
     assert stats.nps_answer_variance(pos, neg, n) == pytest.approx(answers(pos, neg, n).var())
 
 
-def test_nps_answer_variance_by_hand_and_withoutanswers() -> None:
+def test_nps_answer_variance_by_hand_and_without_answers() -> None:
     # p = 3/7, d = 2/7: 10^4 (5/7 - 1/49) = 10^4 * 34/49
     assert stats.nps_answer_variance(3, 2, 7) == pytest.approx(1e4 * 34 / 49)
     assert stats.nps_answer_variance(1, 0, 1) == 0.0  # one answer: no spread, not unknown
@@ -47,7 +47,7 @@ def test_nps_answer_variance_by_hand_and_withoutanswers() -> None:
     ((1, 0, 1), (0, 1, 4)),  # one answer this month is still a month to compare
     ((0, 1, 4), (1, 0, 1)),  # ... and last month
 ])
-def test_nps_change_z_matches_theanswers(now: tuple, before: tuple) -> None:
+def test_nps_change_z_matches_the_answers(now: tuple, before: tuple) -> None:
     got = stats.nps_change_z(now, before)
     assert float(got) == pytest.approx(pooled_z(now, before), rel=1e-9)
 
