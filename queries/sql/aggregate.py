@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from queries.scope import Scope
-from queries.sql import rollup
+from queries.sql import dialect, rollup
 from queries.sql.compile import month_of, monthly_components, not_future, survey_components
 from queries.sql.engine import execute
 from queries.sql.schema import MONTHLY_TABLES, table
@@ -127,11 +127,18 @@ def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
     result = execute(conn, stmt)
-    # Plain tuples: pandas inspects every SQLAlchemy Row otherwise (a third of the CPU time).
-    df = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
+    df = dialect.of(conn).native_frame(result)
+    if df is None:
+        # Plain tuples: pandas inspects every SQLAlchemy Row otherwise (a third of the CPU time).
+        df = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
+    result.close()
     first = df["month"].iloc[0] if len(df) else None
-    if first is not None and (not isinstance(first, date) or isinstance(first, datetime)):
-        df["month"] = pd.to_datetime(df["month"]).dt.date
+    if pd.api.types.is_datetime64_any_dtype(df["month"]) or (
+            first is not None and (not isinstance(first, date) or isinstance(first, datetime))):
+        # Calendar months as `date`s on every backend (a columnar fetch gives datetime64, even
+        # for an empty result, which would then not compare with the `date` months elsewhere).
+        df["month"] = pd.Series(pd.to_datetime(df["month"]).dt.date, index=df.index,
+                                dtype=object)
     df["key"] = df["key"].map(lambda v: None if v is None or pd.isna(v) else str(v))
     return df
 
