@@ -3,21 +3,26 @@
 A first visit of a view costs the server its scorecard (~0.3 s on the 1M demo), its ranking and
 the verdict's findings (the iron-triangle analyses: ~0.3-0.5 s for a region, ~2 s for the
 company), while the click itself costs ~0.3 s: the first click into a view would wait for all of
-that. After a view is drawn, two background threads per process compute, through the page's own
-cached functions (so with the same keys, the same access check and the same TTL), the views one
-click away: the child furthest behind (the verdict names it), the same view one month earlier (the
-month picker's next option), then the next two children. A click that arrives while
-its view is being warmed waits for that computation (Streamlit holds one lock per cache key), it
-never computes it twice.
+that. After a view is drawn, a background thread computes, through the page's own cached functions
+(so with the same keys, the same access check and the same TTL), the views one click away: the
+child furthest behind (the verdict names it), the same view one month earlier (the month picker's
+next option), then the next two children; and, one step further, the child furthest behind of
+each view warmed that has children (the path of a review: company, worst region, its worst
+location). Each job carries a weight, how likely its click is (`PLAN_WEIGHTS`; a step further
+halves it), and the queue runs the likeliest first. A click that arrives while its view is being
+warmed waits for that computation (Streamlit holds one lock per cache key), it never computes it
+twice.
 
-Bounded: `WORKERS` (2) threads, one queue of at most `MAX_QUEUED` views (the view drawn last
+Bounded: `WORKERS` (1) thread, one queue of at most `MAX_QUEUED` views (the view drawn last
 first: the next click starts there), each view warmed at most once per `data.TTL_S`; a view the
-viewer may not see fails its access check and is skipped. Live page runs go first: a thread waits
-between its steps while a page runs, and a job in progress stops at its next step when a newer
-view queues work (the reader has clicked on), then waits behind that view's jobs. The threads run
-at the normal OS priority on purpose: a click that needs the view being warmed waits on that
-cache key's lock, and a lower priority would make it wait for a starved thread (seen: 10 s and
-more on a busy machine).
+viewer may not see fails its access check and is skipped. One thread, not two: on two cores two
+warm-ups and the live page competed for the interpreter lock and the CPU, and each job took two
+to three times as long (a region 1.6-2.8 s instead of 0.6 s), so the likeliest view was warm later.
+Live page runs go first: the thread waits between its steps while a page runs, and a job in
+progress stops at its next step when a newer view queues work (the reader has clicked on), then
+waits behind that view's jobs. The thread runs at the normal OS priority on purpose: a click that
+needs the view being warmed waits on that cache key's lock, and a lower priority would make it
+wait for a starved thread (seen: 10 s and more on a busy machine).
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,9 +39,16 @@ from sqlalchemy.engine import Engine
 from queries import settings
 
 MAX_QUEUED = 12
-WORKERS = 2
+WORKERS = 1
 PAUSE_S = 5.0
 CHILDREN = 3  # the children the verdict names as furthest behind
+# How likely each job of a plan is to be the next click, in the plan's order (worst child, the
+# month before, the next two children); the worst child of a warmed view, one step further,
+# gets half its view's weight, so company -> worst region -> its worst location (0.5) comes
+# right after the month change (0.5), and the previous month's worst region (0.25) before the
+# second and third children (0.2, 0.1).
+PLAN_WEIGHTS = (1.0, 0.5, 0.2, 0.1)
+FOLLOW_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,9 +64,21 @@ class Job:
     findings: bool
 
 
+@dataclass
+class Entry:
+    """A queued job: its weight (how likely its click is), the generation of work it belongs
+    to (newer views' jobs go first) and whether it is already a step further (never chained)."""
+
+    engine: Engine
+    job: Job
+    weight: float
+    generation: int
+    followed: bool = False
+
+
 _live = 0  # page runs in progress in this process: the warm-up steps aside for them
 _live_lock = threading.Lock()
-_pending: deque[tuple[Engine, Job]] = deque()  # newest view's jobs first
+_pending: list[Entry] = []  # newest view's jobs first, then by weight
 _done: dict[Job, float] = {}
 _lock = threading.Condition()
 _workers: list[threading.Thread] = []
@@ -119,33 +142,66 @@ def submit(engine: Engine, jobs: Sequence[Job]) -> int:
     global _generation
     now, fresh = time.monotonic(), []
     with _lock:
-        for job in jobs:
+        for i, job in enumerate(jobs):
             if now - _done.get(job, -1e9) < data.TTL_S * 0.8:
                 continue
             _done[job] = now
-            fresh.append((engine, job))
+            fresh.append((job, PLAN_WEIGHTS[min(i, len(PLAN_WEIGHTS) - 1)]))
         # The view just drawn is where the next click comes from: its jobs go first, older
         # views' jobs wait behind them and the oldest are dropped.
-        _pending.extendleft(reversed(fresh))
         if fresh:
             _generation += 1
+        for job, weight in fresh:
+            _insert(Entry(engine, job, weight, _generation))
         _trim()
-        _lock.notify()
+        _lock.notify_all()
         _start()
     return len(fresh)
 
 
+def _follow(entry: Entry, keys: Sequence[str], child_level: str | None) -> bool:
+    """Queue the worst child of a view just warmed, one step further (with half its weight);
+    True when it was queued. Called with the view's ranking, worst first."""
+    if entry.followed or not keys:
+        return False
+    job = entry.job
+    (child,) = plan(job.url, job.region, job.location, job.month_iso, None, job.allowed,
+                    list(keys)[:1], child_level, job.findings) or (None,)
+    if child is None:
+        return False
+    from dashboard import data
+
+    with _lock:
+        if time.monotonic() - _done.get(child, -1e9) < data.TTL_S * 0.8:
+            return False
+        _done[child] = time.monotonic()
+        _insert(Entry(entry.engine, child, entry.weight * FOLLOW_FACTOR, entry.generation,
+                      followed=True))
+        _trim()
+        _lock.notify_all()
+    return True
+
+
+def _insert(entry: Entry) -> None:
+    """Before the first job of an older generation, or of the same one with a lower weight."""
+    for i, other in enumerate(_pending):
+        if other.generation < entry.generation or (
+                other.generation == entry.generation and other.weight < entry.weight):
+            _pending.insert(i, entry)
+            return
+    _pending.append(entry)
+
+
 def _trim() -> None:
-    """Drop the oldest views' jobs beyond MAX_QUEUED (they may be queued again later)."""
+    """Drop the least likely jobs (oldest views first) beyond MAX_QUEUED (they may be queued
+    again later)."""
     while len(_pending) > MAX_QUEUED:
-        _, dropped = _pending.pop()
-        _done.pop(dropped, None)
+        dropped = _pending.pop()
+        _done.pop(dropped.job, None)
 
 
 def _start() -> None:
-    """Up to WORKERS threads: one long step (a company's analyses, ~2 s) must not hold up the
-    newest view's quick jobs (a location's card, ~0.25 s); DuckDB and PostgreSQL release the
-    interpreter lock while they compute, so two workers overlap on two cores."""
+    """Up to WORKERS threads (alive ones are kept; a dead one is replaced)."""
     _workers[:] = [w for w in _workers if w.is_alive()]
     while len(_workers) < WORKERS:
         worker = threading.Thread(target=_run, name=f"cx-prefetch-{len(_workers)}", daemon=True)
@@ -162,27 +218,28 @@ def _run() -> None:
         _work(*_take())
 
 
-def _take() -> tuple[Engine, Job, int]:
+def _take() -> tuple[Entry, int]:
     """The next job (waiting for one) and the generation of work it started in."""
     with _lock:
         while not _pending:
             _lock.wait()
-        engine, job = _pending.popleft()
-        return engine, job, _generation
+        return _pending.pop(0), _generation
 
 
-def _work(engine: Engine, job: Job, started: int) -> None:
+def _work(entry: Entry, started: int) -> None:
     """Warm one job; one a newer view superseded goes back in the queue, behind that view's."""
+    job = entry.job
     try:
-        finished = warm(engine, job, remember=_remember,
-                        superseded=lambda: _generation != started)
+        finished = warm(entry.engine, job, remember=_remember,
+                        superseded=lambda: _generation != started,
+                        follow=lambda keys, level: _follow(entry, keys, level))
     except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
         with _lock:
             _done.pop(job, None)
         return
     if not finished:
         with _lock:
-            _pending.append((engine, job))
+            _insert(entry)
             _trim()
 
 
@@ -190,9 +247,11 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
          ranked: Callable | None = None, analyses: Callable | None = None,
          pause: Callable[[], None] = _quiet,
          remember: Callable[[Job, object], None] | None = None,
-         superseded: Callable[[], bool] = lambda: False) -> bool:
+         superseded: Callable[[], bool] = lambda: False,
+         follow: Callable[[list[str], str | None], object] | None = None) -> bool:
     """Compute one view through the page's cached functions (the same keys a visit uses),
     stepping aside for live page runs between the steps (never while holding a cache key).
+    `follow` gets the view's children, worst first, and their level, once they are ranked.
 
     Returns False when it stopped between steps because a newer view queued work (`superseded`):
     a reader who clicked on is served first; the steps done so far stay cached."""
@@ -203,11 +262,16 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
     analyses = analyses or insights_data.analyses
     if _yield(pause, superseded):
         return False
-    card(engine, job.url, job.region, job.location, job.month_iso, job.allowed)
+    here = card(engine, job.url, job.region, job.location, job.month_iso, job.allowed)
     if _yield(pause, superseded):
         return False
     if job.location is None:
-        ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
+        children = ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
+        if follow is not None and children is not None and len(children):
+            from dashboard import nav
+
+            follow([k for k in map(str, children["key"]) if k not in nav.NO_KEY],
+                   here.scope.child_level)
     else:  # a location view shows its region's card and ranking beside its own
         with contextlib.suppress(Exception):  # a location-only viewer may not see its region
             card(engine, job.url, job.region, None, job.month_iso, job.allowed)

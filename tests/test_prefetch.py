@@ -60,6 +60,27 @@ def test_warm_calls_the_page_functions_with_the_view_keys() -> None:
                      ("analyses", "MW", None, "2026-10-01", ALL)]
 
 
+def test_warm_hands_the_ranked_children_to_follow_links_only() -> None:
+    """The children come from the view's own ranking, worst first; a child outside every
+    region (no key to link to) is not a view to warm."""
+    import pandas as pd
+
+    from dashboard import nav
+
+    card = type("Card", (), {"scope": Scope(region="MW")})()
+    ranking = pd.DataFrame({"key": ["L7", nav.NO_KEY[1], "L3"]})
+    followed: list[tuple] = []
+    job = prefetch.Job(URL, "MW", None, "2026-10-01", ALL, "MW", True)
+    assert prefetch.warm(object(), job, card=lambda *a: card, ranked=lambda *a: ranking,
+                         analyses=lambda *a: None,
+                         follow=lambda keys, level: followed.append((keys, level)))
+    assert followed == [(["L7", "L3"], "location")]
+    empty = pd.DataFrame({"key": []})
+    prefetch.warm(object(), job, card=lambda *a: card, ranked=lambda *a: empty,
+                  analyses=lambda *a: None, follow=lambda *a: followed.append(a))
+    assert len(followed) == 1  # nothing ranked, nothing followed
+
+
 def test_a_view_outside_the_viewer_rights_is_not_computed() -> None:
     """The warm-up goes through the same access check as a visit: a location-only viewer's
     region is refused there, and nothing of it is computed."""
@@ -80,7 +101,7 @@ def _no_threads(monkeypatch) -> None:
     """The queue without its threads: the test takes and works the jobs itself, in order."""
     monkeypatch.setattr(prefetch, "_start", lambda: None)
     monkeypatch.setattr(prefetch, "_done", {})
-    monkeypatch.setattr(prefetch, "_pending", prefetch.deque())
+    monkeypatch.setattr(prefetch, "_pending", [])
 
 
 def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
@@ -120,19 +141,22 @@ def test_a_superseded_job_goes_behind_the_newer_views(monkeypatch) -> None:
     assert not prefetch._pending
 
 
-def test_two_workers_so_a_long_step_does_not_hold_up_the_newest_view(monkeypatch) -> None:
-    """One worker busy with a long step; the newest view's job is done by the other."""
+def test_one_worker_warms_one_view_at_a_time(monkeypatch) -> None:
+    """Two warm-ups beside the live page made every job two to three times slower on two
+    cores: one thread, and a second job waits for the first."""
     monkeypatch.setattr(prefetch, "_done", {})
-    monkeypatch.setattr(prefetch, "_pending", prefetch.deque())
+    monkeypatch.setattr(prefetch, "_pending", [])
     monkeypatch.setattr(prefetch, "_workers", [])
-    long_started, quick_done, release = threading.Event(), threading.Event(), threading.Event()
+    long_started, release, both = threading.Event(), threading.Event(), threading.Event()
+    seen: list[str | None] = []
 
     def fake_warm(engine, job, **_):
+        seen.append(job.region)
         if job.region == "LONG":
             long_started.set()
             release.wait(10)
         else:
-            quick_done.set()
+            both.set()
         return True
 
     monkeypatch.setattr(prefetch, "warm", fake_warm)
@@ -140,10 +164,57 @@ def test_two_workers_so_a_long_step_does_not_hold_up_the_newest_view(monkeypatch
     assert long_started.wait(10)
     prefetch.submit(object(), [prefetch.Job(URL, "Q", "L1", "2026-10-01", ALL, "Q", False)])
     try:
-        assert quick_done.wait(10)
-        assert len(prefetch._workers) == prefetch.WORKERS == 2
+        assert not both.wait(0.3)  # the quick job waits: no second thread took it
+        assert len(prefetch._workers) == prefetch.WORKERS == 1
     finally:
         release.set()
+    assert both.wait(10) and seen == ["LONG", "Q"]
+
+
+def test_a_warmed_views_worst_child_is_warmed_next_by_weight(monkeypatch) -> None:
+    """Company -> worst region -> its worst location: the worst child of a warmed view is
+    queued with half its view's weight, after the month change (0.5) and before the second
+    child (0.2); a step further is never followed again."""
+    _no_threads(monkeypatch)
+    seen: list[tuple[str | None, str | None, str]] = []
+    children = {None: ["MW", "SC", "PA"], "MW": ["L7", "L3"], "SC": ["L9"]}
+
+    def fake_warm(engine, job, follow, **_):
+        seen.append((job.region, job.location, job.month_iso))
+        if job.location is None:  # a region's children are locations, the company's regions
+            follow(children.get(job.region, []), "location" if job.region else "region")
+        return True
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    jobs = prefetch.plan(URL, None, None, "2026-10-01", "2026-09-01", ALL,
+                         children[None], "region", True)
+    assert prefetch.submit(object(), jobs) == 4
+    while prefetch._pending:
+        prefetch._work(*prefetch._take())
+    assert seen == [
+        ("MW", None, "2026-10-01"),   # 1.0   worst region
+        (None, None, "2026-09-01"),   # 0.5   the month before
+        ("MW", "L7", "2026-10-01"),   # 0.5   the worst region's worst location (a step further)
+        ("MW", None, "2026-09-01"),   # 0.25  the month before's worst region (a step further)
+        ("SC", None, "2026-10-01"),   # 0.2   second region
+        ("PA", None, "2026-10-01"),   # 0.1   third region
+        ("SC", "L9", "2026-10-01"),   # 0.1   second region's worst location, queued after PA
+    ]  # the steps further were not followed again (no L7 in September, nothing under L7)
+
+
+def test_a_step_further_is_not_queued_twice_or_after_its_view_was_warmed(monkeypatch) -> None:
+    _no_threads(monkeypatch)
+    entry = prefetch.Entry(object(), prefetch.Job(URL, None, None, "2026-10-01", ALL, None, True),
+                           1.0, 1)
+    assert prefetch._follow(entry, ["MW", "SC"], "region") is True
+    assert prefetch._follow(entry, ["MW", "SC"], "region") is False  # already queued
+    assert prefetch._follow(entry, [], "region") is False
+    (queued,) = prefetch._pending
+    assert (queued.job.region, queued.weight, queued.followed) == ("MW", 0.5, True)
+    assert prefetch._follow(queued, ["L1"], "location") is False  # never two steps further
+    loc = prefetch.Entry(object(), prefetch.Job(URL, "MW", "L1", "2026-10-01", ALL, "MW", False),
+                         1.0, 1)
+    assert prefetch._follow(loc, ["x"], None) is False  # a location has no children
 
 
 def test_warm_steps_aside_between_steps_and_waits_for_live_runs() -> None:
