@@ -79,7 +79,8 @@ class Entry:
 _live = 0  # page runs in progress in this process: the warm-up steps aside for them
 _live_lock = threading.Lock()
 _pending: list[Entry] = []  # newest view's jobs first, then by weight
-_done: dict[Job, float] = {}
+_done: dict[Job, float] = {}  # when each job was last warmed
+_entries: dict[Job, Entry] = {}  # jobs queued or being warmed
 _lock = threading.Condition()
 _workers: list[threading.Thread] = []
 _generation = 0  # bumped when a newly drawn view queues work: a job in progress yields to it
@@ -136,27 +137,54 @@ def enabled() -> bool:
 
 
 def submit(engine: Engine, jobs: Sequence[Job]) -> int:
-    """Queue the jobs not warmed within the cache's lifetime; returns how many were queued."""
-    from dashboard import data
-
+    """Queue this view's plan (`plan`, likeliest first); returns how many jobs were queued or
+    moved up. A job warmed within the cache's lifetime is skipped; one still queued (or being
+    warmed) for an older view moves up to this view's place: the month before's worst region,
+    queued one step further at a low weight, is the worst child once that month is drawn. The
+    same plan submitted again (a rerun of the same view) changes nothing."""
     global _generation
-    now, fresh = time.monotonic(), []
     with _lock:
-        for i, job in enumerate(jobs):
-            if now - _done.get(job, -1e9) < data.TTL_S * 0.8:
-                continue
-            _done[job] = now
-            fresh.append((job, PLAN_WEIGHTS[min(i, len(PLAN_WEIGHTS) - 1)]))
+        if not any(_wanted(job) for job in jobs):
+            return 0
         # The view just drawn is where the next click comes from: its jobs go first, older
-        # views' jobs wait behind them and the oldest are dropped.
-        if fresh:
-            _generation += 1
-        for job, weight in fresh:
-            _insert(Entry(engine, job, weight, _generation))
+        # views' jobs wait behind them and the least likely are dropped.
+        _generation += 1
+        changed = sum(_enqueue(engine, job, PLAN_WEIGHTS[min(i, len(PLAN_WEIGHTS) - 1)],
+                               _generation, followed=False) for i, job in enumerate(jobs))
         _trim()
         _lock.notify_all()
         _start()
-    return len(fresh)
+    return changed
+
+
+def _wanted(job: Job) -> bool:
+    """Not warmed recently, and not already queued for the newest view. Holds `_lock`."""
+    from dashboard import data
+
+    entry = _entries.get(job)
+    if entry is not None:
+        return entry.generation < _generation
+    return time.monotonic() - _done.get(job, -1e9) >= data.TTL_S * 0.8
+
+
+def _enqueue(engine: Engine, job: Job, weight: float, generation: int, followed: bool) -> bool:
+    """Queue a job, or move a queued (or running) one up to a newer generation or a higher
+    weight; False when it was warmed recently or already sits as high. Holds `_lock`."""
+    entry = _entries.get(job)
+    if entry is None:
+        if not _wanted(job):
+            return False
+        entry = _entries[job] = Entry(engine, job, weight, generation, followed)
+        _insert(entry)
+        return True
+    if (entry.generation, entry.weight) >= (generation, weight):
+        return False
+    entry.generation, entry.weight = generation, weight
+    entry.followed = entry.followed and followed
+    if entry in _pending:  # (a running one keeps going: it now belongs to the newest view)
+        _pending.remove(entry)
+        _insert(entry)
+    return True
 
 
 def _follow(entry: Entry, keys: Sequence[str], child_level: str | None) -> bool:
@@ -169,17 +197,12 @@ def _follow(entry: Entry, keys: Sequence[str], child_level: str | None) -> bool:
                     list(keys)[:1], child_level, job.findings) or (None,)
     if child is None:
         return False
-    from dashboard import data
-
     with _lock:
-        if time.monotonic() - _done.get(child, -1e9) < data.TTL_S * 0.8:
-            return False
-        _done[child] = time.monotonic()
-        _insert(Entry(entry.engine, child, entry.weight * FOLLOW_FACTOR, entry.generation,
-                      followed=True))
+        queued = _enqueue(entry.engine, child, entry.weight * FOLLOW_FACTOR, entry.generation,
+                          followed=True)
         _trim()
         _lock.notify_all()
-    return True
+    return queued
 
 
 def _insert(entry: Entry) -> None:
@@ -197,7 +220,7 @@ def _trim() -> None:
     again later)."""
     while len(_pending) > MAX_QUEUED:
         dropped = _pending.pop()
-        _done.pop(dropped.job, None)
+        _entries.pop(dropped.job, None)
 
 
 def _start() -> None:
@@ -215,30 +238,34 @@ def _run() -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
     while True:
-        _work(*_take())
+        _work(_take())
 
 
-def _take() -> tuple[Entry, int]:
-    """The next job (waiting for one) and the generation of work it started in."""
+def _take() -> Entry:
+    """The next job (waiting for one)."""
     with _lock:
         while not _pending:
             _lock.wait()
-        return _pending.pop(0), _generation
+        return _pending.pop(0)
 
 
-def _work(entry: Entry, started: int) -> None:
-    """Warm one job; one a newer view superseded goes back in the queue, behind that view's."""
+def _work(entry: Entry) -> None:
+    """Warm one job; one a newer view superseded goes back in the queue, behind that view's
+    (unless that view queued it too: then it moved up and keeps going)."""
     job = entry.job
     try:
         finished = warm(entry.engine, job, remember=_remember,
-                        superseded=lambda: _generation != started,
+                        superseded=lambda: entry.generation != _generation,
                         follow=lambda keys, level: _follow(entry, keys, level))
     except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
         with _lock:
-            _done.pop(job, None)
+            _entries.pop(job, None)
         return
-    if not finished:
-        with _lock:
+    with _lock:
+        if finished:
+            _entries.pop(job, None)
+            _done[job] = time.monotonic()
+        else:
             _insert(entry)
             _trim()
 

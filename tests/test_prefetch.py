@@ -101,6 +101,7 @@ def _no_threads(monkeypatch) -> None:
     """The queue without its threads: the test takes and works the jobs itself, in order."""
     monkeypatch.setattr(prefetch, "_start", lambda: None)
     monkeypatch.setattr(prefetch, "_done", {})
+    monkeypatch.setattr(prefetch, "_entries", {})
     monkeypatch.setattr(prefetch, "_pending", [])
 
 
@@ -114,7 +115,7 @@ def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
     assert prefetch.submit(object(), newer) == 2
     assert prefetch.submit(object(), newer) == 0  # already queued: not twice
     for _ in range(3):
-        prefetch._work(*prefetch._take())
+        prefetch._work(prefetch._take())
     assert seen == ["B", "C", "A"]
 
 
@@ -136,7 +137,7 @@ def test_a_superseded_job_goes_behind_the_newer_views(monkeypatch) -> None:
     monkeypatch.setattr(prefetch, "warm", fake_warm)
     prefetch.submit(object(), [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)])
     for _ in range(4):
-        prefetch._work(*prefetch._take())
+        prefetch._work(prefetch._take())
     assert seen == [("A", False), ("B", True), ("C", True), ("A", True)]
     assert not prefetch._pending
 
@@ -145,6 +146,7 @@ def test_one_worker_warms_one_view_at_a_time(monkeypatch) -> None:
     """Two warm-ups beside the live page made every job two to three times slower on two
     cores: one thread, and a second job waits for the first."""
     monkeypatch.setattr(prefetch, "_done", {})
+    monkeypatch.setattr(prefetch, "_entries", {})
     monkeypatch.setattr(prefetch, "_pending", [])
     monkeypatch.setattr(prefetch, "_workers", [])
     long_started, release, both = threading.Event(), threading.Event(), threading.Event()
@@ -190,7 +192,7 @@ def test_a_warmed_views_worst_child_is_warmed_next_by_weight(monkeypatch) -> Non
                          children[None], "region", True)
     assert prefetch.submit(object(), jobs) == 4
     while prefetch._pending:
-        prefetch._work(*prefetch._take())
+        prefetch._work(prefetch._take())
     assert seen == [
         ("MW", None, "2026-10-01"),   # 1.0   worst region
         (None, None, "2026-09-01"),   # 0.5   the month before
@@ -290,3 +292,41 @@ def test_warm_stops_between_steps_when_a_newer_view_queued_work() -> None:
                          analyses=lambda *a: order.append("analyses"),
                          pause=lambda: None) is True
     assert order == ["card", "card", "ranked", "analyses"]
+
+
+def test_a_step_further_moves_up_when_its_month_is_drawn(monkeypatch) -> None:
+    """The month before's worst region sits low in the queue (a step further, 0.25) until the
+    reader changes month: then it is that view's worst child and goes first, not behind."""
+    _no_threads(monkeypatch)
+    company = prefetch.plan(URL, None, None, "2026-10-01", "2026-09-01", ALL,
+                            ["MW", "SC", "PA"], "region", True)
+    prefetch.submit(object(), company)
+    parent = next(e for e in prefetch._pending if e.job.month_iso == "2026-09-01")
+    assert prefetch._follow(parent, ["MW"], "region")
+    september = prefetch.plan(URL, None, None, "2026-09-01", "2026-08-01", ALL,
+                              ["MW", "SC"], "region", True)
+    assert prefetch.submit(object(), september) == 3  # MW moved up, August and SC queued
+    first = prefetch._pending[0]
+    assert (first.job.region, first.job.month_iso, first.weight) == ("MW", "2026-09-01", 1.0)
+    assert first.followed is False  # now a direct job: its own worst child may follow
+    assert len([e for e in prefetch._pending if e.job == first.job]) == 1  # moved, not copied
+    assert prefetch.submit(object(), september) == 0  # the same view again: nothing changes
+
+
+def test_a_running_job_the_newest_view_also_wants_is_not_superseded(monkeypatch) -> None:
+    _no_threads(monkeypatch)
+    seen: list[tuple[str | None, bool]] = []
+    mw = prefetch.Job(URL, "MW", None, "2026-09-01", ALL, "MW", True)
+
+    def fake_warm(engine, job, superseded, **_):
+        if job == mw and not seen:  # the month is drawn while its worst region is warmed
+            prefetch.submit(object(), [mw, prefetch.Job(URL, "SC", None, "2026-09-01", ALL,
+                                                        "SC", True)])
+        seen.append((job.region, not superseded()))
+        return not superseded()
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    prefetch.submit(object(), [mw])
+    while prefetch._pending:
+        prefetch._work(prefetch._take())
+    assert seen == [("MW", True), ("SC", True)]  # MW finished at once, warmed once
