@@ -238,24 +238,27 @@ def _run() -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR)
     while True:
-        _work(_take())
+        _work(*_take())
 
 
-def _take() -> Entry:
-    """The next job (waiting for one)."""
+def _take() -> tuple[Entry, int]:
+    """The next job (waiting for one) and the generation of work it started in."""
     with _lock:
         while not _pending:
             _lock.wait()
-        return _pending.pop(0)
+        return _pending.pop(0), _generation
 
 
-def _work(entry: Entry) -> None:
-    """Warm one job; one a newer view superseded goes back in the queue, behind that view's
-    (unless that view queued it too: then it moved up and keeps going)."""
+def _work(entry: Entry, started: int) -> None:
+    """Warm one job; when a newer view queues work meanwhile, the job goes back in the queue,
+    behind that view's (unless that view wants it too: then it moved up and keeps going)."""
     job = entry.job
+
+    def superseded() -> bool:
+        return _generation != started and entry.generation != _generation
+
     try:
-        finished = warm(entry.engine, job, remember=_remember,
-                        superseded=lambda: entry.generation != _generation,
+        finished = warm(entry.engine, job, remember=_remember, superseded=superseded,
                         follow=lambda keys, level: _follow(entry, keys, level))
     except Exception:  # noqa: BLE001 - a view that fails is computed (and reported) on visit
         with _lock:

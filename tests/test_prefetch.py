@@ -115,7 +115,7 @@ def test_the_worker_warms_queued_views_newest_first(monkeypatch) -> None:
     assert prefetch.submit(object(), newer) == 2
     assert prefetch.submit(object(), newer) == 0  # already queued: not twice
     for _ in range(3):
-        prefetch._work(prefetch._take())
+        prefetch._work(*prefetch._take())
     assert seen == ["B", "C", "A"]
 
 
@@ -137,7 +137,7 @@ def test_a_superseded_job_goes_behind_the_newer_views(monkeypatch) -> None:
     monkeypatch.setattr(prefetch, "warm", fake_warm)
     prefetch.submit(object(), [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)])
     for _ in range(4):
-        prefetch._work(prefetch._take())
+        prefetch._work(*prefetch._take())
     assert seen == [("A", False), ("B", True), ("C", True), ("A", True)]
     assert not prefetch._pending
 
@@ -192,7 +192,7 @@ def test_a_warmed_views_worst_child_is_warmed_next_by_weight(monkeypatch) -> Non
                          children[None], "region", True)
     assert prefetch.submit(object(), jobs) == 4
     while prefetch._pending:
-        prefetch._work(prefetch._take())
+        prefetch._work(*prefetch._take())
     assert seen == [
         ("MW", None, "2026-10-01"),   # 1.0   worst region
         (None, None, "2026-09-01"),   # 0.5   the month before
@@ -328,5 +328,25 @@ def test_a_running_job_the_newest_view_also_wants_is_not_superseded(monkeypatch)
     monkeypatch.setattr(prefetch, "warm", fake_warm)
     prefetch.submit(object(), [mw])
     while prefetch._pending:
-        prefetch._work(prefetch._take())
+        prefetch._work(*prefetch._take())
     assert seen == [("MW", True), ("SC", True)]  # MW finished at once, warmed once
+
+
+def test_an_older_views_job_taken_later_is_warmed_not_put_back_forever(monkeypatch) -> None:
+    """A job of an older view, taken once the newer view's jobs are done, runs to its end: it
+    yields only to work queued after it was taken (no loop that takes and puts it back)."""
+    _no_threads(monkeypatch)
+    seen: list[tuple[str | None, bool]] = []
+
+    def fake_warm(engine, job, superseded, **_):
+        seen.append((job.region, not superseded()))
+        return not superseded()
+
+    monkeypatch.setattr(prefetch, "warm", fake_warm)
+    prefetch.submit(object(), [prefetch.Job(URL, "A", None, "2026-10-01", ALL, "A", True)])
+    prefetch.submit(object(), [prefetch.Job(URL, "B", None, "2026-09-01", ALL, "B", True)])
+    for _ in range(5):
+        if not prefetch._pending:
+            break
+        prefetch._work(*prefetch._take())
+    assert seen == [("B", True), ("A", True)] and not prefetch._pending
