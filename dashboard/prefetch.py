@@ -41,6 +41,10 @@ from queries import settings
 MAX_QUEUED = 12
 WORKERS = 1
 PAUSE_S = 5.0
+# After a page run the browser draws what it was sent; on a machine that also serves the page
+# (two cores: the benchmark's, or a small server with its own reader) a warm-up starting at once
+# slowed that drawing by a third. A job waits this long after the last run before its next step.
+GRACE_S = 0.3
 CHILDREN = 3  # the children the verdict names as furthest behind
 # How likely each job of a plan is to be the next click, in the plan's order (worst child, the
 # month before, the next two children); the worst child of a warmed view, one step further,
@@ -78,6 +82,7 @@ class Entry:
 
 _live = 0  # page runs in progress in this process: the warm-up steps aside for them
 _live_lock = threading.Lock()
+_live_ended = -1e9  # when the last page run ended (time.monotonic)
 _pending: list[Entry] = []  # newest view's jobs first, then by weight
 _done: dict[Job, float] = {}  # when each job was last warmed
 _entries: dict[Job, Entry] = {}  # jobs queued or being warmed
@@ -106,7 +111,7 @@ def plan(url: str, region: str | None, location: str | None, month_iso: str,
 def live_run() -> Iterator[None]:
     """Mark a page run in progress (the warm-up waits between its steps: one process shares one
     interpreter lock, and a live click must not queue behind a speculative computation)."""
-    global _live
+    global _live, _live_ended
     with _live_lock:
         _live += 1
     try:
@@ -114,12 +119,16 @@ def live_run() -> Iterator[None]:
     finally:
         with _live_lock:
             _live -= 1
+            _live_ended = time.monotonic()
 
 
-def _quiet(limit_s: float = PAUSE_S) -> None:
-    """Wait until no page run is in progress (at most `limit_s`, so busy servers still warm)."""
+def _quiet(limit_s: float = PAUSE_S, grace_s: float | None = None) -> None:
+    """Wait until no page run is in progress and the last one ended `GRACE_S` ago (at most
+    `limit_s`, so busy servers still warm)."""
+    grace_s = GRACE_S if grace_s is None else grace_s
     deadline = time.monotonic() + limit_s
-    while _live and time.monotonic() < deadline:
+    while time.monotonic() < deadline and (
+            _live or time.monotonic() - _live_ended < grace_s):
         time.sleep(0.02)
 
 

@@ -240,7 +240,12 @@ def test_warm_steps_aside_between_steps_and_waits_for_live_runs() -> None:
         time.sleep(0.001)
     prefetch._quiet(limit_s=30)
     assert not prefetch._live
+    # ... and the grace after it: the browser draws what the run sent before the next step
+    assert time.monotonic() - prefetch._live_ended >= prefetch.GRACE_S
     t.join()
+    t0 = time.monotonic()
+    prefetch._quiet(limit_s=0.05, grace_s=60)  # the limit still holds (busy servers warm too)
+    assert time.monotonic() - t0 < 5
 
 
 def test_findings_are_remembered_per_key_for_the_cache_lifetime(monkeypatch) -> None:
