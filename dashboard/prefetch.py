@@ -1,9 +1,9 @@
 """Warm the caches of the views a viewer is likely to open next, in the background.
 
 A first visit of a view costs the server its scorecard (~0.3 s on the 1M demo), its ranking and
-the verdict's findings (the iron-triangle analyses: ~0.3-0.5 s for a region, ~2 s for the
-company), while the click itself costs ~0.3 s: the first click into a view would wait for all of
-that. After a view is drawn, a background thread computes, through the page's own cached functions
+the verdict's findings (the iron-triangle analyses: ~0.3 s for a region, ~0.8 s for the company
+on DuckDB), while the click itself costs ~0.3 s: the first click into a view would wait for all
+of that. After a view is drawn, a background thread computes, through the page's own cached functions
 (so with the same keys, the same access check and the same TTL), the views one click away: the
 child furthest behind (the verdict names it), the same view one month earlier (the month picker's
 next option), then the next two children; and, one step further, the child furthest behind of
