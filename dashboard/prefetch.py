@@ -1,17 +1,16 @@
 """Warm the caches of the views a viewer is likely to open next, in the background.
 
-A first visit of a view costs the server its scorecard (~0.3 s on the 1M demo), its ranking and
-the verdict's findings (the iron-triangle analyses: ~0.3 s for a region, ~0.8 s for the company
-on DuckDB), while the click itself costs ~0.3 s: the first click into a view would wait for all
-of that. After a view is drawn, a background thread computes, through the page's own cached functions
+A first visit of a view costs the server its scorecard (~0.3 s on the 1M demo), its ranking and the
+verdict's findings (the iron-triangle analyses: ~0.3 s for a region, ~0.8 s for the company on
+DuckDB), while the click itself costs ~0.3 s: the first click into a view would wait for all of
+that. After a view is drawn, a background thread computes, through the page's own cached functions
 (so with the same keys, the same access check and the same TTL), the views one click away: the
 child furthest behind (the verdict names it), the same view one month earlier (the month picker's
-next option), then the next two children; and, one step further, the child furthest behind of
-each view warmed that has children (the path of a review: company, worst region, its worst
-location). Each job carries a weight, how likely its click is (`PLAN_WEIGHTS`; a step further
-halves it), and the queue runs the likeliest first. A click that arrives while its view is being
-warmed waits for that computation (Streamlit holds one lock per cache key), it never computes it
-twice.
+next option), then the next two children; and, one step further, the child furthest behind of each
+view warmed that has children (the path of a review: company, worst region, its worst location).
+Each job carries a weight, how likely its click is (`PLAN_WEIGHTS`; a step further halves it), and
+the queue runs the likeliest first. A click that arrives while its view is being warmed waits for
+that computation (Streamlit holds one lock per cache key), it never computes it twice.
 
 Bounded: `WORKERS` (1) thread, one queue of at most `MAX_QUEUED` views (the view drawn last
 first: the next click starts there), each view warmed at most once per `data.TTL_S`; a view the
