@@ -434,7 +434,8 @@ def run_browser(app: Server, floor: Server, names: Names, reps: int, timeout_s: 
                 log(f"rep {rep}/{reps}: floor " + ", ".join(f"{a} {fl[a]:.2f}" for a in fl)
                     + " | app " + ", ".join(f"{a} {ap[a]:.2f}" for a in ap))
             res["app"]["first_more"] = []
-            for k in range(2, first_passes + 1 if restart is not None and reps else 1):
+            more_passes = first_passes - 1 if restart is not None and reps else 0
+            for k in range(2, 2 + more_passes):
                 app, more = restart(), {}
                 try:
                     errors = app_pass(browser, app.base, names, plan, timeout_s, more)

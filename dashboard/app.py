@@ -191,9 +191,9 @@ def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
     months = state.month_options(first, latest)
     i = months.index(view.month) if view.month in months else -1
     previous = months[i + 1].isoformat() if 0 <= i < len(months) - 1 else None
-    keys = [] if ranked is None else [k for k in map(str, ranked["key"]) if k not in nav.NO_KEY]
     prefetch.submit(eng, prefetch.plan(url, view.region, view.location, view.month.isoformat(),
-                                       previous, allowed, keys, card.scope.child_level,
+                                       previous, allowed, prefetch.child_keys(ranked),
+                                       card.scope.child_level,
                                        findings_here))
 
 

@@ -304,12 +304,10 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
     if _yield(pause, superseded):
         return False
     if job.location is None:
-        children = ranked(engine, job.url, job.region, None, job.month_iso, job.allowed)
-        if follow is not None and children is not None and len(children):
-            from dashboard import nav
-
-            follow([k for k in map(str, children["key"]) if k not in nav.NO_KEY],
-                   here.scope.child_level)
+        keys = child_keys(ranked(engine, job.url, job.region, None, job.month_iso,
+                                 job.allowed))
+        if follow is not None and keys:
+            follow(keys, here.scope.child_level)
     else:  # a location view shows its region's card and ranking beside its own
         with contextlib.suppress(Exception):  # a location-only viewer may not see its region
             card(engine, job.url, job.region, None, job.month_iso, job.allowed)
@@ -322,6 +320,16 @@ def warm(engine: Engine, job: Job, *, card: Callable | None = None,
         if remember is not None:
             remember(job, results)
     return True
+
+
+def child_keys(ranked) -> list[str]:
+    """The keys of a view's ranked children, worst first, that are views one can open (a child
+    outside every region has none): the plan's children and a step further both read them."""
+    if ranked is None or not len(ranked):
+        return []
+    from dashboard import nav
+
+    return [k for k in map(str, ranked["key"]) if k not in nav.NO_KEY]
 
 
 def _yield(pause: Callable[[], None], superseded: Callable[[], bool]) -> bool:
