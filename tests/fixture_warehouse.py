@@ -82,3 +82,11 @@ def load(engine: sa.Engine, rows: dict[str, list[tuple]] | None = None) -> None:
             t = META.tables[name]
             if data:
                 conn.execute(t.insert(), [dict(zip(t.c.keys(), r, strict=True)) for r in data])
+
+
+def load_with_rollup(engine: sa.Engine, rows: dict[str, list[tuple]] | None = None) -> None:
+    """`load`, then the monthly rollup built from those rows (a `make_warehouse` loader)."""
+    from queries.sql import rollup
+
+    load(engine, rows)
+    rollup.build(engine)

@@ -281,18 +281,13 @@ def test_month_as_timestamp_or_mid_month_is_read_as_its_month(make_warehouse, cl
 
 
 # The rollup never serves stale numbers -----------------------------------------------------------
-def _with_rollup(engine, rows=None):
-    fw.load(engine, rows)
-    rollup.build(engine)
-
-
 def _nps(eng, s: sc.Scope | None = None) -> float:
     dims, s = sc.load_dims(eng), s or sc.Scope()
     return scorecard.build(eng, dims, s, OCT, targets.load(), with_map=False).metrics["nps"].value
 
 
 def test_changed_scores_make_the_rollup_stale(make_warehouse):
-    eng = make_warehouse(loader=_with_rollup, name="stale_values")
+    eng = make_warehouse(loader=fw.load_with_rollup, name="stale_values")
     url = eng.url.render_as_string(hide_password=False)
     rollup._checked.clear()
     assert _nps(eng) == pytest.approx(100 / 7)  # 100 * (3 - 2) / 7, through the rollup
@@ -316,7 +311,7 @@ def test_changed_scores_make_the_rollup_stale(make_warehouse):
 
 
 def test_delete_plus_insert_makes_the_rollup_stale(make_warehouse):
-    eng = make_warehouse(loader=_with_rollup, name="stale_swap")
+    eng = make_warehouse(loader=fw.load_with_rollup, name="stale_swap")
     w = _writer(eng)
     with w.begin() as c:  # same row count and same latest date, different answer
         c.exec_driver_sql("DELETE FROM survey_responses WHERE response_id = 1")

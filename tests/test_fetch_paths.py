@@ -13,6 +13,7 @@ import pytest
 
 from queries import scope as sc
 from queries.sql import aggregate, dialect
+from tests.fixture_warehouse import load_with_rollup
 
 SCOPES = (sc.Scope(), sc.Scope(region="N"), sc.Scope(region="N", location="L1"))
 
@@ -28,13 +29,7 @@ def _both(eng, monkeypatch, *args, **kwargs) -> tuple[pd.DataFrame, pd.DataFrame
 @pytest.mark.parametrize("use_rollup", [False, True])
 @pytest.mark.parametrize("by", ["child", "location", "none"])
 def test_columnar_fetch_equals_row_fetch(make_warehouse, monkeypatch, by, use_rollup):
-    from tests.fixture_warehouse import load
-
-    def with_rollup(engine, rows=None):
-        load(engine, rows)
-        aggregate.rollup.build(engine)
-
-    eng = make_warehouse(loader=with_rollup, name="paths")
+    eng = make_warehouse(loader=load_with_rollup, name="paths")
     for scope in SCOPES:
         columnar, rows = _both(eng, monkeypatch, scope, date(2025, 10, 1), date(2026, 11, 1),
                                by=by, use_rollup=use_rollup)

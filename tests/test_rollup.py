@@ -12,17 +12,11 @@ from queries import scope as sc
 from queries.sql import rollup
 from queries.sql.aggregate import fetch
 from queries.sql.engine import make_engine
-
-
-def _with_rollup(engine, rows=None):
-    from tests.fixture_warehouse import load
-
-    load(engine, rows)
-    rollup.build(engine)
+from tests.fixture_warehouse import load_with_rollup
 
 
 def test_rollup_matches_raw(make_warehouse):
-    eng = make_warehouse(loader=_with_rollup, name="rolled")
+    eng = make_warehouse(loader=load_with_rollup, name="rolled")
     start, stop = date(2025, 10, 1), date(2026, 11, 1)
     with eng.connect() as c:
         assert rollup.available(c)
@@ -41,7 +35,7 @@ def _october_nps(eng) -> tuple[float, float]:
 
 def test_stale_rollup_is_ignored(make_warehouse, monkeypatch):
     """What the page uses (`fetch` deciding through `available_cached`), not `available` alone."""
-    eng = make_warehouse(loader=_with_rollup, name="stale")
+    eng = make_warehouse(loader=load_with_rollup, name="stale")
     url = eng.url.render_as_string(hide_password=False)
     # Fixture, October: 7 valid answers (10, 9, 7, 3, 10, 6, 8), promoters 10, 9, 10 -> 3.
     assert _october_nps(eng) == (7, 3)  # read from the fresh rollup (the check is now cached)
@@ -66,7 +60,7 @@ def test_stale_rollup_is_ignored(make_warehouse, monkeypatch):
 
 
 def test_rollup_from_an_older_version_is_ignored(make_warehouse):
-    eng = make_warehouse(loader=_with_rollup, name="old")
+    eng = make_warehouse(loader=load_with_rollup, name="old")
     writer = sa.create_engine(eng.url)
     eng.dispose()
     with writer.begin() as c:  # a rollup built before the count of 10s was a component

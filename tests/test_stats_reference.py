@@ -342,18 +342,11 @@ DUP_ROWS = {
 }
 
 
-def _load_with_rollup(engine, rows):
-    from queries.sql import rollup
-    from tests import fixture_warehouse
-
-    fixture_warehouse.load(engine, rows)
-    rollup.build(engine)
-
-
 def test_one_dedup_rule_raw_equals_rollup_and_regions_sum_to_company(make_warehouse):
     from queries.sql import aggregate
+    from tests.fixture_warehouse import load_with_rollup
 
-    eng = make_warehouse(DUP_ROWS, loader=_load_with_rollup, name="dups")
+    eng = make_warehouse(DUP_ROWS, loader=load_with_rollup, name="dups")
     oct_, nov = D(2026, 10, 1), D(2026, 11, 1)
     cols = ["key", "responses__n", "nps__n", "nps__pos", "nps__neg"]
     raw = aggregate.fetch(eng, sc.Scope(), oct_, nov, use_rollup=False)[cols]
