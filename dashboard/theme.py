@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, tiles
 
 STATIC_PATH = "app/static/"
 
@@ -39,9 +39,10 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
 .cx-grid {display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); column-gap: 1rem;}
 h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
 .cx-tiles {display: flex; flex-direction: column; gap: 0.5rem;}
-.cx-open {margin-left: auto; border: 0; background: transparent; padding: 0.1rem 0.15rem;
-  line-height: 0; cursor: pointer; border-radius: 0.3rem;}
-.cx-open:hover {background: rgba(128,128,128,0.18);}
+.cx-open {margin-left: auto; border: 0; padding: 0.1rem 0.15rem; width: calc(18px + 0.3rem);
+  height: calc(18px + 0.2rem); cursor: pointer; border-radius: 0.3rem;
+  background: transparent url("CHART_ICON") no-repeat center / 18px 18px;}
+.cx-open:hover {background-color: rgba(128,128,128,0.18);}
 .cx-open:focus-visible {outline: 2px solid rgba(128,128,128,0.8);}
 .cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
   border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
@@ -56,6 +57,7 @@ h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
 .cx-delta {font-size: 0.74rem; white-space: nowrap;}
 .cx-than {opacity: 0.75;}
 .cx-sp {line-height: 0;}
+.cx-spark {display: inline-block; background: SPARK_COLOUR;}
 .cx-foot {font-size: 0.69rem; opacity: 0.8; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis;}
 .cx-tile:hover .cx-foot {white-space: normal;}
@@ -97,7 +99,11 @@ def _palette() -> str:
 
 
 def inject() -> None:
-    st.html(_CSS + _palette() + "\n</style>")
+    st.html(_STYLE)
+
+
+_STYLE = (_CSS.replace("CHART_ICON", tiles.CHART_ICON).replace("SPARK_COLOUR", tiles.SPARK_COLOUR)
+          + _palette() + "\n</style>")  # the same text on every rerun: the browser keeps it
 
 
 def static_url() -> str:

@@ -23,38 +23,48 @@ from queries.scorecard import MetricResult, Scorecard
 CHART_ATTR = "data-cx-chart"  # dashboard/nav.py's listener opens the metric's chart on a click
 SPARK_W, SPARK_H = 76, 22
 SPARK_COLOUR = "#8c8c8c"  # mid grey: neutral, and readable on light and dark themes
+SPARK_STROKE, SPARK_DOT = 1.6, 2.2  # the line's thickness and the last month's dot radius (px)
 TONES = {"good": "cx-good", "bad": "cx-bad", "off": "cx-flat"}
 
 
-def sparkline_svg(values: list[float | None], width: int = SPARK_W, height: int = SPARK_H) -> str:
-    """A neutral grey polyline of the months that have a value, the last month as a dot, as an
-    <img> with an SVG data URI (st.html's sanitiser keeps images but drops inline <svg>).
+def sparkline(values: list[float | None], width: int = SPARK_W, height: int = SPARK_H) -> str:
+    """A neutral grey line of the months that have a value, ending in a dot at the last month.
 
-    Neutral on purpose: the line says "where it has been", never "good" or "bad" (a red line
-    because last month dipped would contradict the status and the change beside it).
+    Drawn as one `<span>` whose grey fill is cut to the line's shape by a CSS `clip-path`
+    polygon (the band above and below each point, and an octagon at the last one): no image
+    for the browser to decode on every month change, no `<svg>` (st.html's sanitiser drops
+    inline SVG). Neutral on purpose: the line says "where it has been", never "good" or "bad"
+    (a red line because last month dipped would contradict the status and the change beside
+    it).
     """
-    pts = [(i, v) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
-    if len(pts) < 2:
+    line = spark_points(values, width, height)
+    if len(line) < 2:
         return ""
+    half = SPARK_STROKE / 2
+    lx, ly = line[-1]
+    # an octagon around the last point, clockwise from its left (as the band runs: nonzero
+    # fill keeps both)
+    dot = [(lx + SPARK_DOT * math.sin(a), ly - SPARK_DOT * math.cos(a))
+           for a in (math.pi * (k / 4 - 0.5) for k in range(9))]
+    outline = ([(x, y - half) for x, y in line] + dot + [(x, y + half) for x, y in line[::-1]])
+    poly = ",".join(f"{x:.1f}px {y:.1f}px" for x, y in outline)
+    return (f'<span class="cx-spark" role="img" aria-label="13-month trend" '
+            f'style="width:{width}px;height:{height}px;clip-path:polygon({poly})"></span>')
+
+
+def spark_points(values: list[float | None], width: int = SPARK_W,
+                 height: int = SPARK_H) -> list[tuple[float, float]]:
+    """The line's points (x, y in px): months with a value, evenly spaced by month, the lowest
+    value at the bottom and the highest at the top, 2 px in from every edge."""
+    pts = [(i, v) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
+    if not pts:
+        return []
     lo, hi = min(v for _, v in pts), max(v for _, v in pts)
     span = hi - lo or 1.0
     n = max(len(values) - 1, 1)
     pad = 2.0
-
-    def xy(i: int, v: float) -> tuple[float, float]:
-        return (pad + (width - 2 * pad) * i / n,
-                height - pad - (height - 2 * pad) * (v - lo) / span)
-
-    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in pts))
-    lx, ly = xy(*pts[-1])
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">'
-           f'<polyline fill="none" stroke="{SPARK_COLOUR}" stroke-width="1.4" '
-           f'stroke-linejoin="round" points="{coords}"/>'
-           f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2" fill="{SPARK_COLOUR}"/></svg>')
-    data = base64.b64encode(svg.encode("ascii")).decode("ascii")
-    return (f'<img class="cx-spark" width="{width}" height="{height}" alt="13-month trend" '
-            f'src="data:image/svg+xml;base64,{data}">')
+    return [(pad + (width - 2 * pad) * i / n, height - pad - (height - 2 * pad) * (v - lo) / span)
+            for i, v in pts]
 
 
 def _chart_icon() -> str:
@@ -64,16 +74,16 @@ def _chart_icon() -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
 
 
-CHART_ICON = _chart_icon()
+CHART_ICON = _chart_icon()  # drawn by the page's style sheet (dashboard/theme.py), decoded once
 
 
 def chart_button(m: Metric) -> str:
     """The tile's chart button: a plain <button> the page's click listener turns into a rerun
-    that opens the 13-month chart (no Streamlit widget per tile)."""
+    that opens the 13-month chart (no Streamlit widget per tile). Its icon is the style sheet's
+    background image, not an <img> per tile."""
     tip = html.escape(f"Open the 13-month chart of {fmt.short_label(m.name)}")
     return (f'<button type="button" class="cx-open" {CHART_ATTR}="{html.escape(m.name)}" '
-            f'title="{tip}" aria-label="{tip}"><img src="{CHART_ICON}" width="18" height="18" '
-            'alt=""></button>')
+            f'title="{tip}" aria-label="{tip}"></button>')
 
 
 def panel_html(panel: str, card: Scorecard, open_actions: dict[str, int] | None = None) -> str:
@@ -140,7 +150,7 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
         f'<span class="cx-delta {TONES[tone]}">{e(arrow + " " if arrow else "")}{e(text)} '
         f'<span class="cx-than">vs {e(prev)}</span></span>')
     values = [v for _, v in r.trend]
-    spark = "" if yes_no else sparkline_svg(values)
+    spark = "" if yes_no else sparkline(values)
     foot = [fmt.target_text(m, r.target)] if yes_no else footnote(m, r, card)
     if open_actions:
         foot.insert(0, f"⚑ {fmt.plural(open_actions, 'open action')}")

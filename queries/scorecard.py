@@ -6,6 +6,7 @@ compute a number of their own.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -115,6 +116,9 @@ class Scorecard:
     bands: pd.DataFrame | None = None  # sampled metrics per trend month: value, moe, lo, hi
     mover_tests: int = 0  # child x headline metric changes tested for the movers (BH family)
     movers_rule: str = ""  # the movers' rule in words, for every place that lists them
+    # One id per build, kept by every copy (a cache hands the page a fresh copy per rerun):
+    # what the page derives from this scorecard is remembered under it (dashboard/memo.py).
+    build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def responses(self) -> int:

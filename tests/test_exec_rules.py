@@ -3,14 +3,13 @@ yes/no reading of a location's flag, the neutral sparkline and the verdict's wor
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from dashboard import fmt, tiles, verdict
+from dashboard import fmt, theme, tiles, verdict
 from queries import material, ranking, targets
 from queries.registry import BY_NAME
 
@@ -108,15 +107,32 @@ def test_yes_no_reads_since_when():
     assert not fmt.is_yes_no(BY_NAME["cx_agenda_share"], "location")
 
 
-def test_sparkline_is_a_neutral_image_drawn_from_the_numbers():
-    img = tiles.sparkline_svg([1.0, None, 3.0, 2.0])
-    svg = base64.b64decode(re.search(r"base64,([^\"]+)", img).group(1)).decode()
-    assert tiles.SPARK_COLOUR in svg and not any(c in svg for c in fmt.STATUS_COLOURS.values()
-                                                 if c != tiles.SPARK_COLOUR)
+def test_sparkline_is_a_neutral_line_drawn_from_the_numbers():
     # Three points (the gap skipped): x at 2 + 72 * i / 3 for i = 0, 2, 3; lowest value at the
-    # bottom (y = 22 - 2 = 20), highest at the top (y = 2).
-    assert 'points="2.0,20.0 50.0,2.0 74.0,11.0"' in svg
-    assert tiles.sparkline_svg([5.0]) == ""
+    # bottom (y = 22 - 2 = 20), highest at the top (y = 2), 11 for the value half-way.
+    assert tiles.spark_points([1.0, None, 3.0, 2.0]) == [(2.0, 20.0), (50.0, 2.0), (74.0, 11.0)]
+    span = tiles.sparkline([1.0, None, 3.0, 2.0])
+    poly = re.search(r"clip-path:polygon\(([^)]*)\)", span).group(1)
+    corners = [tuple(float(c.removesuffix("px")) for c in p.split()) for p in poly.split(",")]
+    # The band runs 0.8 px above each point left to right, around the last month's dot (an
+    # octagon of radius 2.2 from its left, clockwise), and back 0.8 px below each point.
+    assert corners[:3] == [(2.0, 19.2), (50.0, 1.2), (74.0, 10.2)]
+    assert corners[-3:] == [(74.0, 11.8), (50.0, 2.8), (2.0, 20.8)]
+    dot = corners[3:-3]
+    assert len(dot) == 9 and dot[0] == dot[-1] == (71.8, 11.0) and (74.0, 8.8) in dot
+    assert (76.2, 11.0) in dot and (74.0, 13.2) in dot
+    # neutral: the grey fill comes from the style sheet, never a status colour
+    assert "cx-spark" in span and not any(c in span for c in fmt.STATUS_COLOURS.values())
+    assert f".cx-spark {{display: inline-block; background: {tiles.SPARK_COLOUR};}}" in \
+        theme._STYLE
+    assert tiles.sparkline([5.0]) == "" and tiles.sparkline([None, 5.0, float("nan")]) == ""
+
+
+def test_chart_buttons_draw_their_icon_from_the_style_sheet():
+    """No image per tile: the icon is decoded once, not on every month change."""
+    button = tiles.chart_button(BY_NAME["nps"])
+    assert "<img" not in button and 'class="cx-open"' in button
+    assert tiles.CHART_ICON in theme._STYLE
 
 
 def test_plural_and_pts_words():

@@ -14,7 +14,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, fmt, nav
+from dashboard import figures, fmt, memo, nav
 from dashboard.panels import lazy
 from queries.ranking import worst_first
 from queries.registry import BY_NAME
@@ -73,9 +73,16 @@ def label(card: Scorecard, parent: Scorecard | None, pts: pd.DataFrame) -> str:
 
 def section(card: Scorecard, parent: Scorecard | None, dims: Dims, plotly_config: dict,
             ranked: pd.DataFrame | None = None) -> None:
-    """The map's collapsed section; the figure is built and sent only while it is open."""
-    pts = points(card, parent, dims, ranked)
-    with lazy.section(label(card, parent, pts), SECTION_KEY, ICON) as shown:
+    """The map's collapsed section; the figure is built and sent only while it is open. Its
+    points and label are built once per scorecard (dashboard/memo.py), not on every rerun."""
+    base = parent if parent is not None else card
+
+    def build() -> tuple[pd.DataFrame, str]:
+        pts = points(card, parent, dims, ranked)
+        return pts, label(card, parent, pts)
+
+    pts, text = memo.derived((base.build_id, "map", card.scope.level == "company"), build)
+    with lazy.section(text, SECTION_KEY, ICON) as shown:
         if shown:
             draw(card, parent, pts, plotly_config)
 

@@ -10,12 +10,13 @@ its region, this one marked ▶.
 from __future__ import annotations
 
 import html
+from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import fmt, state
+from dashboard import fmt, memo, state
 from dashboard.nav import LINK_ATTR, NO_KEY
 from queries.ranking import HEADLINES, worst_first
 from queries.registry import BY_NAME
@@ -96,25 +97,38 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
     """The heat table of the children, or of the siblings of a location (`ranked`: those
     children already ranked worst first). A name opens that view."""
     base = card if parent is None else parent
+    current = card.scope.location if parent is not None else None
+    block = memo.derived((base.build_id, "league", current),
+                         lambda: block_html(base, card.month, current, ranked))
+    if block is None:
+        scope = base.scope
+        level = "Regions" if scope.level == "company" else "Locations"
+        where = "" if scope.level == "company" else f" in {base.scope_name}"
+        st.markdown(f"##### {fmt.escape_md(level + where)}, furthest behind first")
+        st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
+        return
+    st.html(block)
+
+
+def block_html(base: Scorecard, month: date, current: str | None,
+               ranked: pd.DataFrame | None = None) -> str | None:
+    """Heading, table and note as one element (one message per rerun, not three), or None when
+    there is no child to list. `current`: the location to mark among its siblings. Built once
+    per scorecard (dashboard/memo.py): about 10 ms a rerun otherwise."""
     scope: Scope = base.scope
     level = "Regions" if scope.level == "company" else "Locations"
     where = "" if scope.level == "company" else f" in {base.scope_name}"
     values, status, keys = frame(base.children, ranked)
-    title = f"{level}{where}, furthest behind first"
     if not keys:
-        st.markdown(f"##### {fmt.escape_md(title)}")
-        st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
-        return
-    current = None
-    if parent is not None and card.scope.location in keys:
-        current = keys.index(card.scope.location)
-    links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), card.month))
+        return None
+    at = keys.index(current) if current in keys else None
+    links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), month))
              for k in keys]
     note = (f"Click a name to open it. Colours: status against each one's own target "
             f"(green on, amber near, red off; the word shows on hover); grey: too few "
             f"answers to judge. n = survey responses. "
             f"{fmt.plural(len(keys), level[:-1].lower())}.")
-    # heading, table and note in one element (one message per rerun, not three)
-    st.html(f'<h5 class="cx-title">{html.escape(title)}</h5>'
-            + table_html(values, status, keys, links, level[:-1], current)
+    title = f"{level}{where}, furthest behind first"
+    return (f'<h5 class="cx-title">{html.escape(title)}</h5>'
+            + table_html(values, status, keys, links, level[:-1], at)
             + f'<p class="cx-note">{html.escape(note)}</p>')
