@@ -213,6 +213,16 @@ def test_company_view_renders_offline(page, server: str, offline: Offline) -> No
         assert title in heads, heads
     assert page.locator(TILE).count() == 13
     assert page.locator(PLOT_SVG).count() == 0  # no chart is drawn until one is asked for
+    # The sparklines (CSS-cut spans) and the chart icon (a style-sheet image) survive st.html's
+    # sanitiser and are drawn: no image per tile to decode on a month change.
+    sparks = page.evaluate("""() => [...document.querySelectorAll('.cx-tile .cx-spark')].map(
+      el => [getComputedStyle(el).clipPath.startsWith('polygon('),
+             Math.round(el.getBoundingClientRect().width)])""")
+    assert sparks and all(cut and width == 76 for cut, width in sparks), sparks
+    icons = page.evaluate("""() => [...document.querySelectorAll('.cx-tile .cx-open')].map(
+      el => getComputedStyle(el).backgroundImage.includes('data:image/svg+xml'))""")
+    assert len(icons) == 13 and all(icons), icons
+    assert page.locator(f"{TILE} img").count() == 0
     # Below the fold, every section is closed, its label carrying the answer; none sent its
     # content (no form, no pack button).
     page.wait_for_selector(f"{EXPANDER} summary", state="attached", timeout=30_000)
