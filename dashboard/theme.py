@@ -98,12 +98,12 @@ def _palette() -> str:
     return "\n".join(rules)
 
 
-def inject() -> None:
-    st.html(_STYLE)
-
-
 _STYLE = (_CSS.replace("CHART_ICON", tiles.CHART_ICON).replace("SPARK_COLOUR", tiles.SPARK_COLOUR)
           + _palette() + "\n</style>")  # the same text on every rerun: the browser keeps it
+
+
+def inject() -> None:
+    st.html(_STYLE)
 
 
 def static_url() -> str:

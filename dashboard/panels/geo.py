@@ -81,7 +81,8 @@ def section(card: Scorecard, parent: Scorecard | None, dims: Dims, plotly_config
         pts = points(card, parent, dims, ranked)
         return pts, label(card, parent, pts)
 
-    pts, text = memo.derived((base.build_id, "map", card.scope.level == "company"), build)
+    # keyed by the base alone: a region's view and its locations' views draw the same map
+    pts, text = memo.derived((base.build_id, "map"), build)
     with lazy.section(text, SECTION_KEY, ICON) as shown:
         if shown:
             draw(card, parent, pts, plotly_config)

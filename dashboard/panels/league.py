@@ -101,13 +101,18 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
     block = memo.derived((base.build_id, "league", current),
                          lambda: block_html(base, card.month, current, ranked))
     if block is None:
-        scope = base.scope
-        level = "Regions" if scope.level == "company" else "Locations"
-        where = "" if scope.level == "company" else f" in {base.scope_name}"
-        st.markdown(f"##### {fmt.escape_md(level + where)}, furthest behind first")
+        level, title = heading(base)
+        st.markdown(f"##### {fmt.escape_md(title)}")
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
         return
     st.html(block)
+
+
+def heading(base: Scorecard) -> tuple[str, str]:
+    """('Locations', 'Locations in Midwest, furthest behind first'): what the table lists."""
+    if base.scope.level == "company":
+        return "Regions", "Regions, furthest behind first"
+    return "Locations", f"Locations in {base.scope_name}, furthest behind first"
 
 
 def block_html(base: Scorecard, month: date, current: str | None,
@@ -116,8 +121,7 @@ def block_html(base: Scorecard, month: date, current: str | None,
     there is no child to list. `current`: the location to mark among its siblings. Built once
     per scorecard (dashboard/memo.py): about 10 ms a rerun otherwise."""
     scope: Scope = base.scope
-    level = "Regions" if scope.level == "company" else "Locations"
-    where = "" if scope.level == "company" else f" in {base.scope_name}"
+    level, title = heading(base)
     values, status, keys = frame(base.children, ranked)
     if not keys:
         return None
@@ -128,7 +132,6 @@ def block_html(base: Scorecard, month: date, current: str | None,
             f"(green on, amber near, red off; the word shows on hover); grey: too few "
             f"answers to judge. n = survey responses. "
             f"{fmt.plural(len(keys), level[:-1].lower())}.")
-    title = f"{level}{where}, furthest behind first"
     return (f'<h5 class="cx-title">{html.escape(title)}</h5>'
             + table_html(values, status, keys, links, level[:-1], at)
             + f'<p class="cx-note">{html.escape(note)}</p>')
