@@ -9,6 +9,8 @@ import math
 from functools import lru_cache
 
 import numpy as np
+from scipy import special
+from scipy import stats as sps
 
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813  # two-sided 99.8% (0.1% in each tail)
@@ -103,42 +105,23 @@ def nps_adjusted_wald_arrays(pos, neg, n, z: float = Z95) -> tuple[np.ndarray, n
     return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
 
 
-# --- Student t for integer degrees of freedom (no SciPy at run time; tests check against it)
+# --- Student t for integer degrees of freedom (SciPy's special functions; the tests check them
+# against the Abramowitz & Stegun series and published table values, tests/reference_stats.py)
 
 
 def t_two_sided_p(t: float, df: int) -> float:
-    """P(|T| >= |t|) for Student's t with integer df >= 1 (Abramowitz & Stegun 26.7.3-4)."""
+    """P(|T| >= |t|) for Student's t with integer df >= 1; NaN without a distribution (df < 1)."""
     if math.isnan(t) or df < 1:
         return math.nan
-    if math.isinf(t):
-        return 0.0
-    theta = math.atan(abs(t) / math.sqrt(df))
-    s, c2 = math.sin(theta), math.cos(theta) ** 2
-    if df % 2 == 1:
-        total, term = 0.0, math.cos(theta)
-        for k in range(1, (df - 1) // 2 + 1):
-            total += term
-            term *= c2 * (2 * k) / (2 * k + 1)
-        a = 2 / math.pi * (theta + s * total)  # df = 1: no terms, total 0, a = 2 theta / pi
-    else:
-        total, term = 0.0, 1.0
-        for k in range(1, df // 2 + 1):
-            total += term
-            term *= c2 * (2 * k - 1) / (2 * k)
-        a = s * total
-    return float(max(0.0, 1.0 - a))  # a >= 0 (theta, s and every term are), so p <= 1
+    return float(2 * special.stdtr(df, -abs(t)))  # an infinite t: exactly 0
 
 
 @lru_cache(maxsize=256)
 def t_quantile(df: int, alpha: float = 0.05) -> float:
-    """Two-sided critical value: P(|T| >= t) = alpha (bisection on `t_two_sided_p`)."""
+    """Two-sided critical value: P(|T| >= t) = alpha."""
     if df < 1:
         return math.nan
-    lo, hi = 0.0, 1000.0
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if t_two_sided_p(mid, df) > alpha else (lo, mid)
-    return (lo + hi) / 2
+    return float(special.stdtrit(df, 1 - alpha / 2))
 
 
 def normal_two_sided_p(z: float) -> float:
@@ -174,12 +157,9 @@ def benjamini_hochberg(pvalues, q: float = FDR_Q) -> tuple[np.ndarray, np.ndarra
     """
     p = np.asarray(pvalues, dtype=float)
     out_q = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size  # m = 0 (no p at all) needs no case of its own: nothing is ranked or rejected
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
-    out_q[order] = adjusted
+    ok = np.isfinite(p)  # NaN: no test was possible, so it is not part of the family
+    if ok.any():
+        out_q[ok] = sps.false_discovery_control(p[ok], method="bh")
     return np.where(np.isfinite(out_q), out_q <= q, False), out_q
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from sqlalchemy.engine import Engine
 
 from queries.insights.children import NPS_MIN_N, PLURAL, child_nps, needs_children
@@ -71,13 +72,10 @@ def paule_mandel_tau2(x: np.ndarray, v: np.ndarray, tol: float = 1e-10) -> float
 
     if excess(0.0) <= 0:
         return 0.0
-    lo, hi = 0.0, max(float(np.var(x, ddof=1)), 1e-9)
-    while excess(hi) > 0:
+    hi = max(float(np.var(x, ddof=1)), 1e-9)
+    while excess(hi) > 0:  # Q falls as tau^2 grows: double until the root is bracketed
         hi *= 2
-    while hi - lo > tol * max(1.0, hi):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
-    return (lo + hi) / 2
+    return float(optimize.brentq(excess, 0.0, hi, xtol=tol * max(1.0, hi), rtol=1e-12))
 
 
 def shrink(x: np.ndarray, n: np.ndarray, parent: tuple[float, float, float]) -> dict:
