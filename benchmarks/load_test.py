@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
 
     url = args.url or config.resolve().url
     if config.resolve(args.url).is_demo and not config.demo_path().exists():
-        subprocess.run([sys.executable, "-m", "dashboard.cli", "build-demo"], check=True,
+        subprocess.run([sys.executable, "-m", "cli", "build-demo"], check=True,
                        cwd=ROOT)
     regions, locs, month = demo_scopes(url)
     paths = views(regions, locs, month)

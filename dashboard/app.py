@@ -21,8 +21,6 @@ from dataclasses import replace  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import data, insights_data, nav, prefetch, state, theme  # noqa: E402
-from dashboard import verdict as vd  # noqa: E402
-from dashboard.fmt import escape_md  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
     header,
@@ -34,6 +32,8 @@ from dashboard.panels import (  # noqa: E402
 )
 from dashboard.panels import insights as insights_panel  # noqa: E402
 from dashboard.panels import verdict as verdict_panel  # noqa: E402
+from presentation import verdict as vd  # noqa: E402
+from presentation.fmt import escape_md  # noqa: E402
 from queries import config  # noqa: E402
 from queries.registry import PANELS  # noqa: E402
 from queries.sql.engine import explain  # noqa: E402

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
-from dashboard.text import md as message_text
+from presentation.text import md as message_text
 from queries import access, config, scorecard, targets
 from queries import scope as sc
 from queries.ranking import worst_first

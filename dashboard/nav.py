@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import streamlit as st
 
 from dashboard import state
-from dashboard.tiles import CHART_ATTR  # a tile's chart button (value: the metric's name)
+from presentation.tiles import CHART_ATTR  # a tile's chart button (value: the metric's name)
 from queries.scope import Scope
 
 SELECTION_KEYS = ("location_map",)

@@ -340,8 +340,8 @@ def _yield(pause: Callable[[], None], superseded: Callable[[], bool]) -> bool:
 
 def _remember(job: Job, results) -> None:
     """Keep the verdict's sentences too, so the view's first visit draws its verdict once."""
-    from dashboard import verdict as vd
     from dashboard.panels import verdict as verdict_panel
+    from presentation import verdict as vd
 
     key = verdict_panel.findings_key(job.url, job.findings_region, job.month_iso, job.allowed)
     verdict_panel.remember_findings(key, vd.findings(results))

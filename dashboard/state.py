@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from dashboard.fmt import escape_md, month_label
+from presentation.fmt import escape_md, month_label
 from queries.months import add_months, parse_month
 from queries.scope import Dims, Scope
 from queries.scorecard import latest_complete_month, month_floor

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import fmt, tiles
+from presentation import fmt, tiles
 
 STATIC_PATH = "app/static/"
 

@@ -1,7 +1,7 @@
 """Assembling the monthly board pack (landscape A4 PDF) for one scope and month.
 
-Every number comes from `queries.scorecard.build` and every chart from `dashboard.figures`, so the
-pack shows exactly what the page shows. The file is written atomically. No Streamlit here.
+Every number comes from `queries.scorecard.build` and every chart from `presentation.figures`, so
+the pack shows exactly what the page shows. The file is written atomically. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dashboard import fmt
-from dashboard import verdict as verdict_mod
 from pack.charts import panel_figures, render_pngs
 from pack.context import Context
 from pack.errors import PackError
 from pack.layout import Pdf, missing_glyphs_note
 from pack.pages import cover, league_page, region_page, scorecard_page, trends_page
 from pack.tables import pack_name
+from presentation import fmt
+from presentation import verdict as verdict_mod
 from queries import scorecard
 from queries.ranking import worst_first
 from queries.registry import PANELS

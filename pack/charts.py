@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import figures
 from pack.errors import PackError
+from presentation import figures
 from queries import settings
 from queries.registry import PANELS, panel_order
 from queries.scorecard import Scorecard

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from dashboard import verdict as verdict_mod
+from presentation import verdict as verdict_mod
 from queries.scope import Dims
 from queries.scorecard import Scorecard
 from queries.targets import Targets

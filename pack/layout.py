@@ -12,8 +12,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from dashboard import fmt
 from pack.errors import PackError
+from presentation import fmt
 from queries import settings
 
 FONT_DIR = Path(settings.PACK_FONT_DIR.value() or "")

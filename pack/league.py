@@ -7,7 +7,6 @@ import math
 
 import pandas as pd
 
-from dashboard import fmt
 from pack.layout import (
     INK,
     MARGIN,
@@ -23,6 +22,7 @@ from pack.layout import (
     tint,
 )
 from pack.tables import HEADLINE, league_frame
+from presentation import fmt
 from queries import stats
 from queries.scorecard import Scorecard
 

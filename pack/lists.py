@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fpdf.fonts import FontFace
 
-from dashboard import fmt
 from pack.context import Context
 from pack.layout import BODY_W, INK, MARGIN, MUTED, NAVY, PAGE_H, PAPER, RULE, Pdf, room
+from presentation import fmt
 from queries.registry import BY_NAME
 from queries.scorecard import Scorecard
 from store.actions import scope_names

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 
-from dashboard import fmt
-from dashboard import verdict as verdict_mod
 from pack.charts import CHART_PX
 from pack.context import Context
 from pack.layout import (
@@ -26,6 +24,8 @@ from pack.layout import (
 from pack.league import league_table
 from pack.lists import actions_table, movers
 from pack.tiles import tile
+from presentation import fmt
+from presentation import verdict as verdict_mod
 from queries.registry import PANELS, panel_order
 from queries.scorecard import Scorecard
 from store.actions import scope_names

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.text import csv_cell
+from presentation.text import csv_cell
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS, Metric
 from queries.scope import Scope

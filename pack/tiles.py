@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard import fmt, tiles
 from pack.layout import INK, MUTED, PAPER, RULE, Pdf, status_colour
+from presentation import fmt, tiles
 from queries import stats
 from queries.material import shown_change
 from queries.months import add_months

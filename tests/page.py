@@ -56,7 +56,7 @@ def nodes(block) -> list:
 
 
 def tiles(at: AppTest) -> list[str]:
-    """The markup of every KPI tile on the page (dashboard/tiles.py), in page order (an area's
+    """The markup of every KPI tile on the page (presentation/tiles.py), in page order (an area's
     tiles share one HTML element: each tile is cut out at its own closing tag)."""
     return [t for h in at.get("html") for t in tile_markups(h.proto.body)]
 

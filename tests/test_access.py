@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import cli
+from cli import main as cli
 from queries import access
 from queries import scope as sc
 

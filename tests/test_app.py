@@ -21,8 +21,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import pack
-from dashboard import data, fmt, nav, state
+from dashboard import data, nav, state
 from dashboard.panels import geo, movers, quality
+from presentation import fmt
 from queries import ranking, scorecard, targets
 from queries import scope as sc
 from queries.registry import BY_NAME, METRICS

@@ -390,7 +390,7 @@ def test_identity_from_the_trusted_header(browser, header_server) -> None:
 def _expected(url: str, view: str) -> tuple[str, dict[str, str], object, object]:
     """(month, URL parameters, verdict, card) computed from the query layer, independently of
     the page: the worst region, and that region's worst location, by the shared ranking."""
-    from dashboard import verdict
+    from presentation import verdict
     from queries import ranking, scorecard, targets
     from queries import scope as sc
     from queries.sql import aggregate
@@ -431,8 +431,8 @@ def test_first_viewport_answers_the_meeting(browser, server: str, warehouse_url:
     """At 1440x900, without scrolling: the verdict's counts, the off-target metrics by name,
     the worst child by name (a location: where it stands in its region) and every leadership
     tile. Screenshots of the view at 1440x900 and 1920x1080 go to test-artifacts/."""
-    from dashboard import fmt, tiles
-    from dashboard import verdict as vd
+    from presentation import fmt, tiles
+    from presentation import verdict as vd
 
     month, extra, v, card = _expected(warehouse_url, view)
     query = "&".join(f"{k}={val}" for k, val in ({**extra, "month": month}).items())

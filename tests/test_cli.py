@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dashboard import cli
+from cli import main as cli
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

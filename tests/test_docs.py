@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dashboard.cli import build_parser
+from cli.main import build_parser
 from queries import settings
 from queries.registry import METRICS
 from queries.sql.schema import CONTRACT

@@ -9,7 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import fmt, theme, tiles, verdict
+from dashboard import theme
+from presentation import fmt, tiles, verdict
 from queries import material, ranking, targets
 from queries.registry import BY_NAME
 

@@ -16,7 +16,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from dashboard import cli, state
+from cli import main as cli
+from dashboard import state
 from queries import scope as sc
 from queries import scorecard, targets
 from queries.registry import METRICS

@@ -66,7 +66,7 @@ def test_a_running_reader_does_not_block_rollup_or_a_load(tmp_path):
     eng = make_engine(url)  # the page's engine, used and kept, as a running page does
     before = _nps(eng)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "rollup", "--url", url],
+    done = subprocess.run([sys.executable, "-m", "cli", "rollup", "--url", url],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Rollup cx_survey_monthly rebuilt" in done.stdout

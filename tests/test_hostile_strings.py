@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 import pack as pk
-from dashboard import fmt, text
 from pack import layout
+from presentation import fmt, text
 from queries import access, scorecard, targets
 from queries import scope as sc
 from queries.sql import engine
@@ -69,7 +69,7 @@ def test_long_names_are_cut_with_an_ellipsis_when_loaded():
 
 # Figures: no markup reaches Plotly ---
 def test_figures_carry_escaped_names_only(make_warehouse):
-    from dashboard import figures
+    from presentation import figures
 
     eng = make_warehouse(loader=hostile_loader(), name="hostile_fig")
     dims = sc.load_dims(eng)
@@ -273,7 +273,7 @@ def test_fractional_timeout_is_honoured(warehouse, monkeypatch):
 
 
 def test_cli_reports_a_bad_timeout_in_one_line(warehouse, capsys, monkeypatch):
-    from dashboard import cli
+    from cli import main as cli
 
     monkeypatch.setenv("CX_QUERY_TIMEOUT", "abc")
     code = cli.main(["check", "--url", warehouse.url.render_as_string(hide_password=False)])

@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import figures as F
+from presentation import figures as F
 from queries import access, insights, targets
 from queries import scope as sc
 from queries.sql.engine import make_engine

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard import cli
+from cli import main as cli
 from queries.loading import loader
 from queries.loading.mapping import MappingError, load_mapping
 from queries.loading.readers import SourceError

@@ -15,8 +15,9 @@ import pytest
 from pypdf import PdfReader
 
 import pack as pk
-from dashboard import cli, fmt, verdict
+from cli import main as cli
 from pack import charts, layout
+from presentation import fmt, verdict
 from queries import ranking, scorecard, targets
 from queries import scope as sc
 from queries.registry import BY_NAME

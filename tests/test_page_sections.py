@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from dashboard import fmt
 from dashboard.panels import geo, movers, quality, review
+from presentation import fmt
 from queries.scope import Scope
 from store.actions import ActionInput, ActionStore
 from tests.hostile import IMAGE, hostile_loader

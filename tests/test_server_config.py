@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import cli
+from cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [ROOT / ".streamlit" / "config.toml", ROOT / "dashboard" / ".streamlit" / "config.toml"]

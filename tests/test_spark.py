@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 import pack as pk
-from dashboard import cli
+from cli import main as cli
 from queries import scope as sc
 from queries import scorecard, targets
 from queries.sql import aggregate, rollup

@@ -93,9 +93,9 @@ def test_a_planted_change_is_found_through_the_warehouse(engine, demo):
 
 def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monkeypatch):
     import pack
-    from dashboard import fmt
-    from dashboard.cli import scorecard_json
+    from cli.main import scorecard_json
     from dashboard.panels import movers as movers_panel
+    from presentation import fmt
     from tests.page import open_section, run_page, section
     from tests.page import tiles as page_tiles
 
@@ -142,7 +142,7 @@ def test_page_pack_csv_and_json_agree_on_every_call(engine, demo, tmp_path, monk
     page = "\n".join(str(e.value) for e in at.markdown)
     for m in card.movers:
         assert fmt.escape_md(m["sentence"]) in page
-    # The tiles are HTML (dashboard/tiles.py): one per metric, named by data-metric; an arrow
+    # The tiles are HTML (presentation/tiles.py): one per metric, named by data-metric; an arrow
     # and a colour (cx-good / cx-bad) only for a real and material move of a judged value.
     shown: dict[str, str] = {}
     for body in page_tiles(at):

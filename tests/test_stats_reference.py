@@ -111,7 +111,7 @@ def _ratio_frame(name: str, num: float, den: float) -> pd.DataFrame:
 
 
 def test_unchanged_at_displayed_precision_is_no_change():
-    from dashboard import fmt
+    from presentation import fmt
 
     m = BY_NAME["recognitions_per_employee"]  # 0.5312 -> 0.5281 shows as 0.53 -> 0.53
     assert stats.change_call(0.5281, None, 0.5312, None, m.sampled, m.decimals,

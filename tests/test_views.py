@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlglot
 from sqlglot import exp
 
-from dashboard import cli
+from cli import main as cli
 from queries.loading import loader
 from queries.loading.mapping import MappingError, load_mapping
 from queries.loading.views import view_statements

@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import fmt
+from presentation import fmt
 from queries.scope import Scope
 from store.actions import (
     MAX_OWNER,

@@ -14,8 +14,9 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, fmt, memo, nav
+from dashboard import memo, nav
 from dashboard.panels import lazy
+from presentation import figures, fmt
 from queries.ranking import worst_first
 from queries.registry import BY_NAME
 from queries.scope import Dims

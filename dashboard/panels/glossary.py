@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import fmt
+from presentation import fmt
 from queries import targets
 from queries.registry import BY_NAME, PANELS, by_panel
 

@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from dashboard import fmt, nav, state
+from dashboard import nav, state
 from dashboard.panels import glossary
+from presentation import fmt
 from queries.access import EVERYTHING, Allowed
 from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard, latest_complete_month, month_floor

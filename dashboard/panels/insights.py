@@ -18,9 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import figures as fig
-from dashboard import fmt
 from dashboard.panels import lazy
+from presentation import figures as fig
+from presentation import fmt
 from queries.insights import (
     FairRank,
     Funnel,

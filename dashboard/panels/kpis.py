@@ -1,8 +1,8 @@
 """The five story areas, causes before outcomes, each with all of its tiles together.
 
-A tile is HTML with an inline sparkline (dashboard/tiles.py), and the whole grid of areas and tiles
-is one HTML element (a widget per tile cost a block, a button and a message each on every rerun,
-and five columns with a heading each another sixteen).
+A tile is HTML with an inline sparkline (presentation/tiles.py), and the whole grid of areas and
+tiles is one HTML element (a widget per tile cost a block, a button and a message each on every
+rerun, and five columns with a heading each another sixteen).
 A tile's 13-month chart, with the target and the 95% band, opens on demand in a dialog: its chart
 button is plain markup that the page's click listener (dashboard/nav.py) turns into a rerun.
 No Plotly figure is built until one is asked for.
@@ -15,7 +15,8 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, fmt, nav, tiles
+from dashboard import nav
+from presentation import figures, fmt, tiles
 from queries.registry import BY_NAME
 from queries.scorecard import MetricResult, Scorecard
 

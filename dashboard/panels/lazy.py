@@ -23,7 +23,7 @@ def section(label: str, key: str, icon: str, *, lazy: bool = True,
     """`with section(label, key, icon) as shown:` an expander; draw its content only `if shown`.
 
     `label` is Markdown (Streamlit renders it): a warehouse name or typed text in it must go
-    through `dashboard.fmt.escape_md`. `key` names the section, not the view, so a section the
+    through `presentation.fmt.escape_md`. `key` names the section, not the view, so a section the
     reader opened stays open while they drill down or change the month. Streamlit derives a
     stateful expander's identity from its label as well, and the label's numbers change with
     the view, so the open state is also kept under `OPEN + key` and starts the next expander.

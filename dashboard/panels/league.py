@@ -1,7 +1,7 @@
 """Where the problem is: the children of a view, worst first, as a heat table.
 
 The order is `queries.ranking.worst_first`, the same function behind the board pack's league table
-and the league CSV, and the cell colours are the one status palette (dashboard/fmt.py), each row
+and the league CSV, and the cell colours are the one status palette (presentation/fmt.py), each row
 also saying in words how many of its headline metrics are off or near target. Click a name to open
 it (a link: the URL is the state). At location level the table lists the location's siblings in
 its region, this one marked ▶.
@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import fmt, memo, state
+from dashboard import memo, state
 from dashboard.nav import LINK_ATTR, NO_KEY
+from presentation import fmt
 from queries.ranking import HEADLINES, worst_first
 from queries.registry import BY_NAME
 from queries.scope import Scope

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import fmt
 from dashboard.panels import lazy
+from presentation import fmt
 from queries.months import add_months
 from queries.scorecard import Scorecard
 from queries.stats import FDR_Q

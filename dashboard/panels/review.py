@@ -12,9 +12,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 import pack
-from dashboard import fmt, nav, state
+from dashboard import nav, state
 from dashboard.panels import lazy
 from dashboard.panels.actions import render_actions
+from presentation import fmt
 from queries import targets
 from queries.access import Allowed
 from queries.registry import METRICS
@@ -50,7 +51,7 @@ def listed_actions(view: state.View) -> tuple[list[Action], str | None]:
 
 def label(headline: str, note: str | None = None) -> str:
     """'Actions, board pack and CSV · 3 open, 1 overdue' (`headline`: the verdict's words,
-    `dashboard.verdict.actions_headline`); the store's note instead when it cannot be read."""
+    `presentation.verdict.actions_headline`); the store's note instead when it cannot be read."""
     return f"{TITLE} · {note or headline}"
 
 

@@ -1,6 +1,6 @@
 """The verdict strip: the meeting's answers in five short lines, above everything else.
 
-Built from `dashboard.verdict` (shared with the board pack). Markup is assembled here with every
+Built from `presentation.verdict` (shared with the board pack). Markup is assembled here with every
 name escaped; colours are the status palette, and every colour sits beside its word.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from dashboard import data
-from dashboard import verdict as vd
+from presentation import verdict as vd
 from queries.scorecard import Scorecard
 
 ACTIONS_SHOWN = 2

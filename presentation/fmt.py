@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from dashboard.text import md as text_md
+from presentation.text import md as text_md
 from queries import stats
 from queries.registry import BY_NAME, METRICS, Metric
 
@@ -200,5 +200,5 @@ def status_badge(status: str) -> str:
 
 
 def escape_md(text: str, limit: int | None = None) -> str:
-    """Make user-supplied text inert in Markdown (the one rule: dashboard.text.md)."""
+    """Make user-supplied text inert in Markdown (the one rule: presentation.text.md)."""
     return text_md(text, limit)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard import fmt
-from dashboard.figures.style import BAD, GOOD, HEIGHT, layout
+from presentation import fmt
+from presentation.figures.style import BAD, GOOD, HEIGHT, layout
 from queries.insights import SatisfactionLoyalty
 from queries.insights.loyalty import OutcomeLink
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard import fmt
-from dashboard.fmt import float_or_none as _num
+from presentation import fmt
+from presentation.fmt import float_or_none as _num
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS
 from queries.scorecard import MetricResult, Scorecard

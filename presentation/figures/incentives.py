@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from dashboard import fmt, text
-from dashboard.figures.style import BAD, HEIGHT, WATCH, layout
-from dashboard.fmt import float_or_none
+from presentation import fmt, text
+from presentation.figures.style import BAD, HEIGHT, WATCH, layout
+from presentation.fmt import float_or_none
 from queries.insights import PayoutAlignment, PayVsImprovement
 from queries.insights.pay import PayPoint
 

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import fmt
-from dashboard.figures.style import layout
+from presentation import fmt
+from presentation.figures.style import layout
 from queries.registry import BY_NAME, Metric
 from queries.scorecard import MetricResult
 

@@ -1,6 +1,6 @@
 """The look every chart shares, on the page and in the board pack: font, margins, status colours.
 
-Colours come from dashboard/fmt.py and are mid-tone or translucent, so every chart reads on the
+Colours come from presentation/fmt.py and are mid-tone or translucent, so every chart reads on the
 light and on the dark theme; the page sets no background and the pack prints on white.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from dashboard import fmt
+from presentation import fmt
 
 FONT = {"size": 11}
 HEIGHT = 230  # a drill-down chart

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import fmt, text
-from dashboard.figures.style import layout
+from presentation import fmt, text
+from presentation.figures.style import layout
 from queries import stats
 from queries.registry import BY_NAME
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from dashboard import fmt, text
-from dashboard.figures.style import BAD, GOOD, HEIGHT, MUTED, WATCH, layout
-from dashboard.fmt import float_or_none
+from presentation import fmt, text
+from presentation.figures.style import BAD, GOOD, HEIGHT, MUTED, WATCH, layout
+from presentation.fmt import float_or_none
 from queries.insights import FairRank, Funnel
 from queries.stats import Z95
 

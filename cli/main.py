@@ -8,6 +8,7 @@ non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -231,7 +232,7 @@ def cmd_metrics(args) -> int:
 def cmd_demo(args) -> int:
     target = _target(args)
     _ensure_demo(target, args.scale)
-    app = Path(__file__).with_name("app.py")
+    app = Path(importlib.util.find_spec("dashboard").origin).with_name("app.py")  # the page
     env = dict(os.environ)
     env[config.ENV_URL] = target.url  # resolved here, so the page uses the same warehouse
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),

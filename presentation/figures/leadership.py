@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from dashboard import fmt
-from dashboard.figures.style import HEIGHT, MUTED, layout
-from dashboard.fmt import float_or_none
+from presentation import fmt
+from presentation.figures.style import HEIGHT, MUTED, layout
+from presentation.fmt import float_or_none
 from queries.insights import LeadershipEffect
 
 

@@ -13,7 +13,7 @@ import base64
 import html
 import math
 
-from dashboard import fmt
+from presentation import fmt
 from queries.material import shown_change
 from queries.months import add_months
 from queries.registry import BY_NAME, PANELS, Metric

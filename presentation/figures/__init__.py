@@ -5,13 +5,13 @@ of figure (`trend`, `maps`, and the drill-down analyses: `ranking`, `leadership`
 `loyalty`), one shared look (`style`); the names below are what the page and the pack call.
 """
 
-from dashboard.figures.incentives import pay_scatter, payout_alignment_chart
-from dashboard.figures.leadership import effect_text, event_study_chart
-from dashboard.figures.loyalty import loyalty_chart
-from dashboard.figures.maps import MAP_HEIGHT, location_map, region_map
-from dashboard.figures.ranking import fair_rank_chart, funnel_plot
-from dashboard.figures.style import BAD, FONT, GOOD, HEIGHT, MUTED, WATCH, layout
-from dashboard.figures.trend import DIALOG_HEIGHT, TREND_HEIGHT, trend
+from presentation.figures.incentives import pay_scatter, payout_alignment_chart
+from presentation.figures.leadership import effect_text, event_study_chart
+from presentation.figures.loyalty import loyalty_chart
+from presentation.figures.maps import MAP_HEIGHT, location_map, region_map
+from presentation.figures.ranking import fair_rank_chart, funnel_plot
+from presentation.figures.style import BAD, FONT, GOOD, HEIGHT, MUTED, WATCH, layout
+from presentation.figures.trend import DIALOG_HEIGHT, TREND_HEIGHT, trend
 
 __all__ = [
     "BAD", "DIALOG_HEIGHT", "FONT", "GOOD", "HEIGHT", "MAP_HEIGHT", "MUTED", "TREND_HEIGHT",

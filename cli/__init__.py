@@ -1,0 +1,1 @@
+"""The `cx-scorecard` command line (cli/main.py). Imports nothing of the Streamlit page."""
