@@ -18,7 +18,7 @@ from queries.scope import Scope
 from queries.sql import dialect, rollup
 from queries.sql.compile import month_of, monthly_components, not_future, survey_components
 from queries.sql.engine import execute
-from queries.sql.schema import MONTHLY_TABLES, table
+from queries.sql.schema import MONTHLY_TABLES, TABLES, table
 
 GroupBy = Literal["child", "location", "none"]
 
@@ -117,12 +117,29 @@ def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Sele
     )
 
 
+def first_monthly_rows(name: str, where: list[sa.ColumnElement]) -> sa.Subquery:
+    """One row per (location_id, calendar month) of a monthly table: a row loaded twice must not
+    count twice (eNPS n 32 -> 64). Warehouse rows have no order, so the rule is the table's own
+    columns: the earliest `month` date, then each measure in contract order, smallest first,
+    NULL last. Identical copies give the same figures whichever is kept; `check` names them."""
+    t = table(name)
+    order = [t.c[c.name].asc().nulls_last() for c in TABLES[name].columns if c.name !=
+             "location_id"]
+    rn = sa.func.row_number().over(partition_by=(t.c.location_id, month_of(t.c.month)),
+                                   order_by=order)
+    ranked = sa.select(*t.c, rn.label("rn")).where(*where).subquery("ranked")
+    return sa.select(*(ranked.c[c.name] for c in t.c)).where(ranked.c.rn == 1).subquery("m")
+
+
 def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
     t = table(name)
+    # The window is whole calendar months, so filtering before the ranking keeps every copy of a
+    # (location, month) together.
     where = [t.c.month >= sa.bindparam("start", start), t.c.month < sa.bindparam("stop", stop)]
+    m = first_monthly_rows(name, where)
     # month_of: a TIMESTAMP or a mid-month date is read as its calendar month (`check` says so).
-    return _grouped(t, monthly_components(name, t), month_of(t.c.month), t.c.location_id, scope,
-                    by, where)
+    return _grouped(m, monthly_components(name, m), month_of(m.c.month), m.c.location_id, scope,
+                    by, [])
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:

@@ -155,6 +155,30 @@ def month_off_select(name: str) -> sa.Select:
         sa.cast(t.c.month, sa.Date) != month_of(t.c.month))
 
 
+DUPLICATE_MONTH = "duplicate location and month (one row kept)"
+
+
+def duplicate_month_selects(name: str) -> dict[str, sa.Select]:
+    """Rows of a monthly table beyond the first for their (location_id, calendar month), and
+    the first few such keys; the metrics keep one row per key (aggregate.first_monthly_rows)."""
+    t = table(name)
+    month = month_of(t.c.month).label("month")
+    dup = (sa.select(t.c.location_id, month, sa.func.count().label("copies"))
+           .group_by(t.c.location_id, month).having(sa.func.count() > 1).subquery("dup"))
+    return {
+        "extra": sa.select(sa.func.coalesce(sa.func.sum(dup.c.copies - 1), 0)),
+        "first": sa.select(dup.c.location_id, dup.c.month)
+        .order_by(dup.c.location_id, dup.c.month).limit(5),
+    }
+
+
+def _duplicate_months(conn: sa.Connection, name: str) -> tuple[int, list[str]]:
+    q = duplicate_month_selects(name)
+    extra = int(conn.execute(q["extra"]).scalar_one())
+    first = conn.execute(q["first"]).all() if extra else []
+    return extra, [f"{loc} {str(m)[:7]}" for loc, m in first]
+
+
 def location_warning_selects() -> dict[str, sa.Select]:
     """Duplicate location ids, locations in a region not in regions, locations with no region."""
     loc, reg = table("locations"), table("regions")
@@ -261,6 +285,15 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
                                                   unknown))
             if "month" in cols:
                 rep.warnings += _month_warnings(conn, name, types[name]["month"])
+                if "location_id" in cols:
+                    extra, keys = _duplicate_months(conn, name)
+                    if extra:
+                        rep.quality.append(QualityRow(name, "location_id, month",
+                                                      DUPLICATE_MONTH, extra))
+                        rep.warnings.append(
+                            f"{name}: {extra:,} extra rows for a location and month already "
+                            f"present ({_some(keys)}); each key counts once: the row with the "
+                            "earliest month date, then the smallest values in column order")
             if name == "locations" and {"location_id", "region_id"} <= cols and "regions" in \
                     present:
                 rep.warnings += _location_warnings(conn)

@@ -82,6 +82,8 @@ def _check() -> dict[str, Executable]:
         out[f"check.{spec.name}"] = stmt
         if "month" in {c.name for c in spec.columns}:
             out[f"check.{spec.name}.month_off"] = check.month_off_select(spec.name)
+            for kind, stmt in check.duplicate_month_selects(spec.name).items():
+                out[f"check.{spec.name}.duplicate_months_{kind}"] = stmt
         if spec.name != "locations" and "location_id" in {c.name for c in spec.columns}:
             out[f"check.{spec.name}.unknown_locations"] = check.unknown_locations_select(
                 spec.name)
