@@ -20,7 +20,7 @@ from dataclasses import replace  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import data, insights_data, nav, prefetch, state, theme  # noqa: E402
+from dashboard import caches, data, insights_data, nav, prefetch, state, theme  # noqa: E402
 from dashboard.panels import (  # noqa: E402
     geo,
     header,
@@ -106,8 +106,9 @@ def main() -> None:
     finding_scope = _finding_scope(view, viewer)
     fkey = known = None
     if finding_scope is not None:
-        fkey = verdict_panel.findings_key(url, finding_scope[0], month_iso, allowed)
-        known = verdict_panel.known_findings(fkey)
+        fkey = caches.findings_key(data.warehouse(eng, url), finding_scope[0], month_iso,
+                                   allowed)
+        known = caches.known_findings(fkey)
     if known is not None:  # the findings are known: the verdict is drawn once, complete
         verdict = replace(verdict, findings=_said_where(known, finding_scope, dims))
     slot = verdict_panel.placeholder() if finding_scope is not None and known is None else None
@@ -145,7 +146,7 @@ def main() -> None:
             results = None
         found = vd.findings(results)
         if results is not None:
-            verdict_panel.remember_findings(fkey, found)
+            caches.remember_findings(fkey, found)
         verdict = replace(verdict, findings=_said_where(found, finding_scope, dims))
         verdict_panel.draw(slot, verdict, card, names)
     _warm_next(eng, url, view, first, latest, allowed, card,
@@ -191,9 +192,9 @@ def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
     months = state.month_options(first, latest)
     i = months.index(view.month) if view.month in months else -1
     previous = months[i + 1].isoformat() if 0 <= i < len(months) - 1 else None
-    prefetch.submit(eng, prefetch.plan(url, view.region, view.location, view.month.isoformat(),
-                                       previous, allowed, prefetch.child_keys(ranked),
-                                       card.scope.child_level,
+    prefetch.submit(eng, prefetch.plan(data.warehouse(eng, url), allowed, view.region,
+                                       view.location, view.month.isoformat(), previous,
+                                       prefetch.child_keys(ranked), card.scope.child_level,
                                        findings_here))
 
 

@@ -1,8 +1,8 @@
-"""Data access for the page: one engine per process, results cached per (url, scope, month, access).
+"""Data access for the page: one engine per process, results cached by the cache rule.
 
-Every cached function takes the warehouse URL, the scope, the month as an ISO string and `allowed`
-(the key of the scopes the viewer may see) as arguments, so all of them are part of the cache
-key; none reads per-user state inside. The page never builds SQL: it calls the query layer.
+Every cached function takes the rule's key (dashboard/caches.py: warehouse key, the viewer's
+rights as `allowed`, the view) as arguments, so all of it is part of the cache key; none reads
+per-user state inside. The page never builds SQL: it calls the query layer.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
+from dashboard import caches
 from presentation.text import md as message_text
 from queries import access, config, scorecard, targets
 from queries import scope as sc
 from queries.ranking import worst_first
-from queries.sql import aggregate, dialect
+from queries.sql import aggregate
 
-TTL_S = 300
+TTL_S = caches.TTL_S
 # `access.Allowed.key`, (company, regions, locations): the viewer's rights as a hashable value,
 # part of every cache key (the rights behind it: `access.Allowed.from_key`).
 AllowedKey = tuple
@@ -72,63 +73,61 @@ def engine(url: str) -> Engine:
     return make_engine(url)
 
 
-def identity(url: str) -> tuple | None:
-    """Which warehouse file the URL points at right now: a DuckDB file's inode, size and mtime
-    (and its write-ahead log's), part of every cache key, so a file rebuilt, replaced or deleted
-    under a running page is read afresh (or reported gone) instead of served from the cache.
-    None for a server database (its results live for TTL_S)."""
-    try:
-        u = make_url(url)
-    except Exception:  # noqa: BLE001 - the engine reports a bad URL
-        return None
-    db = u.database or ""
-    if u.get_backend_name() != "duckdb" or not db or db == ":memory:":
-        return None
-    return dialect.file_identity(db)
+def warehouse(_engine: Engine, url: str) -> caches.WarehouseKey:
+    """The cache rule's warehouse part for `url` as of now (dashboard/caches.py)."""
+    return caches.warehouse(_engine, url)
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def _dims(_engine: Engine, url: str, ident: tuple | None) -> sc.Dims:
+# Every cached function below takes the cache rule's key as arguments (dashboard/caches.py):
+# the warehouse key (URL, DuckDB file identity, freshness token), then the viewer's rights and
+# the view where the result depends on them. Bounded by entries and by time.
+@st.cache_data(ttl=TTL_S, max_entries=8, show_spinner=False)
+def _dims(_engine: Engine, wkey: caches.WarehouseKey) -> sc.Dims:
     return sc.load_dims(_engine)
 
 
 def dims(_engine: Engine, url: str) -> sc.Dims:
-    return _dims(_engine, url, identity(url))
+    return _dims(_engine, warehouse(_engine, url))
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def _freshness(_engine: Engine, url: str, ident: tuple | None) -> tuple[date | None, date | None]:
+@st.cache_data(ttl=TTL_S, max_entries=8, show_spinner=False)
+def _freshness(_engine: Engine, wkey: caches.WarehouseKey) -> tuple[date | None, date | None]:
     return aggregate.freshness(_engine)
 
 
 def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
-    return _freshness(_engine, url, identity(url))
+    return _freshness(_engine, warehouse(_engine, url))
 
 
-@st.cache_data(ttl=TTL_S, show_spinner="Computing the scorecard…")
-def _card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-          allowed: AllowedKey, ident: tuple | None) -> scorecard.Scorecard:
+@st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner="Computing the scorecard…")
+def build_card(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
+               region: str | None, location: str | None, month_iso: str) -> scorecard.Scorecard:
+    """The whole page for one scope and month (scorecard.build does every number)."""
     access.check_scope(region, location, allowed)
-    d = dims(_engine, url)
-    latest = freshness(_engine, url)[1]
+    d = _dims(_engine, wkey)
+    latest = _freshness(_engine, wkey)[1]
     # The company map draws regions from the league rows, so only views below it need the
     # per-location map query.
     return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
                            targets.load(), latest, with_map=region is not None)
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
-           allowed: AllowedKey) -> pd.DataFrame:
-    """The view's children, worst first (`queries.ranking`): built once per view, month and
-    viewer rights, then shared by the verdict and the heat table on every rerun."""
-    return worst_first(card(_engine, url, region, location, month_iso, allowed).children)
+@st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=False)
+def build_ranked(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
+                 region: str | None, location: str | None, month_iso: str) -> pd.DataFrame:
+    """The view's children, worst first (`queries.ranking`): built once per key, then shared
+    by the verdict, the heat table, the map and the warm-up on every rerun."""
+    return worst_first(build_card(_engine, wkey, allowed, region, location, month_iso).children)
 
 
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
          allowed: AllowedKey) -> scorecard.Scorecard:
-    """The whole page for one scope and month (scorecard.build does every number)."""
-    return _card(_engine, url, region, location, month_iso, allowed, identity(url))
+    return build_card(_engine, warehouse(_engine, url), allowed, region, location, month_iso)
+
+
+def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+           allowed: AllowedKey) -> pd.DataFrame:
+    return build_ranked(_engine, warehouse(_engine, url), allowed, region, location, month_iso)
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

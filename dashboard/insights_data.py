@@ -1,9 +1,8 @@
-"""Cached insight analyses for the page, keyed like every other cached result in dashboard/data.py.
+"""Cached insight analyses for the page, keyed by the cache rule (dashboard/caches.py).
 
-The analyses (queries/insights.py) cost a few seconds for the company, so they are cached for five
-minutes per warehouse URL, scope, month and the viewer's allowed scopes. Every argument that changes
-the result is part of the key, and nothing per-user is read inside: one viewer's insights can never
-be served to another.
+The analyses (queries/insights/) cost a few seconds for the company, so they are cached like the
+scorecard: per warehouse key (URL, DuckDB file identity, freshness token), viewer rights and view.
+Nothing per-user is read inside: one viewer's insights can never be served to another.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard import data
+from dashboard import caches, data
 from queries import access, insights, targets
 from queries import scope as sc
 
@@ -24,15 +23,14 @@ SPINNER = "Testing what moves the numbers…"
 
 def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
              month_iso: str, allowed: data.AllowedKey) -> dict[str, Any]:
-    """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`);
-    keyed by the warehouse file's identity too, as in dashboard/data.py."""
-    return _analyses(_engine, url, region, location, month_iso, allowed, data.identity(url))
+    """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`)."""
+    return build(_engine, data.warehouse(_engine, url), allowed, region, location, month_iso)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
-def _analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-              month_iso: str, allowed: data.AllowedKey, ident: tuple | None) -> dict[str, Any]:
+def build(_engine: Engine, wkey: caches.WarehouseKey, allowed: data.AllowedKey,
+          region: str | None, location: str | None, month_iso: str) -> dict[str, Any]:
     access.check_scope(region, location, allowed)
-    dims = data.dims(_engine, url)
+    dims = data._dims(_engine, wkey)  # noqa: SLF001 - the same rule key as the page's
     return insights.analyses(_engine, dims, sc.Scope(region, location),
                              date.fromisoformat(month_iso), targets.load())

@@ -117,7 +117,7 @@ class Scorecard:
     mover_tests: int = 0  # child x headline metric changes tested for the movers (BH family)
     movers_rule: str = ""  # the movers' rule in words, for every place that lists them
     # One id per build, kept by every copy (a cache hands the page a fresh copy per rerun):
-    # what the page derives from this scorecard is remembered under it (dashboard/memo.py).
+    # what the page derives from this scorecard is remembered under it (dashboard/caches.py).
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

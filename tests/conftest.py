@@ -182,11 +182,15 @@ def page_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest
     monkeypatch.setenv("CX_DEMO_PATH", str(tmp_path / "no-demo.duckdb"))
     monkeypatch.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
     monkeypatch.delenv("CX_ACCESS_POLICY", raising=False)
+    from dashboard import caches
+
     st.cache_data.clear()
     st.cache_resource.clear()
+    caches.clear()
     yield monkeypatch
     st.cache_data.clear()
     st.cache_resource.clear()
+    caches.clear()
 
 
 WarehouseFactory = Callable[..., sa.Engine]

@@ -1,4 +1,4 @@
-"""What the page derives from a scorecard is built once per scorecard build (dashboard/memo.py):
+"""What the page derives from a scorecard is built once per scorecard build (dashboard/caches.py):
 a rerun of a seen view reuses it, a new build (another month, new data) never sees an old one."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cachetools import LRUCache
 
-from dashboard import memo
+from dashboard import caches
 from dashboard.panels import geo, league
 from queries import scorecard, targets
 from queries.scope import Scope, load_dims
@@ -22,23 +23,21 @@ OCT = date(2026, 10, 1)
 
 def test_derived_builds_once_per_key_and_forgets_the_oldest(monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    memo.clear()
-    monkeypatch.setattr(memo, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(caches, "_derived", LRUCache(maxsize=2))
     calls: list[str] = []
 
     def build(name: str):
         return lambda: calls.append(name) or f"value of {name}"
 
-    assert memo.derived(("a",), build("a")) == "value of a"
-    assert memo.derived(("a",), build("a")) == "value of a"  # remembered: not built again
+    assert caches.derived(("a",), build("a")) == "value of a"
+    assert caches.derived(("a",), build("a")) == "value of a"  # remembered: not built again
     assert calls == ["a"]
-    memo.derived(("b",), build("b"))
-    memo.derived(("a",), build("a"))  # a is now the most recently used
-    memo.derived(("c",), build("c"))  # over the limit: b, the least recently used, goes
-    memo.derived(("a",), build("a"))
-    memo.derived(("b",), build("b"))
+    caches.derived(("b",), build("b"))
+    caches.derived(("a",), build("a"))  # a is now the most recently used
+    caches.derived(("c",), build("c"))  # over the limit: b, the least recently used, goes
+    caches.derived(("a",), build("a"))
+    caches.derived(("b",), build("b"))
     assert calls == ["a", "b", "c", "b"]
-    memo.clear()
 
 
 def test_a_copy_keeps_its_build_id_and_a_new_build_gets_a_new_one() -> None:

@@ -14,7 +14,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import memo, nav
+from dashboard import caches, nav
 from dashboard.panels import lazy
 from presentation import figures, fmt
 from queries.ranking import worst_first
@@ -75,7 +75,7 @@ def label(card: Scorecard, parent: Scorecard | None, pts: pd.DataFrame) -> str:
 def section(card: Scorecard, parent: Scorecard | None, dims: Dims, plotly_config: dict,
             ranked: pd.DataFrame | None = None) -> None:
     """The map's collapsed section; the figure is built and sent only while it is open. Its
-    points and label are built once per scorecard (dashboard/memo.py), not on every rerun."""
+    points and label are built once per scorecard (dashboard/caches.py), not on every rerun."""
     base = parent if parent is not None else card
 
     def build() -> tuple[pd.DataFrame, str]:
@@ -83,7 +83,7 @@ def section(card: Scorecard, parent: Scorecard | None, dims: Dims, plotly_config
         return pts, label(card, parent, pts)
 
     # keyed by the base alone: a region's view and its locations' views draw the same map
-    pts, text = memo.derived((base.build_id, "map"), build)
+    pts, text = caches.derived((base.build_id, "map"), build)
     with lazy.section(text, SECTION_KEY, ICON) as shown:
         if shown:
             draw(card, parent, pts, plotly_config)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import memo, state
+from dashboard import caches, state
 from dashboard.nav import LINK_ATTR, NO_KEY
 from presentation import fmt
 from queries.ranking import HEADLINES, worst_first
@@ -99,7 +99,7 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
     children already ranked worst first). A name opens that view."""
     base = card if parent is None else parent
     current = card.scope.location if parent is not None else None
-    block = memo.derived((base.build_id, "league", current),
+    block = caches.derived((base.build_id, "league", current),
                          lambda: block_html(base, card.month, current, ranked))
     if block is None:
         level, title = heading(base)
@@ -120,7 +120,7 @@ def block_html(base: Scorecard, month: date, current: str | None,
                ranked: pd.DataFrame | None = None) -> str | None:
     """Heading, table and note as one element (one message per rerun, not three), or None when
     there is no child to list. `current`: the location to mark among its siblings. Built once
-    per scorecard (dashboard/memo.py): about 10 ms a rerun otherwise."""
+    per scorecard (dashboard/caches.py): about 10 ms a rerun otherwise."""
     scope: Scope = base.scope
     level, title = heading(base)
     values, status, keys = frame(base.children, ranked)

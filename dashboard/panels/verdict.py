@@ -7,46 +7,14 @@ name escaped; colours are the status palette, and every colour sits beside its w
 from __future__ import annotations
 
 import html
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import streamlit as st
 
-from dashboard import data
 from presentation import verdict as vd
 from queries.scorecard import Scorecard
 
 ACTIONS_SHOWN = 2
-MEMO_SIZE = 256
-
-# The findings' sentences per (warehouse, scope, month, rights, warehouse file identity), for
-# the cache's lifetime: a view whose findings are known draws its verdict once, complete, instead
-# of "testing..." first and the findings a moment later on every rerun.
-_memo: OrderedDict[tuple, tuple[float, list[str]]] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def findings_key(url: str, region: str | None, month_iso: str, allowed: tuple) -> tuple:
-    return (url, region, month_iso, allowed, data.identity(url))
-
-
-def known_findings(key: tuple) -> list[str] | None:
-    """The findings' sentences computed for this key within the cache's lifetime, else None."""
-    with _memo_lock:
-        hit = _memo.get(key)
-        if hit is None or time.monotonic() - hit[0] > data.TTL_S:
-            return None
-        return list(hit[1])
-
-
-def remember_findings(key: tuple, found: list[str]) -> None:
-    with _memo_lock:
-        _memo[key] = (time.monotonic(), list(found))
-        _memo.move_to_end(key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
 
 
 def _chip(status: str, text: str) -> str:

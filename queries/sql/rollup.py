@@ -9,15 +9,17 @@ send the query layer back to the raw rows. A stale rollup never shows old number
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
+from cachetools import TTLCache
 from sqlalchemy.engine import Engine
 
 from queries.scope import Scope
-from queries.sql import dialect
+from queries.sql import identity
 from queries.sql.compile import component_names, month_of, not_future, survey_components
 from queries.sql.schema import table
 
@@ -124,20 +126,23 @@ def available(conn: sa.Connection) -> bool:
 
 
 CHECK_TTL_S = 60.0
-_checked: dict[str, tuple[float, object, bool]] = {}
+# "Rollup usable?" per warehouse key (queries/sql/identity.py: URL, DuckDB file, change token),
+# so a change the token sees is rechecked at once; otherwise once per CHECK_TTL_S. Bounded.
+_checked: TTLCache = TTLCache(maxsize=16, ttl=CHECK_TTL_S, timer=lambda: time.monotonic())
+_checked_lock = threading.Lock()
 
 
 def available_cached(engine: Engine, conn: sa.Connection) -> bool:
-    """`available`, computed at most once a minute per warehouse unless the change token moved:
-    the fingerprint is a full scan, and a page makes several fetches."""
-    key = engine.url.render_as_string(hide_password=False)
-    now = time.monotonic()
-    token = dialect.of(conn).change_token(engine, conn)  # noticed at once, not after the TTL
-    hit = _checked.get(key)
-    if hit is not None and now - hit[0] < CHECK_TTL_S and hit[1] == token:
-        return hit[2]
+    """`available`, computed at most once a minute per warehouse key: the fingerprint is a full
+    scan, and a page makes several fetches."""
+    wkey = identity.key(engine, conn=conn)
+    with _checked_lock:
+        hit = _checked.get(wkey)
+    if hit is not None:
+        return hit
     ok = available(conn)
-    _checked[key] = (now, token, ok)
+    with _checked_lock:
+        _checked[wkey] = ok
     return ok
 
 
