@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard import caches
+from dashboard import builds, caches
 from presentation.text import md as message_text
 from queries import access, config, scorecard, targets
 from queries import scope as sc
@@ -99,7 +99,7 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
     return _freshness(_engine, warehouse(_engine, url))
 
 
-@st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner="Computing the scorecard…")
+@st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=False)
 def build_card(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
                region: str | None, location: str | None, month_iso: str) -> scorecard.Scorecard:
     """The whole page for one scope and month (scorecard.build does every number)."""
@@ -107,9 +107,10 @@ def build_card(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
     d = _dims(_engine, wkey)
     latest = _freshness(_engine, wkey)[1]
     # The company map draws regions from the league rows, so only views below it need the
-    # per-location map query.
-    return scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
-                           targets.load(), latest, with_map=region is not None)
+    # per-location map query. A miss waits for a build slot (dashboard/builds.py).
+    return builds.GATE.run(("card", wkey, allowed, region, location, month_iso), lambda: (
+        scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
+                        targets.load(), latest, with_map=region is not None)))
 
 
 @st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=False)
@@ -122,7 +123,17 @@ def build_ranked(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey
 
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
          allowed: AllowedKey) -> scorecard.Scorecard:
-    return build_card(_engine, warehouse(_engine, url), allowed, region, location, month_iso)
+    """The view's scorecard; a build slower than half a second shows "Preparing this view"."""
+    with st.spinner(preparing(), show_time=True):
+        return build_card(_engine, warehouse(_engine, url), allowed, region, location, month_iso)
+
+
+def preparing() -> str:
+    """The page's words while a view is built: whether it waits for others first."""
+    if builds.GATE.busy():
+        return (f"Preparing this view: the server is building {builds.GATE.size} other views, "
+                "this one waits its turn…")
+    return "Preparing this view…"
 
 
 def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,

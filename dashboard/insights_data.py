@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard import caches, data
+from dashboard import builds, caches, data
 from queries import access, insights, targets
 from queries import scope as sc
 
@@ -32,5 +32,6 @@ def build(_engine: Engine, wkey: caches.WarehouseKey, allowed: data.AllowedKey,
           region: str | None, location: str | None, month_iso: str) -> dict[str, Any]:
     access.check_scope(region, location, allowed)
     dims = data._dims(_engine, wkey)  # noqa: SLF001 - the same rule key as the page's
-    return insights.analyses(_engine, dims, sc.Scope(region, location),
-                             date.fromisoformat(month_iso), targets.load())
+    return builds.GATE.run(("insights", wkey, allowed, region, location, month_iso), lambda: (
+        insights.analyses(_engine, dims, sc.Scope(region, location),
+                          date.fromisoformat(month_iso), targets.load())))

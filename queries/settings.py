@@ -56,6 +56,10 @@ PACK_CJK_FONT = Setting(
 PREFETCH = Setting(
     "CX_PREFETCH", "1",
     "0 turns off the page's background warm-up of the views one click away (dashboard/prefetch.py)")
+BUILD_SLOTS = Setting(
+    "CX_BUILD_SLOTS", "2",
+    "uncached views the page builds at once per server process; others wait, shown as "
+    "\"Preparing this view\" (dashboard/builds.py, sizing in docs/scale-out.md)")
 SPARK_DATA_DIR = Setting(
     "CX_SPARK_DATA_DIR", None,
     "folder the Spark cluster can read, for build-demo's parquet files; unset: the server's "
@@ -82,6 +86,6 @@ CLUSTER_SETTINGS = (
 )
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
-            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, PREFETCH, SPARK_DATA_DIR, *TEST_SETTINGS,
-            *CLUSTER_SETTINGS)
+            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
+            *TEST_SETTINGS, *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}
