@@ -13,9 +13,8 @@ STATIC_PATH = "app/static/"
 
 _CSS = """
 <style>
-[data-testid="stHeader"] {height: 2.4rem; background: transparent; pointer-events: none;}
-[data-testid="stHeader"] *, [data-testid="stToolbar"] {pointer-events: none !important;}
-[data-testid="stHeader"] button, [data-testid="stHeader"] a {pointer-events: auto !important;}
+/* the app's menu sits in its own solid bar above the page, never over a tile or the verdict */
+[data-testid="stHeader"] {height: 2.4rem !important; min-height: 0 !important;}
 [data-testid="stMainBlockContainer"] {padding-top: 2.4rem; padding-bottom: 1rem;
   padding-left: 1.2rem; padding-right: 1.2rem;}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
@@ -35,10 +34,15 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
 .cx-v-off b {font-weight: 600;}
 .cx-chip {display: inline-block; padding: 0 0.45rem; border-radius: 0.7rem; font-weight: 700;
   font-size: 0.9rem; margin-right: 0.15rem;}
-/* KPI tiles */
-.cx-grid {display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); column-gap: 1rem;}
-h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
-.cx-tiles {display: flex; flex-direction: column; gap: 0.5rem;}
+/* KPI tiles: six columns, two rows of tiles; an area is as wide as its tiles need (cx-wN),
+   and its heading and tiles sit on the grid's own rows (subgrid), so rows line up across areas */
+.cx-grid {display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); column-gap: 0.75rem;
+  row-gap: 0.5rem; grid-auto-flow: row dense;}
+.cx-area {display: grid; grid-row: span 3; grid-template-columns: subgrid;
+  grid-template-rows: subgrid; row-gap: 0.5rem; min-width: 0;}
+.cx-w1 {grid-column: span 1;} .cx-w2 {grid-column: span 2;} .cx-w3 {grid-column: span 3;}
+.cx-area h5 {grid-column: 1 / -1;}
+h5.cx-title, .cx-area h5 {margin: 0 0 0.1rem 0; font-weight: 600;}
 .cx-open {margin-left: auto; border: 0; padding: 0.1rem 0.15rem; width: calc(18px + 0.3rem);
   height: calc(18px + 0.2rem); cursor: pointer; border-radius: 0.3rem;
   background: transparent url("CHART_ICON") no-repeat center / 18px 18px;}
@@ -47,24 +51,23 @@ h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
 .cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
   border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
 .cx-top {display: flex; justify-content: space-between; gap: 0.3rem; font-size: 0.8rem;}
-.cx-label {font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.cx-label {font-weight: 600; overflow-wrap: anywhere;}
 .cx-status {font-size: 0.72rem; font-weight: 700; white-space: nowrap; padding: 0 0.35rem;
-  border-radius: 0.6rem;}
+  border-radius: 0.6rem; align-self: flex-start;}
 .cx-mid {display: flex; align-items: center; gap: 0.6rem; min-height: 1.7rem;}
-.cx-chg {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.15;}
+.cx-chg {line-height: 1.15;}
 .cx-value {font-size: 1.35rem; font-weight: 700; white-space: nowrap;}
 .cx-faint {opacity: 0.55;}
-.cx-delta {font-size: 0.74rem; white-space: nowrap;}
+.cx-delta {font-size: 0.74rem;}
 .cx-than {opacity: 0.75;}
 .cx-sp {line-height: 0;}
 .cx-spark {display: inline-block; background: SPARK_COLOUR;}
-.cx-foot {font-size: 0.69rem; opacity: 0.8; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis;}
-.cx-tile:hover .cx-foot {white-space: normal;}
+.cx-foot {font-size: 0.69rem; opacity: 0.8;}
 .cx-flat {color: rgba(128,128,128,1);}
 /* the heat table */
 .cx-note {font-size: 0.8rem; opacity: 0.7; margin: 0.3rem 0 0 0;}
-.cx-heat-box {max-height: 19.5rem; overflow-y: auto; border: 1px solid rgba(128,128,128,0.3);
+.cx-heat-box {max-height: 19.5rem; overflow: auto; max-width: 100%;
+  border: 1px solid rgba(128,128,128,0.3);
   border-radius: 0.45rem;}
 .cx-heat {width: 100%; border-collapse: collapse; font-size: 0.85rem;}
 .cx-heat th {position: sticky; top: 0; background: rgba(128,128,128,0.16); text-align: right;
@@ -76,6 +79,25 @@ h5.cx-title, .cx-area h5 {margin: 0 0 0.3rem 0; font-weight: 600;}
 .cx-heat .cx-h-name a {font-weight: 600; text-decoration: none;}
 .cx-heat .cx-h-name a:hover {text-decoration: underline;}
 .cx-heat .cx-h-cur td {font-weight: 700;}
+/* narrower screens: three columns of areas, then (a phone) the areas stacked, two tiles a row;
+   the verdict's labels above their lines; the header on one wrapped row */
+@media (max-width: 1100px) {
+  .cx-grid {grid-template-columns: repeat(3, minmax(0, 1fr));}
+}
+@media (max-width: 640px) {
+  .cx-grid {grid-template-columns: repeat(2, minmax(0, 1fr));}
+  .cx-area {grid-column: 1 / -1; grid-row: auto; grid-template-rows: none;}
+  .cx-v-row {flex-direction: column; gap: 0;}
+  .cx-v-k {flex: none;}
+  .cx-v-list .cx-v-sep {display: none;}
+  .cx-v-list .cx-v-item {display: block;}
+  [data-testid="stMainBlockContainer"] {padding-left: 0.7rem; padding-right: 0.7rem;}
+  .st-key-cx-header {flex-direction: row !important; flex-wrap: wrap; row-gap: 0.2rem;}
+  .st-key-cx-header > div {width: auto !important; flex: 0 1 auto !important;}
+  .st-key-cx-header .st-key-month_select {width: 8.5rem !important;}
+  .st-key-cx-header [data-testid="stMarkdownContainer"] p {font-size: 0.8rem;}
+  .cx-crumbs {font-size: 0.95rem;}
+}
 .cx-heat .cx-h-low_confidence, .cx-heat .cx-h-no_data {color: rgba(128,128,128,1);}
 """
 

@@ -86,22 +86,33 @@ def chart_button(m: Metric) -> str:
             f'title="{tip}" aria-label="{tip}"></button>')
 
 
-def panel_html(panel: str, card: Scorecard, open_actions: dict[str, int] | None = None) -> str:
-    """All tiles of one story area as one block of markup (one element on the page)."""
-    counts = open_actions or {}
-    return ('<div class="cx-tiles">'
-            + "".join(tile_html(card.metrics[m.name], card, counts.get(m.name, 0))
-                      for m in ordered(panel))
-            + "</div>")
+CONTEXT = ("responses",)  # volume is context, shown in the header, not a tile of the grid
+ROWS = 2  # an area's tiles fill two rows: 12 tiles in 6 columns, no blank cell (theme.py)
+
+
+def grid_metrics(panel: str) -> list[Metric]:
+    """The tiles of one story area on the grid: every metric but context (survey responses,
+    which the header already states for the view)."""
+    return [m for m in ordered(panel) if m.name not in CONTEXT]
 
 
 def grid_html(card: Scorecard, open_actions: dict[str, int] | None = None) -> str:
-    """The five story areas side by side, causes before outcomes, each a heading and all of its
-    tiles: the whole grid is one element on the page."""
-    areas = "".join(f'<section class="cx-area" data-panel="{html.escape(panel)}">'
-                    f"<h5>{html.escape(title)}</h5>{panel_html(panel, card, open_actions)}"
-                    "</section>" for panel, title in PANELS.items())
-    return f'<div class="cx-grid">{areas}</div>'
+    """The five story areas, causes before outcomes, each a heading and all of its tiles: the
+    whole grid is one element on the page. An area is as many columns wide as its tiles need
+    for two rows (`cx-wN`), so the areas fit together without a blank cell; the style sheet
+    (dashboard/theme.py) stacks the areas on a phone, two tiles a row."""
+    counts = open_actions or {}
+    areas = []
+    for panel, title in PANELS.items():
+        shown = grid_metrics(panel)
+        if not shown:
+            continue
+        width = -(-len(shown) // ROWS)
+        body = "".join(tile_html(card.metrics[m.name], card, counts.get(m.name, 0))
+                       for m in shown)
+        areas.append(f'<section class="cx-area cx-w{width}" data-panel="{html.escape(panel)}">'
+                     f'<h5>{html.escape(title)}</h5>{body}</section>')
+    return f'<div class="cx-grid">{"".join(areas)}</div>'
 
 
 def change(r: MetricResult) -> tuple[str | None, str, str]:

@@ -21,6 +21,12 @@ def _chip(status: str, text: str) -> str:
     return f'<span class="cx-chip cx-s-{status}">{html.escape(text)}</span>'
 
 
+def _items(parts) -> str:
+    """Items joined by " · " on a wide screen, one a line on a phone (dashboard/theme.py)."""
+    sep = '<span class="cx-v-sep"> · </span>'
+    return sep.join(f'<span class="cx-v-item">{p}</span>' for p in parts)
+
+
 def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
                findings_pending: bool = False) -> str:
     e = html.escape
@@ -38,12 +44,13 @@ def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
                     f'<span class="cx-v-b">{body}</span></div>')
 
     if v.off:
-        row("Off target", " · ".join(f'<b>{e(vd.metric_words(r))}</b>' for r in v.off), "cx-v-off")
+        row("Off target", _items(f"<b>{e(vd.metric_words(r))}</b>" for r in v.off),
+            "cx-v-off cx-v-list")
     else:
         row("Off target", "none")
     if v.behind:
         row(f"Furthest behind ({e(v.children_word)})",
-            " · ".join(e(vd.behind_words(b)) for b in v.behind))
+            _items(e(vd.behind_words(b)) for b in v.behind), "cx-v-list")
     elif v.standing:
         row("In its region", e(v.standing))
     elif card.scope.child_level is not None:
