@@ -40,12 +40,22 @@ def in_region(location_col: sa.ColumnElement, region: str) -> sa.ColumnElement:
     return location_col.in_(ids.scalar_subquery())
 
 
+def known_location(location_col: sa.ColumnElement) -> sa.ColumnElement:
+    """A semi-join to `locations`: rows of a location_id not listed there (or NULL) are left out
+    of every total, as `check` reports them ("unknown location", EXCLUDED). Pushed down to the
+    warehouse; `locations` is small."""
+    loc = table("locations")
+    return location_col.in_(sa.select(loc.c.location_id).scalar_subquery())
+
+
 def _scope_filter(location_col: sa.ColumnElement, scope: Scope) -> sa.ColumnElement | None:
+    """Rows of the scope, and only of known locations (a region's ids come from `locations`)."""
     if scope.level == "location":
-        return location_col == sa.bindparam("scope_location", scope.location)
+        return sa.and_(location_col == sa.bindparam("scope_location", scope.location),
+                       known_location(location_col))
     if scope.level == "region":
         return in_region(location_col, scope.region or "")
-    return None
+    return known_location(location_col)
 
 
 def _key(location_col: sa.ColumnElement, scope: Scope, by: GroupBy) -> sa.ColumnElement | None:
@@ -69,10 +79,14 @@ def _grouped(
 ) -> sa.Select:
     key = _key(location_col, scope, by)
     frm = source
-    if key is not None and key.table is LOCATION_REGIONS:
-        loc = LOCATION_REGIONS
-        frm = source.join(loc, loc.c.location_id == location_col, isouter=True)
     scope_where = _scope_filter(location_col, scope) if filter_scope else None
+    if key is not None and key.table is LOCATION_REGIONS:
+        # An inner join: it keeps known locations only (one in no region groups under NULL),
+        # so the company's semi-join is not needed as well.
+        loc = LOCATION_REGIONS
+        frm = source.join(loc, loc.c.location_id == location_col)
+        if scope.level == "company":
+            scope_where = None
     if scope_where is not None:
         where = [*where, scope_where]
     key_col = (key if key is not None else sa.null()).label("key")
