@@ -52,9 +52,7 @@ def viewer() -> access.Allowed:
         return policy.allowed_for(current_user(policy))
     except access.PolicyError as exc:
         print(f"cx-scorecard: {exc}", file=sys.stderr)
-        message = str(exc)
-        if message.startswith("Cannot read access policy /"):  # names a path: server log only
-            message = "Cannot read the access policy file."
+        message = exc.without_path()  # the file's path: server log only
         st.error(f"**Nothing is shown: the scorecard's access policy is invalid.** "
                  f"{message_text(message, limit=None)} Ask the scorecard's owner to correct it.",
                  icon=":material/lock:")

@@ -8,13 +8,15 @@ never cross from one user to another.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 
 from queries import settings
 from queries.scope import Dims, Scope
+from queries.tomlfile import Strict, TomlFileError, key_lines, read, validate, where
 
 ENV_POLICY = settings.ACCESS_POLICY.name
 
@@ -112,91 +114,53 @@ class Policy:
         return self.users.get(user.strip().lower(), Allowed(user=user))
 
 
-class PolicyError(ValueError):
-    """The policy file is not valid: one message naming the line; the app then shows nothing."""
+class PolicyError(TomlFileError):
+    """The policy file is not valid: every problem with its line; the app then shows nothing."""
+
+    what = "Access policy"
 
 
-USER_KEYS = {"company", "regions", "locations"}
-HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
+Ids = list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]]
 
 
-def _line_of(text: str, *needles: str) -> int | None:
-    """1-based line of the first needle found in order (a table header, then a key below it)."""
-    lines = text.splitlines()
-    start = 0
-    found = None
-    for needle in needles:
-        key = re.compile(rf"""^\s*["']?{re.escape(needle)}["']?\s*=""")
-        hits = ([i for i in range(start, len(lines)) if key.match(lines[i])]
-                or [i for i in range(start, len(lines)) if needle in lines[i]])
-        if hits:
-            found = start = hits[0] + 1
-    return found
+class _Settings(Strict):
+    header: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = Field(
+        None, description="an HTTP header name in quotes, like \"X-Forwarded-Email\"")
 
 
-def _fail(text: str, message: str, *needles: str) -> PolicyError:
-    line = _line_of(text, *needles)  # None without a text (a dict parsed directly)
-    where = f"line {line}: " if line else ""
-    return PolicyError(f"Access policy, {where}{message}")
+class _User(Strict):
+    company: bool = Field(False, description="true or false without quotes")
+    # a list of non-empty text ids: "SE" is refused (it would be the regions S and E)
+    regions: Ids = Field([], description='a list of ids in quotes, like regions = ["NE"]')
+    locations: Ids = Field([], description='a list of ids in quotes, like locations = ["L1"]')
 
 
-def _ids(value: object, key: str, user: str, text: str) -> frozenset[str]:
-    """A list of non-empty text ids: "SE" is refused (it would be the regions S and E)."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _fail(text, f"user {user!r}: {key} must be a list of ids in quotes, like "
-                          f'{key} = ["NE"], not {value!r:.60}', user, key)
-    return frozenset(v.strip() for v in value)
+class _PolicyFile(Strict):
+    settings: _Settings = _Settings()
+    users: dict[str, _User] = {}
 
 
-def parse(raw: dict, text: str = "") -> Policy:
+def parse(raw: dict, text: str = "", path: Path | None = None) -> Policy:
     """Validate strictly: a wrong type or unknown key never widens (or narrows) anyone's access
-    silently; the whole policy is refused with one message naming the line."""
-    unknown = set(raw) - {"settings", "users"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise _fail(text, f"unknown section or key {key!r} (expected [settings] and [users])",
-                    key)
-    settings = raw.get("settings", {})
-    if not isinstance(settings, dict):
-        raise _fail(text, "settings must be a table: [settings]", "settings")
-    if set(settings) - {"header"}:
-        key = sorted(set(settings) - {"header"})[0]
-        raise _fail(text, f"unknown setting {key!r} (only header)", "[settings]", key)
-    header = settings.get("header")
-    if header is not None and (not isinstance(header, str) or not HEADER_NAME.fullmatch(header)):
-        raise _fail(text, f"header must be an HTTP header name in quotes, not {header!r:.60}",
-                    "[settings]", "header")
-    users_raw = raw.get("users", {})
-    if not isinstance(users_raw, dict):
-        raise _fail(text, "users must be tables: [users.\"name@example.com\"]", "users")
+    silently; the whole policy is refused, each problem naming its line."""
+    lines = key_lines(text)
+    model, problems = validate(_PolicyFile, raw, lines)
     users: dict[str, Allowed] = {}
     seen: dict[str, str] = {}
-    for name, spec in users_raw.items():
+    for name, spec in (model.users if model else {}).items():
         key = name.strip().lower()
         if not key:
-            raise _fail(text, "a user name is empty", "[users")
-        if key in seen:
-            raise _fail(text, f"users {seen[key]!r} and {name!r} differ only in case or spaces "
-                              "(user names are matched case-insensitively): keep one", name)
+            problems.append(f"{where(lines, ('users', name))}: a user name is empty")
+        elif key in seen:
+            problems.append(f"{where(lines, ('users', name))}: users {seen[key]!r} and {name!r} "
+                            "differ only in case or spaces (user names are matched "
+                            "case-insensitively): keep one")
         seen[key] = name
-        if not isinstance(spec, dict):
-            raise _fail(text, f"[users.{name!r}] must be a table", name)
-        bad = set(spec) - USER_KEYS
-        if bad:
-            k = sorted(bad)[0]
-            raise _fail(text, f"unknown key {k!r} for user {name!r} (allowed: company, regions, "
-                              "locations)", name, k)
-        company = spec.get("company", False)
-        if not isinstance(company, bool):
-            raise _fail(text, f"user {name!r}: company must be true or false without quotes, "
-                              f"not {company!r:.60}", name, "company")
-        users[key] = Allowed(
-            company=company,
-            regions=_ids(spec.get("regions", []), "regions", name, text),
-            locations=_ids(spec.get("locations", []), "locations", name, text),
-            user=name,
-        )
-    return Policy(users=users, header=header)
+        users[key] = Allowed(company=spec.company, regions=frozenset(spec.regions),
+                             locations=frozenset(spec.locations), user=name)
+    if problems:
+        raise PolicyError(path, problems)
+    return Policy(users=users, header=model.settings.header)
 
 
 def user_from_header(values: list[str]) -> str | None:
@@ -214,15 +178,5 @@ def load(path: str | Path | None = None) -> Policy | None:
     path = path or settings.ACCESS_POLICY.value()
     if not path:
         return None
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"Cannot read access policy {p}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:  # a ValueError, not an OSError: the page needs the message
-        raise PolicyError(f"Cannot read access policy: not UTF-8 text (byte {exc.start})") from exc
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"Cannot read access policy: not valid TOML ({exc})") from exc
-    return parse(raw, text)
+    raw, text = read(Path(path), PolicyError)
+    return parse(raw, text, Path(path))

@@ -6,13 +6,16 @@ Status is decided here and only here: the page, the CLI and the board pack call 
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, create_model, model_validator
 
 from queries import settings
 from queries.registry import BY_NAME
+from queries.tomlfile import Strict, TomlFileError, key_lines, read, validate
 
 ENV_TARGETS = settings.TARGETS_FILE.name
 DEFAULT_FILE = Path(__file__).with_name("targets.toml")
@@ -49,35 +52,62 @@ class Targets:
         return Target(value, float(amber))
 
 
-def parse(raw: dict, source: str = "targets") -> Targets:
-    """Validate the file: known metrics, numeric targets, weights that sum to 1."""
-    for section in ("defaults",):
-        for name in raw.get(section, {}):
-            if name not in BY_NAME:
-                raise ValueError(f"{source}: unknown metric {name!r} in [{section}]")
-    for group in ("years", "regions", "locations"):
-        for key, layer in raw.get(group, {}).items():
-            for name, spec in layer.items():
-                if name not in BY_NAME:
-                    raise ValueError(f"{source}: unknown metric {name!r} in [{group}.{key}]")
-                if not isinstance(spec.get("target", 0), int | float):
-                    raise ValueError(f"{source}: target of {name} in [{group}.{key}] not a number")
-    w = raw.get("acsi", {})
-    weights = (float(w.get("sat_overall", 1 / 3)), float(w.get("sat_expectations", 1 / 3)),
-               float(w.get("sat_ideal", 1 / 3)))
-    if any(x < 0 for x in weights) or not math.isclose(sum(weights), 1.0, abs_tol=1e-6):
-        raise ValueError(f"{source}: [acsi] weights must be >= 0 and sum to 1, got {weights}")
-    return Targets(str(raw.get("version", "unversioned")), weights, raw)
+class TargetsError(TomlFileError):
+    """The targets file is not valid: every problem with its line."""
+
+    what = "Targets file"
+
+
+class _Target(Strict):
+    target: float | None = Field(None, description="a number (the metric's display units)")
+    amber: float | None = Field(None, ge=0, description="a number >= 0 (display units)")
+
+
+class _Metrics(Strict):
+    UNKNOWN: ClassVar[str] = "unknown metric"
+
+
+# One optional entry per metric of the registry: an unknown or misspelt metric is refused.
+_Layer = create_model("_Layer", __base__=_Metrics,
+                      **{name: (_Target | None, None) for name in BY_NAME})
+
+
+class _Acsi(Strict):
+    sat_overall: float = Field(1 / 3, ge=0)
+    sat_expectations: float = Field(1 / 3, ge=0)
+    sat_ideal: float = Field(1 / 3, ge=0)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> _Acsi:
+        weights = (self.sat_overall, self.sat_expectations, self.sat_ideal)
+        if not math.isclose(sum(weights), 1.0, abs_tol=1e-6):
+            raise ValueError(f"the three weights must sum to 1, got {weights} "
+                             f"(sum {sum(weights):.7g})")
+        return self
+
+
+class _TargetsFile(Strict):
+    version: str = Field("unversioned", description='text in quotes, like version = "2026.11"')
+    acsi: _Acsi = _Acsi()
+    defaults: _Layer = _Layer()  # type: ignore[valid-type]
+    years: dict[str, _Layer] = {}  # type: ignore[valid-type]
+    regions: dict[str, _Layer] = {}  # type: ignore[valid-type]
+    locations: dict[str, _Layer] = {}  # type: ignore[valid-type]
+
+
+def parse(raw: dict, text: str = "", path: Path | None = None) -> Targets:
+    """Validate the file: known metrics, numeric targets, weights >= 0 that sum to 1."""
+    model, problems = validate(_TargetsFile, raw, key_lines(text))
+    if model is None:
+        raise TargetsError(path, problems)
+    a = model.acsi
+    return Targets(model.version, (a.sat_overall, a.sat_expectations, a.sat_ideal), raw)
 
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> Targets:
-    p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"Cannot read targets file {p}: {exc}") from exc
-    return parse(raw, str(p))
+    raw, text = read(Path(path), TargetsError)
+    return parse(raw, text, Path(path))
 
 
 def load(path: str | Path | None = None) -> Targets:

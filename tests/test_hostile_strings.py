@@ -160,22 +160,24 @@ def test_cjk_is_drawn_and_emoji_replaced_visibly(make_warehouse):
 
 # Access policy ---
 @pytest.mark.parametrize("body, words", [
-    ('[users."a@x"]\ncompany = "false"\n', 'line 2: user \'a@x\': company must be true or false'),
-    ('[users."a@x"]\nregions = "SE"\n', "line 2: user 'a@x': regions must be a list of ids"),
-    ('[users."a@x"]\nlocations = [1, 2]\n', "line 2: user 'a@x': locations must be a list"),
-    ('[users."a@x"]\nregions = ["N"]\nregion = ["S"]\n', "line 3: unknown key 'region'"),
+    ('[users."a@x"]\ncompany = "false"\n',
+     'line 2: [users."a@x"] company: must be true or false'),
+    ('[users."a@x"]\nregions = "SE"\n', 'line 2: [users."a@x"] regions: must be a list of ids'),
+    ('[users."a@x"]\nlocations = [1, 2]\n', 'line 2: [users."a@x"] locations: must be a list'),
+    ('[users."a@x"]\nregions = ["N"]\nregion = ["S"]\n',
+     'line 3: [users."a@x"] region: unknown key'),
     ('[users."Ann@X.com"]\ncompany = true\n\n[users."ann@x.com "]\nregions = ["N"]\n',
-     "line 4: users 'Ann@X.com' and 'ann@x.com ' differ only in case"),
-    ('[settings]\nheader = 5\n', "line 2: header must be an HTTP header name"),
-    ('[settings]\nheadr = "X-Email"\n', "line 2: unknown setting 'headr'"),
-    ('[user."a@x"]\ncompany = true\n', "line 1: unknown section or key 'user'"),
-    ('users = "everyone"\n', "line 1: users must be tables"),
+     "line 4: [users] \"ann@x.com \": users 'Ann@X.com' and 'ann@x.com ' differ only in case"),
+    ('[settings]\nheader = 5\n', "line 2: [settings] header: must be an HTTP header name"),
+    ('[settings]\nheadr = "X-Email"\n', "line 2: [settings] headr: unknown key"),
+    ('[user."a@x"]\ncompany = true\n', "line 1: [user]: unknown key"),
+    ('users = "everyone"\n', "line 1: [users]: must be a table"),
 ])
 def test_policy_is_validated_strictly_naming_the_line(write_toml, body, words):
     p = write_toml(body)
     with pytest.raises(access.PolicyError) as info:
         access.load(p)
-    assert str(info.value).startswith("Access policy, ")
+    assert str(info.value).startswith(f"Access policy {p}, ")
     assert words in str(info.value)
 
 

@@ -243,16 +243,55 @@ def test_mapping_errors_name_the_table_the_key_and_the_line(tmp_path):
     with pytest.raises(MappingError) as err:
         load_mapping(path)
     msg = str(err.value)
-    assert f"line {line_of(text, 'sheeet')}: [locations] sheeet: unknown key" in msg
+    assert msg.startswith(f"Mapping {path}: 6 problems\n")  # every problem, in line order
+    assert f"line {line_of(text, 'sheeet')}: [locations] sheeet: unknown key (allowed: " \
+           "columns, delimiter, encoding, sheet, source)" in msg
     assert (f"line {line_of(text, 'nps_scor =')}: [survey_responses.columns] nps_scor: "
-            "'nps_scor' is not a column of survey_responses") in msg
-    assert (f"line {line_of(text, '[survey_responses.columns]')}: [survey_responses.columns]: "
-            "contract column 'nps_score' is not mapped") in msg
+            "not a column of survey_responses (allowed: location_id, nps_score, ") in msg
+    assert (f"line {line_of(text, '[survey_responses.columns]')}: [survey_responses.columns] "
+            "nps_score: missing; the source column name, or { column = ") in msg
     assert f"line {line_of(text, 'fromat')}: [loyalty_monthly.columns.month] fromat: " \
-           "unknown key" in msg
+           "unknown key (allowed: column, format, map)" in msg
     assert f"line {line_of(text, 'nope')}: [leadership_monthly.columns.exec_owner_assigned." \
-           "map] No: 'nope' is not a true/false value" in msg
+           "map] No: must be true or false without quotes, not 'nope'" in msg
     assert f"line {line_of(text, '[surveys]')}: [surveys]: not a contract table" in msg
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    # A key's own checks: each names its line (counted in the MAPPING text of load_fixtures).
+    (('source = "stores.csv"', 'source = "stores.csv"\nsheet = "x"'),
+     "line 9: [locations] sheet: `sheet` applies to .xlsx sources only"),
+    (('source = "stores.csv"', 'source = "stores.csv"\ndelimiter = ";;"'),
+     "line 9: [locations] delimiter: must be one character in quotes, not ';;'"),
+    (('source = "stores.csv"', 'source = "stores.sql"'),
+     "line 8: [locations] source: 'stores.sql' is not a .csv, .parquet or .xlsx file"),
+    (('response_id = "ResponseId"', 'response_id = 5'),
+     "line 17: [survey_responses.columns] response_id: must be the source column name, or"),
+    (('nps_score = "Q_LTR"', 'nps_score = { column = "Q_LTR", format = "%d" }'),
+     "line 20: [survey_responses.columns.nps_score] format: `format` applies to date and month "
+     "columns only"),
+    (('format = "%d/%m/%Y"', 'format = "dd/mm/yyyy"'),
+     '[survey_responses.columns.responded_on] format: a strftime format such as "%d/%m/%Y"'),
+    (('"Y" = true, "N" = false', '"Y" = 1'),
+     "[incentives_monthly.columns.cx_target_met.map] Y: must be true or false without quotes"),
+])
+def test_mapping_key_errors(tmp_path, change, problem):
+    path = tmp_path / "mapping.toml"
+    path.write_text(MAPPING.replace(*change), encoding="utf-8")
+    with pytest.raises(MappingError) as err:
+        load_mapping(path)
+    assert problem in str(err.value) and str(path) in str(err.value)
+
+
+def test_mapping_with_a_byte_order_mark_loads(tmp_path):
+    # Excel and Notepad save "UTF-8 with BOM"; tomllib alone would refuse the file with
+    # "Invalid statement (at line 1, column 1)" (issue 25). Lines are still counted from 1.
+    path = tmp_path / "mapping.toml"
+    path.write_bytes(("\ufeff" + MAPPING).encode())
+    assert load_mapping(path).tables["regions"].line == 1
+    path.write_bytes(("\ufeff" + MAPPING.replace('region_id = "Code"', "region_id = 1")).encode())
+    with pytest.raises(MappingError, match=r"line 4: \[regions.columns\] region_id: must be"):
+        load_mapping(path)
 
 
 def test_mapping_that_is_not_toml_or_misses_a_table(tmp_path):
@@ -264,7 +303,7 @@ def test_mapping_that_is_not_toml_or_misses_a_table(tmp_path):
     short.write_text(MAPPING.split("[locations]")[0], encoding="utf-8")
     with pytest.raises(MappingError, match=r"\[culture_monthly\]: missing"):
         load_mapping(short)
-    with pytest.raises(MappingError, match="cannot read the mapping file"):
+    with pytest.raises(MappingError, match="nowhere.toml, cannot read the file: No such file"):
         load_mapping(tmp_path / "nowhere.toml")
 
 
@@ -332,7 +371,7 @@ def test_load_command_exit_codes_and_summary(tmp_path, capsys):
     assert code == 2 and "responses.csv: no such file" in err and "Traceback" not in err
     code = cli.main(["load", "--mapping", str(tmp_path / "none.toml"), "--url", url])
     _, err = capsys.readouterr()
-    assert code == 2 and "\nerror: " in err and "cannot read the mapping file" in err
+    assert code == 2 and f"\nerror: Mapping {tmp_path / 'none.toml'}, cannot read the file" in err
 
 
 def test_rejected_rows_file_is_safe_to_open_in_a_spreadsheet(tmp_path):

@@ -393,26 +393,47 @@ def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ('[defaults]\nnot_a_metric = { target = 1 }\n', "unknown metric 'not_a_metric' in [defaults]"),
+    ('[defaults]\nnot_a_metric = { target = 1 }\n',
+     "line 2: [defaults] not_a_metric: unknown metric (allowed: acsi, cx_agenda_share, "),
     ('[years."2026"]\nnot_a_metric = { target = 1 }\n',
-     "unknown metric 'not_a_metric' in [years.2026]"),
+     "line 2: [years.2026] not_a_metric: unknown metric"),
     ('[regions.N]\nnot_a_metric = { target = 1 }\n',
-     "unknown metric 'not_a_metric' in [regions.N]"),
+     "line 2: [regions.N] not_a_metric: unknown metric"),
     ('[locations.L1]\nnot_a_metric = { target = 1 }\n',
-     "unknown metric 'not_a_metric' in [locations.L1]"),
-    ('[years."2026"]\nnps = { target = "high" }\n', "target of nps in [years.2026] not a number"),
-    ('[regions.N]\nnps = { target = "high" }\n', "target of nps in [regions.N] not a number"),
-    ('[locations.L1]\nnps = { target = "high" }\n', "target of nps in [locations.L1] not a number"),
-    ('[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0.5\n', "sum to 1"),
-    ('[acsi]\nsat_overall = -0.5\nsat_expectations = 1\nsat_ideal = 0.5\n', "must be >= 0"),
-    ("not toml [", "Cannot read targets file"),
+     "line 2: [locations.L1] not_a_metric: unknown metric"),
+    ('[years."2026"]\nnps = { target = "high" }\n',
+     "line 2: [years.2026.nps] target: must be a number (the metric's display units), not 'high'"),
+    ('[regions.N]\nnps = { target = "high" }\n',
+     "line 2: [regions.N.nps] target: must be a number"),
+    ('[locations.L1]\n\nnps = { target = "high" }\n',
+     "line 3: [locations.L1.nps] target: must be a number"),
+    ('[defaults]\nnps = { target = 40, amber = -1 }\n',
+     "line 2: [defaults.nps] amber: must be a number >= 0 (display units), not -1"),
+    ('[acsi]\nsat_overall = 0.5\nsat_expectations = 0.5\nsat_ideal = 0.5\n',
+     "line 1: [acsi]: the three weights must sum to 1, got (0.5, 0.5, 0.5) (sum 1.5)"),
+    ('[acsi]\nsat_overall = -0.5\nsat_expectations = 1\nsat_ideal = 0.5\n',
+     "line 2: [acsi] sat_overall: must be at least 0.0, not -0.5"),
+    ('version = 2026.11\n[default]\nnps = { target = 47 }\n',  # both problems, each with its line
+     '2 problems\n  line 1: [version]: must be text in quotes, like version = "2026.11", not '
+     "2026.11\n  line 2: [default]: unknown key (allowed: acsi, defaults, locations, regions, "
+     "version, years)"),
+    ("not toml [", "not valid TOML (Expected '=' after a key"),
 ])
 def test_bad_targets_file_is_a_clear_error(tmp_path, text: str, words: str) -> None:
     p = tmp_path / "bad.toml"
     p.write_text(text)
     with pytest.raises(ValueError) as err:
         targets.load(p)
-    assert str(p) in str(err.value) and words in str(err.value)
+    assert str(err.value).startswith(f"Targets file {p}") and words in str(err.value)
+
+
+def test_targets_file_with_a_byte_order_mark(tmp_path) -> None:
+    # Saved by a Windows editor as "UTF-8 with BOM": read as utf-8-sig, not refused with
+    # "Invalid statement (at line 1, column 1)" (issue 25).
+    p = tmp_path / "bom.toml"
+    p.write_bytes('\ufeffversion = "bom"\n[defaults]\nnps = { target = 40 }\n'.encode())
+    tg = targets.load(p)
+    assert tg.version == "bom" and tg.for_metric("nps") == targets.Target(40, 2.0)  # 5% of 40
 
 
 def test_targets_file_weights_and_version(tmp_path) -> None:
@@ -450,9 +471,9 @@ def test_wilson_is_exact_at_zero_and_all() -> None:
 
 def test_parsers_name_their_source_by_default() -> None:
     # Called on a dict (no file), the error still says which kind of file it is about.
-    with pytest.raises(ValueError, match=r"^targets: unknown metric 'bogus'"):
+    with pytest.raises(ValueError, match=r"^Targets file, \[defaults\] bogus: unknown metric"):
         targets.parse({"defaults": {"bogus": {"target": 1}}})
-    with pytest.raises(ValueError, match=r"^Access policy, \[users\.'x'\] must be a table"):
+    with pytest.raises(ValueError, match=r"^Access policy, \[users\] x: must be a table"):
         access.parse({"users": {"x": "company"}})
 
 

@@ -1,35 +1,39 @@
 """The mapping file: which source, and which source column, feeds every contract column.
 
-Errors name the table, the key and the line of the TOML, because the person fixing them has the
-file open in an editor. `tomllib` keeps no line numbers, so `key_lines` finds them by scanning the
-text for each key inside its table section.
+Its schema is a pydantic model built from the contract (queries/sql/schema.py): a table per
+contract table, a key per contract column, a `map` whose values have the column's type. Errors
+name the file, the line, the table and the key (queries/tomlfile.py), because the person fixing
+them has the file open in an editor.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from pydantic import Field, ValidationInfo, create_model, field_validator, model_validator
 
-from queries.sql.schema import CONTRACT, TABLES, ColumnSpec
+from queries.sql.schema import CONTRACT, ColumnSpec
+from queries.tomlfile import (
+    Strict,
+    TomlFileError,
+    find_line,
+    key_lines,
+    read,
+    validate,
+    where,
+)
 
 FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
-TABLE_KEYS = {"source", "columns", "sheet", "encoding", "delimiter"}
 FILE_ONLY_KEYS = ("sheet", "encoding", "delimiter")
-COLUMN_KEYS = {"column", "format", "map"}
 
 
-class MappingError(ValueError):
+class MappingError(TomlFileError):
     """The mapping file is wrong; every problem found is listed, each with its line."""
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.path, self.problems = path, problems
-        head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the mapping"
-        super().__init__(head + "\n  " + "\n  ".join(problems))
+    what = "Mapping"
 
 
 @dataclass(frozen=True)
@@ -80,227 +84,127 @@ class Mapping:
         return where(self.lines, keys)
 
 
-# --- line numbers -------------------------------------------------------------------------------
+# --- the file's schema, built from the contract ------------------------------------------------
 
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_KEY = re.compile(r'^\s*((?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|\'[^\']*\'|'
-                  r'[A-Za-z0-9_-]+))*)\s*=')
-_INLINE_KEY = re.compile(r'[{,]\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)\s*=')
+COLUMN_HELP = 'the source column name, or { column = "...", format = "...", map = { ... } }'
 
 
-def _split_dotted(text: str) -> tuple[str, ...]:
-    parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s]+)', text)
-    return tuple(next(p for p in groups if p) if any(groups) else "" for groups in parts)
+class _Column(Strict):
+    """One contract column's source: its name alone, or a table with a format and a map."""
+
+    DATE: ClassVar[bool] = False
+    column: str = Field(min_length=1, description="the source column name in quotes")
+    format: str | None = None
+    map: dict[str, str] | None = Field(None, min_length=1,
+                                       description="a table of source value = contract value")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, value: Any) -> Any:
+        return {"column": value} if isinstance(value, str) else value
+
+    @field_validator("format")
+    @classmethod
+    def _strftime(cls, fmt: str | None) -> str | None:
+        if fmt is not None and not cls.DATE:
+            raise ValueError("`format` applies to date and month columns only")
+        if fmt is not None and "%" not in fmt:
+            raise ValueError('a strftime format such as "%d/%m/%Y" is expected')
+        return fmt
 
 
-def key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Path of every table header and key (inline-table keys too) -> its 1-based line number."""
-    out: dict[tuple[str, ...], int] = {}
-    section: tuple[str, ...] = ()
-    for no, line in enumerate(text.splitlines(), start=1):
-        if m := _HEADER.match(line):
-            section = _split_dotted(m.group(1))
-            out.setdefault(section, no)
-            continue
-        if m := _KEY.match(line):
-            path = section + _split_dotted(m.group(1))
-            out.setdefault(path, no)
-            rest = line[m.end():]
-            depth_path = path
-            for inner in _INLINE_KEY.finditer(rest):  # `{ column = ..., map = { "Yes" = true } }`
-                out.setdefault(depth_path + _split_dotted(inner.group(1)), no)
-    return out
+class _DateColumn(_Column):
+    DATE: ClassVar[bool] = True
 
 
-def find_line(lines: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> int | None:
-    """The line of the longest known prefix of `keys` (an inline key falls back to its parent)."""
-    for n in range(len(keys), 0, -1):
-        if keys[:n] in lines:
-            return lines[keys[:n]]
-    return None
+class _BoolColumn(_Column):
+    map: dict[str, bool] | None = Field(None, min_length=1)
 
 
-def section(lines: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> str:
-    """'line 18: [survey_responses.columns]' for a problem with a whole table section."""
-    line = find_line(lines, keys)
-    place = "[" + ".".join(keys) + "]"
-    return f"line {line}: {place}" if line else place
+class _IntColumn(_Column):
+    map: dict[str, int] | None = Field(None, min_length=1)
 
 
-def where(lines: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> str:
-    line = find_line(lines, keys)
-    section, key = ".".join(keys[:-1]), keys[-1]
-    place = f"[{section}] {key}" if section else f"[{key}]"
-    return f"line {line}: {place}" if line else place
+class _NumberColumn(_Column):
+    map: dict[str, float] | None = Field(None, min_length=1)
 
 
-# --- parsing ------------------------------------------------------------------------------------
+def _column_model(spec: ColumnSpec) -> type[_Column]:
+    """The column's model by its contract type: a `map` must give values of that type."""
+    for sa_type, model in ((sa.Boolean, _BoolColumn), (sa.Integer, _IntColumn),
+                           (sa.Float | sa.Numeric, _NumberColumn), (sa.Date, _DateColumn)):
+        if isinstance(spec.type, sa_type):
+            return model
+    return _Column
+
+
+class _Table(Strict):
+    source: str = Field(min_length=1, description="a file name or schema.table in quotes")
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = Field(None, min_length=1, max_length=1,
+                                  description="one character in quotes")
+
+    @field_validator("source")
+    @classmethod
+    def _source_fits_the_mode(cls, source: str, info: ValidationInfo) -> str:
+        is_file = source.lower().endswith(FILE_SUFFIXES)
+        if (info.context or {}).get("mode") == "tables":
+            if is_file:
+                raise ValueError(f"views need a table (schema.table), not the file {source!r}")
+            if not all(p.strip() for p in source.split(".")) or len(source.split(".")) > 3:
+                raise ValueError(f"{source!r} is not table, schema.table or "
+                                 "database.schema.table")
+        elif not is_file:
+            raise ValueError(f"{source!r} is not a .csv, .parquet or .xlsx file "
+                             "(`cx-scorecard views` takes schema.table sources)")
+        return source
+
+    @field_validator(*FILE_ONLY_KEYS)
+    @classmethod
+    def _file_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and (info.context or {}).get("mode") == "tables":
+            raise ValueError("applies to file sources only")
+        source = str(info.data.get("source", ""))
+        if info.field_name == "sheet" and value is not None and not source.endswith(".xlsx"):
+            raise ValueError("`sheet` applies to .xlsx sources only")
+        return value
+
+
+def _table_model(spec) -> type[_Table]:
+    columns = create_model(
+        f"{spec.name}.columns", __base__=type(f"_{spec.name}", (Strict,), {
+            "UNKNOWN": f"not a column of {spec.name}"}),
+        **{c.name: (_column_model(c) if c.required else _column_model(c) | None,
+                    Field(... if c.required else None, description=COLUMN_HELP))
+           for c in spec.columns})
+    return create_model(spec.name, __base__=_Table, columns=(columns, Field(
+        description="a table of contract column = source column")))
+
+
+_MappingFile = create_model(
+    "_MappingFile", __base__=type("_Contract", (Strict,), {"UNKNOWN": "not a contract table"}),
+    **{t.name: (_table_model(t), Field(description=f"a section with `source` and "
+                                                   f"[{t.name}.columns]")) for t in CONTRACT})
 
 
 def load_mapping(path: Path | str, mode: str = "files") -> Mapping:
     """Read and check a mapping; `mode` is "files" (load) or "tables" (views)."""
     path = Path(path).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(path, [f"cannot read the mapping file: {_reason(exc)}"]) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError(path, [f"not valid TOML: {exc}"]) from exc
+    data, text = read(path, MappingError)
     lines = key_lines(text)
-    problems: list[str] = []
-    tables: dict[str, TableMap] = {}
-    for name, body in data.items():
-        if name not in TABLES:
-            problems.append(f"{where(lines, (name,))}: not a contract table "
-                            f"(tables: {', '.join(t.name for t in CONTRACT)})")
-            continue
-        if not isinstance(body, dict):
-            problems.append(f"{where(lines, (name,))}: must be a table ([{name}])")
-            continue
-        tm = _table(name, body, path.parent, lines, mode, problems)
-        if tm is not None:
-            tables[name] = tm
-    for spec in CONTRACT:
-        if spec.name not in data:
-            problems.append(f"[{spec.name}]: missing; every contract table needs a section with "
-                            "`source` and `[" + spec.name + ".columns]`")
-    if problems:
+    model, problems = validate(_MappingFile, data, lines, context={"mode": mode})
+    if model is None:
         raise MappingError(path, problems)
+    tables: dict[str, TableMap] = {}
+    for spec in CONTRACT:
+        t = getattr(model, spec.name)
+        cols = [(target, getattr(t.columns, target)) for target in data[spec.name]["columns"]]
+        tables[spec.name] = TableMap(
+            spec.name, t.source,
+            tuple(ColumnMap(target, c.column, c.format, c.map,
+                            find_line(lines, (spec.name, "columns", target)))
+                  for target, c in cols),
+            path.parent, sheet=t.sheet, encoding=t.encoding or "utf-8-sig",
+            delimiter=t.delimiter or ",", line=find_line(lines, (spec.name,)))
     return Mapping(path, tables, lines)
-
-
-def _table(name: str, body: dict, base: Path, lines: dict, mode: str,
-           problems: list[str]) -> TableMap | None:
-    before = len(problems)
-    for key in body:
-        if key not in TABLE_KEYS:
-            problems.append(f"{where(lines, (name, key))}: unknown key "
-                            f"(allowed: {', '.join(sorted(TABLE_KEYS))})")
-    source = body.get("source")
-    if not isinstance(source, str) or not source.strip():
-        problems.append(f"{where(lines, (name, 'source'))}: `source` must be a file name or "
-                        "schema.table")
-        source = ""
-    elif mode == "files" and not source.lower().endswith(FILE_SUFFIXES):
-        problems.append(f"{where(lines, (name, 'source'))}: {source!r} is not a .csv, .parquet or "
-                        ".xlsx file (`cx-scorecard views` takes schema.table sources)")
-    elif mode == "tables":
-        if source.lower().endswith(FILE_SUFFIXES):
-            problems.append(f"{where(lines, (name, 'source'))}: views need a table "
-                            f"(schema.table), not the file {source!r}")
-        elif not all(p.strip() for p in source.split(".")) or len(source.split(".")) > 3:
-            problems.append(f"{where(lines, (name, 'source'))}: {source!r} is not "
-                            "table, schema.table or database.schema.table")
-        for key in FILE_ONLY_KEYS:
-            if key in body:
-                problems.append(f"{where(lines, (name, key))}: applies to file sources only")
-    for key in FILE_ONLY_KEYS:
-        if key in body and not isinstance(body[key], str):
-            problems.append(f"{where(lines, (name, key))}: must be a string")
-    if "sheet" in body and not source.lower().endswith(".xlsx"):
-        problems.append(f"{where(lines, (name, 'sheet'))}: `sheet` applies to .xlsx sources only")
-    if len(str(body.get("delimiter", ","))) != 1:
-        problems.append(f"{where(lines, (name, 'delimiter'))}: must be one character")
-    cols = body.get("columns")
-    if not isinstance(cols, dict):
-        problems.append(f"{section(lines, (name,))}: missing [{name}.columns], the "
-                        "contract column -> source column table")
-        return None
-    spec = TABLES[name]
-    out: list[ColumnMap] = []
-    for target, value in cols.items():
-        keys = (name, "columns", target)
-        if target not in {c.name for c in spec.columns}:
-            problems.append(f"{where(lines, keys)}: {target!r} is not a column of {name} "
-                            f"(columns: {', '.join(c.name for c in spec.columns)})")
-            continue
-        cm = _column(spec.column(target), value, keys, lines, problems)
-        if cm is not None:
-            out.append(cm)
-    for c in spec.columns:
-        if c.required and c.name not in cols:
-            problems.append(f"{section(lines, (name, 'columns'))}: contract column {c.name!r} "
-                            "is not mapped")
-    if len(problems) > before:
-        return None
-    return TableMap(name, source, tuple(out), base, sheet=body.get("sheet"),
-                    encoding=body.get("encoding", "utf-8-sig"),
-                    delimiter=body.get("delimiter", ","), line=find_line(lines, (name,)))
-
-
-def _column(spec: ColumnSpec, value: Any, keys: tuple[str, ...], lines: dict,
-            problems: list[str]) -> ColumnMap | None:
-    line = find_line(lines, keys)
-    if isinstance(value, str):
-        if not value:
-            problems.append(f"{where(lines, keys)}: the source column name is empty")
-            return None
-        return ColumnMap(spec.name, value, line=line)
-    if not isinstance(value, dict):
-        problems.append(f"{where(lines, keys)}: must be a source column name or "
-                        "{ column = ..., format = ..., map = {...} }")
-        return None
-    ok = True
-    for key in value:
-        if key not in COLUMN_KEYS:
-            problems.append(f"{where(lines, (*keys, key))}: unknown key "
-                            f"(allowed: {', '.join(sorted(COLUMN_KEYS))})")
-            ok = False
-    column = value.get("column")
-    if not isinstance(column, str) or not column:
-        problems.append(f"{where(lines, (*keys, 'column'))}: `column` (the source column name) "
-                        "is required")
-        ok = False
-    fmt = value.get("format")
-    if fmt is not None:
-        if not isinstance(spec.type, sa.Date):
-            problems.append(f"{where(lines, (*keys, 'format'))}: `format` applies to date and "
-                            f"month columns; {spec.name} is not one")
-            ok = False
-        elif not isinstance(fmt, str) or "%" not in fmt:
-            problems.append(f"{where(lines, (*keys, 'format'))}: a strftime format such as "
-                            "\"%d/%m/%Y\" is expected")
-            ok = False
-    values = value.get("map")
-    if values is not None:
-        if not isinstance(values, dict) or not values:
-            problems.append(f"{where(lines, (*keys, 'map'))}: `map` must be a table of "
-                            "source value = contract value")
-            ok = False
-        else:
-            for src, dst in values.items():
-                if not _fits(spec, dst):
-                    problems.append(f"{where(lines, (*keys, 'map', src))}: {dst!r} is not a "
-                                    f"{_kind(spec)} value for {spec.name}")
-                    ok = False
-    if not ok:
-        return None
-    return ColumnMap(spec.name, column, fmt, values, line)
-
-
-def _kind(spec: ColumnSpec) -> str:
-    if isinstance(spec.type, sa.Boolean):
-        return "true/false"
-    if isinstance(spec.type, sa.Integer):
-        return "whole-number"
-    if isinstance(spec.type, sa.Float | sa.Numeric):
-        return "number"
-    if isinstance(spec.type, sa.Date):
-        return "date (text)"
-    return "text"
-
-
-def _fits(spec: ColumnSpec, value: Any) -> bool:
-    if isinstance(spec.type, sa.Boolean):
-        return isinstance(value, bool)
-    if isinstance(spec.type, sa.Integer):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(spec.type, sa.Float | sa.Numeric):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, str)
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
