@@ -130,7 +130,7 @@ def verdict(rep) -> str:
 @contextmanager
 def _open_scope(args) -> Iterator[tuple]:
     """The warehouse (demo built if needed), its dimensions, the checked and permitted scope and
-    the latest response date; the engine is disposed afterwards."""
+    the (first, latest) response dates; the engine is disposed afterwards."""
     from queries import scope as sc
     from queries.sql.aggregate import freshness
 
@@ -144,7 +144,7 @@ def _open_scope(args) -> Iterator[tuple]:
         except sc.ScopeError as exc:
             raise CliError(str(exc)) from exc
         _authorise(args, scope)
-        yield eng, dims, scope, freshness(eng)[1]
+        yield eng, dims, scope, freshness(eng)
     finally:
         eng.dispose()
 
@@ -152,8 +152,9 @@ def _open_scope(args) -> Iterator[tuple]:
 def _scorecard(args):
     from queries import scorecard, targets
 
-    with _open_scope(args) as (eng, dims, scope, latest):
-        month = parse_month(args.month) if args.month else scorecard.latest_complete_month(latest)
+    with _open_scope(args) as (eng, dims, scope, (first, latest)):
+        month = parse_month(args.month) if args.month else (
+            None if latest is None else scorecard.default_month(first, latest, date.today()))
         if month is None:
             raise CliError("The warehouse has no survey responses, so there is no month to show")
         card = scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False)
@@ -262,7 +263,7 @@ def cmd_pack(args) -> int:
     def progress(fraction: float, text: str) -> None:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
 
-    with _open_scope(args) as (eng, dims, scope, latest):
+    with _open_scope(args) as (eng, dims, scope, (_first, latest)):
         try:
             path = pk.build_pack(eng, dims, scope, month, targets.load(),
                                  ac.store_for_reading(args.actions_url), out_path=out,

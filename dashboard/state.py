@@ -14,7 +14,8 @@ from datetime import date
 from presentation.fmt import escape_md, month_label
 from queries.months import add_months, parse_month
 from queries.scope import Dims, Scope
-from queries.scorecard import latest_complete_month, month_floor
+from queries.scorecard import default_month as scorecard_default
+from queries.scorecard import month_floor
 
 MAX_ID = 64
 _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
@@ -53,10 +54,15 @@ def month_options(first: date, latest: date) -> list[date]:
     return out
 
 
-def default_month(first: date, latest: date) -> date:
-    """The latest complete month, unless the data holds no complete month at all."""
-    m = latest_complete_month(latest)
-    return m if m is not None and m >= month_floor(first) else month_floor(latest)
+def today() -> date:
+    """The server's date: it decides which month has ended (one place, for tests to set)."""
+    return date.today()
+
+
+def default_month(first: date, latest: date, on: date | None = None) -> date:
+    """The newest month that holds data and has ended by today (queries.scorecard.default_month):
+    never an empty month, the newest one while it runs only when it is all there is."""
+    return scorecard_default(first, latest, today() if on is None else on)
 
 
 def _clean_id(name: str, raw: str | None, notices: list[str]) -> tuple[str | None, bool]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -37,6 +37,34 @@ def latest_complete_month(latest_response: date | None) -> date | None:
     if date.fromordinal(nxt).month != latest_response.month:
         return month_floor(latest_response)
     return add_months(month_floor(latest_response), -1)
+
+
+def month_ended(month: date, latest_response: date, today: date) -> bool:
+    """Whether `month` is over: today is past its last day, or the data already holds a response
+    dated on its last day (a clock behind the data still sees a finished month)."""
+    nxt = add_months(month_floor(month), 1)
+    return today >= nxt or latest_response >= nxt - timedelta(days=1)
+
+
+def default_month(first: date, latest: date, today: date) -> date:
+    """The month a page, pack or command opens on: the newest month that holds data and has
+    ended by `today` (a warehouse whose last answer is dated 28 September opens on September in
+    December, not on an empty month); the newest month while it is still under way only when
+    no earlier month holds data."""
+    newest = month_floor(latest)
+    if month_ended(newest, latest, today):
+        return newest
+    before = add_months(newest, -1)
+    return before if before >= month_floor(first) else newest
+
+
+def partial_month(latest: date | None, today: date) -> date | None:
+    """The newest month of data while it is still under way (its figures are so far), else
+    None."""
+    if latest is None:
+        return None
+    newest = month_floor(latest)
+    return None if month_ended(newest, latest, today) else newest
 
 
 @dataclass(frozen=True)

@@ -404,13 +404,14 @@ def test_steady_changes_read_as_noise_not_as_moves() -> None:
 
 def test_month_options_and_default() -> None:
     # Latest response on the last day of October: October is complete.
-    assert state.default_month(date(2025, 10, 5), date(2026, 10, 31)) == OCT
+    assert state.default_month(date(2025, 10, 5), date(2026, 10, 31), date(2026, 11, 2)) == OCT
     # Mid-November: November is partial, October is the default, November still selectable.
     opts = state.month_options(date(2026, 9, 3), date(2026, 11, 14))
     assert opts == [date(2026, 11, 1), OCT, date(2026, 9, 1)]
-    assert state.default_month(date(2026, 9, 3), date(2026, 11, 14)) == OCT
+    assert state.default_month(date(2026, 9, 3), date(2026, 11, 14), date(2026, 11, 14)) == OCT
     # Only a partial month of data: show it rather than nothing.
-    assert state.default_month(date(2026, 11, 2), date(2026, 11, 14)) == date(2026, 11, 1)
+    assert state.default_month(date(2026, 11, 2), date(2026, 11, 14),
+                               date(2026, 11, 14)) == date(2026, 11, 1)
     assert state.parse_month("2026-13") is None and state.parse_month("2026-1") is None
     assert state.parse_month(" 2026-02 ") == date(2026, 2, 1)
 

@@ -13,7 +13,7 @@ from dashboard.panels import glossary
 from presentation import fmt
 from queries.access import EVERYTHING, Allowed
 from queries.scope import Dims, Scope
-from queries.scorecard import Scorecard, latest_complete_month, month_floor
+from queries.scorecard import Scorecard, partial_month
 
 
 def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], latest: date,
@@ -23,7 +23,7 @@ def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], late
                       key="cx-header"):
         _breadcrumb(view, dims, allowed)
         _month_select(view, months, latest)
-        _facts(card, latest, is_demo)
+        _facts(card, latest, is_demo, view.month == partial_month(latest, state.today()))
 
 
 def _breadcrumb(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING) -> None:
@@ -64,7 +64,7 @@ def _month_select(view: state.View, months: list[date], latest: date) -> None:
     if st.session_state.get(nav.MONTH_KEY) != view.month:
         st.session_state[nav.MONTH_KEY] = view.month
 
-    partial = month_floor(latest) if latest_complete_month(latest) != month_floor(latest) else None
+    partial = partial_month(latest, state.today())
 
     def label(d: date) -> str:
         return fmt.month_label(d) + (" (so far)" if d == partial else "")
@@ -73,14 +73,16 @@ def _month_select(view: state.View, months: list[date], latest: date) -> None:
                  on_change=nav.on_month_change, label_visibility="collapsed", width=220)
 
 
-def _facts(card: Scorecard, latest: date, is_demo: bool) -> None:
+def _facts(card: Scorecard, latest: date, is_demo: bool, partial: bool = False) -> None:
     demo = " · :gray-badge[demo data]" if is_demo else ""
+    so_far = f" · :orange-badge[{latest:%B} so far]" if partial else ""
     st.markdown(
         f"**{fmt.compact(card.responses)}** response{'' if card.responses == 1 else 's'}"
         f" · data to "
-        f"**{latest:%d %b %Y}**{demo}",
+        f"**{latest:%d %b %Y}**{so_far}{demo}",
         help="Survey responses behind this view and month; the date of the newest "
-             "response in the warehouse.", width="content",
+             "response in the warehouse. \"So far\": the month is still under way, so its "
+             "figures will change as answers arrive.", width="content",
     )
     glossary.button()
 
