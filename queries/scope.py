@@ -122,7 +122,7 @@ def load_dims(engine: Engine) -> Dims:
         [None if v is None or pd.isna(v) else str(v) for v in locations["region_id"]],
         index=locations.index, dtype=object)
     # A location listed twice keeps its lowest region_id, as the queries do
-    # (aggregate.LOCATION_REGIONS); `check` names the duplicate.
+    # (grouping.LOCATION_REGIONS); `check` names the duplicate.
     locations = locations.sort_values(["location_id", "region_id"], na_position="last")
     locations = locations.drop_duplicates("location_id", keep="first")
     regions = regions.drop_duplicates("region_id", keep="first")

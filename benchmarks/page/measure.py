@@ -109,7 +109,7 @@ def explain_company(url: str) -> dict:
         "raw survey query (by region, 13 months)":
             aggregate.survey_select(Scope(), start, stop, "child"),
         "rollup survey query (by region, 13 months)":
-            rollup.rollup_select(Scope(), start, stop, "child", aggregate._grouped),
+            rollup.rollup_select(Scope(), start, stop, "child"),
         "rollup freshness check (count and max over the raw table)":
             sa.select(sa.func.count(), sa.func.max(sa.column("responded_on")))
             .select_from(sa.table("survey_responses")),

@@ -8,7 +8,6 @@ rows, however many survey responses the warehouse holds.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,95 +17,8 @@ from queries.scope import Scope
 from queries.sql import dialect, rollup
 from queries.sql.compile import month_of, monthly_components, not_future, survey_components
 from queries.sql.engine import execute
+from queries.sql.grouping import GroupBy, first_responses, grouped, scope_filter
 from queries.sql.schema import MONTHLY_TABLES, TABLES, table
-
-GroupBy = Literal["child", "location", "none"]
-
-
-def _location_regions() -> sa.Subquery:
-    """One row per location_id, in its lowest region_id: a location listed twice in `locations`
-    is never counted twice nor in two regions (`check` names the duplicate)."""
-    loc = table("locations")
-    return (sa.select(loc.c.location_id, sa.func.min(loc.c.region_id).label("region_id"))
-            .group_by(loc.c.location_id).subquery("location_regions"))
-
-
-LOCATION_REGIONS = _location_regions()
-
-
-def in_region(location_col: sa.ColumnElement, region: str) -> sa.ColumnElement:
-    lr = LOCATION_REGIONS
-    ids = sa.select(lr.c.location_id).where(lr.c.region_id == sa.bindparam("scope_region", region))
-    return location_col.in_(ids.scalar_subquery())
-
-
-def known_location(location_col: sa.ColumnElement) -> sa.ColumnElement:
-    """A semi-join to `locations`: rows of a location_id not listed there (or NULL) are left out
-    of every total, as `check` reports them ("unknown location", EXCLUDED). Pushed down to the
-    warehouse; `locations` is small."""
-    loc = table("locations")
-    return location_col.in_(sa.select(loc.c.location_id).scalar_subquery())
-
-
-def _scope_filter(location_col: sa.ColumnElement, scope: Scope) -> sa.ColumnElement | None:
-    """Rows of the scope, and only of known locations (a region's ids come from `locations`)."""
-    if scope.level == "location":
-        return sa.and_(location_col == sa.bindparam("scope_location", scope.location),
-                       known_location(location_col))
-    if scope.level == "region":
-        return in_region(location_col, scope.region or "")
-    return known_location(location_col)
-
-
-def _key(location_col: sa.ColumnElement, scope: Scope, by: GroupBy) -> sa.ColumnElement | None:
-    """The grouping key and whether it needs the locations join (regions only)."""
-    if by == "none" or (by == "child" and scope.level == "location"):
-        return None
-    if by == "child" and scope.level == "company":
-        return LOCATION_REGIONS.c.region_id
-    return location_col
-
-
-def _grouped(
-    source: sa.FromClause,
-    comps: dict[str, sa.ColumnElement],
-    month: sa.ColumnElement,
-    location_col: sa.ColumnElement,
-    scope: Scope,
-    by: GroupBy,
-    where: list[sa.ColumnElement],
-    filter_scope: bool = True,
-) -> sa.Select:
-    key = _key(location_col, scope, by)
-    frm = source
-    scope_where = _scope_filter(location_col, scope) if filter_scope else None
-    if key is not None and key.table is LOCATION_REGIONS:
-        # An inner join: it keeps known locations only (one in no region groups under NULL),
-        # so the company's semi-join is not needed as well.
-        loc = LOCATION_REGIONS
-        frm = source.join(loc, loc.c.location_id == location_col)
-        if scope.level == "company":
-            scope_where = None
-    if scope_where is not None:
-        where = [*where, scope_where]
-    key_col = (key if key is not None else sa.null()).label("key")
-    month_col = month.label("month")
-    stmt = sa.select(key_col, month_col, *(v.label(k) for k, v in comps.items()))
-    stmt = stmt.select_from(frm).where(*where)
-    # Grouping by the labelled columns: BigQuery then groups by the alias (it rejects an
-    # anonymous function name there); every other engine gets the expression.
-    group = [month_col] if key is None else [key_col, month_col]
-    return stmt.group_by(*group)
-
-
-def first_responses(s: sa.Table) -> sa.Select:
-    """The one deduplication rule, shared with the rollup: across the WHOLE table, a response_id
-    counts once, at its first row by (responded_on, location_id). A re-sent id in a later month
-    or another region therefore never counts twice, and regions sum to the company."""
-    rn = sa.func.row_number().over(
-        partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
-    )
-    return sa.select(*s.c, rn.label("rn"))
 
 
 def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
@@ -114,7 +26,7 @@ def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Sele
     s = table("survey_responses")
     in_window = [s.c.responded_on >= sa.bindparam("start", start),
                  s.c.responded_on < sa.bindparam("stop", stop), not_future(s.c.responded_on)]
-    scope_where = _scope_filter(s.c.location_id, scope)
+    scope_where = scope_filter(s.c.location_id, scope)
     if scope_where is not None:
         in_window.append(scope_where)
     # Rank only the ids seen in the window and scope, but over all of their rows anywhere.
@@ -125,7 +37,7 @@ def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Sele
     keep = [ranked.c.rn == 1, ranked.c.responded_on >= sa.bindparam("start", start),
             ranked.c.responded_on < sa.bindparam("stop", stop)]
     dedup = sa.select(*(ranked.c[c.name] for c in s.c)).where(*keep).subquery("r")
-    return _grouped(
+    return grouped(
         dedup, survey_components(dedup), month_of(dedup.c.responded_on), dedup.c.location_id,
         scope, by, [],
     )
@@ -152,8 +64,8 @@ def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy
     where = [t.c.month >= sa.bindparam("start", start), t.c.month < sa.bindparam("stop", stop)]
     m = first_monthly_rows(name, where)
     # month_of: a TIMESTAMP or a mid-month date is read as its calendar month (`check` says so).
-    return _grouped(m, monthly_components(name, m), month_of(m.c.month), m.c.location_id, scope,
-                    by, [])
+    return grouped(m, monthly_components(name, m), month_of(m.c.month), m.c.location_id, scope,
+                   by, [])
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
@@ -186,7 +98,7 @@ def fetch(
         if use_rollup is None:
             use_rollup = rollup.available_cached(engine, conn)
         survey = (
-            rollup.rollup_select(scope, start, stop, by, _grouped)
+            rollup.rollup_select(scope, start, stop, by)
             if use_rollup else survey_select(scope, start, stop, by)
         )
         frames = [_frame(conn, survey)]

@@ -31,6 +31,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
 
+from queries.sql.errors import WarehouseError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -43,7 +45,6 @@ class Engine:
     name = "generic"
     label = "the warehouse"
     timeout_markers: tuple[str, ...] = ()
-    write_hint = ""
 
     def engine_kwargs(self, url: URL, read_only: bool, timeout_s: float) -> dict[str, Any]:
         """Keyword arguments for `sa.create_engine` (read-only mode and server-side limits)."""
@@ -192,8 +193,6 @@ def _duckdb_file_still_there(db: str, _dialect, _conn_rec, _cargs, _cparams) -> 
     """Before each open of a DuckDB file: a deleted file is named in words (DuckDB would
     silently create an empty one in write mode, or raise an IO error in read-only mode)."""
     if not Path(db).exists():
-        from queries.sql.engine import WarehouseError  # engine imports this module
-
         raise WarehouseError(f"The DuckDB warehouse file {db} is gone (deleted or being "
                              "replaced). Rebuild or restore it; the page reads it again as soon "
                              "as it is back.")

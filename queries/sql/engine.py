@@ -11,11 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from queries import settings
 from queries.config import redact
 from queries.sql import dialect
-
-
-class WarehouseError(RuntimeError):
-    """A warehouse problem explained in words: unreachable, missing, or not the contract."""
-
+from queries.sql.errors import WarehouseError, WarehouseTimeout
 
 ENV_TIMEOUT = settings.QUERY_TIMEOUT.name
 DEFAULT_TIMEOUT_S = float(settings.QUERY_TIMEOUT.default or 30)
@@ -38,16 +34,6 @@ def parse_timeout(raw: str | None) -> float:
 
 def query_timeout() -> float:
     return parse_timeout(settings.QUERY_TIMEOUT.value())
-
-
-try:
-    QUERY_TIMEOUT_S = query_timeout()
-except WarehouseError:
-    QUERY_TIMEOUT_S = DEFAULT_TIMEOUT_S  # make_engine re-reads it and refuses with the message
-
-
-class WarehouseTimeout(WarehouseError):
-    """A query ran past the timeout and was cancelled."""
 
 
 def execute(conn: sa.Connection, stmt, timeout_s: float | None = None) -> sa.CursorResult:

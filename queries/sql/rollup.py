@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Engine
 from queries.scope import Scope
 from queries.sql import identity
 from queries.sql.compile import component_names, month_of, not_future, survey_components
+from queries.sql.grouping import GroupBy, first_responses, grouped
 from queries.sql.schema import table
 
 ROLLUP = "cx_survey_monthly"
@@ -149,8 +149,6 @@ def available_cached(engine: Engine, conn: sa.Connection) -> bool:
 def build_insert(today: date | None = None) -> sa.Insert:
     """INSERT ... SELECT of every location-month's survey components (duplicates once, future
     responses left out)."""
-    from queries.sql.aggregate import first_responses  # the same rule as the raw path
-
     today = today or date.today()
     s = table("survey_responses")
     ranked = first_responses(s).where(not_future(s.c.responded_on, today)).subquery("ranked")
@@ -184,9 +182,8 @@ def build(engine: Engine, today: date | None = None) -> dict[str, int]:
     return {"rollup_rows": int(built), "source_rows": rows}
 
 
-def rollup_select(
-    scope: Scope, start: date, stop: date, by: str, grouped: Callable[..., sa.Select]
-) -> sa.Select:
+def rollup_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
+    """The rollup's survey components per key and month, grouped as the raw path groups them."""
     comps = {n: sa.func.coalesce(sa.func.sum(RT.c[n]), 0) for n in component_names(
         "survey_responses")}
     where = [RT.c.month >= sa.bindparam("start", start), RT.c.month < sa.bindparam("stop", stop)]

@@ -43,8 +43,7 @@ def _page() -> dict[str, Executable]:
         for by in GROUPINGS:
             tag = f"{level}.by_{by}"
             out[f"survey.raw.{tag}"] = aggregate.survey_select(scope, START, STOP, by)
-            out[f"survey.rollup.{tag}"] = rollup.rollup_select(scope, START, STOP, by,
-                                                               aggregate._grouped)
+            out[f"survey.rollup.{tag}"] = rollup.rollup_select(scope, START, STOP, by)
             for name in MONTHLY_TABLES:
                 out[f"{name}.{tag}"] = aggregate.monthly_select(name, scope, START, STOP, by)
     return out
