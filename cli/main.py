@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--mapping", required=True, help="the mapping TOML file")
     ld.add_argument("--max-rejected", type=float, default=0.10,
                     help="refuse the load when more than this share of a table's rows is "
-                         "rejected (default 0.10)")
+                         "rejected, stopping at the first such table (default 0.10)")
     ld.add_argument("--strict", action="store_true", help="refuse the load if any row is rejected")
     ld.add_argument("--format", choices=["table", "json"], default="table")
     ld.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -224,6 +224,16 @@ def make_warehouse(backend, request, tmp_path) -> Iterator[WarehouseFactory]:
         e.dispose()
 
 
+@pytest.fixture
+def new_url(backend, request, tmp_path):
+    """A fresh, empty warehouse URL on the current backend (a file not yet created, or a DB)."""
+    def make(name: str = "wh") -> str:
+        if backend == "duckdb":
+            return f"duckdb:///{tmp_path / (name + '.duckdb')}"
+        return request.getfixturevalue("pg_databases").create()
+    return make
+
+
 @pytest.fixture(scope="session")
 def _shared_fixture_urls(tmp_path_factory) -> dict[str, str]:
     return {}

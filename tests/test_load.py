@@ -27,16 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ROOT / "sample_data" / "exports"
 
 
-@pytest.fixture
-def new_url(backend, request, tmp_path):
-    """A fresh, empty warehouse URL on the current backend (a file not yet created, or a DB)."""
-    def make(name: str = "wh") -> str:
-        if backend == "duckdb":
-            return f"duckdb:///{tmp_path / (name + '.duckdb')}"
-        return request.getfixturevalue("pg_databases").create()
-    return make
-
-
 def tables_of(url: str) -> dict[str, pd.DataFrame]:
     """Every contract table, sorted, so two warehouses can be compared cell by cell."""
     eng = make_engine(url)
@@ -358,7 +348,11 @@ def test_load_command_exit_codes_and_summary(tmp_path, capsys):
     assert code == 1  # refused: more than 10% of a table rejected
     assert "error: too many rejected rows" in err and "Traceback" not in err
     assert "Nothing was written" in out
-    assert "REJECTED survey_responses: 1 rows (RecordedDate: does not match %d/%m/%Y)" in out
+    # The load stops at the first table past the limit (locations: 1 of 3, the duplicate L1):
+    # the tables after it are not read.
+    assert "REJECTED locations: 1 rows (duplicate key (first kept))" in out
+    assert "stopped reading stores.csv after row 4" in err
+    assert "survey_responses" not in out
     code = cli.main(["load", "--mapping", str(path), "--url", url, "--quiet",
                      "--max-rejected", "1", "--format", "json"])
     out, _ = capsys.readouterr()

@@ -3,8 +3,10 @@
 Order of work, chosen so that a mistake costs as little as possible: the mapping is checked first
 (no file opened), then every source's header (no row read), then rows are converted and staged,
 then the staged warehouse is validated by `queries.sql.check` (the same rules as
-`cx-scorecard check`), and only then does it replace the live one. Rejected rows are written
-beside the mapping whatever the outcome, so nothing is lost silently.
+`cx-scorecard check`), and only then does it replace the live one. Rejected rows are streamed to a
+file beside the mapping as they are found (memory stays flat however many there are), whatever
+the outcome, so nothing is lost silently; a table whose rejected rows pass `max_rejected` of its
+rows stops the load there, instead of reading a wrong-format gigabyte to the end.
 """
 
 from __future__ import annotations
@@ -43,11 +45,34 @@ class TableLoad:
     read: int = 0
     loaded: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
-    rejects: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    filled: Counter[str] = field(default_factory=Counter)  # contract column -> non-NULL values
+    stopped_at: int | None = None  # the source row after which an early stop ended the read
 
     @property
     def rejected(self) -> int:
         return self.read - self.loaded
+
+
+class RejectsFile:
+    """One table's rejected rows, appended chunk by chunk to `<mapping>.rejected.<table>.csv`
+    (opened at the first rejected row), so none of them is held in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh = None
+
+    def append(self, frame: pd.DataFrame) -> bool:
+        """Write the rows; True when this call created the file."""
+        created = self.fh is None
+        if created:
+            self.fh = self.path.open("w", encoding="utf-8", newline="")
+        frame.map(safe_cell).to_csv(self.fh, index=False, header=created,
+                                    quoting=csv.QUOTE_MINIMAL)
+        return created
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
 
 
 @dataclass
@@ -110,9 +135,15 @@ def load(mapping_path: Path | str, url: str, progress: bool = True,
     stage = open_stage(url)
     try:
         for spec in CONTRACT:
-            report.tables[spec.name] = _stage_table(sources[spec.name], stage.write, progress)
+            out = report.tables[spec.name] = TableLoad(spec.name, sources[spec.name].path)
+            rejects = RejectsFile(rejects_path(mapping_path, spec.name))
+            try:
+                _stage_table(sources[spec.name], stage.write, progress, out, rejects, report,
+                             max_rejected)
+            finally:
+                rejects.close()
         report.check = check(stage.engine())
-        _refuse_if_bad(report, max_rejected)
+        _refuse_if_bad(report, max_rejected, mapping)
         report.rollup = rollup.build(stage.engine())
         stage.commit()
         report.committed = True
@@ -120,25 +151,37 @@ def load(mapping_path: Path | str, url: str, progress: bool = True,
         stage.abort()
         raise
     finally:
-        report.rejected_files = _write_rejects(mapping_path, report)
         rollup._checked.clear()  # noqa: SLF001 - a cached "rollup usable" must not outlive the swap
     return report
 
 
-def _stage_table(src: Source, write, progress: bool) -> TableLoad:
+def _stage_table(src: Source, write, progress: bool, out: TableLoad, rejects: RejectsFile,
+                 report: LoadReport, max_rejected: float) -> None:
     spec, tm = TABLES[src.table.name], src.table
-    out = TableLoad(spec.name, src.path)
     keys = KeyTracker(spec.name)
     for chunk in src.chunks(progress):
         done = convert(chunk, tm, spec, keys)
         out.read += len(chunk.frame)
         out.loaded += len(done.frame)
+        out.filled.update({c: int(done.frame[c].notna().sum()) for c in done.frame.columns})
         if len(done.frame):
             write(spec.name, done.frame)
         if done.rejected:
             out.reasons.update(reason_counts(done.rejected))
-            out.rejects.append(_reject_rows(chunk.frame, chunk.rows, done.rejected))
-    return out
+            if rejects.append(_reject_rows(chunk.frame, chunk.rows, done.rejected)):
+                report.rejected_files.append(rejects.path)
+        if _past_limit(out, chunk.read_share, max_rejected):
+            out.stopped_at = chunk.rows[-1] if chunk.rows else None
+            raise LoadRefused(_too_many([out], max_rejected), report)
+
+
+def _past_limit(t: TableLoad, read_share: float | None, max_rejected: float) -> bool:
+    """True once the table's rejected rows pass `max_rejected` of all its rows: known for
+    Parquet and Excel, estimated from the bytes read for CSV (read_share)."""
+    if not t.rejected or t.rejected / t.read <= max_rejected:
+        return False
+    total = t.read / read_share if read_share else t.read
+    return t.rejected > max_rejected * total
 
 
 def _reject_rows(frame: pd.DataFrame, rows: list[int], rejected: dict[int, list[Reason]]
@@ -150,7 +193,17 @@ def _reject_rows(frame: pd.DataFrame, rows: list[int], rejected: dict[int, list[
     return bad
 
 
-def _refuse_if_bad(report: LoadReport, max_rejected: float) -> None:
+def _too_many(over: list[TableLoad], max_rejected: float) -> str:
+    worst = ", ".join(f"{t.name} {t.rejected:,} of {t.read:,} rows "
+                      f"({t.reasons.most_common(1)[0][0]})" for t in over)
+    stopped = "".join(f"; stopped reading {t.source.name} after row {t.stopped_at:,}"
+                      for t in over if t.stopped_at is not None)
+    return (f"too many rejected rows (more than {max_rejected:.0%} of a table: {worst}"
+            f"{stopped}); the warehouse was not changed. Check the mapping's formats and maps, "
+            "or raise --max-rejected")
+
+
+def _refuse_if_bad(report: LoadReport, max_rejected: float, mapping: Mapping) -> None:
     assert report.check is not None
     if report.check.problems:
         raise LoadRefused("the loaded tables do not meet the contract: "
@@ -158,11 +211,16 @@ def _refuse_if_bad(report: LoadReport, max_rejected: float) -> None:
     over = [t for t in report.tables.values()
             if t.read and t.rejected / t.read > max_rejected]
     if over:
-        worst = ", ".join(f"{t.name} {t.rejected:,} of {t.read:,} rows "
-                          f"({t.reasons.most_common(1)[0][0]})" for t in over)
-        raise LoadRefused(f"too many rejected rows (more than {max_rejected:.0%} of a table: "
-                          f"{worst}); the warehouse was not changed. Check the mapping's "
-                          "formats and maps, or raise --max-rejected", report)
+        raise LoadRefused(_too_many(over, max_rejected), report)
+    empty = [f"{t.name}.{c.name} (source column {cm.column!r} of {t.source.name})"
+             for t in report.tables.values() if t.loaded
+             for c in TABLES[t.name].columns
+             if c.required and not t.filled[c.name]
+             and (cm := mapping.tables[t.name].column(c.name)) is not None]
+    if empty:
+        raise LoadRefused("empty in every loaded row: " + "; ".join(empty) + ". A column "
+                          "left entirely empty is a wrong mapping or formulas never "
+                          "calculated, not data; the warehouse was not changed", report)
 
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -175,16 +233,3 @@ def safe_cell(v: object) -> object:
     if isinstance(v, str) and _FORMULA.match(v) and not _NUMBER.match(v):
         return "'" + v
     return v
-
-
-def _write_rejects(mapping_path: Path, report: LoadReport) -> list[Path]:
-    """One CSV per table with rejected rows: source row, reason, then the row as it was."""
-    written = []
-    for t in report.tables.values():
-        if not t.rejects:
-            continue
-        frame = pd.concat(t.rejects, ignore_index=True).map(safe_cell)
-        path = rejects_path(mapping_path, t.name)
-        frame.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
-        written.append(path)
-    return written

@@ -12,10 +12,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 from tqdm import tqdm
 
+from queries.loading import xlsx
 from queries.loading.mapping import TableMap
 
 CHUNK_ROWS = 50_000
@@ -36,6 +38,7 @@ class Chunk:
 
     frame: pd.DataFrame
     rows: list[int]  # CSV/Excel: each row's number in a spreadsheet program (header = row 1)
+    read_share: float | None = None  # share of the source read so far (CSV: bytes), if known
 
 
 class Source:
@@ -78,7 +81,8 @@ class CsvSource(Source):
         try:
             with self.path.open("rb") as fh, self._bar(size, "B", progress) as bar:
                 for frame in self._read(fh, chunksize=CHUNK_ROWS):
-                    yield Chunk(frame, list(range(first, first + len(frame))))
+                    yield Chunk(frame, list(range(first, first + len(frame))),
+                                min(fh.tell() / size, 1.0) if size else 1.0)
                     first += len(frame)
                     bar.update(fh.tell() - bar.n)
         except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:
@@ -102,9 +106,11 @@ class ParquetSource(Source):
             pf = self._file()
             first = 1
             with self._bar(pf.metadata.num_rows, "rows", progress) as bar:
+                total = pf.metadata.num_rows
                 for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
                     frame = batch.to_pandas().astype(object)
-                    yield Chunk(frame, list(range(first, first + len(frame))))
+                    yield Chunk(frame, list(range(first, first + len(frame))),
+                                (first - 1 + len(frame)) / total if total else 1.0)
                     first += len(frame)
                     bar.update(len(frame))
         except Exception as exc:  # noqa: BLE001
@@ -112,13 +118,35 @@ class ParquetSource(Source):
 
 
 class ExcelSource(Source):
-    """One sheet of an .xlsx workbook, read streaming (openpyxl read-only mode)."""
+    """One sheet of an .xlsx workbook, read streaming (openpyxl read-only mode, its stale-prone
+    dimension record ignored), cross-checked against a scan of the sheet's XML (xlsx.py)."""
+
+    def __init__(self, tm: TableMap) -> None:
+        super().__init__(tm)
+        wanted = {cm.column for cm in tm.columns}
+        columns = {i for i, name in enumerate(self.columns, start=1) if name in wanted}
+        try:
+            self.scan = xlsx.scan(self.path, self._part, columns)
+        except xlsx.SheetTooLarge as exc:
+            raise SourceError(self.path, f"sheet {self.sheet_name!r}: {exc}") from exc
+        except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
+            raise SourceError(self.path, f"not an Excel .xlsx workbook ({_why(exc)})") from exc
+        if self.scan.unsaved_count:
+            s = self.scan
+            cells = ", ".join(s.unsaved) + (" ..." if s.unsaved_count > len(s.unsaved) else "")
+            raise SourceError(self.path, (
+                f"sheet {self.sheet_name!r}: {s.unsaved_count:,} formula cells without a saved "
+                f"value ({cells}); they would load as empty. Open the workbook in Excel or "
+                "LibreOffice, let it calculate, and save it (or paste the values)"))
 
     def _sheet(self):
         import openpyxl
 
         try:
+            xlsx.check_size(self.path)
             wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except xlsx.SheetTooLarge as exc:
+            raise SourceError(self.path, str(exc)) from exc
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise SourceError(self.path, f"not an Excel .xlsx workbook ({_why(exc)})") from exc
         names = wb.sheetnames
@@ -127,15 +155,19 @@ class ExcelSource(Source):
                 wb.close()
                 raise SourceError(self.path, f"no sheet {self.table.sheet!r} "
                                   f"(sheets: {', '.join(names)})")
-            return wb, wb[self.table.sheet]
-        if len(names) != 1:
+            ws = wb[self.table.sheet]
+        elif len(names) != 1:
             wb.close()
             raise SourceError(self.path, f"{len(names)} sheets ({', '.join(names)}): name one "
                               "with sheet = \"...\" in the mapping")
-        return wb, wb[names[0]]
+        else:
+            ws = wb[names[0]]
+        ws.reset_dimensions()  # read every row, whatever <dimension ref> claims
+        return wb, ws
 
     def _header(self) -> list[str]:
         wb, ws = self._sheet()
+        self._part, self.sheet_name = ws._worksheet_path, ws.title  # noqa: SLF001 - its XML
         try:
             row = next(ws.iter_rows(max_row=1, values_only=True), None)
         finally:
@@ -148,25 +180,36 @@ class ExcelSource(Source):
         wb, ws = self._sheet()
         try:
             rows = ws.iter_rows(values_only=True)
-            header = _names(next(rows))
+            first = next(rows)
+            header = _names(first)
             width = len(header)
+            seen = int(any(v is not None for v in first))  # rows with a value, as the scan counts
+            last = 1 if seen else 0
             buf: list[tuple] = []
             numbers: list[int] = []
-            with self._bar(max((ws.max_row or 1) - 1, 0), "rows", progress) as bar:
+            with self._bar(max(self.scan.value_rows - 1, 0), "rows", progress) as bar:
                 for at, row in enumerate(rows, start=2):
+                    if row and any(v is not None for v in row):
+                        seen, last = seen + 1, at
                     if row is None or all(v is None or v == "" for v in row):
                         continue  # blank rows between or after the data
                     buf.append(tuple(row[:width]) + (None,) * (width - len(row)))
                     numbers.append(at)
                     if len(buf) == CHUNK_ROWS:
-                        yield Chunk(pd.DataFrame(buf, columns=header, dtype=object), numbers)
+                        yield Chunk(pd.DataFrame(buf, columns=header, dtype=object), numbers,
+                                    seen / max(self.scan.value_rows, 1))
                         bar.update(len(buf))
                         buf, numbers = [], []
                 if buf:
-                    yield Chunk(pd.DataFrame(buf, columns=header, dtype=object), numbers)
+                    yield Chunk(pd.DataFrame(buf, columns=header, dtype=object), numbers, 1.0)
                     bar.update(len(buf))
         finally:
             wb.close()
+        if (seen, last) != (self.scan.value_rows, self.scan.last_row):
+            raise SourceError(self.path, (
+                f"sheet {self.sheet_name!r}: read {seen:,} rows up to row {last:,}, but the sheet "
+                f"holds {self.scan.value_rows:,} up to row {self.scan.last_row:,}; refusing "
+                "a partial read (save the workbook again, or as CSV)"))
 
 
 def _names(row: tuple) -> list[str]:
