@@ -1,27 +1,22 @@
 """The one-page executive CX scorecard: `streamlit run dashboard/app.py`.
 
+Plain absolute imports: the project is installed (`pip install -e .`, README), so `dashboard`,
+`presentation` and `queries` import from anywhere, though Streamlit puts only dashboard/ on
+sys.path when it runs this file as a script.
+
 Thin on purpose: it resolves the warehouse and the view from the URL, asks `dashboard.data` for the
 results and hands them to one panel module each. No SQL and no arithmetic here.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from collections import Counter
+from dataclasses import replace
 
-# `streamlit run dashboard/app.py` puts dashboard/ (not the repo root) on sys.path; absolute
-# imports need the folder above it, whether this is a checkout or an installed package.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import streamlit as st
 
-from collections import Counter  # noqa: E402
-from dataclasses import replace  # noqa: E402
-
-import streamlit as st  # noqa: E402
-
-from dashboard import caches, data, insights_data, nav, prefetch, state, theme  # noqa: E402
-from dashboard.panels import (  # noqa: E402
+from dashboard import caches, data, insights_data, nav, prefetch, state, theme
+from dashboard.panels import (
     geo,
     header,
     kpis,
@@ -30,13 +25,13 @@ from dashboard.panels import (  # noqa: E402
     quality,
     review,
 )
-from dashboard.panels import insights as insights_panel  # noqa: E402
-from dashboard.panels import verdict as verdict_panel  # noqa: E402
-from presentation import verdict as vd  # noqa: E402
-from presentation.fmt import escape_md  # noqa: E402
-from queries import config  # noqa: E402
-from queries.registry import PANELS  # noqa: E402
-from queries.sql.engine import explain  # noqa: E402
+from dashboard.panels import insights as insights_panel
+from dashboard.panels import verdict as verdict_panel
+from presentation import verdict as vd
+from presentation.fmt import escape_md
+from queries import config
+from queries.registry import PANELS
+from queries.sql.engine import explain
 
 DEMO_SCALE = 1.0
 
