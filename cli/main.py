@@ -17,9 +17,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from queries import config
 from queries.sql.engine import WarehouseError, explain, make_engine
+
+if TYPE_CHECKING:
+    from queries.access import Allowed
 
 JSON_SCHEMA_VERSION = 1
 DEMO_SCALE = 1.0
@@ -129,8 +133,9 @@ def verdict(rep) -> str:
 
 @contextmanager
 def _open_scope(args) -> Iterator[tuple]:
-    """The warehouse (demo built if needed), its dimensions, the checked and permitted scope and
-    the (first, latest) response dates; the engine is disposed afterwards."""
+    """The warehouse (demo built if needed), its dimensions, the checked and permitted scope,
+    the (first, latest) response dates and the viewer's rights; the engine is disposed
+    afterwards."""
     from queries import scope as sc
     from queries.sql.aggregate import freshness
 
@@ -143,8 +148,8 @@ def _open_scope(args) -> Iterator[tuple]:
             scope = sc.resolve(dims, args.region, args.location)
         except sc.ScopeError as exc:
             raise CliError(str(exc)) from exc
-        _authorise(args, scope)
-        yield eng, dims, scope, freshness(eng)
+        allowed = _authorise(args, scope)
+        yield eng, dims, scope, freshness(eng), allowed
     finally:
         eng.dispose()
 
@@ -152,7 +157,7 @@ def _open_scope(args) -> Iterator[tuple]:
 def _scorecard(args):
     from queries import scorecard, targets
 
-    with _open_scope(args) as (eng, dims, scope, (first, latest)):
+    with _open_scope(args) as (eng, dims, scope, (first, latest), _allowed):
         month = parse_month(args.month) if args.month else (
             None if latest is None else scorecard.default_month(first, latest, date.today()))
         if month is None:
@@ -166,21 +171,23 @@ def _scorecard(args):
         return card
 
 
-def _authorise(args, scope) -> None:
-    """With an access policy, --as-user sees only that user's scopes (no totals above them)."""
+def _authorise(args, scope) -> Allowed:
+    """With an access policy, --as-user sees only that user's scopes (no totals above them);
+    returns the user's rights (everything without a policy), which the pack honours too."""
     from queries import access
 
     policy = access.load(getattr(args, "policy", None))
     if policy is None:
         if getattr(args, "as_user", None):
             raise CliError("--as-user needs an access policy (--policy or $CX_ACCESS_POLICY)")
-        return
+        return access.EVERYTHING
     allowed = policy.allowed_for(getattr(args, "as_user", None))
     if allowed.nothing:
         raise CliError(f"User {args.as_user!r} is not in the access policy: nothing to show")
     if not allowed.can_see(scope):
         raise CliError(f"User {args.as_user!r} is not permitted to see {scope.level} "
                        f"{scope.location or scope.region or ''}".rstrip())
+    return allowed
 
 
 def scorecard_json(card) -> dict:
@@ -263,11 +270,11 @@ def cmd_pack(args) -> int:
     def progress(fraction: float, text: str) -> None:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
 
-    with _open_scope(args) as (eng, dims, scope, (_first, latest)):
+    with _open_scope(args) as (eng, dims, scope, (_first, latest), allowed):
         try:
             path = pk.build_pack(eng, dims, scope, month, targets.load(),
                                  ac.store_for_reading(args.actions_url), out_path=out,
-                                 progress=progress, latest_response=latest)
+                                 progress=progress, latest_response=latest, allowed=allowed)
         except pk.PackError as exc:
             raise CliError(str(exc)) from exc
     print(f"Board pack written to {path}")

@@ -172,7 +172,7 @@ def _cards(eng, url: str, view: state.View, viewer):
     month_iso, allowed = view.month.isoformat(), viewer.key
     card = data.card(eng, url, view.region, view.location, month_iso, allowed)
     parent = (data.card(eng, url, view.region, None, month_iso, allowed)
-              if view.location and viewer.can_see(view.scope.parent()) else None)
+              if viewer.parent_view(view.scope) is not None else None)
     if parent is None:
         return card, None, data.ranked(eng, url, view.region, view.location, month_iso,
                                        allowed), None
@@ -205,12 +205,10 @@ def _said_where(found: list[str], finding_scope, dims) -> list[str]:
 def _finding_scope(view: state.View, viewer) -> tuple[str | None, str | None] | None:
     """Where the iron-triangle findings are tested: the view itself, or a location's region
     (one location cannot be compared with itself); None when the viewer may not see it."""
-    if view.location is None:
-        return view.region, None
-    region_scope = view.scope.parent()
-    if not viewer.can_see(region_scope):
+    where = viewer.findings_scope(view.scope)  # the rule the pack applies too
+    if where is None:
         return None
-    return view.region, "its region"
+    return where.region, ("its region" if view.location else None)
 
 
 with prefetch.live_run():  # the background warm-up steps aside while a page runs

@@ -25,6 +25,7 @@ from pack.tables import pack_name
 from presentation import fmt
 from presentation import verdict as verdict_mod
 from queries import scorecard
+from queries.access import EVERYTHING, AccessDenied, Allowed
 from queries.ranking import worst_first
 from queries.registry import PANELS
 from queries.scope import Dims, Scope
@@ -55,8 +56,12 @@ def actions_for(actions: ActionsArg, scope: Scope, month: date
 def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
                actions: ActionsArg = None, *, out_path: str | Path,
                progress: Progress | None = None, latest_response: date | None = None,
-               charts: bool = True, findings: bool = True) -> Path:
+               charts: bool = True, findings: bool = True,
+               allowed: Allowed = EVERYTHING) -> Path:
     """Write the board pack for one scope and month to `out_path` (atomically) and return it.
+
+    `allowed`: the viewer's rights. The pack shows what the page shows that viewer: a location
+    user's pack has no region figures (no rank in the region, no region NPS, no region findings).
 
     Cover, the scope's scorecard page (tiles and the five panels' charts), its league table,
     movers and open actions; at company scope one page per region follows. `progress(fraction,
@@ -66,12 +71,17 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     out = Path(out_path)
     if not out.parent.is_dir():
         raise PackError(f"Folder {out.parent} does not exist")
+    try:
+        allowed.check(scope)
+    except AccessDenied as exc:
+        raise PackError(str(exc)) from exc
     started = time.perf_counter()
     report(0.0, "Reading the warehouse")
     latest = latest_response or aggregate.freshness(engine)[1]
     card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False)
-    parent = (scorecard.build(engine, dims, Scope(region=scope.region), month, targets, latest,
-                              with_map=False) if scope.level == "location" else None)
+    above = allowed.parent_view(scope)  # the page's rule (queries/access.py)
+    parent = (scorecard.build(engine, dims, above, month, targets, latest, with_map=False)
+              if above is not None else None)
     report(0.1, f"Scorecard for {card.scope_name} computed")
     figs = panel_figures(card, card.bands) if charts else []
     region_cards: list[Scorecard] = []
@@ -92,10 +102,10 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
         pngs: list[bytes | None] = job.result() if job else [None] * len(PANELS)
     listed, note = actions_for(actions, scope, month)
     report(0.85, "Testing the leadership findings")
-    found = findings_for(engine, dims, scope, month, targets) if findings else []
+    found = findings_for(engine, dims, scope, month, targets, allowed) if findings else []
     report(0.9, "Writing the PDF")
     ctx = Context(card, dims, targets, latest, datetime.now(UTC), listed, note, region_cards,
-                   pngs, found, parent)
+                   pngs, found, parent, allowed)
     pdf = render(ctx)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
@@ -113,11 +123,14 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
 
 
 def findings_for(engine: Engine, dims: Dims, scope: Scope, month: date,
-                 targets: Targets) -> list[str]:
-    """The verdict's iron-triangle findings for the scope (a location: its region's)."""
+                 targets: Targets, allowed: Allowed = EVERYTHING) -> list[str]:
+    """The verdict's iron-triangle findings for the scope (a location: its region's, when the
+    viewer may see that region; else none, as on the page)."""
     from queries import insights
 
-    where = Scope(region=scope.region) if scope.level == "location" else scope
+    where = allowed.findings_scope(scope)
+    if where is None:
+        return []
     try:
         found = verdict_mod.findings(insights.analyses(engine, dims, where, month, targets))
     except Exception:  # noqa: BLE001 - the pack goes without its findings, never fails on them
@@ -149,10 +162,11 @@ def render(ctx: Context) -> Pdf:
 
 def pack_bytes(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
                actions: ActionsArg = None, *, progress: Progress | None = None,
-               latest_response: date | None = None, charts: bool = True) -> bytes:
+               latest_response: date | None = None, charts: bool = True,
+               allowed: Allowed = EVERYTHING) -> bytes:
     """The pack as bytes, for the page's download button (built in a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="cx-pack-") as tmp:
         path = build_pack(engine, dims, scope, month, targets, actions,
                           out_path=Path(tmp) / pack_name(scope, month), progress=progress,
-                          latest_response=latest_response, charts=charts)
+                          latest_response=latest_response, charts=charts, allowed=allowed)
         return path.read_bytes()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from presentation import verdict as verdict_mod
+from queries.access import EVERYTHING, Allowed
 from queries.scope import Dims
 from queries.scorecard import Scorecard
 from queries.targets import Targets
@@ -24,7 +25,8 @@ class Context:
     region_cards: list[Scorecard]
     charts: list[bytes | None]
     findings: list[str] = field(default_factory=list)
-    parent: Scorecard | None = None  # a location's region: where it stands in it
+    parent: Scorecard | None = None  # a location's region, when the viewer may see it
+    allowed: Allowed = EVERYTHING  # the viewer's rights: the pack shows what the page shows them
 
     @property
     def verdict(self) -> verdict_mod.Verdict:

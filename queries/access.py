@@ -65,6 +65,21 @@ class Allowed:
         if not self.can_see(scope):
             raise AccessDenied("You are not permitted to see this part of the network.")
 
+    def parent_view(self, scope: Scope) -> Scope | None:
+        """The region a location view is judged against (its rank there, the region's NPS, the
+        region's findings), or None when this viewer may not see that region: a location-only
+        user sees no region figures, on the page, in the pack or anywhere else."""
+        if scope.level != "location":
+            return None
+        region = scope.parent()
+        return region if self.can_see(region) else None
+
+    def findings_scope(self, scope: Scope) -> Scope | None:
+        """Where the verdict's findings are tested for this view: the view itself, a location's
+        region (one location cannot be compared with itself), or None when the viewer may not
+        see that region."""
+        return self.parent_view(scope) if scope.level == "location" else scope
+
     def visible_regions(self, dims: Dims) -> list[str]:
         if self.company:
             return list(dims.regions.region_id)

@@ -17,7 +17,7 @@ from dashboard.panels import lazy
 from dashboard.panels.actions import render_actions
 from presentation import fmt
 from queries import targets
-from queries.access import Allowed
+from queries.access import EVERYTHING, Allowed
 from queries.registry import METRICS
 from queries.scope import Dims
 from queries.scorecard import Scorecard
@@ -82,12 +82,14 @@ def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
         listed=listed if note is None and not nav.in_fragment() else None,
     )
     st.markdown("##### Take it to the meeting")
-    _pack(eng, dims, view, card)
+    _pack(eng, dims, view, card, viewer if viewer is not None else EVERYTHING)
     _csvs(view, card, listed, names)
 
 
-def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard) -> None:
-    """Build on request with a progress bar (10-20 s for the company), then offer the file."""
+def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard,
+          viewer: Allowed) -> None:
+    """Build on request with a progress bar (10-20 s for the company), then offer the file,
+    with the viewer's rights: it shows what this page shows them."""
     key = f"pack-{view.region}-{view.location}-{view.month}"
     if st.button("Prepare board pack (PDF)", icon=":material/picture_as_pdf:", key=f"b-{key}"):
         bar = st.progress(0.0, text="Starting the board pack…")
@@ -100,7 +102,7 @@ def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard) -> None:
                 st.warning("Actions are unavailable: the pack is built without them.")
             pdf = pack.pack_bytes(
                 eng, dims, view.scope, view.month, targets.load(), actions,
-                latest_response=card.latest_response,
+                latest_response=card.latest_response, allowed=viewer,
                 progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
             )
         except pack.PackError as exc:
