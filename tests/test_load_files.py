@@ -177,3 +177,44 @@ def test_rejects_of_many_chunks_are_appended_to_one_file(tmp_path, monkeypatch):
     assert text.count("source_row") == 1  # one header
     assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["3", "6"]
     assert rep.tables["survey_responses"].rejected == 2
+
+
+# --- item 7: sources stay inside the mapping's folder -------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    ("../outside/regions.csv", r"must stay inside the mapping's folder \(no '\.\.'\)"),
+    ("{abs}", r"must be a path relative to the mapping's folder"),
+    ("~/regions.csv", r"must be a path relative to the mapping's folder"),
+    ("linked.csv", r"linked\.csv is a symbolic link"),
+    ("shared/regions.csv", r"shared is a symbolic link"),
+])
+def test_sources_outside_the_folder_or_through_links_are_refused(tmp_path, source, reason):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "regions.csv"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/bin/false\n")
+    folder = tmp_path / "p"
+    write_pilot(folder)
+    (folder / "linked.csv").symlink_to(secret)
+    (folder / "shared").symlink_to(outside, target_is_directory=True)
+    text = MAPPING.replace('source = "regions.csv"',
+                           f'source = "{source.replace("{abs}", str(secret))}"')
+    path = folder / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError, match=reason) as err:
+        loader.open_sources(load_mapping(path))
+    assert "root:" not in str(err.value) and "daemon" not in str(err.value)
+
+
+def test_a_column_mismatch_shows_only_a_bounded_header(tmp_path):
+    """The header is named in the error, cut: never a whole line of a file that is not a
+    table."""
+    long = "x" * 500
+    head = ",".join([long, *(f"c{i}" for i in range(20))])
+    path = write_pilot(tmp_path / "p", files={"regions.csv": head + "\nN,North\n"})
+    with pytest.raises(Exception, match=r"column 'Code' is not in regions\.csv") as err:
+        loader.open_sources(load_mapping(path))
+    msg = str(err.value)
+    assert "x" * 39 + "…" in msg and "x" * 41 not in msg
+    assert "c10 and 9 more)" in msg  # 21 names: 12 shown

@@ -116,11 +116,19 @@ def open_sources(mapping: Mapping) -> dict[str, Source]:
             if cm.column not in have:
                 problems.append(
                     f"{where(mapping.lines, (spec.name, 'columns', cm.target))}: column "
-                    f"{cm.column!r} is not in {src.path.name} (columns: {', '.join(src.columns)})")
+                    f"{cm.column!r} is not in {src.path.name} "
+                    f"(columns: {shown_columns(src.columns)})")
         sources[spec.name] = src
     if problems:
         raise MappingError(mapping.path, problems)
     return sources
+
+
+def shown_columns(names: list[str], k: int = 12, width: int = 40) -> str:
+    """The header for an error message, and nothing more of the file: at most `k` names, each
+    cut to `width` characters (a file that is not a table has one long "column")."""
+    cut = [n if len(n) <= width else n[:width - 1] + "…" for n in names[:k]]
+    return ", ".join(cut) + (f" and {len(names) - k:,} more" if len(names) > k else "")
 
 
 def load(mapping_path: Path | str, url: str, progress: bool = True,

@@ -60,7 +60,8 @@ class TableMap:
 
     @property
     def path(self) -> Path:
-        return (self.base / self.source).expanduser()
+        """The source file, inside the mapping's folder (`source_path`; UnsafeSource if not)."""
+        return source_path(self.base, self.source)
 
     @property
     def is_file(self) -> bool:
@@ -68,6 +69,29 @@ class TableMap:
 
     def column(self, target: str) -> ColumnMap | None:
         return next((c for c in self.columns if c.target == target), None)
+
+
+class UnsafeSource(ValueError):
+    """A source the loader will not read: outside the mapping's folder, or through a link."""
+
+
+def source_path(base: Path, source: str) -> Path:
+    """`source` relative to the mapping's folder, refusing what would read elsewhere: an
+    absolute or `~` path, a `..`, and a symbolic link anywhere below the folder (a link to
+    /etc/passwd loaded as 30 regions). Checked when the file is opened, so a mapping from a
+    shared folder reads only that folder's own files."""
+    if Path(source).is_absolute() or source.startswith("~"):
+        raise UnsafeSource("must be a path relative to the mapping's folder")
+    root = base.resolve()
+    path = root
+    for part in Path(source).parts:
+        if part == "..":
+            raise UnsafeSource("must stay inside the mapping's folder (no '..')")
+        path = path / part
+        if path.is_symlink():
+            raise UnsafeSource(f"{path.relative_to(root)} is a symbolic link; copy the file "
+                               "into the mapping's folder instead")
+    return path
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,20 @@ the file and the reason; it never becomes a half-read table.
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 import pandas as pd
 from tqdm import tqdm
 
 from queries.loading import xlsx
-from queries.loading.mapping import TableMap
+from queries.loading.mapping import TableMap, UnsafeSource
 
 CHUNK_ROWS = 50_000
 BAR_DELAY_S = 1.0  # a bar only for files that take a while to read
@@ -46,7 +48,10 @@ class Source:
 
     def __init__(self, tm: TableMap) -> None:
         self.table = tm
-        self.path = tm.path
+        try:
+            self.path = tm.path
+        except UnsafeSource as exc:
+            raise SourceError(Path(tm.source), str(exc)) from exc
         if not self.path.is_file():
             raise SourceError(self.path, "no such file" if not self.path.exists()
                               else "not a regular file")
@@ -70,7 +75,7 @@ class CsvSource(Source):
 
     def _header(self) -> list[str]:
         try:
-            with self.path.open("rb") as fh:
+            with _open(self.path) as fh:
                 return [str(c) for c in self._read(fh, nrows=0).columns]
         except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:
             raise SourceError(self.path, _why(exc)) from exc
@@ -79,7 +84,7 @@ class CsvSource(Source):
         size = self.path.stat().st_size
         first = 2
         try:
-            with self.path.open("rb") as fh, self._bar(size, "B", progress) as bar:
+            with _open(self.path) as fh, self._bar(size, "B", progress) as bar:
                 for frame in self._read(fh, chunksize=CHUNK_ROWS):
                     yield Chunk(frame, list(range(first, first + len(frame))),
                                 min(fh.tell() / size, 1.0) if size else 1.0)
@@ -212,6 +217,11 @@ class ExcelSource(Source):
                 "a partial read (save the workbook again, or as CSV)"))
 
 
+def _open(path: Path) -> BinaryIO:
+    """Open for reading without following a link put in place after the mapping's check."""
+    return os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
+
+
 def _names(row: tuple) -> list[str]:
     return ["" if v is None else str(v).strip() for v in row]
 
@@ -228,6 +238,6 @@ def _why(exc: BaseException) -> str:
 
 def open_source(tm: TableMap) -> Source:
     """The reader for the file's suffix; the header is read (and so checked) right away."""
-    suffix = tm.path.suffix.lower()
+    suffix = Path(tm.source).suffix.lower()
     cls = {".csv": CsvSource, ".parquet": ParquetSource, ".xlsx": ExcelSource}[suffix]
     return cls(tm)
