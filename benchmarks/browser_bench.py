@@ -588,8 +588,8 @@ def render(res: dict) -> str:
         "selectbox change was timed that way): the ratios here are stricter, not looser.")
     add("- First visits: after a view is drawn, the app warms the views one click away in a "
         "background (`dashboard/prefetch.py`: the child furthest behind, the same view "
-        "a month earlier, then the next two children, and one step further each warmed "
-        "view's worst child). A first-pass figure is therefore a "
+        "a month earlier, then the next two children, the newest view's plan first). "
+        "A first-pass figure is therefore a "
         "first visit as a user clicking at this pace meets it: warm when the warm-up finished "
         "before the click, "
         "partly warm otherwise. The cold server cost of a view is the AppTest *first run* "

@@ -23,6 +23,7 @@ from queries.ranking import worst_first
 from queries.sql import aggregate
 
 TTL_S = caches.TTL_S
+PREPARING = "Preparing this view…"
 # `access.Allowed.key`, (company, regions, locations): the viewer's rights as a hashable value,
 # part of every cache key (the rights behind it: `access.Allowed.from_key`).
 AllowedKey = tuple
@@ -97,7 +98,7 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
     return _freshness(_engine, warehouse(_engine, url))
 
 
-@st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=False)
+@st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=PREPARING)
 def build_card(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
                region: str | None, location: str | None, month_iso: str) -> scorecard.Scorecard:
     """The whole page for one scope and month (scorecard.build does every number)."""
@@ -121,17 +122,18 @@ def build_ranked(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey
 
 def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
          allowed: AllowedKey) -> scorecard.Scorecard:
-    """The view's scorecard; a build slower than half a second shows "Preparing this view"."""
-    with st.spinner(preparing(), show_time=True):
-        return build_card(_engine, warehouse(_engine, url), allowed, region, location, month_iso)
+    """The view's scorecard. A miss shows "Preparing this view…" (the cache's own spinner, never
+    on a hit); while every build slot is taken, the page also says the view waits its turn."""
+    wkey = warehouse(_engine, url)
+    if not builds.GATE.busy():
+        return build_card(_engine, wkey, allowed, region, location, month_iso)
+    with st.spinner(waiting(), show_time=True):  # shown past half a second only
+        return build_card(_engine, wkey, allowed, region, location, month_iso)
 
 
-def preparing() -> str:
-    """The page's words while a view is built: whether it waits for others first."""
-    if builds.GATE.busy():
-        return (f"Preparing this view: the server is building {builds.GATE.size} other views, "
-                "this one waits its turn…")
-    return "Preparing this view…"
+def waiting() -> str:
+    return (f"The server is preparing {builds.GATE.size} other views; this one waits its "
+            "turn…")
 
 
 def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,

@@ -1,14 +1,12 @@
 """Warm the views one click away in the background, so that a first click finds them cached.
 
-After a view is drawn the page submits its plan (`plan`: the child furthest behind, the same
-view a month earlier, the next two children). One worker thread takes the newest plan's views
-first from a bounded queue (the oldest fall off past `MAX_QUEUED`), waits while a page run is in
-progress and `GRACE_S` after it (the browser draws what it was just sent), and computes each view
-through the page's own cached functions: the same cache rule key, the same access check (a view
-the viewer may not see fails it and is skipped), the same bounds, and one build per key (a click
-on a view being warmed waits for that build instead of starting another). A view warmed within
-the cache's lifetime is not warmed again. One thread: on two cores a second one slowed the live
-page more than it helped. `CX_PREFETCH=0` turns it off.
+After a view is drawn the page submits its plan (`plan`). One worker thread takes the newest
+plan's views first from a bounded queue (the oldest fall off past `MAX_QUEUED`) and computes each
+through the page's own cached functions: the same cache rule key, access check and build slots (a
+click on a view being warmed waits for that build, never starts another). Before each step it
+waits while a page runs and `GRACE_S` after (the browser draws what it was just sent). A view
+warmed within the cache's lifetime is not warmed again. One thread: on two cores a second slowed
+the live page more than it helped. `CX_PREFETCH=0` turns it off.
 """
 
 from __future__ import annotations
@@ -126,7 +124,6 @@ def _run() -> None:
             while not _queue:
                 _cond.wait()
             engine, job = _queue.popleft()
-        _quiet()
         with contextlib.suppress(Exception):  # a failing view is reported when visited
             warm(engine, job)
         with _cond:
@@ -134,15 +131,19 @@ def _run() -> None:
 
 
 def warm(engine: Engine, job: Job) -> None:
-    """Compute one view through the page's cached functions (the keys a visit uses)."""
+    """Compute one view through the page's cached functions (the keys a visit uses), stepping
+    aside for live page runs before each step."""
     from dashboard import data, insights_data
     from presentation import verdict as vd
 
     key = (engine, job.wkey, job.allowed)
+    _quiet()
     data.build_card(*key, job.region, job.location, job.month_iso)
+    _quiet()
     with contextlib.suppress(Exception):  # a location-only viewer may not see its region
         data.build_ranked(*key, job.region, None, job.month_iso)
     if job.findings:
+        _quiet()
         results = insights_data.build(*key, job.region, None, job.month_iso)
         caches.remember_findings(caches.findings_key(job.wkey, job.region, job.month_iso,
                                                      job.allowed), vd.findings(results))

@@ -4,6 +4,7 @@ are synchronised with events and the gate's own callbacks: no timing is asserted
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -140,12 +141,22 @@ def test_slots_come_from_the_setting(monkeypatch, raw: str, expected: int) -> No
 
 
 def test_the_page_says_when_a_view_waits_its_turn(monkeypatch) -> None:
+    """A miss shows the cache's spinner "Preparing this view…" (never a hit); the page adds
+    that the view waits its turn only while every slot is taken."""
+    assert data.build_card._info.show_spinner == data.PREPARING  # noqa: SLF001
     gate = builds.Gate(1)
     monkeypatch.setattr(builds, "GATE", gate)
-    assert data.preparing() == "Preparing this view…"
+    spinners: list[str] = []
+    monkeypatch.setattr(data.st, "spinner", lambda text, **kw: (
+        spinners.append(text), contextlib.nullcontext())[1])
+    monkeypatch.setattr(data, "build_card", lambda *a: "card")
+    monkeypatch.setattr(data, "warehouse", lambda *a: "key")
+    assert data.card(None, "u", None, None, "2026-10-01", ()) == "card"
+    assert spinners == []  # a free slot: nothing added
     build = Blocked()
     t, _out = _in_thread(lambda: gate.run("busy", build))
     assert build.started.wait(WAIT_S)
-    assert "waits its turn" in data.preparing()
+    assert data.card(None, "u", None, None, "2026-10-01", ()) == "card"
+    assert len(spinners) == 1 and "waits its turn" in spinners[0]
     build.release.set()
     t.join(WAIT_S)
