@@ -39,13 +39,14 @@ def _page_parts(at: AppTest) -> dict[str, object]:
     nps = next(html.unescape(m["value"]) for t in tiles(at) for m in TILE.finditer(t)
                if html.unescape(m["label"]).removesuffix(":") == "NPS")
     verdict = next(h.proto.body for h in at.get("html") if 'class="cx-verdict"' in h.proto.body)
-    behind = re.search(r'<span class="cx-v-k">Furthest behind[^<]*</span>'
-                       r'<span class="cx-v-b">([^<]*)</span>', verdict)
+    row = re.search(r'<span class="cx-v-k">Furthest behind[^<]*</span>(.*?)</div>', verdict)
+    behind = [html.unescape(re.sub(r"<[^>]+>", "", item)) for item in re.findall(
+        r'<span class="cx-v-item">(.*?)</span>', row.group(1))] if row else []
     maps = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
     (region_map,) = [m for m in maps if any(t.get("type") == "scattergeo" for t in m["data"])]
     moved = [str(e.value) for e in at.markdown if "▲" in str(e.value) or "▼" in str(e.value)]
     return {"nps": nps, "heat": [name for _key, name, _link in heat_rows(at)],
-            "behind": html.unescape(behind.group(1)) if behind else "",
+            "behind": [item.split(" (")[0] for item in behind],  # the names listed
             "map": list(region_map["data"][0]["text"]),
             "movers": [e.label for e in at.expander if e.label.startswith("What moved")],
             "moved": moved}
@@ -101,8 +102,8 @@ def test_a_replaced_file_is_read_in_every_part_of_a_running_page(tmp_path, page_
     assert after["nps"] == fmt.value_text(BY_NAME["nps"], card.metrics["nps"].value)
     assert after["nps"] != before["nps"]  # tiles
     assert set(after["heat"]) == {PREFIX + n for n in old_names}  # heat table
-    behind = [part.split(" (")[0] for part in after["behind"].split(" · ")]
-    assert behind and all(n.startswith(PREFIX) for n in behind)  # furthest behind
+    assert set(before["behind"]) <= old_names
+    assert after["behind"] and all(n.startswith(PREFIX) for n in after["behind"])  # behind
     new_name = PREFIX + dims.region_name(region)
     assert after["map"] and all(n.startswith(PREFIX) for n in after["map"])  # map points
     assert after["movers"] != before["movers"]  # the section's label counts the new move
