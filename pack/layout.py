@@ -15,6 +15,7 @@ from fpdf import FPDF
 from pack.errors import PackError
 from presentation import fmt
 from queries import settings
+from queries.scope import without_bidi
 
 FONT_DIR = Path(settings.PACK_FONT_DIR.value() or "")
 FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -75,7 +76,8 @@ class Pdf(FPDF):
         self.set_text_color(colour)
 
     def normalize_text(self, text: str) -> str:
-        text = super().normalize_text(text)
+        # every string the pack prints passes here: no bidirectional control reaches the page
+        text = super().normalize_text(text if text.isascii() else without_bidi(text))
         return text if text.isascii() else self._drawable(text)
 
     def _drawable(self, text: str) -> str:

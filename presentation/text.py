@@ -13,7 +13,10 @@ import html
 import math
 import re
 
-from queries.scope import NAME_LIMIT  # noqa: F401 - one documented limit for every name
+from queries.scope import (
+    NAME_LIMIT,  # noqa: F401 - one documented limit for every name
+    without_bidi,
+)
 
 ELLIPSIS = "…"
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|:<>~$&=\"'^@/")
@@ -22,14 +25,15 @@ CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def plain(value: object, limit: int | None = NAME_LIMIT) -> str:
-    """The value as one line of text: control characters (newlines, tabs) become spaces and the
-    result is cut at `limit` characters with an ellipsis. None and NaN become an empty string."""
+    """The value as one line of text: control characters (newlines, tabs) become spaces,
+    bidirectional controls (U+202E...) go, and the result is cut at `limit` characters with an
+    ellipsis. None and NaN become an empty string."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = str(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + ELLIPSIS  # cut before the (linear) cleaning below
-    return _CONTROL.sub(" ", text)
+    return without_bidi(_CONTROL.sub(" ", text))
 
 
 WORD_JOINER = "\u2060"  # invisible; breaks the bare-URL and e-mail patterns of GFM autolinks
@@ -53,7 +57,10 @@ def hover(value: object, limit: int | None = NAME_LIMIT) -> str:
 
 def csv_cell(value: object) -> object:
     """OWASP CSV injection: a text cell starting with = + - @ tab or CR gets a leading single
-    quote, so a spreadsheet shows it instead of running it. Numbers are left as numbers."""
-    if isinstance(value, str) and value.startswith(CSV_TRIGGERS):
-        return "'" + value
+    quote, so a spreadsheet shows it instead of running it; bidirectional controls go (a
+    spreadsheet would mirror the rest of the cell). Numbers are left as numbers."""
+    if isinstance(value, str):
+        value = without_bidi(value)
+        if value.startswith(CSV_TRIGGERS):
+            return "'" + value
     return value

@@ -16,17 +16,28 @@ Level = Literal["company", "region", "location"]
 
 NAME_LIMIT = 80  # a region or location name longer than this is cut with "…" when loaded
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Unicode's bidirectional formatting characters: embeddings and overrides (U+202A-U+202E),
+# isolates (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). One U+202E in a name mirrors
+# every later name and number on its line ("12" reads "21"); they are invisible, so removing
+# them loses nothing a reader sees. Right-to-left letters need none of them to show correctly.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(text: str) -> str:
+    """`text` with no bidirectional formatting character (names, typed actions, any output)."""
+    return BIDI_CONTROLS.sub("", text)
 
 
 def display_name(value: object, limit: int = NAME_LIMIT) -> str | None:
-    """A warehouse name as one line of at most `limit` characters (an ellipsis marks a cut):
-    page, pack and CSV all show it, and a 40,000-character name costs what a short one does."""
+    """A warehouse name as one line of at most `limit` characters (an ellipsis marks a cut), with
+    no bidirectional control: page, pack and CSV all show it, and a 40,000-character name costs
+    what a short one does."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     text = str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _CONTROL.sub(" ", text)
+    return without_bidi(_CONTROL.sub(" ", text))
 
 
 @dataclass(frozen=True)

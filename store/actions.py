@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from queries import settings
 from queries.config import redact
 from queries.registry import BY_NAME
-from queries.scope import Dims, Scope, ScopeError, resolve
+from queries.scope import Dims, Scope, ScopeError, resolve, without_bidi
 
 ENV_URL = settings.ACTIONS_URL.name
 TABLE = "cx_actions"
@@ -164,7 +164,9 @@ def store_for_reading(url: str | None = None) -> ActionStore | list[Action]:
 
 
 def _clean(value: str | None, field: str, limit: int, label: str, multiline: bool) -> str:
-    text = (value or "").strip()
+    # Bidirectional controls are invisible and would mirror what follows wherever the action is
+    # shown (page, pack, CSV): they go before anything is checked or stored.
+    text = without_bidi(value or "").strip()
     if not text:
         raise InvalidAction(field, f"{label} is required.")
     if len(text) > limit:
