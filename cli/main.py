@@ -306,6 +306,8 @@ def _print_load(rep, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(rep.as_dict(), indent=2))
         return
+    for name in rep.cleaned:
+        print(f"Removed {name}, left by an interrupted load")
     print(f"{'table':<20} {'source':<24} {'read':>9} {'loaded':>9} {'rejected':>9}")
     for t in rep.tables.values():
         print(f"{t.name:<20} {t.source.name[:24]:<24} {t.read:>9,} {t.loaded:>9,} "

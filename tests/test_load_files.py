@@ -218,3 +218,76 @@ def test_a_column_mismatch_shows_only_a_bounded_header(tmp_path):
     msg = str(err.value)
     assert "x" * 39 + "…" in msg and "x" * 41 not in msg
     assert "c10 and 9 more)" in msg  # 21 names: 12 shown
+
+
+# --- item 8: a killed load's leftovers ----------------------------------------------------------
+
+HANG = """
+import pathlib, sys, time
+from queries.loading import loader
+staged = loader._stage_table
+def hang(*args, **kwargs):
+    staged(*args, **kwargs)
+    pathlib.Path(sys.argv[3]).write_text("staging")
+    time.sleep(600)
+loader._stage_table = hang
+loader.load(sys.argv[1], sys.argv[2], progress=False, max_rejected=1.0)
+"""
+
+
+def _wait_for(cond, what: str, limit_s: float = 60.0) -> None:
+    """Poll a condition (not a timing assertion: the limit only stops a hung test)."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while not cond():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def _stage_locks(url: str) -> int:
+    import sqlalchemy as sa
+
+    from queries.loading.write import LOCK_CLASS
+
+    eng = sa.create_engine(url)
+    with eng.connect() as c:
+        n = c.execute(sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                              "AND classid = :k"), {"k": LOCK_CLASS}).scalar_one()
+    eng.dispose()
+    return int(n)
+
+
+def test_a_killed_load_is_cleaned_up_by_the_next(new_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from queries.loading.write import open_stage
+
+    url = new_url()
+    path = write_pilot(tmp_path / "p")
+    flag = tmp_path / "staging.flag"
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", HANG, str(path), url, str(flag)],
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        _wait_for(flag.exists, "the load to stage a table")
+    finally:
+        proc.kill()  # SIGKILL: no finally, no atexit, no clean-up of its own
+        proc.wait()
+    left = leftovers(url, tmp_path)
+    assert left, "the killed load left nothing behind to clean"
+    if not url.startswith("duckdb"):
+        _wait_for(lambda: _stage_locks(url) == 0, "the server to end the killed session")
+    live = open_stage(url)  # the next load: it removes what the killed one left
+    assert sorted(live.cleaned) == sorted(left)
+    try:
+        # ... and a load beside it keeps the stage of the one still running
+        rep = loader.load(path, url, progress=False, max_rejected=1.0)
+        assert rep.committed and rep.cleaned == []
+        kept = {n.removesuffix(".wal") for n in leftovers(url, tmp_path)}
+        assert kept == {live.tmp.name if url.startswith("duckdb") else live.schema}
+    finally:
+        live.abort()
+    assert leftovers(url, tmp_path) == []

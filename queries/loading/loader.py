@@ -82,6 +82,7 @@ class LoadReport:
     rejected_files: list[Path] = field(default_factory=list)
     rollup: dict[str, int] = field(default_factory=dict)
     committed: bool = False
+    cleaned: list[str] = field(default_factory=list)  # leftovers of killed loads, removed
 
     @property
     def quality(self) -> list[QualityRow]:
@@ -97,6 +98,7 @@ class LoadReport:
             "rejected_files": [str(p) for p in self.rejected_files],
             "excluded_from_metrics": [q.__dict__ for q in self.quality],
             "rollup": self.rollup,
+            "cleaned_leftovers": self.cleaned,
         }
 
 
@@ -141,6 +143,7 @@ def load(mapping_path: Path | str, url: str, progress: bool = True,
     for spec in CONTRACT:
         rejects_path(mapping_path, spec.name).unlink(missing_ok=True)  # a stale list misleads
     stage = open_stage(url)
+    report.cleaned = stage.cleaned
     try:
         for spec in CONTRACT:
             out = report.tables[spec.name] = TableLoad(spec.name, sources[spec.name].path)

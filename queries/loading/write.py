@@ -4,12 +4,18 @@ DuckDB: the new warehouse is a temporary file next to the target, moved over it 
 (atomic on one file system). PostgreSQL: the tables are built in a fresh schema, checked there,
 then moved into the live schema in one transaction (DDL is transactional), so readers see the old
 tables or the new ones, never a mix. Either way a failure leaves the previous warehouse untouched.
+
+A load killed outright (SIGKILL, a power cut) cannot clean up after itself, so each stage first
+removes what dead loads left: DuckDB temporary files whose process id is no longer running, and
+PostgreSQL `cx_load_*` schemas whose advisory lock no session holds (every stage holds its own
+for as long as it lives; the server drops it with the session).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -38,7 +44,10 @@ def _indexes() -> list[sa.Index]:
 
 
 class Stage:
-    """A warehouse being built: `write` rows, then `engine()` to check it, then `commit`."""
+    """A warehouse being built: `write` rows, then `engine()` to check it, then `commit`.
+    `cleaned` names what interrupted loads had left and this one removed."""
+
+    cleaned: list[str]
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -57,6 +66,7 @@ class DuckDBStage(Stage):
     def __init__(self, path: Path) -> None:
         self.target = path.expanduser().resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.cleaned = _dead_tmp_files(self.target)
         self.tmp = self.target.with_name(
             f".{self.target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.load.tmp")
         self.dialect = make_url("duckdb://").get_dialect()()
@@ -110,11 +120,66 @@ class DuckDBStage(Stage):
             leftover.unlink(missing_ok=True)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _dead_tmp_files(target: Path) -> list[str]:
+    """Remove temporary files of loads into `target` whose process is gone."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.[0-9a-f]+\.load\.tmp(\.wal)?$")
+    removed = []
+    for p in sorted(target.parent.iterdir()):
+        m = pattern.match(p.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            p.unlink(missing_ok=True)
+            removed.append(p.name)
+    return removed
+
+
+LOCK_CLASS = 4_250_025  # the first key of every stage's advisory lock (the second: its schema)
+STAGE_SCHEMA = re.compile(r"^cx_load_[0-9a-f]{12}$")
+
+
+def _lock(conn: sa.Connection, schema: str, wait: bool) -> bool:
+    fn = sa.func.pg_advisory_lock if wait else sa.func.pg_try_advisory_lock
+    got = conn.execute(sa.select(fn(LOCK_CLASS, sa.func.hashtext(schema)))).scalar()
+    conn.commit()  # the lock is the session's; no transaction stays open
+    return wait or bool(got)
+
+
+def _dead_schemas(conn: sa.Connection) -> list[str]:
+    """Drop `cx_load_*` schemas whose stage's session is gone (their lock is free)."""
+    names = conn.execute(sa.text("SELECT schema_name FROM information_schema.schemata "
+                                 "WHERE schema_name LIKE :p"), {"p": "cx\\_load\\_%"}
+                         ).scalars().all()
+    conn.commit()
+    q = conn.dialect.identifier_preparer.quote
+    removed = []
+    for name in names:
+        if not STAGE_SCHEMA.match(name) or not _lock(conn, name, wait=False):
+            continue
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {q(name)} CASCADE")
+        conn.execute(sa.select(sa.func.pg_advisory_unlock(LOCK_CLASS, sa.func.hashtext(name))))
+        conn.commit()
+        removed.append(name)
+    return removed
+
+
 class PostgresStage(Stage):
     def __init__(self, url: URL) -> None:
         self.url = url
         self.schema = f"cx_load_{uuid.uuid4().hex[:12]}"
         self.base = sa.create_engine(url, connect_args={"connect_timeout": 10})
+        # Held until the stage ends: while this session lives, the schema is in use.
+        self.lock: sa.Connection | None = self.base.connect()
+        _lock(self.lock, self.schema, wait=True)
+        self.cleaned = _dead_schemas(self.lock)
         with self.base.begin() as c:
             self.live = c.execute(sa.text("SELECT current_schema()")).scalar()
             if self.live is None:
@@ -159,6 +224,12 @@ class PostgresStage(Stage):
                 c.exec_driver_sql(f"DROP TABLE IF EXISTS {live}.{q(name)}")
                 c.exec_driver_sql(f"ALTER TABLE {stage}.{q(name)} SET SCHEMA {live}")
             c.exec_driver_sql(f"DROP SCHEMA {stage}")
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            self.lock.close()  # the session's advisory lock goes with it
+            self.lock = None
         self.base.dispose()
 
     def abort(self) -> None:
@@ -169,7 +240,7 @@ class PostgresStage(Stage):
         self.eng.dispose()
         with self.base.begin() as c:
             c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.q(self.schema)} CASCADE")
-        self.base.dispose()
+        self._unlock()
 
 
 def open_stage(url: str) -> Stage:
