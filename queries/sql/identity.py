@@ -61,7 +61,7 @@ def key(engine: sa.Engine, url: str | None = None, conn: sa.Connection | None = 
         with engine.connect() as c:
             token = _plain(dialect.of(c).change_token(engine, c))
     except Exception:  # noqa: BLE001 - the page's own queries explain the failure
-        return WarehouseKey(url, None, None)
+        token = None  # kept too: a server that is down costs one connection attempt, not five
     with _tokens_lock:
         _tokens[url] = token
     return WarehouseKey(url, None, token)
