@@ -180,3 +180,20 @@ def test_findings_are_kept_per_rule_key(tmp_path) -> None:
     other = caches.findings_key(wkey, "MW", "2026-10-01", ((False,), ("MW",), ()))
     assert caches.known_findings(other) is None  # another viewer's rights
     caches.clear()
+
+
+def test_an_unreachable_server_costs_one_connection_attempt_per_token_period() -> None:
+    """The page asks for its keys several times a run; a server that is down must not be
+    tried (up to its connect timeout) each time."""
+    attempts: list[int] = []
+
+    class Down:
+        def connect(self):
+            attempts.append(1)
+            raise sa.exc.OperationalError("connect", {}, Exception("connection refused"))
+
+    identity.forget()
+    url = "postgresql+psycopg://u@127.0.0.1:1/x"
+    keys = {identity.key(Down(), url) for _ in range(5)}
+    assert keys == {identity.WarehouseKey(url, None, None)} and len(attempts) == 1
+    identity.forget()
