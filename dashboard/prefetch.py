@@ -4,9 +4,10 @@ After a view is drawn the page submits its plan (`plan`). One worker thread take
 plan's views first from a bounded queue (the oldest fall off past `MAX_QUEUED`) and computes each
 through the page's own cached functions: the same cache rule key, access check and build slots (a
 click on a view being warmed waits for that build, never starts another). Before each step it
-waits while a page runs and `GRACE_S` after (the browser draws what it was just sent). A view
-warmed within the cache's lifetime is not warmed again. One thread: on two cores a second slowed
-the live page more than it helped. `CX_PREFETCH=0` turns it off.
+waits while a page runs and `GRACE_S` after (the browser draws what it was just sent), and stops
+when a newer plan has arrived. A view warmed within the cache's lifetime is not warmed again. One
+thread: on two cores a second slowed the live page more than it helped. `CX_PREFETCH=0` turns it
+off.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ _done: TTLCache = TTLCache(maxsize=1024, ttl=caches.TTL_S * 0.8)
 _cond = threading.Condition()
 _worker: list[threading.Thread] = []
 _live = [0, -1e9]  # page runs in progress, and when the last one ended (time.monotonic)
+_plans = [0]  # plans submitted with work: a job started under an older one stops between steps
+_running: list[Job | None] = [None]
 
 
 def plan(wkey: WarehouseKey, allowed: tuple, region: str | None, location: str | None,
@@ -83,7 +86,8 @@ def _in_server() -> bool:
 def submit(engine: Engine, jobs: Sequence[Job]) -> int:
     """Queue a plan ahead of older ones; returns how many of its views were not warm yet."""
     with _cond:
-        fresh = [j for j in jobs if j not in _done]
+        fresh = [j for j in jobs if j not in _done and j != _running[0]]
+        _plans[0] += bool(fresh)
         for item in [item for item in _queue if item[1] in fresh]:
             _queue.remove(item)
         _queue.extendleft((engine, j) for j in reversed(fresh))
@@ -109,10 +113,13 @@ def live_run() -> Iterator[None]:
             _live[1] = time.monotonic()
 
 
-def _quiet() -> None:
+def _step_aside(started: int | None) -> bool:
+    """Wait while a page runs (and GRACE_S after); True when a newer plan arrived since the job
+    started: the reader has clicked on, and the worker turns to the new view's plan."""
     deadline = time.monotonic() + PAUSE_S
     while time.monotonic() < deadline and (_live[0] or time.monotonic() - _live[1] < GRACE_S):
         time.sleep(0.02)
+    return started is not None and _plans[0] != started
 
 
 def _run() -> None:
@@ -124,29 +131,36 @@ def _run() -> None:
             while not _queue:
                 _cond.wait()
             engine, job = _queue.popleft()
+            _running[0], started, finished = job, _plans[0], True
         with contextlib.suppress(Exception):  # a failing view is reported when visited
-            warm(engine, job)
+            finished = warm(engine, job, started)
         with _cond:
-            _done[job] = True
+            _running[0] = None
+            if finished:  # a stopped job's steps done so far stay cached
+                _done[job] = True
 
 
-def warm(engine: Engine, job: Job) -> None:
+def warm(engine: Engine, job: Job, started: int | None = None) -> bool:
     """Compute one view through the page's cached functions (the keys a visit uses), stepping
-    aside for live page runs before each step."""
+    aside for live page runs before each step; False when it stopped for a newer plan."""
     from dashboard import data, insights_data
     from presentation import verdict as vd
 
     key = (engine, job.wkey, job.allowed)
-    _quiet()
+    if _step_aside(started):
+        return False
     data.build_card(*key, job.region, job.location, job.month_iso)
-    _quiet()
+    if _step_aside(started):
+        return False
     with contextlib.suppress(Exception):  # a location-only viewer may not see its region
         data.build_ranked(*key, job.region, None, job.month_iso)
     if job.findings:
-        _quiet()
+        if _step_aside(started):
+            return False
         results = insights_data.build(*key, job.region, None, job.month_iso)
         caches.remember_findings(caches.findings_key(job.wkey, job.region, job.month_iso,
                                                      job.allowed), vd.findings(results))
+    return True
 
 
 def child_keys(ranked) -> list[str]:

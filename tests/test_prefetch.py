@@ -82,6 +82,24 @@ def test_a_view_outside_the_viewer_rights_is_not_computed(monkeypatch) -> None:
     assert Scope(region="MW") and len(calls) == 1
 
 
+def test_a_job_stops_between_steps_when_a_newer_plan_arrives(monkeypatch) -> None:
+    """The reader clicked on while a view was warmed: its next step waits, the worker turns to
+    the newer plan; what was computed stays cached."""
+    calls = _fake_page(monkeypatch)
+    record = data.build_card
+
+    def card_then_a_click(*args):
+        prefetch._plans[0] += 1  # what submit does for a newer plan
+        return record(*args)
+
+    monkeypatch.setattr(data, "build_card", card_then_a_click)
+    job = prefetch.Job(WK, ALL, "MW", None, "2026-10-01", True)
+    assert prefetch.warm(object(), job, started=prefetch._plans[0]) is False
+    assert calls == [("card", "MW", None, "2026-10-01")]  # no ranking, no analyses
+    assert prefetch.warm(object(), job, started=prefetch._plans[0]) is False  # each step
+    assert prefetch.warm(object(), job) is True  # no newer plan: all three steps
+
+
 class _Worker:
     """The real worker thread, with `warm` recording its jobs and stopping at a gate."""
 
@@ -92,15 +110,15 @@ class _Worker:
         self.idle = threading.Condition()
         monkeypatch.setattr(prefetch, "_queue", type(prefetch._queue)())
         monkeypatch.setattr(prefetch, "_done", TTLCache(maxsize=64, ttl=600))
-        monkeypatch.setattr(prefetch, "_quiet", lambda: None)
         monkeypatch.setattr(prefetch, "warm", self.warm)
 
-    def warm(self, _engine, job) -> None:
+    def warm(self, _engine, job, _started) -> bool:
         self.started.set()
         assert self.gate.wait(WAIT_S)
         with self.idle:
             self.warmed.append(job)
             self.idle.notify_all()
+        return True
 
     def wait_for(self, n: int) -> list[prefetch.Job]:
         with self.idle:
