@@ -31,6 +31,7 @@ from presentation import verdict as vd
 from presentation.fmt import escape_md
 from queries import config
 from queries.registry import PANELS
+from queries.scope import Scope
 from queries.sql.engine import explain
 
 DEMO_SCALE = 1.0
@@ -82,7 +83,6 @@ def main() -> None:
     view = _permitted_view(viewer, dims, first, latest)
     nav.sync_url(view)
     nav.navigated()  # consumed here; the listener scrolls a new view to its top (nav.TOP_KEY)
-    month_iso = view.month.isoformat()
     try:
         card, parent, ranked, parent_ranked = _cards(eng, url, view, viewer)
     except Exception as exc:  # noqa: BLE001
@@ -101,7 +101,7 @@ def main() -> None:
     finding_scope = _finding_scope(view, viewer)
     fkey = known = None
     if finding_scope is not None:
-        fkey = caches.findings_key(data.warehouse(eng, url), finding_scope[0], month_iso,
+        fkey = caches.findings_key(data.warehouse(eng, url), finding_scope[0], view.month,
                                    allowed)
         known = caches.known_findings(fkey)
     if known is not None:  # the findings are known: the verdict is drawn once, complete
@@ -116,7 +116,7 @@ def main() -> None:
 
     def insight_results():
         """Computed only when a drill-down section is opened (then cached like the rest)."""
-        return insights_data.analyses(eng, url, view.region, view.location, month_iso, allowed)
+        return insights_data.analyses(eng, url, view.scope, view.month, allowed)
 
     # Below the fold: collapsed lazy sections whose labels carry their answers; each sends its
     # content only once opened (dashboard/panels/lazy.py).
@@ -136,7 +136,8 @@ def main() -> None:
     if slot is not None:  # last: the page is drawn before the analyses run
         region = finding_scope[0]
         try:
-            results = insights_data.analyses(eng, url, region, None, month_iso, allowed)
+            results = insights_data.analyses(eng, url, Scope(region=region), view.month,
+                                             allowed)
         except Exception:  # noqa: BLE001 - the verdict simply goes without its finding
             results = None
         found = vd.findings(results)
@@ -163,20 +164,20 @@ def _permitted_view(viewer, dims, first, latest) -> state.View:
                  icon=":material/lock:")
         st.button("Go to your view", on_click=nav.go, args=(home, view.month))
         st.stop()
-    return state.View(home.region, home.location, view.month, view.notices)
+    return state.View(home, view.month, view.notices)
 
 
 def _cards(eng, url: str, view: state.View, viewer):
     """The view's scorecard, its parent's when the viewer may see it (a location is judged
     against its region), and the worst-first children of whichever of the two the page lists."""
-    month_iso, allowed = view.month.isoformat(), viewer.key
-    card = data.card(eng, url, view.region, view.location, month_iso, allowed)
-    parent = (data.card(eng, url, view.region, None, month_iso, allowed)
-              if viewer.parent_view(view.scope) is not None else None)
+    scope, month, allowed = view.scope, view.month, viewer.key
+    card = data.card(eng, url, scope, month, allowed)
+    parent_scope = viewer.parent_view(scope)
+    parent = (data.card(eng, url, parent_scope, month, allowed)
+              if parent_scope is not None else None)
     if parent is None:
-        return card, None, data.ranked(eng, url, view.region, view.location, month_iso,
-                                       allowed), None
-    return card, parent, None, data.ranked(eng, url, view.region, None, month_iso, allowed)
+        return card, None, data.ranked(eng, url, scope, month, allowed), None
+    return card, parent, None, data.ranked(eng, url, scope.parent(), month, allowed)
 
 
 def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
@@ -186,11 +187,10 @@ def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,
         return
     months = state.month_options(first, latest)
     i = months.index(view.month) if view.month in months else -1
-    previous = months[i + 1].isoformat() if 0 <= i < len(months) - 1 else None
-    prefetch.submit(eng, prefetch.plan(data.warehouse(eng, url), allowed, view.region,
-                                       view.location, view.month.isoformat(), previous,
-                                       prefetch.child_keys(ranked), card.scope.child_level,
-                                       findings_here))
+    previous = months[i + 1] if 0 <= i < len(months) - 1 else None
+    prefetch.submit(eng, prefetch.plan(data.warehouse(eng, url), allowed, view.scope,
+                                       view.month, previous, prefetch.child_keys(ranked),
+                                       card.scope.child_level, findings_here))
 
 
 def _said_where(found: list[str], finding_scope, dims) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from datetime import date
 from typing import TypeVar
 
 from cachetools import LRUCache, TTLCache
@@ -52,10 +53,9 @@ def derived(key: Hashable, build: Callable[[], T]) -> T:
     return value
 
 
-def findings_key(wkey: WarehouseKey, region: str | None, month_iso: str, allowed: tuple
-                 ) -> tuple:
+def findings_key(wkey: WarehouseKey, region: str | None, month: date, allowed: tuple) -> tuple:
     """The verdict's findings of a region (None: the company) for a month and viewer."""
-    return (wkey, allowed, region, month_iso)
+    return (wkey, allowed, region, month)
 
 
 def known_findings(key: tuple) -> list[str] | None:

@@ -100,35 +100,36 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
 
 @st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=PREPARING)
 def build_card(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
-               region: str | None, location: str | None, month_iso: str) -> scorecard.Scorecard:
-    """The whole page for one scope and month (scorecard.build does every number)."""
-    access.check_scope(region, location, allowed)
+               scope: sc.Scope, month: date) -> scorecard.Scorecard:
+    """The whole page for one scope and month (scorecard.build does every number). The scope
+    (a frozen dataclass) and the month (a date) are cache key parts as they are."""
+    access.check_scope(scope, allowed)
     d = _dims(_engine, wkey)
     latest = _freshness(_engine, wkey)[1]
     # The company map draws regions from the league rows, so only views below it need the
     # per-location map query. A miss waits for a build slot (dashboard/builds.py).
-    return builds.GATE.run(("card", wkey, allowed, region, location, month_iso), lambda: (
-        scorecard.build(_engine, d, sc.Scope(region, location), date.fromisoformat(month_iso),
-                        targets.load(), latest, with_map=region is not None)))
+    return builds.GATE.run(("card", wkey, allowed, scope, month), lambda: (
+        scorecard.build(_engine, d, scope, month, targets.load(), latest,
+                        with_map=scope.region is not None)))
 
 
 @st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=False)
 def build_ranked(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
-                 region: str | None, location: str | None, month_iso: str) -> pd.DataFrame:
+                 scope: sc.Scope, month: date) -> pd.DataFrame:
     """The view's children, worst first (`queries.ranking`): built once per key, then shared
     by the verdict, the heat table, the map and the warm-up on every rerun."""
-    return worst_first(build_card(_engine, wkey, allowed, region, location, month_iso).children)
+    return worst_first(build_card(_engine, wkey, allowed, scope, month).children)
 
 
-def card(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+def card(_engine: Engine, url: str, scope: sc.Scope, month: date,
          allowed: AllowedKey) -> scorecard.Scorecard:
     """The view's scorecard. A miss shows "Preparing this view…" (the cache's own spinner, never
     on a hit); while every build slot is taken, the page also says the view waits its turn."""
     wkey = warehouse(_engine, url)
     if not builds.GATE.busy():
-        return build_card(_engine, wkey, allowed, region, location, month_iso)
+        return build_card(_engine, wkey, allowed, scope, month)
     with st.spinner(waiting(), show_time=True):  # shown past half a second only
-        return build_card(_engine, wkey, allowed, region, location, month_iso)
+        return build_card(_engine, wkey, allowed, scope, month)
 
 
 def waiting() -> str:
@@ -136,9 +137,9 @@ def waiting() -> str:
             "turn…")
 
 
-def ranked(_engine: Engine, url: str, region: str | None, location: str | None, month_iso: str,
+def ranked(_engine: Engine, url: str, scope: sc.Scope, month: date,
            allowed: AllowedKey) -> pd.DataFrame:
-    return build_ranked(_engine, warehouse(_engine, url), allowed, region, location, month_iso)
+    return build_ranked(_engine, warehouse(_engine, url), allowed, scope, month)
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

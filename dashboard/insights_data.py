@@ -21,17 +21,16 @@ TTL_S = data.TTL_S
 SPINNER = "Testing what moves the numbers…"
 
 
-def analyses(_engine: Engine, url: str, region: str | None, location: str | None,
-             month_iso: str, allowed: data.AllowedKey) -> dict[str, Any]:
+def analyses(_engine: Engine, url: str, scope: sc.Scope, month: date,
+             allowed: data.AllowedKey) -> dict[str, Any]:
     """Every insight for one scope and month (dict keyed like `queries.insights.ANALYSES`)."""
-    return build(_engine, data.warehouse(_engine, url), allowed, region, location, month_iso)
+    return build(_engine, data.warehouse(_engine, url), allowed, scope, month)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=SPINNER, max_entries=64)
 def build(_engine: Engine, wkey: caches.WarehouseKey, allowed: data.AllowedKey,
-          region: str | None, location: str | None, month_iso: str) -> dict[str, Any]:
-    access.check_scope(region, location, allowed)
+          scope: sc.Scope, month: date) -> dict[str, Any]:
+    access.check_scope(scope, allowed)
     dims = data._dims(_engine, wkey)  # noqa: SLF001 - the same rule key as the page's
-    return builds.GATE.run(("insights", wkey, allowed, region, location, month_iso), lambda: (
-        insights.analyses(_engine, dims, sc.Scope(region, location),
-                          date.fromisoformat(month_iso), targets.load())))
+    return builds.GATE.run(("insights", wkey, allowed, scope, month), lambda: (
+        insights.analyses(_engine, dims, scope, month, targets.load())))

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import NamedTuple
 
 from cachetools import TTLCache
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import caches
 from queries import settings
+from queries.scope import Scope
 from queries.sql.identity import WarehouseKey
 
 MAX_QUEUED = 8
@@ -38,10 +40,15 @@ class Job(NamedTuple):
 
     wkey: WarehouseKey
     allowed: tuple
-    region: str | None
-    location: str | None
-    month_iso: str
+    scope: Scope
+    month: date
     findings: bool  # a location's findings are its region's: warm already
+
+    @property
+    def region_scope(self) -> Scope:
+        """The region's view (the company's for a region or the company): its ranking lists
+        the job's view, its analyses are the job's findings."""
+        return Scope(region=self.scope.region)
 
 
 _queue: deque[tuple[Engine, Job]] = deque()
@@ -53,18 +60,16 @@ _plans = [0]  # plans submitted with work: a job started under an older one stop
 _running: list[Job | None] = [None]
 
 
-def plan(wkey: WarehouseKey, allowed: tuple, region: str | None, location: str | None,
-         month_iso: str, previous_iso: str | None, children: Sequence[str],
-         child_level: str | None, findings_here: bool) -> list[Job]:
+def plan(wkey: WarehouseKey, allowed: tuple, scope: Scope, month: date,
+         previous: date | None, children: Sequence[str], child_level: str | None,
+         findings_here: bool) -> list[Job]:
     """The views one click away, likeliest first: the worst child, this view a month earlier,
     then the next children (`children`: the heat table's keys, worst first). `findings_here`:
     this view's verdict quotes findings (a location quotes its region's, if visible)."""
-    kids = [Job(wkey, allowed, key, None, month_iso, True) if child_level == "region"
-            else Job(wkey, allowed, region, key, month_iso, False)
+    kids = [Job(wkey, allowed, scope.child(key), month, child_level == "region")
             for key in list(children)[:CHILDREN] if child_level in ("region", "location")]
-    if previous_iso is not None:
-        kids.insert(min(1, len(kids)), Job(wkey, allowed, region, location, previous_iso,
-                                           findings_here))
+    if previous is not None:
+        kids.insert(min(1, len(kids)), Job(wkey, allowed, scope, previous, findings_here))
     return kids
 
 
@@ -149,16 +154,16 @@ def warm(engine: Engine, job: Job, started: int | None = None) -> bool:
     key = (engine, job.wkey, job.allowed)
     if _step_aside(started):
         return False
-    data.build_card(*key, job.region, job.location, job.month_iso)
+    data.build_card(*key, job.scope, job.month)
     if _step_aside(started):
         return False
     with contextlib.suppress(Exception):  # a location-only viewer may not see its region
-        data.build_ranked(*key, job.region, None, job.month_iso)
+        data.build_ranked(*key, job.region_scope, job.month)
     if job.findings:
         if _step_aside(started):
             return False
-        results = insights_data.build(*key, job.region, None, job.month_iso)
-        caches.remember_findings(caches.findings_key(job.wkey, job.region, job.month_iso,
+        results = insights_data.build(*key, job.region_scope, job.month)
+        caches.remember_findings(caches.findings_key(job.wkey, job.scope.region, job.month,
                                                      job.allowed), vd.findings(results))
     return True
 

@@ -25,14 +25,17 @@ _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")
 class View:
     """What the page shows: a checked scope and a month that has data."""
 
-    region: str | None
-    location: str | None
+    scope: Scope
     month: date
     notices: tuple[str, ...] = ()
 
     @property
-    def scope(self) -> Scope:
-        return Scope(region=self.region, location=self.location)
+    def region(self) -> str | None:
+        return self.scope.region
+
+    @property
+    def location(self) -> str | None:
+        return self.scope.location
 
 
 def shown(raw: str, limit: int = 40) -> str:
@@ -97,7 +100,7 @@ def resolve(params: Mapping[str, str], dims: Dims, first: date, latest: date) ->
                            f"Showing {month_label(fallback)}.")
         else:
             month = parsed
-    return View(scope.region, scope.location, month, tuple(notices))
+    return View(scope, month, tuple(notices))
 
 
 def _scope(dims: Dims, region: str | None, location: str | None, notices: list[str]) -> Scope:
@@ -133,4 +136,4 @@ def canonical(view: View) -> dict[str, str]:
 
 def link(scope: Scope, month: date) -> dict[str, str]:
     """Parameters for another scope in the same month (breadcrumb, drill-down)."""
-    return canonical(View(scope.region, scope.location, month))
+    return canonical(View(scope, month))

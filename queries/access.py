@@ -111,10 +111,10 @@ class Allowed:
 EVERYTHING = Allowed(company=True)
 
 
-def check_scope(region: str | None, location: str | None, allowed_key: tuple) -> None:
+def check_scope(scope: Scope, allowed_key: tuple) -> None:
     """Refuse a scope the rights behind `allowed_key` (an `Allowed.key`) do not cover: every
     cached page function (scorecard, league, insights) gets the key, and checks it here."""
-    Allowed.from_key(allowed_key).check(Scope(region=region, location=location))
+    Allowed.from_key(allowed_key).check(scope)
 
 
 @dataclass(frozen=True)

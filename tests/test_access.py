@@ -184,17 +184,17 @@ def test_policy_user_entry_must_be_a_table(write_toml):
 def test_check_scope_by_the_rights_in_a_cache_key():
     north = (False, ("N",), ())  # Allowed.key of a region leader for N
     lake = (False, (), ("L1",))  # of a location manager for L1 (in region N)
-    access.check_scope("N", None, north)
-    access.check_scope("N", "L2", north)
-    access.check_scope("N", "L1", lake)
-    access.check_scope(None, None, (True, (), ()))
-    access.check_scope("S", "L3", (True, (), ()))
+    access.check_scope(sc.Scope("N"), north)
+    access.check_scope(sc.Scope("N", "L2"), north)
+    access.check_scope(sc.Scope("N", "L1"), lake)
+    access.check_scope(sc.Scope(), (True, (), ()))
+    access.check_scope(sc.Scope("S", "L3"), (True, (), ()))
     refused = [(None, None, north), ("S", None, north), ("S", "L3", north),
                ("N", None, lake), ("N", "L2", lake), (None, None, (False, (), ()))]
     for region, location, key in refused:
         with pytest.raises(access.AccessDenied,
                            match="^You are not permitted to see this part of the network.$"):
-            access.check_scope(region, location, key)
+            access.check_scope(sc.Scope(region, location), key)
 
 
 def test_check_scope_refuses_anything_but_a_key():
@@ -202,7 +202,7 @@ def test_check_scope_refuses_anything_but_a_key():
     for bad, kind in (("all", "str"), ((1, (), ()), "tuple"), ((True, ()), "tuple"),
                       ([True, (), ()], "list")):
         with pytest.raises(TypeError) as info:
-            access.check_scope(None, None, bad)
+            access.check_scope(sc.Scope(), bad)
         assert str(info.value) == f"allowed must be access.Allowed.key, not {kind}"
     assert access.Allowed.from_key((False, ["S", "N"], ["L3"])) == access.Allowed(
         regions=frozenset({"N", "S"}), locations=frozenset({"L3"}))

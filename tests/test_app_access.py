@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from queries import access, scorecard, targets
+from queries import scope as sc
 from tests import page
 from tests.page import APP, fixture_duckdb, heat_rows
 
@@ -221,12 +222,12 @@ def test_cached_results_never_cross_users(env) -> None:
     eng = data.engine(url)
     north = access.load().allowed_for("north@example.com")
     ceo = access.load().allowed_for("ceo@example.com")
-    month = date(2026, 10, 1).isoformat()
-    assert data.card(eng, url, None, None, month, ceo.key).has_data
+    month = date(2026, 10, 1)
+    assert data.card(eng, url, sc.Scope(), month, ceo.key).has_data
     with pytest.raises(access.AccessDenied):
-        data.card(eng, url, None, None, month, north.key)
+        data.card(eng, url, sc.Scope(), month, north.key)
     with pytest.raises(access.AccessDenied):
-        data.card(eng, url, "S", None, month, north.key)
+        data.card(eng, url, sc.Scope("S"), month, north.key)
 
 
 def test_cache_is_shared_by_equal_rights_only(env, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,12 +240,12 @@ def test_cache_is_shared_by_equal_rights_only(env, monkeypatch: pytest.MonkeyPat
         return real(engine, dims, scope, *args, **kwargs)
 
     monkeypatch.setattr(scorecard, "build", counting)
-    eng, month = data.engine(url), "2026-10-01"
+    eng, month = data.engine(url), date(2026, 10, 1)
     one = access.Allowed(regions=frozenset({"N"}), user="north@example.com")
     two = access.Allowed(regions=frozenset({"N"}), user="deputy@example.com")
     wider = access.Allowed(regions=frozenset({"N", "S"}), user="both@example.com")
-    data.card(eng, url, "N", None, month, one.key)
-    data.card(eng, url, "N", None, month, two.key)  # same rights: served from the cache
+    data.card(eng, url, sc.Scope("N"), month, one.key)
+    data.card(eng, url, sc.Scope("N"), month, two.key)  # same rights: served from the cache
     assert builds == [("N", None)]
-    data.card(eng, url, "N", None, month, wider.key)  # other rights: computed again
+    data.card(eng, url, sc.Scope("N"), month, wider.key)  # other rights: computed again
     assert builds == [("N", None), ("N", None)]

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import date
 
 import pytest
 
 from dashboard import builds, data
+from queries.scope import Scope
 
 WAIT_S = 30  # a guard against a hung test, never a measured time
 
@@ -151,12 +153,12 @@ def test_the_page_says_when_a_view_waits_its_turn(monkeypatch) -> None:
         spinners.append(text), contextlib.nullcontext())[1])
     monkeypatch.setattr(data, "build_card", lambda *a: "card")
     monkeypatch.setattr(data, "warehouse", lambda *a: "key")
-    assert data.card(None, "u", None, None, "2026-10-01", ()) == "card"
+    assert data.card(None, "u", Scope(), date(2026, 10, 1), ()) == "card"
     assert spinners == []  # a free slot: nothing added
     build = Blocked()
     t, _out = _in_thread(lambda: gate.run("busy", build))
     assert build.started.wait(WAIT_S)
-    assert data.card(None, "u", None, None, "2026-10-01", ()) == "card"
+    assert data.card(None, "u", Scope(), date(2026, 10, 1), ()) == "card"
     assert len(spinners) == 1 and "waits its turn" in spinners[0]
     build.release.set()
     t.join(WAIT_S)

@@ -31,6 +31,8 @@ from sample_data.load import build_demo
 from tests.page import APP, heat_rows, open_section, tiles
 from tests.test_app import TILE
 
+OCT = date(2026, 10, 1)
+
 PREFIX = "Renamed "
 
 
@@ -172,12 +174,12 @@ def test_findings_are_kept_per_rule_key(tmp_path) -> None:
     caches.clear()
     wkey = identity.WarehouseKey("duckdb:///x.duckdb", ((1, 2, 3), None), None)
     everyone = ((True,), (), ())
-    key = caches.findings_key(wkey, "MW", "2026-10-01", everyone)
+    key = caches.findings_key(wkey, "MW", OCT, everyone)
     caches.remember_findings(key, ["Led from the top: yes"])
     assert caches.known_findings(key) == ["Led from the top: yes"]
     moved = wkey._replace(file=((1, 2, 4), None))  # the file was written
-    assert caches.known_findings(caches.findings_key(moved, "MW", "2026-10-01", everyone)) is None
-    other = caches.findings_key(wkey, "MW", "2026-10-01", ((False,), ("MW",), ()))
+    assert caches.known_findings(caches.findings_key(moved, "MW", OCT, everyone)) is None
+    other = caches.findings_key(wkey, "MW", OCT, ((False,), ("MW",), ()))
     assert caches.known_findings(other) is None  # another viewer's rights
     caches.clear()
 

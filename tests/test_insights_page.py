@@ -155,6 +155,7 @@ def test_loyalty_chart_bins_and_fit_per_outcome(demo: Demo) -> None:
 
 SCRIPT = textwrap.dedent("""
     import os
+    from datetime import date
 
     import streamlit as st
 
@@ -163,6 +164,7 @@ SCRIPT = textwrap.dedent("""
     from queries import access
     from queries.insights import NotAvailable
     from queries.registry import PANELS
+    from queries.scope import Scope
 
     url = os.environ["{env}"]
     q = st.query_params
@@ -172,7 +174,8 @@ SCRIPT = textwrap.dedent("""
 
     def compute():
         st.session_state["calls"] = st.session_state.get("calls", 0) + 1
-        return insights_data.analyses(eng, url, region, location, "2026-10-01", allowed)
+        return insights_data.analyses(eng, url, Scope(region, location), date(2026, 10, 1),
+                                      allowed)
 
     if mode == "lazy":
         for p in PANELS:
@@ -281,14 +284,14 @@ def test_lazy_sections_compute_only_when_opened(app, demo: Demo) -> None:
 
 def test_insights_refuse_a_scope_outside_the_viewer_rights() -> None:
     only_west = access.Allowed(regions=frozenset({"W"})).key
-    access.check_scope("W", None, only_west)
-    access.check_scope(None, None, EVERYONE)
+    access.check_scope(sc.Scope("W"), only_west)
+    access.check_scope(sc.Scope(), EVERYONE)
     with pytest.raises(access.AccessDenied):
-        access.check_scope("NE", None, only_west)
+        access.check_scope(sc.Scope("NE"), only_west)
     with pytest.raises(access.AccessDenied):
-        access.check_scope(None, None, only_west)
+        access.check_scope(sc.Scope(), only_west)
     # The old "all" bypass is gone; as a string it would unpack into company rights ('a' is true).
     for bad in ("all", "abc", None, [True, (), ()]):
         with pytest.raises(TypeError):
-            access.check_scope(None, None, bad)
+            access.check_scope(sc.Scope(), bad)
 

@@ -6,6 +6,7 @@ CX_PREFETCH=0 turns it off. Threads are synchronised with events: no timing is a
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from cachetools import TTLCache
@@ -18,29 +19,30 @@ from queries.sql.identity import WarehouseKey
 ALL = access.EVERYTHING.key
 WK = WarehouseKey("duckdb:///x.duckdb", ((1, 2, 3), None), None)
 WAIT_S = 30  # a guard against a hung test, never a measured time
+OCT, SEP = date(2026, 10, 1), date(2026, 9, 1)
+COMPANY, MW, L1 = Scope(), Scope("MW"), Scope("MW", "L1")
 
 
 def test_company_plan_is_the_worst_region_the_previous_month_then_the_next_regions() -> None:
-    jobs = prefetch.plan(WK, ALL, None, None, "2026-10-01", "2026-09-01",
-                         ["MW", "NE", "S", "W", "P"], "region", True)
-    assert [(j.region, j.location, j.month_iso) for j in jobs] == [
-        ("MW", None, "2026-10-01"), (None, None, "2026-09-01"), ("NE", None, "2026-10-01"),
-        ("S", None, "2026-10-01")]  # three regions: those the verdict names
+    jobs = prefetch.plan(WK, ALL, COMPANY, OCT, SEP, ["MW", "NE", "S", "W", "P"], "region", True)
+    assert [(j.scope, j.month) for j in jobs] == [
+        (MW, OCT), (COMPANY, SEP), (Scope("NE"), OCT),
+        (Scope("S"), OCT)]  # three regions: those the verdict names
     assert all(j.findings and j.wkey == WK and j.allowed == ALL for j in jobs)
 
 
 def test_region_plan_warms_locations_without_recomputing_the_region_findings() -> None:
     keys = [f"L{i}" for i in range(12)]
-    jobs = prefetch.plan(WK, ALL, "MW", None, "2026-10-01", None, keys, "location", True)
-    assert [j.location for j in jobs] == keys[:prefetch.CHILDREN]  # the worst few only
-    assert all(j.region == "MW" and not j.findings for j in jobs)
+    jobs = prefetch.plan(WK, ALL, MW, OCT, None, keys, "location", True)
+    assert [j.scope.location for j in jobs] == keys[:prefetch.CHILDREN]  # the worst few only
+    assert all(j.scope.region == "MW" and not j.findings for j in jobs)
 
 
 def test_first_month_and_location_have_nothing_further() -> None:
-    assert prefetch.plan(WK, ALL, "MW", "L1", "2026-10-01", None, [], None, True) == []
-    (prev,) = prefetch.plan(WK, ALL, "MW", "L1", "2026-10-01", "2026-09-01", [], None, False)
-    assert (prev.region, prev.location, prev.month_iso, prev.findings) == (
-        "MW", "L1", "2026-09-01", False)  # a viewer who may not see the region: no findings
+    assert prefetch.plan(WK, ALL, L1, OCT, None, [], None, True) == []
+    (prev,) = prefetch.plan(WK, ALL, L1, OCT, SEP, [], None, False)
+    assert (prev.scope, prev.month, prev.findings) == (
+        L1, SEP, False)  # a viewer who may not see the region: no findings
 
 
 def _fake_page(monkeypatch, allowed_check: bool = False) -> list[tuple]:
@@ -48,10 +50,10 @@ def _fake_page(monkeypatch, allowed_check: bool = False) -> list[tuple]:
     calls: list[tuple] = []
 
     def record(name):
-        def fn(_eng, wkey, allowed, region, location, month):
+        def fn(_eng, wkey, allowed, scope, month):
             assert wkey == WK
-            access.check_scope(region, location, allowed)
-            calls.append((name, region, location, month))
+            access.check_scope(scope, allowed)
+            calls.append((name, scope, month))
             return {"results": name}
         return fn
 
@@ -64,21 +66,20 @@ def _fake_page(monkeypatch, allowed_check: bool = False) -> list[tuple]:
 def test_warm_calls_the_page_functions_with_the_rule_key(monkeypatch) -> None:
     calls = _fake_page(monkeypatch)
     caches.clear()
-    prefetch.warm(object(), prefetch.Job(WK, ALL, "MW", None, "2026-10-01", True))
-    assert calls == [("card", "MW", None, "2026-10-01"), ("ranked", "MW", None, "2026-10-01"),
-                     ("analyses", "MW", None, "2026-10-01")]
+    prefetch.warm(object(), prefetch.Job(WK, ALL, MW, OCT, True))
+    assert calls == [("card", MW, OCT), ("ranked", MW, OCT), ("analyses", MW, OCT)]
     # the verdict's sentences are kept under the page's findings key
-    assert caches.known_findings(caches.findings_key(WK, "MW", "2026-10-01", ALL)) == []
+    assert caches.known_findings(caches.findings_key(WK, "MW", OCT, ALL)) == []
     caches.clear()
 
 
 def test_a_view_outside_the_viewer_rights_is_not_computed(monkeypatch) -> None:
     calls = _fake_page(monkeypatch)
     only = access.Allowed(False, frozenset(), frozenset({"L1"}))
-    prefetch.warm(object(), prefetch.Job(WK, only.key, "MW", "L1", "2026-10-01", False))
-    assert calls == [("card", "MW", "L1", "2026-10-01")]  # not the region it may not see
+    prefetch.warm(object(), prefetch.Job(WK, only.key, L1, OCT, False))
+    assert calls == [("card", L1, OCT)]  # not the region it may not see
     with pytest.raises(access.AccessDenied):
-        prefetch.warm(object(), prefetch.Job(WK, only.key, "MW", None, "2026-10-01", False))
+        prefetch.warm(object(), prefetch.Job(WK, only.key, MW, OCT, False))
     assert Scope(region="MW") and len(calls) == 1
 
 
@@ -127,7 +128,7 @@ class _Worker:
 
 
 def _jobs(*months: str) -> list[prefetch.Job]:
-    return [prefetch.Job(WK, ALL, None, None, m, False) for m in months]
+    return [prefetch.Job(WK, ALL, COMPANY, date.fromisoformat(m), False) for m in months]
 
 
 def test_the_newest_plan_goes_first_and_the_queue_is_bounded(monkeypatch) -> None:

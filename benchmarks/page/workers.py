@@ -155,15 +155,15 @@ def worker_page(job: dict) -> dict:
     out["warm_ms"] = statistics.median(warm)
     out |= {f"warm_{k}": v for k, v in timers.items()}
 
-    # The page's cache: st.cache_data keyed by url, scope, month and access. Its body is never
-    # what a hit costs, so it hands back the card built above instead of building a third time;
-    # the miss then times only what the cache adds (hashing the key, pickling the card).
+    # The page's cache: st.cache_data keyed by url, scope, month and access (a Scope and a date,
+    # as dashboard/data.py passes them). Its body is never what a hit costs, so it hands back the
+    # card built above instead of building a third time; the miss then times only what the cache
+    # adds (hashing the key, pickling the card).
     @st.cache_data(ttl=300, show_spinner=False)
-    def cached_card(_engine, url: str, region: str | None, location: str | None,
-                    month_iso: str, allowed: str):
+    def cached_card(_engine, url: str, scope, month, allowed: str):
         return card
 
-    key = (job["url"], scope.region, scope.location, month.isoformat(), "all")
+    key = (job["url"], scope, month, "all")
     t = time.perf_counter()
     cached_card(engine, *key)
     out["cache_store_ms"] = ms_since(t)
