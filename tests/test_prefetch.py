@@ -94,9 +94,9 @@ def test_a_job_stops_between_steps_when_a_newer_plan_arrives(monkeypatch) -> Non
         return record(*args)
 
     monkeypatch.setattr(data, "build_card", card_then_a_click)
-    job = prefetch.Job(WK, ALL, "MW", None, "2026-10-01", True)
+    job = prefetch.Job(WK, ALL, MW, OCT, True)
     assert prefetch.warm(object(), job, started=prefetch._plans[0]) is False
-    assert calls == [("card", "MW", None, "2026-10-01")]  # no ranking, no analyses
+    assert calls == [("card", MW, OCT)]  # no ranking, no analyses
     assert prefetch.warm(object(), job, started=prefetch._plans[0]) is False  # each step
     assert prefetch.warm(object(), job) is True  # no newer plan: all three steps
 
