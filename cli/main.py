@@ -243,11 +243,10 @@ def cmd_demo(args) -> int:
     app = Path(importlib.util.find_spec("dashboard").origin).with_name("app.py")  # the page
     env = dict(os.environ)
     env[config.ENV_URL] = target.url  # resolved here, so the page uses the same warehouse
+    # The server settings are the page's own (dashboard/.streamlit/config.toml): Streamlit reads
+    # a script's folder's config from wherever it is started.
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.showEmailPrompt", "false", "--browser.gatherUsageStats", "false",
-           "--server.enableStaticServing", "true",
-           # .streamlit/config.toml says why; repeated here for a start from another folder
-           "--runner.postScriptGC", "false", "--server.fileWatcherType", "none"]
+           "--server.showEmailPrompt", "false"]
     if args.headless:
         cmd += ["--server.headless", "true"]
     print(f"Starting the scorecard on http://localhost:{args.port} ({target.source} warehouse)",

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from presentation.fmt import escape_md, month_label
-from queries.months import add_months, parse_month
+from queries.months import add_months, month_floor, parse_month
 from queries.scope import Dims, Scope
 from queries.scorecard import default_month as scorecard_default
-from queries.scorecard import month_floor
 
 MAX_ID = 64
 _ID = re.compile(rf"[\w .\-]{{1,{MAX_ID}}}")

@@ -11,6 +11,7 @@ from queries import stats
 from queries.material import shown_change
 from queries.months import add_months
 from queries.registry import BY_NAME, Metric
+from queries.results import finite_or_none
 from queries.scorecard import MetricResult, Scorecard
 
 
@@ -114,7 +115,7 @@ def _detail_lines(pdf: Pdf, ix: float, y: float, iw: float, m: Metric, r: Metric
         pdf.text_at(ix + vw, y + 6.0 + 3.3 * k, iw - vw, 3.4, text, align="R")
     pdf.font(6.3, colour=MUTED if faint or not m.sampled else INK)
     pdf.text_at(ix, y + 14.4, iw, 3.6, _sample_line(m, r))
-    bits = [fmt.n_text(m, r.n)] if fmt.float_or_none(r.n) is not None else []
+    bits = [fmt.n_text(m, r.n)] if finite_or_none(r.n) is not None else []
     if r.name != "responses":
         bits.append(fmt.target_text(m, r.target))
     pdf.font(6.3, colour=MUTED)
@@ -132,7 +133,7 @@ def _compact_line(pdf: Pdf, ix: float, y: float, iw: float, m: Metric, r: Metric
     bits = []
     if m.sampled and r.margin_text and not faint:
         bits.append(r.margin_text)
-    if fmt.float_or_none(r.n) is not None:
+    if finite_or_none(r.n) is not None:
         bits.append(f"n = {r.n / 1000:.0f}k" if r.n >= 10_000 else f"n = {r.n:,.0f}")
     if r.name != "responses":
         bits.append(fmt.target_text(m, r.target))

@@ -11,6 +11,7 @@ from datetime import date
 from presentation.text import md as text_md
 from queries import stats
 from queries.registry import BY_NAME, METRICS, Metric
+from queries.results import finite_or_none
 
 # A yes/no fact at one location reads "Executive owner: yes since Mar 2026" (registry words).
 YES_NO_LABELS: dict[str, str] = {m.name: m.yes_no_label for m in METRICS if m.yes_no_label}
@@ -22,11 +23,6 @@ STATUS_TEXT: dict[str, str] = {
     "low_confidence": "Low confidence",
     "no_data": "No data",
     "no_target": "No target",
-}
-# Markdown badge colour per status (Streamlit's `:colour-badge[...]` directive).
-STATUS_BADGE: dict[str, str] = {
-    "green": "green", "amber": "orange", "red": "red",
-    "low_confidence": "gray", "no_data": "gray", "no_target": "gray",
 }
 # Solid colours for chart marks; readable on white and on Streamlit's dark background.
 STATUS_COLOURS: dict[str, str] = {
@@ -58,22 +54,9 @@ def column_label(name: str) -> str:
     return BY_NAME[name].column_label or short_label(name)
 
 
-def float_or_none(v: object) -> float | None:
-    """The value as a float, or None when it is missing, NaN, infinite or not a number: the one
-    test of "is there a number to show" for the page, its charts and the pack (a NaN would
-    otherwise print as "nan" and plot as a point)."""
-    if v is None:
-        return None
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def compact(n: float | None) -> str:
     """12,345 -> 12,345; 315,294 -> 315k; 1,234,567 -> 1.2M (headers stay one line)."""
-    if float_or_none(n) is None:
+    if finite_or_none(n) is None:
         return "—"
     a = abs(float(n))
     if a >= 1e6:
@@ -85,7 +68,7 @@ def compact(n: float | None) -> str:
 
 def number(m: Metric, v: float | None) -> str:
     """The bare number at the metric's precision: what tests compare with the query layer."""
-    if float_or_none(v) is None:
+    if finite_or_none(v) is None:
         return "—"
     if m.unit == "count":
         return compact(v)
@@ -94,7 +77,7 @@ def number(m: Metric, v: float | None) -> str:
 
 def value_text(m: Metric, v: float | None) -> str:
     """Number plus unit as a tile shows it: '48', '90.6%', '1.4 h', '0.51'."""
-    if float_or_none(v) is None:
+    if finite_or_none(v) is None:
         return "—"
     text = number(m, v)
     if m.unit == "%":
@@ -186,17 +169,12 @@ def yes_no_text(trend: tuple[tuple[date, float | None], ...]) -> str:
 
 
 def n_text(m: Metric, n: float | None) -> str:
-    if float_or_none(n) is None:
+    if finite_or_none(n) is None:
         return ""
     word = m.n_label
     if round(float(n)) == 1 and word.endswith("s"):
         word = word[:-1]  # "n = 1 location", never "1 locations"
     return f"n = {n:,.0f} {word}"
-
-
-def status_badge(status: str) -> str:
-    """A Markdown badge naming the status in words (colour is never the only signal)."""
-    return f":{STATUS_BADGE.get(status, 'gray')}-badge[{STATUS_TEXT.get(status, status)}]"
 
 
 def escape_md(text: str, limit: int | None = None) -> str:

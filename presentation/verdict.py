@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from presentation import fmt
-from presentation.fmt import float_or_none as _num
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS
+from queries.results import finite_or_none as _num
 from queries.scorecard import MetricResult, Scorecard
 from store.actions import Action
 

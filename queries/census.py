@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from queries.months import month_index
 from queries.registry import METRICS
 from queries.stats import t_quantile
 
@@ -27,16 +28,12 @@ HISTORY = 12  # changes looked at, ending with the one into the month before the
 MIN_CHANGES = 6  # fewer: not enough history to tell noise from change
 
 
-def _month_index(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
 def noise_of_series(months: list[date], values: list[float], month: date) -> tuple[float, int]:
     """(RMS of month-to-month changes, number of changes) over the HISTORY changes that end at
     the month before `month`; (nan, k) with fewer than MIN_CHANGES. Only consecutive months with
     values on both sides count as a change."""
-    end = _month_index(month) - 1
-    by = {_month_index(m): v for m, v in zip(months, values, strict=True)
+    end = month_index(month) - 1
+    by = {month_index(m): v for m, v in zip(months, values, strict=True)
           if v is not None and not (isinstance(v, float) and math.isnan(v))}
     diffs = [by[i] - by[i - 1] for i in range(end - HISTORY + 1, end + 1)
              if i in by and i - 1 in by]
@@ -62,7 +59,7 @@ def apply(long: pd.DataFrame, month: date, key: str | None = "key") -> pd.DataFr
     sub = out.loc[mask]
     unit = sub[key].astype(str) if key and key in sub.columns else pd.Series("", index=sub.index)
     group, _ = pd.factorize(sub["metric"].astype(str) + "\x1f" + unit)
-    offset = _month_index(month) - np.array([_month_index(m) for m in sub["month"]])
+    offset = month_index(month) - np.array([month_index(m) for m in sub["month"]])
     grid = np.full((group.max() + 1, HISTORY + 2), np.nan)
     ok = (offset >= 0) & (offset <= HISTORY + 1)
     grid[group[ok], offset[ok]] = sub["value"].to_numpy(float)[ok]

@@ -1,4 +1,4 @@
-"""Calendar-month arithmetic: every month in the query layer is a date on its first day."""
+"""Calendar-month arithmetic, in one place for every layer: a month is a date on its first day."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from datetime import date
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 FIRST_YEAR = 1900  # a month before this is a typo, not a survey month
+
+
+def month_floor(d: date) -> date:
+    """The first day of d's month."""
+    return date(d.year, d.month, 1)
 
 
 def add_months(d: date, k: int) -> date:
@@ -18,6 +23,11 @@ def add_months(d: date, k: int) -> date:
 def month_index(d: date) -> int:
     """Months since year 0: consecutive months differ by one, so differences count months."""
     return d.year * 12 + d.month - 1
+
+
+def months_between(a: date, b: date) -> int:
+    """Calendar months from a's month to b's (negative when b is earlier)."""
+    return month_index(b) - month_index(a)
 
 
 def parse_month(text: str) -> date | None:

@@ -30,9 +30,17 @@ def jsonable(value: Any, nd: int = 3) -> Any:
     return value
 
 
-def finite_or_none(v: float | None) -> float | None:
-    """A plain float, or None for a missing, NaN or infinite one: what result fields hold."""
-    return None if v is None or not math.isfinite(float(v)) else float(v)
+def finite_or_none(v: object) -> float | None:
+    """The value as a plain float, or None when it is missing, NaN, infinite or not a number:
+    what result fields hold, and the one test of "is there a number to show" for the page, its
+    charts and the pack (a NaN would otherwise print as "nan" and plot as a point)."""
+    if v is None:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def signed(v: float, nd: int = 1) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from queries import census, stats
 from queries.evaluate import evaluate, totals
-from queries.months import add_months
+from queries.months import add_months, month_floor
 from queries.registry import BY_NAME, METRICS
 from queries.results import finite_or_none
 from queries.scope import Dims, Scope
@@ -23,10 +23,6 @@ from queries.sql import aggregate
 from queries.targets import Targets, status
 
 TREND_MONTHS = 13
-
-
-def month_floor(d: date) -> date:
-    return date(d.year, d.month, 1)
 
 
 def latest_complete_month(latest_response: date | None) -> date | None:
@@ -94,12 +90,6 @@ class MetricResult:
         if self.interval is None:
             return ""
         return stats.margin_text(self.value, *self.interval, BY_NAME[self.name].decimals)
-
-    @property
-    def material_prev(self) -> bool:
-        """The change vs last month is at least one displayed unit and the metric's minimum."""
-        m = BY_NAME[self.name]
-        return stats.material(self.delta_prev, m.decimals, m.min_change)
 
     @property
     def delta_prev(self) -> float | None:
@@ -295,7 +285,11 @@ def mover_tests(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 def movers(scope: Scope, now: pd.DataFrame, before: pd.DataFrame, limit: int = 3) -> list[dict]:
     """Children whose headline metrics really changed since last month, strongest first: the
     one rule (MOVERS_RULE) the page, the pack, the CSV and the CLI JSON all read."""
-    tests = mover_tests(now, before)
+    return movers_from(mover_tests(now, before), limit)
+
+
+def movers_from(tests: pd.DataFrame, limit: int = 3) -> list[dict]:
+    """`movers` from the family already tested (`mover_tests`): a build tests it once."""
     found = []
     for _, r in tests[tests.significant & tests.material].iterrows():
         m = BY_NAME[r["metric"]]
@@ -339,10 +333,11 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
     map_points = None
     if with_map:
         map_points = map_frame(engine, dims, scope, month, targets, comps)
+    tests = mover_tests(kids_now, kids_prev)
     return Scorecard(
         scope=scope, scope_name=dims.name(scope), month=month, metrics=results,
-        children=kids_now, previous_children=kids_prev, movers=movers(scope, kids_now, kids_prev),
-        mover_tests=len(mover_tests(kids_now, kids_prev)), movers_rule=MOVERS_RULE,
+        children=kids_now, previous_children=kids_prev, movers=movers_from(tests),
+        mover_tests=len(tests), movers_rule=MOVERS_RULE,
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
         bands=_trend_intervals(trend_long),
     )

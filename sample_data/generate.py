@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from queries.months import add_months
+
 DEFAULT_SEED = 2026
 N_MONTHS = 48
-MONTHS: tuple[date, ...] = tuple(
-    date(2022 + (10 + m) // 12, (10 + m) % 12 + 1, 1) for m in range(N_MONTHS)
-)
+MONTHS: tuple[date, ...] = tuple(add_months(date(2022, 11, 1), m) for m in range(N_MONTHS))
 NPS_TARGET = 45.0  # the company's CX target; cx_target_met compares the month's NPS with it
 BASE_NPS = 44.0  # auto-dealer benchmark territory
 ID_BASE = 3_000_000_001  # response ids start above 2**31, so BIGINT really is needed

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from queries import settings
 from queries.config import redact
+from queries.months import month_floor, months_between
 from queries.registry import BY_NAME
 from queries.scope import Dims, Scope, ScopeError, resolve, without_bidi
 
@@ -104,7 +105,7 @@ class Action:
 
     @property
     def recorded_month(self) -> date:
-        return self.review_month or _month(self.created_at.date())
+        return self.review_month or month_floor(self.created_at.date())
 
     @property
     def scope(self) -> Scope:
@@ -132,15 +133,7 @@ def derive_status(done_at: datetime | None, due_month: date, review_month: date)
     """Done once marked done; overdue when its due month is before the review month."""
     if done_at is not None:
         return "done"
-    return "overdue" if _month(due_month) < _month(review_month) else "open"
-
-
-def _month(d: date) -> date:
-    return date(d.year, d.month, 1)
-
-
-def months_between(a: date, b: date) -> int:
-    return (b.year - a.year) * 12 + b.month - a.month
+    return "overdue" if month_floor(due_month) < month_floor(review_month) else "open"
 
 
 def default_url() -> str:
@@ -188,7 +181,7 @@ def validate(inp: ActionInput, today: date, dims: Dims | None = None) -> ActionI
         raise InvalidAction("metric", f"Unknown metric {inp.metric!r}.")
     if not isinstance(inp.due_month, date):
         raise InvalidAction("due_month", "Due month must be a date.")
-    due, now = _month(inp.due_month), _month(today)
+    due, now = month_floor(inp.due_month), month_floor(today)
     if due < now:
         raise InvalidAction("due_month", f"Due month {due:%b %Y} is in the past "
                                          f"(this month is {now:%b %Y}).")
@@ -332,7 +325,7 @@ class ActionStore:
             "text": clean.text, "due_month": clean.due_month,
             "created_at": datetime.now(UTC), "created_by": clean.created_by,
             "done_at": None, "status": "open",
-            "review_month": _month(clean.review_month or today),
+            "review_month": month_floor(clean.review_month or today),
         }
         eng = self._ready()
         try:
@@ -340,7 +333,7 @@ class ActionStore:
                 new_id = c.execute(sa.insert(ACTIONS).values(**row)).inserted_primary_key[0]
         except sa.exc.DBAPIError as exc:
             raise self._unavailable(exc) from exc
-        return _to_action({"id": int(new_id), **row}, _month(today))
+        return _to_action({"id": int(new_id), **row}, month_floor(today))
 
     def list(self, scope: Scope | None = None, include_children: bool = True,
              month: date | None = None, statuses: Iterable[str] | None = None) -> list[Action]:
@@ -351,7 +344,7 @@ class ActionStore:
         and a done one only if it was done in or after the review month, so old ones drop off the
         agenda. Overdue first, then by due month.
         """
-        review = _month(month or date.today())
+        review = month_floor(month or date.today())
         t = ACTIONS.c
         q = sa.select(ACTIONS)
         if scope is not None:
@@ -389,7 +382,7 @@ class ActionStore:
             raise self._unavailable(exc) from exc
         if row is None:
             raise UnknownAction(f"There is no action #{action_id}.")
-        return _to_action(dict(row), _month(month or date.today()))
+        return _to_action(dict(row), month_floor(month or date.today()))
 
     def mark_done(self, action_id: int, when: datetime | None = None) -> Action:
         """Mark an action done (idempotent: an action already done keeps its first date)."""

@@ -10,6 +10,7 @@ from datetime import date
 import streamlit as st
 
 from presentation import fmt
+from queries.months import add_months
 from queries.scope import Scope
 from store.actions import (
     MAX_OWNER,
@@ -31,12 +32,7 @@ DUE_CHOICES = 13  # this month and the next twelve
 
 def due_options(today: date) -> list[date]:
     """The months an action can be due: this month onwards (the store rejects the past)."""
-    y, m = today.year, today.month
-    out = []
-    for k in range(DUE_CHOICES):
-        yy, mm = divmod(y * 12 + m - 1 + k, 12)
-        out.append(date(yy, mm + 1, 1))
-    return out
+    return [add_months(today, k) for k in range(DUE_CHOICES)]
 
 
 def scope_text(a: Action, names: Mapping[str, str] | None) -> str:

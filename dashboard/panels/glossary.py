@@ -6,20 +6,7 @@ import streamlit as st
 
 from presentation import fmt
 from queries import targets
-from queries.registry import BY_NAME, PANELS, by_panel
-
-
-def tile_help(name: str, target: float | None) -> str:
-    """The tooltip of one tile: what it is, how it is computed, the target, why it matters."""
-    m = BY_NAME[name]
-    return (
-        f"**{m.label}**: {m.description}\n\n"
-        f"Formula: `{m.formula}`\n\n"
-        f"{fmt.target_text(m, target).capitalize()}. "
-        f"{'Sampled: changes inside the 95% noise band read as steady. ' if m.sampled else ''}"
-        f"Low confidence below n = {m.min_n}.\n\n"
-        f"Why it matters: {m.why}"
-    )
+from queries.registry import PANELS, by_panel
 
 
 def markdown() -> str:

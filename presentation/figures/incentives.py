@@ -6,16 +6,16 @@ import plotly.graph_objects as go
 
 from presentation import fmt, text
 from presentation.figures.style import BAD, HEIGHT, WATCH, layout
-from presentation.fmt import float_or_none
 from queries.insights import PayoutAlignment, PayVsImprovement
 from queries.insights.pay import PayPoint
+from queries.results import finite_or_none
 
 
 def payout_alignment_chart(pa: PayoutAlignment) -> go.Figure:
     """Share of CX-linked pay paid where the CX target was met, month by month, with the target."""
     months = [p.month for p in pa.series]
     fig = go.Figure(go.Scatter(
-        x=months, y=[float_or_none(p.payout_alignment) for p in pa.series], mode="lines+markers",
+        x=months, y=[finite_or_none(p.payout_alignment) for p in pa.series], mode="lines+markers",
         name=fmt.short_label("payout_alignment"),
         line={"color": fmt.LINE_COLOUR, "width": 2}, marker={"size": 4},
         customdata=[p.locations for p in pa.series],

@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 
 from presentation import fmt
 from presentation.figures.style import HEIGHT, MUTED, layout
-from presentation.fmt import float_or_none
 from queries.insights import LeadershipEffect
+from queries.results import finite_or_none
 
 
 def effect_text(le: LeadershipEffect, months: int = 6) -> str:
@@ -31,7 +31,7 @@ def event_study_chart(le: LeadershipEffect, legend: bool = False) -> go.Figure:
     fig.add_vrect(x0=0.5, x1=max(ks, default=6) + 0.3, fillcolor=fmt.BAND_FILL, line_width=0,
                   layer="below")
     fig.add_trace(go.Scatter(
-        x=ks, y=[float_or_none(p.control_nps) for p in pts], mode="lines+markers",
+        x=ks, y=[finite_or_none(p.control_nps) for p in pts], mode="lines+markers",
         name="comparison",
         line={"color": MUTED, "width": 1.5, "dash": "dot"}, marker={"size": 4},
         customdata=[p.control_n for p in pts],
@@ -39,7 +39,7 @@ def event_study_chart(le: LeadershipEffect, legend: bool = False) -> go.Figure:
                       "</extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=ks, y=[float_or_none(p.treated_nps) for p in pts], mode="lines+markers",
+        x=ks, y=[finite_or_none(p.treated_nps) for p in pts], mode="lines+markers",
         name="owner gained" if le.treatment == "owner" else "listening rose",
         line={"color": fmt.LINE_COLOUR, "width": 2}, marker={"size": 5},
         customdata=[p.treated_n for p in pts],

@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 
 from presentation import fmt, text
 from presentation.figures.style import BAD, GOOD, HEIGHT, MUTED, WATCH, layout
-from presentation.fmt import float_or_none
 from queries.insights import FairRank, Funnel
+from queries.results import finite_or_none
 from queries.stats import Z95
 
 ROW_PX = 15  # fair-rank rows: one per child, at least readable at 10-px labels
@@ -83,13 +83,13 @@ def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
     lx: list[float | None] = []
     ly: list[str | None] = []
     for r, label in zip(rows, labels, strict=True):
-        lx += [float_or_none(r.nps), float_or_none(r.shrunk), None]
+        lx += [finite_or_none(r.nps), finite_or_none(r.shrunk), None]
         ly += [label, label, None]
     fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", name="pulled toward parent",
                              line={"color": MUTED, "width": 2}, hoverinfo="skip",
                              showlegend=False))
     fig.add_trace(go.Scatter(
-        x=[float_or_none(r.nps) for r in rows], y=labels, mode="markers", name="raw NPS",
+        x=[finite_or_none(r.nps) for r in rows], y=labels, mode="markers", name="raw NPS",
         marker={"symbol": "circle-open", "size": 7, "color": MUTED, "line": {"width": 1.5}},
         hovertext=[f"{text.hover(r.name)}<br>raw NPS {r.nps:.0f} (rank {r.raw_rank}), "
                    f"n = {r.n:,.0f}"
@@ -97,13 +97,14 @@ def fair_rank_chart(fr: FairRank, legend: bool = False) -> go.Figure:
         hovertemplate="%{hovertext}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=[float_or_none(r.shrunk) for r in rows], y=labels, mode="markers", name="fair NPS",
+        x=[finite_or_none(r.shrunk) for r in rows], y=labels, mode="markers", name="fair NPS",
         marker={"size": 7, "color": fmt.LINE_COLOUR,
                 "opacity": [0.45 if r.low_confidence else 1.0 for r in rows]},
-        error_x={"type": "data", "array": [Z95 * (float_or_none(r.shrunk_se) or 0.0) for r in rows],
+        error_x={"type": "data",
+                 "array": [Z95 * (finite_or_none(r.shrunk_se) or 0.0) for r in rows],
                  "thickness": 1, "width": 0, "color": fmt.LINE_COLOUR},
         hovertext=[f"{text.hover(r.name)}<br>fair NPS {r.shrunk:.0f} ± "
-                   f"{Z95 * (float_or_none(r.shrunk_se) or 0):.0f}"
+                   f"{Z95 * (finite_or_none(r.shrunk_se) or 0):.0f}"
                    f" (rank {r.fair_rank}; 95% rank interval {r.rank_low}-{r.rank_high})"
                    f"<br>own weight {r.weight:.0%}" for r in rows],
         hovertemplate="%{hovertext}<extra></extra>",

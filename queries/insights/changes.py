@@ -44,10 +44,6 @@ class Changes:
     def improved(self) -> tuple[ChangeRow, ...]:
         return tuple(r for r in self.rows if r.direction == "rise")
 
-    @property
-    def declined(self) -> tuple[ChangeRow, ...]:
-        return tuple(r for r in self.rows if r.direction == "fall")
-
     def as_dict(self) -> dict[str, Any]:
         return {"analysis": "nps_changes", **jsonable(self)}
 
