@@ -15,7 +15,7 @@ def test_actions_database_down_still_shows_the_scorecard(page_env, tmp_path):
     page_env.setenv("CX_WAREHOUSE_URL", fixture_duckdb(tmp_path))
     page_env.setenv("CX_ACTIONS_URL", "postgresql+psycopg://nobody@127.0.0.1:1/actions")
     at = run_page(month="2026-10")
-    assert len(tiles(at)) == 13  # every tile is there
+    assert len(tiles(at)) == 12  # every tile is there (responses are stated by the header)
     # the closed actions section says so in its label; opened, the panel explains
     assert section(at, review.TITLE).label.endswith("actions are unavailable right now")
     open_section(at, review.SECTION_KEY)
@@ -30,7 +30,7 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(page_env, pg_da
     writer.dispose()
     page_env.setenv("CX_WAREHOUSE_URL", url)
     page_env.setenv("CX_ACTIONS_URL", f"sqlite:///{tmp_path / 'actions.sqlite'}")
-    assert len(tiles(run_page(month="2026-10"))) == 13
+    assert len(tiles(run_page(month="2026-10"))) == 12
     name = url.rsplit("/", 1)[1]
     admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as c:  # the warehouse goes away under a running app
@@ -45,7 +45,7 @@ def test_warehouse_lost_mid_session_shows_a_banner_then_recovers(page_env, pg_da
         c.exec_driver_sql(f'ALTER DATABASE "{name}_gone" RENAME TO "{name}"')
     admin.dispose()
     st.cache_data.clear()
-    assert len(tiles(run_page(month="2026-10"))) == 13
+    assert len(tiles(run_page(month="2026-10"))) == 12
 
 
 def test_warehouse_error_banner_shows_the_driver_text_as_text(page_env):
