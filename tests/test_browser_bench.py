@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-import browser_bench  # noqa: E402
+import browser_clicks  # noqa: E402
+import browser_report  # noqa: E402
 import doc_section  # noqa: E402
 import load_test  # noqa: E402
 
@@ -29,19 +30,19 @@ CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
 
 def _res(floor_select: list[float], app_month: list[float]) -> dict:
     """A results dict with every action at 1.0 s except the floor's select and the app's month."""
-    app = {a: [1.0] * len(app_month) for a in browser_bench.APP_ACTIONS} | {"month": app_month}
-    floor = {a: [1.0] * len(floor_select) for a in browser_bench.FLOOR_ACTIONS}
+    app = {a: [1.0] * len(app_month) for a in browser_report.APP_ACTIONS} | {"month": app_month}
+    floor = {a: [1.0] * len(floor_select) for a in browser_report.FLOOR_ACTIONS}
     floor["select"] = floor_select
     paired = [{"app": {a: v[i] for a, v in app.items()},
                "floor": {a: v[i] for a, v in floor.items()}} for i in range(len(app_month))]
-    first = {a: 2.0 for a in browser_bench.APP_ACTIONS}
+    first = {a: 2.0 for a in browser_report.APP_ACTIONS}
     return {"app": {"first": first, "reps": app}, "floor": {"first": {}, "reps": floor},
             "paired": paired}
 
 
 def test_ratios_are_medians_of_the_same_run_by_hand() -> None:
     res = _res(floor_select=[0.5, 1.0, 0.8], app_month=[1.0, 1.2, 2.0])
-    rows = {(r["app_action"], r["phase"]): r for r in browser_bench.evaluate(res)}
+    rows = {(r["app_action"], r["phase"]): r for r in browser_report.evaluate(res)}
     month = rows[("month", "cached")]
     # medians: app 1.2 s, floor 0.8 s -> 1.2 / 0.8 = 1.5x, goal <= 1.5x: met (boundary)
     assert month["app"]["median"] == pytest.approx(1.2)
@@ -64,7 +65,7 @@ def test_first_visits_are_the_median_of_the_first_passes_by_hand() -> None:
     # first passes on three servers: region 2.0 s, then 0.4 s and 1.0 s (the third has no
     # location figure: that pass failed there, and it is left out, not invented)
     res["app"]["first_more"] = [{"region": 0.4, "location": 0.6}, {"region": 1.0}]
-    rows = {(r["app_action"], r["phase"]): r for r in browser_bench.evaluate(res)}
+    rows = {(r["app_action"], r["phase"]): r for r in browser_report.evaluate(res)}
     region = rows[("region", "first")]
     # median(2.0, 0.4, 1.0) = 1.0 s / floor select median 0.8 s = 1.25x < 2x: met
     assert region["app"]["n"] == 3 and region["app"]["median"] == pytest.approx(1.0)
@@ -75,17 +76,17 @@ def test_first_visits_are_the_median_of_the_first_passes_by_hand() -> None:
 
 
 def test_summary_spread_by_hand() -> None:
-    s = browser_bench.summary([4.0, 1.0, 3.0, 2.0])
+    s = browser_report.summary([4.0, 1.0, 3.0, 2.0])
     # sorted 1, 2, 3, 4: median (2 + 3) / 2 = 2.5; quartiles (exclusive method) 1.25 and 3.75
     assert (s["n"], s["median"], s["min"], s["max"]) == (4, 2.5, 1.0, 4.0)
     assert (s["q1"], s["q3"]) == pytest.approx((1.25, 3.75))
-    assert browser_bench.summary([]) == {"n": 0}
+    assert browser_report.summary([]) == {"n": 0}
 
 
 def test_a_missing_action_is_reported_not_invented() -> None:
     res = _res(floor_select=[0.5], app_month=[1.0])
     res["floor"]["reps"]["select"], res["paired"] = [], []  # the floor's select never measured
-    rows = browser_bench.evaluate(res)
+    rows = browser_report.evaluate(res)
     selects = [r for r in rows if r["floor_action"] == "select"]
     assert all(r["ratio"] is None and r["met"] is None for r in selects)
 
@@ -130,15 +131,15 @@ def test_browser_bench_runs_and_reports_every_action(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(raw.read_text(encoding="utf-8"))
     assert not res["errors"], res["errors"]
-    for who, actions in (("app", browser_bench.APP_ACTIONS),
-                         ("floor", browser_bench.FLOOR_ACTIONS)):
+    for who, actions in (("app", browser_report.APP_ACTIONS),
+                         ("floor", browser_report.FLOOR_ACTIONS)):
         for a in actions:
             assert res[who]["first"][a] > 0, (who, a)
             assert len(res[who]["reps"][a]) == 1 and res[who]["reps"][a][0] > 0, (who, a)
     (second,) = res["app"]["first_more"]  # the first pass on a restarted server
-    assert all(second[a] > 0 for a in browser_bench.APP_ACTIONS), second
+    assert all(second[a] > 0 for a in browser_report.APP_ACTIONS), second
     assert set(res["methods"]) == {"region", "location", "back"}
-    assert len(res["goals"]) == len(browser_bench.GOALS)
+    assert len(res["goals"]) == len(browser_report.GOALS)
     for g in res["goals"]:
         assert g["ratio"] is not None and g["ratio"] > 0 and g["met"] in (True, False), g
     for view in ("floor", "company", "region", "location"):
@@ -146,7 +147,7 @@ def test_browser_bench_runs_and_reports_every_action(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Performance\n\nkept\n")
     (section,) = doc_section.extract_all(text)
-    for what, *_ in browser_bench.GOALS:
+    for what, *_ in browser_report.GOALS:
         assert f"| {what} |" in section
     assert "load average" in section and "Server-side Python of a cached rerun" in section
 
@@ -156,5 +157,5 @@ def test_a_covered_control_is_named_from_playwrights_message() -> None:
     msg = ('- <div data-testid="stToolbar" class="stAppToolbar">…</div> from <header '
            'data-testid="stHeader" class="stAppHeader">…</header> subtree intercepts pointer '
            'events')
-    assert browser_bench.covered_by(Exception(msg)) == "`stToolbar`"  # the innermost one
-    assert browser_bench.covered_by(Exception("Timeout 5000ms exceeded")) == "another element"
+    assert browser_clicks.covered_by(Exception(msg)) == "`stToolbar`"  # the innermost one
+    assert browser_clicks.covered_by(Exception("Timeout 5000ms exceeded")) == "another element"

@@ -100,3 +100,37 @@ def test_readme_layout_table_names_real_paths_and_every_query_package():
         assert (ROOT / path).exists(), f"README layout names {path}, which does not exist"
     packages = {f"{p.parent.relative_to(ROOT)}/" for p in (ROOT / "queries").rglob("__init__.py")}
     assert packages <= set(rows), f"not in README's layout table: {sorted(packages - set(rows))}"
+
+
+def _resolves(dotted: str) -> bool:
+    """`dotted` names a module attribute somewhere in the product (a short name is tried under
+    each package, as the docs write `state.resolve` for `dashboard.state.resolve`)."""
+    import importlib
+
+    if dotted.startswith("app."):  # importing the page's script would run it: read it instead
+        app = read("dashboard/app.py")
+        return re.search(rf"^def {dotted.removeprefix('app.')}\(", app, re.M) is not None
+    for prefix in ("", "dashboard.", "queries.", "queries.sql.", "presentation.", "queries.scope."):
+        parts = (prefix + dotted).split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            try:
+                for name in parts[cut:]:
+                    obj = getattr(obj, name)
+            except AttributeError:
+                break
+            return True
+    return False
+
+
+def test_architecture_walk_from_url_to_sql_names_real_functions():
+    doc = read("docs/architecture.md")
+    walk = doc.split("## From the URL to the SQL", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([A-Za-z_]\w*(?:\.\w+)+)(?:\(|`)", walk))
+    not_code = {"st.query_params", "datetime.date", "view.scope", "view.month", "viewer.key"}
+    assert len(named - not_code) >= 20
+    missing = sorted(n for n in named - not_code if not _resolves(n))
+    assert missing == [], missing

@@ -20,7 +20,7 @@ from benchmarks.page.measure import (
     measure_warehouse,
     repeated,
 )
-from benchmarks.page.report import write_report, write_spark_report
+from benchmarks.page.report import write_plans, write_report, write_spark_report
 from benchmarks.page.warehouses import (
     drop_postgres,
     ensure_duckdb,
@@ -56,7 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--naive-views", default="company")
     p.add_argument("--insights-repeats", type=int, default=3,
                    help="workers per cell that also time queries.insights.analyses (slow)")
-    p.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN ANALYZE appendix")
+    p.add_argument("--no-explain", action="store_true",
+                   help="skip EXPLAIN ANALYZE (its plans go to plans.md in --workdir)")
     p.add_argument("--isolation", choices=("forkserver", "subprocess"), default="forkserver",
                    help="how each measurement gets its new process (see workers.run_worker)")
     p.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
@@ -165,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     results["elapsed_s"] = time.time() - started
     (workdir / "results.json").write_text(json.dumps(results, indent=1, default=str))
     write_report(results, out, plot)
+    if results.get("explain"):
+        write_plans(results, workdir / "plans.md")
+        log(f"query plans in {workdir / 'plans.md'}")
     log(f"wrote {out} and {plot} in {results['elapsed_s'] / 60:.1f} min")
     return 0
 
