@@ -8,7 +8,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("cli", "dashboard", "pack", "presentation", "queries", "sample_data", "store")
+# Every top-level package of the product (a new one, e.g. an e-mail digest, is checked too).
+PACKAGES = tuple(sorted(p.parent.name for p in ROOT.glob("*/__init__.py")
+                        if p.parent.name not in ("tests", "benchmarks")))
 # The upper layers: what the query layer (and the store) must never reach for.
 UPPER = ("cli", "dashboard", "pack", "presentation")
 
@@ -120,6 +122,14 @@ def test_query_layer_imports_no_upper_layer() -> None:
 
 def test_cli_imports_nothing_of_the_page() -> None:
     assert _breaks(_graph(), "cli", ("dashboard", "streamlit")) == []
+
+
+def test_only_the_page_imports_the_page_or_streamlit() -> None:
+    """The pack, the CLI, any digest or mail module: none of them needs a Streamlit runtime."""
+    graph = _graph()
+    assert {"cli", "pack", "presentation", "queries", "store"} <= set(PACKAGES)
+    others = [pkg for pkg in PACKAGES if pkg != "dashboard"]
+    assert [b for pkg in others for b in _breaks(graph, pkg, ("dashboard", "streamlit"))] == []
 
 
 def test_no_import_cycles_among_product_modules() -> None:
