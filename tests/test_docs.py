@@ -112,7 +112,7 @@ def _resolves(dotted: str) -> bool:
         return re.search(rf"^def {dotted.removeprefix('app.')}\(", app, re.M) is not None
     for prefix in ("", "dashboard.", "queries.", "queries.sql.", "presentation.", "queries.scope."):
         parts = (prefix + dotted).split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+        for cut in range(len(parts), 0, -1):  # the whole name may be a module
             try:
                 obj = importlib.import_module(".".join(parts[:cut]))
             except ImportError:
