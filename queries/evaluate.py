@@ -11,7 +11,10 @@ from queries.stats import Z95, nps_adjusted_wald_arrays, nps_se, proportion_se, 
 
 
 def _div(a: pd.Series, b: pd.Series) -> pd.Series:
-    return (a / b.where(b > 0)).astype("float64")
+    """a / b, or NaN (no data) unless both are finite and b > 0: a sum that overflowed to
+    infinity must not read as 0% (1e308 / inf)."""
+    ok = (b > 0) & np.isfinite(a.astype("float64")) & np.isfinite(b.astype("float64"))
+    return (a.where(ok) / b.where(ok)).astype("float64")
 
 
 def _acsi(df: pd.DataFrame, weights: tuple[float, float, float]):

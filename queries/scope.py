@@ -81,8 +81,11 @@ class Dims:
             zip(self.locations.location_id, self.locations.location_name, strict=True)))
 
     def region_name(self, region_id: str | None) -> str:
-        name = self._region_names.get(region_id)  # type: ignore[attr-defined]
-        return "(no region)" if name is None else str(name)
+        names = self._region_names  # type: ignore[attr-defined]
+        if region_id not in names:
+            return "(no region)"
+        name = names[region_id]
+        return str(region_id) if name is None else str(name)  # a region with no name: its id
 
     def location_name(self, location_id: str) -> str:
         name = self._location_names.get(location_id)  # type: ignore[attr-defined]
@@ -136,6 +139,8 @@ def load_dims(engine: Engine) -> Dims:
     # (grouping.LOCATION_REGIONS); `check` names the duplicate.
     locations = locations.sort_values(["location_id", "region_id"], na_position="last")
     locations = locations.drop_duplicates("location_id", keep="first")
+    # A region listed twice is shown under its first name in sort order (`check` names it).
+    regions = regions.sort_values(["region_id", "region_name"], na_position="last")
     regions = regions.drop_duplicates("region_id", keep="first")
     return Dims(locations.reset_index(drop=True), regions.sort_values("region_id",
                                                                        ignore_index=True))

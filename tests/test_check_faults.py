@@ -59,3 +59,70 @@ def test_the_kept_copy_follows_the_documented_order(make_warehouse):
     assert got["location"].value == pytest.approx(90.0)
     assert got["company"].value == pytest.approx(100 * 310 / 350)
     assert got["company"].denominator == 350
+
+
+# Sums that would overflow ----------------------------------------------------------------------
+# L1 (target met) and L2 (not met) report 1e308 of variable and CX-linked pay: summed, infinity,
+# and payout alignment was 1e308 (L1's, met) / inf = 0.0%. Each value is above the plausible
+# maximum (1e15): the rows are excluded from the two pay metrics like any invalid row, and counted.
+HUGE = {"incentives_monthly": [("L1", OCT, 1e308, 1e308, True),
+                               ("L2", OCT, 1e308, 1e308, False)]}
+
+
+def test_implausible_values_never_overflow_a_sum(make_warehouse):
+    base = figures(make_warehouse(loader=_loader({}, drop=HUGE), name="huge_clean"))
+    eng = make_warehouse(loader=_loader(HUGE, drop=HUGE), name="huge")
+    d = diff(figures(eng), base)
+    assert all(len(k) == 3 and k[2] == "excluded" for k in d), d
+    moved = {(k[0], k[1]): v[1] - v[0] for k, v in d.items()}
+    company, north = sc.Scope(), sc.Scope(region="N")
+    for metric in ("cx_linked_pay_share", "payout_alignment"):
+        assert moved[(company, metric)] == 2 and moved[(north, metric)] == 2
+        assert moved[(sc.Scope(region="N", location="L1"), metric)] == 1
+    q = {(x.table, x.column, x.issue): x.rows for x in check(eng).quality}
+    assert q[("incentives_monthly", "variable_pay", "above 1e+15 (implausible)")] == 2
+    assert q[("incentives_monthly", "cx_linked_pay", "above 1e+15 (implausible)")] == 2
+
+
+def test_a_sum_that_is_not_finite_gives_no_value_not_zero():
+    import math
+
+    import pandas as pd
+
+    from queries.evaluate import _div
+
+    got = _div(pd.Series([1e308, 5.0, math.inf, 3.0]), pd.Series([math.inf, 10.0, 4.0, 0.0]))
+    assert math.isnan(got[0]) and got[1] == 0.5 and math.isnan(got[2]) and math.isnan(got[3])
+
+
+# Regions, future months, an empty warehouse -----------------------------------------------------
+REGION_ROWS = {
+    "regions": [("N", "Another north"), ("Z", None)],  # N twice; Z has no name
+    "culture_monthly": [("L1", date(2031, 10, 1), 20, 10, 4, 30, 25)],  # five years ahead
+}
+
+
+def test_check_names_bad_regions_and_months_years_ahead(make_warehouse, clean):
+    eng = make_warehouse(loader=_loader(REGION_ROWS), name="regions")
+    assert diff(figures(eng), clean) == {}  # October's figures are untouched
+    rep = check(eng, today=date(2026, 11, 28))
+    assert "regions.region_id: 1 duplicated ('N'); each is shown once, under its first name in " \
+           "sort order (its locations count once)" in rep.warnings
+    assert "regions.region_name: 1 regions with no name ('Z'); shown by their id" in rep.warnings
+    assert any(w.startswith("culture_monthly.month: 1 rows dated after the current month (up to "
+                            "2031-10)") for w in rep.warnings), rep.warnings
+    dims = sc.load_dims(eng)
+    assert dims.region_name("N") == "Another north"  # "Another north" < "North"
+    assert dims.region_name("Z") == "Z" and dims.region_name("nowhere") == "(no region)"
+
+
+def test_an_empty_warehouse_does_not_pass(make_warehouse, capsys):
+    from cli import main as cli
+    from tests import fixture_warehouse as fw
+
+    eng = make_warehouse(rows={name: [] for name in fw.ROWS}, name="empty")
+    rep = check(eng)
+    assert not rep.ok and rep.problems[0].startswith("the warehouse holds no data")
+    code = cli.main(["check", "--url", eng.url.render_as_string(hide_password=False)])
+    out = capsys.readouterr().out
+    assert code == 1 and "Contract check FAILS (1 problems)" in out and "passes" not in out

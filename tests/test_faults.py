@@ -73,7 +73,9 @@ def test_empty_warehouse_gives_no_data_not_a_crash(make_warehouse):
     assert scorecard.latest_complete_month(None) is None
     card = _build(eng)
     assert not card.has_data and card.children.empty and card.movers == []
-    assert check(eng).ok
+    # The tables match the contract, but an empty warehouse must not "pass" (issue 25)
+    problems = check(eng).problems
+    assert len(problems) == 1 and problems[0].startswith("the warehouse holds no data")
 
 
 def test_location_with_no_responses(warehouse):

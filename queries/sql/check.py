@@ -113,6 +113,9 @@ def _quality_exprs(spec: TableSpec, present: set[str],
                 cond = sa.or_(cond, c > col.high)
             out[(col.name, _range_text(col))] = count_if(sa.and_(finite(c), cond))
             out[(col.name, NOT_FINITE)] = count_if(sa.and_(c.is_not(None), sa.not_(finite(c))))
+        if col.plausible is not None:
+            out[(col.name, f"above {col.plausible:g} (implausible)")] = count_if(
+                sa.and_(finite(c), c > col.plausible))
         if col.nullable and col.name not in ("latitude", "longitude", "region_name",
                                               "location_name", "region_id"):
             out[(col.name, "NULL (skipped or missing)")] = count_if(c.is_(None))
@@ -217,6 +220,48 @@ def _location_warnings(conn: sa.Connection) -> list[str]:
     return out
 
 
+def region_warning_selects() -> dict[str, sa.Select]:
+    """Region ids listed twice, and regions with no name."""
+    reg = table("regions")
+    return {
+        "duplicate": sa.select(reg.c.region_id).group_by(reg.c.region_id)
+        .having(sa.func.count() > 1).order_by(reg.c.region_id),
+        "no_name": sa.select(reg.c.region_id).where(reg.c.region_name.is_(None))
+        .order_by(reg.c.region_id),
+    }
+
+
+def _region_warnings(conn: sa.Connection) -> list[str]:
+    q = region_warning_selects()
+    out = []
+    dups = [str(r) for r in conn.execute(q["duplicate"]).scalars()]
+    if dups:
+        out.append(f"regions.region_id: {len(dups):,} duplicated ({_some(dups)}); each is shown "
+                   "once, under its first name in sort order (its locations count once)")
+    nameless = [str(r) for r in conn.execute(q["no_name"]).scalars()]
+    if nameless:
+        out.append(f"regions.region_name: {len(nameless):,} regions with no name "
+                   f"({_some(nameless)}); shown by their id")
+    return out
+
+
+def future_months_select(name: str, today: date) -> sa.Select:
+    """Rows of a monthly table dated after the current month, and the latest such month."""
+    t = table(name)
+    after = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    return sa.select(sa.func.count(), sa.func.max(t.c.month)).select_from(t).where(
+        t.c.month >= sa.bindparam("month_after", after, type_=sa.Date()))
+
+
+def _future_months(conn: sa.Connection, name: str, today: date) -> list[str]:
+    n, latest = conn.execute(future_months_select(name, today)).one()
+    if not n:
+        return []
+    return [f"{name}.month: {int(n):,} rows dated after the current month (up to "
+            f"{str(latest)[:7]}): a clock or typing error? They show only if that month is "
+            "picked, never as the latest month"]
+
+
 def _some(ids: list[str], k: int = 5) -> str:
     shown = ", ".join(repr(i[:40]) for i in ids[:k])
     return shown + (f" and {len(ids) - k:,} more" if len(ids) > k else "")
@@ -285,6 +330,7 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
                                                   unknown))
             if "month" in cols:
                 rep.warnings += _month_warnings(conn, name, types[name]["month"])
+                rep.warnings += _future_months(conn, name, today)
                 if "location_id" in cols:
                     extra, keys = _duplicate_months(conn, name)
                     if extra:
@@ -297,7 +343,12 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
             if name == "locations" and {"location_id", "region_id"} <= cols and "regions" in \
                     present:
                 rep.warnings += _location_warnings(conn)
+            if name == "regions" and {"region_id", "region_name"} <= cols:
+                rep.warnings += _region_warnings(conn)
         for name, n in rep.row_counts.items():
             if n == 0:
                 rep.notes.append(f"{name}: empty table")
+        if rep.row_counts and not any(rep.row_counts.values()):
+            rep.problems.append("the warehouse holds no data: every contract table is empty "
+                                "(load it with `cx-scorecard load`, see docs/load.md)")
     return rep

@@ -48,13 +48,21 @@ def finite(col: ColumnElement) -> ColumnElement:
     return (col - col) == 0
 
 
-def _valid(t: sa.FromClause, e: Expr) -> ColumnElement:
+def _plausible(t: sa.FromClause, table: str, name: str) -> ColumnElement:
+    """At most the column's plausible maximum (schema.ColumnSpec.plausible): a value above it is
+    a data error, and summing it could overflow (two 1e308 pay values gave 0.0% alignment)."""
+    top = TABLES[table].column(name).plausible
+    return t.c[name] <= top if top is not None else sa.true()
+
+
+def _valid(t: sa.FromClause, e: Expr, table: str) -> ColumnElement:
     c = t.c
     if isinstance(e, Col):
-        return sa.and_(c[e.name].is_not(None), finite(c[e.name]), c[e.name] >= 0)
+        return sa.and_(c[e.name].is_not(None), finite(c[e.name]), c[e.name] >= 0,
+                       _plausible(t, table, e.name))
     if isinstance(e, When):
         return sa.and_(c[e.flag].is_not(None), c[e.value].is_not(None), finite(c[e.value]),
-                       c[e.value] >= 0)
+                       c[e.value] >= 0, _plausible(t, table, e.value))
     if isinstance(e, Flag):
         return c[e.name].is_not(None)
     return c[e.of].is_not(None)
@@ -75,7 +83,7 @@ def _value(t: sa.FromClause, e: Expr) -> ColumnElement | int:
 def ratio_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
     """num/den summed only over rows where both parts are valid, plus the excluded-row count."""
     assert m.numerator is not None and m.denominator is not None
-    ok = sa.and_(_valid(t, m.numerator), _valid(t, m.denominator))
+    ok = sa.and_(_valid(t, m.numerator, m.table), _valid(t, m.denominator, m.table))
     if m.part_of_whole:  # a part above its whole is not a share: the row is invalid for it
         ok = sa.and_(ok, part_within_whole(t, m))
     return {
@@ -96,7 +104,7 @@ def net_count_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement
     assert m.counts is not None
     pos, neg, n = (t.c[x] for x in m.counts)
     ok = sa.and_(finite(pos), finite(neg), finite(n), pos >= 0, neg >= 0, n > 0,
-                 pos + neg <= n)  # NULL in any => not ok
+                 pos + neg <= n, _plausible(t, m.table, m.counts[2]))  # NULL in any => not ok
     return {
         f"{m.name}__pos": _sum_if(ok, pos),
         f"{m.name}__neg": _sum_if(ok, neg),

@@ -23,6 +23,9 @@ class ColumnSpec:
     high: float | None = None
     required: bool = True
     nullable: bool = True
+    # The largest value a location-month can plausibly hold: above it is a data error (1e308
+    # pay made sums overflow), excluded from the metrics and counted by `check`.
+    plausible: float | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class TableSpec:
 
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
+
+
+PLAUSIBLE_COUNT = 1e8  # people, answers, hours, minutes per location and month
+PLAUSIBLE_MONEY = 1e15  # currency per location and month (any currency)
 
 
 def _month_cols() -> tuple[ColumnSpec, ColumnSpec]:
@@ -97,16 +104,33 @@ CONTRACT: tuple[TableSpec, ...] = (
         "one row per location and month",
         (
             *_month_cols(),
-            ColumnSpec("customers_start", sa.Integer(), "Active customers at month start.", 0),
             ColumnSpec(
-                "customers_retained", sa.Integer(), "Of those, still active at month end.", 0
+                "customers_start",
+                sa.Integer(),
+                "Active customers at month start.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
             ),
-            ColumnSpec("new_customers", sa.Integer(), "Customers won during the month.", 0),
+            ColumnSpec(
+                "customers_retained",
+                sa.Integer(),
+                "Of those, still active at month end.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
+            ColumnSpec(
+                "new_customers",
+                sa.Integer(),
+                "Customers won during the month.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
             ColumnSpec(
                 "referred_new_customers",
                 sa.Integer(),
                 "Of the new customers, those referred by an existing one.",
                 0,
+                plausible=PLAUSIBLE_COUNT,
             ),
         ),
     ),
@@ -125,23 +149,42 @@ CONTRACT: tuple[TableSpec, ...] = (
                 sa.Float(),
                 "Hours leaders spent listening to customers directly.",
                 0,
+                plausible=PLAUSIBLE_COUNT,
             ),
-            ColumnSpec("leaders", sa.Integer(), "Number of leaders at the location.", 0),
+            ColumnSpec(
+                "leaders",
+                sa.Integer(),
+                "Number of leaders at the location.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
             ColumnSpec(
                 "cx_agenda_minutes",
                 sa.Float(),
                 "Leadership meeting minutes spent on customer experience.",
                 0,
+                plausible=PLAUSIBLE_COUNT,
             ),
-            ColumnSpec("meeting_minutes", sa.Float(), "All leadership meeting minutes.", 0),
             ColumnSpec(
-                "detractors_flagged", sa.Integer(), "Detractor surveys flagged for follow-up.", 0
+                "meeting_minutes",
+                sa.Float(),
+                "All leadership meeting minutes.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
+            ColumnSpec(
+                "detractors_flagged",
+                sa.Integer(),
+                "Detractor surveys flagged for follow-up.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
             ),
             ColumnSpec(
                 "detractors_closed_48h",
                 sa.Integer(),
                 "Of those, closed with the customer within 48 hours.",
                 0,
+                plausible=PLAUSIBLE_COUNT,
             ),
         ),
     ),
@@ -150,12 +193,19 @@ CONTRACT: tuple[TableSpec, ...] = (
         "one row per location and month",
         (
             *_month_cols(),
-            ColumnSpec("variable_pay", sa.Float(), "Variable pay (bonus) paid out, currency.", 0),
+            ColumnSpec(
+                "variable_pay",
+                sa.Float(),
+                "Variable pay (bonus) paid out, currency.",
+                0,
+                plausible=PLAUSIBLE_MONEY,
+            ),
             ColumnSpec(
                 "cx_linked_pay",
                 sa.Float(),
                 "Part of the variable pay tied to CX outcomes, currency.",
                 0,
+                plausible=PLAUSIBLE_MONEY,
             ),
             ColumnSpec("cx_target_met", sa.Boolean(), "The location met its CX target this month."),
         ),
@@ -165,11 +215,35 @@ CONTRACT: tuple[TableSpec, ...] = (
         "one row per location and month",
         (
             *_month_cols(),
-            ColumnSpec("pulse_responses", sa.Integer(), "Employee pulse-survey responses.", 0),
-            ColumnSpec("enps_promoters", sa.Integer(), "Employees answering 9-10.", 0),
-            ColumnSpec("enps_detractors", sa.Integer(), "Employees answering 0-6.", 0),
-            ColumnSpec("recognitions", sa.Integer(), "Peer or manager recognitions given.", 0),
-            ColumnSpec("employees", sa.Integer(), "Headcount.", 0),
+            ColumnSpec(
+                "pulse_responses",
+                sa.Integer(),
+                "Employee pulse-survey responses.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
+            ColumnSpec(
+                "enps_promoters",
+                sa.Integer(),
+                "Employees answering 9-10.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
+            ColumnSpec(
+                "enps_detractors",
+                sa.Integer(),
+                "Employees answering 0-6.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
+            ColumnSpec(
+                "recognitions",
+                sa.Integer(),
+                "Peer or manager recognitions given.",
+                0,
+                plausible=PLAUSIBLE_COUNT,
+            ),
+            ColumnSpec("employees", sa.Integer(), "Headcount.", 0, plausible=PLAUSIBLE_COUNT),
         ),
     ),
 )

@@ -83,11 +83,15 @@ def _check() -> dict[str, Executable]:
             out[f"check.{spec.name}.month_off"] = check.month_off_select(spec.name)
             for kind, stmt in check.duplicate_month_selects(spec.name).items():
                 out[f"check.{spec.name}.duplicate_months_{kind}"] = stmt
+            out[f"check.{spec.name}.future_months"] = check.future_months_select(spec.name,
+                                                                                TODAY)
         if spec.name != "locations" and "location_id" in {c.name for c in spec.columns}:
             out[f"check.{spec.name}.unknown_locations"] = check.unknown_locations_select(
                 spec.name)
     for kind, stmt in check.location_warning_selects().items():
         out[f"check.locations.{kind}"] = stmt
+    for kind, stmt in check.region_warning_selects().items():
+        out[f"check.regions.{kind}"] = stmt
     assert set(TABLES) == {s.name for s in CONTRACT}
     return out
 
