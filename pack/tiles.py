@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from pack.layout import INK, MUTED, PAPER, RULE, Pdf, status_colour
 from presentation import fmt, tiles
@@ -15,11 +16,14 @@ from queries.results import finite_or_none
 from queries.scorecard import MetricResult, Scorecard
 
 
-def _change(m: Metric, r: MetricResult, delta: float | None, change: str, than: str
-            ) -> tuple[str, str]:
-    """A change as the tile says it: an arrow when significant, "≈" when within the noise."""
+def _change(m: Metric, r: MetricResult, delta: float | None, change: str, than: str,
+            month: date | None = None) -> tuple[str, str]:
+    """A change as the tile says it: an arrow when significant, "≈" when within the noise,
+    "usual for December" when last year's same two months moved the same way."""
     if delta is None or change == "n/a":
         return "", MUTED
+    if change == "usual":
+        return f"{fmt.diff_text(m, delta)} vs {than} ({fmt.usual_text(month)})", MUTED
     d = fmt.diff_text(m, delta)
     change = shown_change(r.name, change, delta)
     if change == "small":  # immaterial by the one rule, or survey volume: no arrow, no colour
@@ -108,7 +112,8 @@ def _detail_lines(pdf: Pdf, ix: float, y: float, iw: float, m: Metric, r: Metric
     yoy = add_months(card.month, -12).strftime("%b %y")
     for k, (delta, change, than) in enumerate(((r.delta_prev, r.change_prev, prev),
                                                (r.delta_yoy, r.change_yoy, yoy))):
-        text, colour = ("", MUTED) if yes_no else _change(m, r, delta, change, than)
+        text, colour = ("", MUTED) if yes_no else _change(m, r, delta, change, than,
+                                                          card.month)
         if faint and delta is not None and text:  # a thin sample claims no move at all
             text = f"{fmt.diff_text(m, delta)} vs {than} (small sample)"
         pdf.font(6.2, colour=MUTED if faint else colour)  # no verdict on a thin sample

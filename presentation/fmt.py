@@ -20,13 +20,14 @@ STATUS_TEXT: dict[str, str] = {
     "green": "On target",
     "amber": "Near target",
     "red": "Off target",
+    "unsure": "Too few answers to call",
     "low_confidence": "Low confidence",
     "no_data": "No data",
     "no_target": "No target",
 }
 # Solid colours for chart marks; readable on white and on Streamlit's dark background.
 STATUS_COLOURS: dict[str, str] = {
-    "green": "#2e9e5b", "amber": "#e0a100", "red": "#d64545",
+    "green": "#2e9e5b", "amber": "#e0a100", "red": "#d64545", "unsure": "#9a9a9a",
     "low_confidence": "#9a9a9a", "no_data": "#9a9a9a", "no_target": "#6c8ebf",
 }
 # Translucent cell backgrounds: the theme's own text colour stays readable in light and dark.
@@ -34,6 +35,7 @@ STATUS_CELL_CSS: dict[str, str] = {
     "green": "background-color: rgba(46, 158, 91, 0.28)",
     "amber": "background-color: rgba(224, 161, 0, 0.30)",
     "red": "background-color: rgba(214, 69, 69, 0.30)",
+    "unsure": "background-color: rgba(128, 128, 128, 0.10)",
     "low_confidence": "background-color: rgba(128, 128, 128, 0.14); color: #8c8c8c",
     "no_data": "color: #8c8c8c",
     "no_target": "",
@@ -110,7 +112,8 @@ def month_label(d: date) -> str:
     return d.strftime("%b %Y")
 
 
-def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None, str, str]:
+def delta_parts(m: Metric, delta: float | None, change: str,
+                month: date | None = None) -> tuple[str | None, str, str]:
     """(delta text, colour, arrow): colour is "good", "bad" or "off" (grey), arrow "▲", "▼" or "".
 
     `change` is `material.shown_change`'s word. A change the query layer calls 'steady' is inside
@@ -118,9 +121,12 @@ def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None
     (`stats.material`: registry `min_change` and one displayed unit), which reads "no change".
     Survey volume ('small') is grey with no arrow too. Only a real and material rise or fall
     gets an arrow and a colour, and the colour follows the metric's direction: red always
-    means "worse".
+    means "worse". 'usual' is a move like last year's over the same two months (season, not
+    news): grey, no arrow, "usual for December" (`month` is the month judged).
     """
-    if delta is not None and change == "n/a" and m.census:
+    if delta is not None and change == "usual":
+        return f"{diff_text(m, delta)} ({usual_text(month)})", "off", ""
+    if delta is not None and change == "n/a" and m.history_noise:
         # A census with too short a history of its own changes: the move is shown, not judged.
         return f"{diff_text(m, delta)} (too little history to judge)", "off", ""
     if delta is None or change == "n/a":
@@ -135,6 +141,11 @@ def delta_parts(m: Metric, delta: float | None, change: str) -> tuple[str | None
         return f"{diff_text(m, delta)} (small change)", "off", ""
     good = delta * m.direction > 0
     return diff_text(m, delta), "good" if good else "bad", "▲" if delta > 0 else "▼"
+
+
+def usual_text(month: date | None) -> str:
+    """'usual for December': a seasonal move, named by the month it happens in."""
+    return f"usual for {month:%B}" if month is not None else "usual for the season"
 
 
 def plural(n: float, word: str, many: str | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+from datetime import date
 
 from presentation import fmt
 from queries.material import shown_change
@@ -115,7 +116,7 @@ def grid_html(card: Scorecard, open_actions: dict[str, int] | None = None) -> st
     return f'<div class="cx-grid">{"".join(areas)}</div>'
 
 
-def change(r: MetricResult) -> tuple[str | None, str, str]:
+def change(r: MetricResult, month: date | None = None) -> tuple[str | None, str, str]:
     """(text, tone, arrow) of the change against last month, by the real-and-material rule."""
     m = BY_NAME[r.name]
     word = shown_change(r.name, r.change_prev, r.delta_prev)
@@ -123,7 +124,7 @@ def change(r: MetricResult) -> tuple[str | None, str, str]:
         return fmt.diff_text(m, r.delta_prev), "off", ""
     if r.status == "low_confidence" and r.delta_prev is not None:
         return f"{fmt.diff_text(m, r.delta_prev)} (small sample)", "off", ""
-    return fmt.delta_parts(m, r.delta_prev, word)
+    return fmt.delta_parts(m, r.delta_prev, word, month)
 
 
 def status_words(r: MetricResult) -> str:
@@ -155,7 +156,7 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
     level = card.scope.level
     yes_no = fmt.is_yes_no(m, level)
     value = fmt.yes_no_text(r.trend) if yes_no else fmt.value_text(m, r.value)
-    text, tone, arrow = (None, "off", "") if yes_no else change(r)
+    text, tone, arrow = (None, "off", "") if yes_no else change(r, card.month)
     prev = fmt.month_label(add_months(card.month, -1))[:3]
     delta = "&nbsp;" if text is None else (
         f'<span class="cx-delta {TONES[tone]}">{e(arrow + " " if arrow else "")}{e(text)} '

@@ -91,6 +91,13 @@ class Metric:
     yes_no_label: str = ""  # one location's yes/no fact: "Executive owner: yes since Mar 2026"
 
     @property
+    def history_noise(self) -> bool:
+        """Judged against its own history of changes (queries/census.py): the census metrics and
+        every ratio that is not a survey sample (hours, shares of minutes or pay, counts per
+        head), whose month-to-month wobble no binomial model describes."""
+        return self.census or (self.kind == "ratio" and not self.sampled)
+
+    @property
     def n_label(self) -> str:
         if self.n_unit:
             return self.n_unit

@@ -23,6 +23,9 @@ from queries.sql import aggregate
 from queries.targets import Targets, status
 
 TREND_MONTHS = 13
+# change_prev / change_yoy words: 'rise', 'fall', 'steady' (within the noise or immaterial),
+# 'usual' (a move like last year's over the same two months: season, not news) or 'n/a'.
+CHANGE_WORDS = ("rise", "fall", "steady", "usual", "n/a")
 
 
 def latest_complete_month(latest_response: date | None) -> date | None:
@@ -162,13 +165,55 @@ def _interval(row: pd.Series | None) -> tuple[float, float] | None:
 
 
 def _change(m, now: pd.Series | None, other: pd.Series | None) -> str:
-    """The one rule for a change of a scope's own value (materiality, then the noise test)."""
+    """The one rule for a change of a scope's own value (materiality, then the noise test).
+    A metric judged by its own history (`Metric.history_noise`) has a noise model too."""
     if now is None or other is None:
         return "n/a"
     value, se, before, before_se, df = (finite_or_none(v) for v in (
         now["value"], now["se"], other["value"], other["se"], now["df"]))
-    return stats.change_call(value, se, before, before_se, m.sampled, m.decimals, m.min_change,
-                             df, net_n=_net_n(m, now["n"], other["n"]))
+    return stats.change_call(value, se, before, before_se, m.sampled or m.history_noise,
+                             m.decimals, m.min_change, df,
+                             net_n=_net_n(m, now["n"], other["n"]))
+
+
+def _yoy_change(m, now: pd.Series | None, last: pd.Series | None,
+                levels: list[tuple[date, float | None]], month: date) -> str:
+    """Year-on-year call. Sampled metrics: two independent samples. Metrics judged by their own
+    history: the yardstick of a twelve-month change (`census.yoy_noise`), not of one month's."""
+    if not m.history_noise:
+        return _change(m, now, last)
+    if now is None or last is None:
+        return "n/a"
+    sd, df = census.yoy_noise([d for d, _ in levels], [v for _, v in levels], month)
+    value, before = finite_or_none(now["value"]), finite_or_none(last["value"])
+    return stats.change_call(value, sd, before, sd, True, m.decimals, m.min_change, df)
+
+
+def _seasonal(m, raw: str, at: dict[int, pd.Series | None]) -> str:
+    """'usual' when a month-on-month arrow repeats last year's move over the same two months.
+
+    `at` holds the rows of this month (0), the month before (1) and the same two a year
+    earlier (12, 13). This year's move is judged against last year's (their difference, with
+    all four months' noise): an arrow stays only when the difference itself is real, or when
+    last year's same transition did not move the same way. A December fall like every
+    December's is not news; a December fall twice last year's is.
+    """
+    if raw not in ("rise", "fall") or any(at.get(k) is None for k in (0, 1, 12, 13)):
+        return raw
+    v = {k: finite_or_none(at[k]["value"]) for k in (0, 1, 12, 13)}
+    se = {k: finite_or_none(at[k]["se"]) for k in (0, 1, 12, 13)}
+    if any(x is None for x in v.values()):
+        return raw
+    now, last = v[0] - v[1], v[12] - v[13]
+    if (now > 0) != (last > 0) or not stats.material(last, m.decimals, m.min_change):
+        return raw
+    if any(x is None for x in se.values()):
+        return "usual"  # no noise model: last year's same move explains this one
+    se_now = (se[0] ** 2 + se[1] ** 2) ** 0.5
+    se_last = (se[12] ** 2 + se[13] ** 2) ** 0.5
+    df = finite_or_none(at[0]["df"])
+    adjusted = stats.change_call(now, se_now, last, se_last, True, m.decimals, m.min_change, df)
+    return raw if adjusted == raw else "usual"
 
 
 def _net_n(m, n1, n0) -> tuple[float, float] | None:
@@ -193,6 +238,7 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
              targets: Targets) -> dict[str, MetricResult]:
     prev_m, yoy_m = add_months(month, -1), add_months(month, -12)
     months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    seasonal = (0, 1, 12, 13)
     rows = {(r.metric, r.month): r for r in (row for _, row in trend_long.iterrows())}
     out: dict[str, MetricResult] = {}
     for m in METRICS:
@@ -216,10 +262,13 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
             interval=_interval(now),
             excluded=0.0 if now is None else float(now["excluded"]),
             low_confidence=low, target=tgt.value,
-            status=status(m.name, value, tgt, low),
+            status=status(m.name, value, tgt, low, _interval(now)),
             previous=None if prev is None else finite_or_none(prev["value"]),
             last_year=None if yoy is None else finite_or_none(yoy["value"]),
-            change_prev=_change(m, now, prev), change_yoy=_change(m, now, yoy), trend=trend,
+            change_prev=_seasonal(m, _change(m, now, prev),
+                                  {k: _value_at(rows, m.name, add_months(month, -k))
+                                   for k in seasonal}),
+            change_yoy=_yoy_change(m, now, yoy, list(trend), month), trend=trend,
             trend_moe=trend_moe,
         )
     return out
@@ -232,14 +281,17 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
     long = long.copy()
     long["name"] = [dims.child_name(scope, k) for k in long["key"]]
 
-    def row_status(key, metric: str, value, low: bool) -> str:
+    def row_status(key, metric: str, value, low: bool, lo, hi) -> str:
         child = scope.child(key) if key is not None else scope
         tgt = targets.for_metric(metric, child.region, child.location, month.year)
-        return status(metric, finite_or_none(value), tgt, bool(low))
+        lo, hi = finite_or_none(lo), finite_or_none(hi)
+        ends = None if lo is None or hi is None else (lo, hi)
+        return status(metric, finite_or_none(value), tgt, bool(low), ends)
 
     # plain columns, not DataFrame.apply: a Series per row cost ~0.17 s of a region's first visit
-    long["status"] = [row_status(*row) for row in zip(long["key"], long["metric"], long["value"],
-                                                       long["low_confidence"], strict=True)]
+    long["status"] = [row_status(*row) for row in zip(
+        long["key"], long["metric"], long["value"], long["low_confidence"], long["lo"],
+        long["hi"], strict=True)]
     return long
 
 
@@ -317,7 +369,8 @@ def movers_from(tests: pd.DataFrame, limit: int = 3) -> list[dict]:
 def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
           latest_response: date | None = None, with_map: bool = True) -> Scorecard:
     """Compute the whole page for one scope and month."""
-    start, stop = add_months(month, -(TREND_MONTHS - 1)), add_months(month, 1)
+    # One month before the trend: last year's same transition (`_seasonal`) needs it.
+    start, stop = add_months(month, -TREND_MONTHS), add_months(month, 1)
     comps = aggregate.fetch(engine, scope, start, stop, by="child")
     trend_comps = totals(comps, ["month"])
     trend_long = census.apply(evaluate(trend_comps, targets.weights, keys=["month"]), month,
@@ -339,7 +392,8 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         children=kids_now, previous_children=kids_prev, movers=movers_from(tests),
         mover_tests=len(tests), movers_rule=MOVERS_RULE,
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
-        bands=_trend_intervals(trend_long),
+        bands=_trend_intervals(
+            trend_long[trend_long.month >= add_months(month, 1 - TREND_MONTHS)]),
     )
 
 

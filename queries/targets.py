@@ -19,7 +19,7 @@ from queries.tomlfile import Strict, TomlFileError, key_lines, read, validate
 
 ENV_TARGETS = settings.TARGETS_FILE.name
 DEFAULT_FILE = Path(__file__).with_name("targets.toml")
-STATUSES = ("green", "amber", "red", "low_confidence", "no_data", "no_target")
+STATUSES = ("green", "amber", "red", "unsure", "low_confidence", "no_data", "no_target")
 # "Near target" must mean near: unless targets.toml sets a metric's `amber` explicitly, the amber
 # band is this fraction of the target's size (5%: NPS target 47 -> within 2.35 pts; 60% -> 3 pts).
 AMBER_FRACTION = 0.05
@@ -114,11 +114,15 @@ def load(path: str | Path | None = None) -> Targets:
     return _load(str(path or settings.TARGETS_FILE.value() or DEFAULT_FILE))
 
 
-def status(metric: str, value: float | None, target: Target, low_confidence: bool) -> str:
+def status(metric: str, value: float | None, target: Target, low_confidence: bool,
+           interval: tuple[float, float] | None = None) -> str:
     """green / amber / red against the target; low_confidence and no_data are never coloured.
 
     The value is judged as it is shown (rounded to the metric's decimals), so two cells that read
-    the same never carry different statuses side by side.
+    the same never carry different statuses side by side. A sampled value whose 95% `interval`
+    spans the whole amber band (from below its red edge to the target or beyond) is 'unsure':
+    the answers cannot tell on target from off target, and a colour there would flip with the
+    draw (89% of a null warehouse's location-months flipped before this rule).
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no_data"
@@ -127,7 +131,18 @@ def status(metric: str, value: float | None, target: Target, low_confidence: boo
     if target.value is None:
         return "no_target"
     m = BY_NAME[metric]
+    if interval is not None and spans_band(metric, interval, target):
+        return "unsure"
     gap = (round(float(value), m.decimals) - float(target.value)) * m.direction
     if gap >= 0:
         return "green"
     return "amber" if gap >= -target.amber else "red"
+
+
+def spans_band(metric: str, interval: tuple[float, float], target: Target) -> bool:
+    """True when the interval reaches both past the target and past the amber band's far edge."""
+    if target.value is None or any(not math.isfinite(float(x)) for x in interval):
+        return False
+    d = BY_NAME[metric].direction
+    lo, hi = sorted((float(x) - float(target.value)) * d for x in interval)
+    return hi >= 0 and lo < -target.amber

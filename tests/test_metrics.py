@@ -166,8 +166,10 @@ def test_previous_month_and_last_year(card):
     # month there is no history of its own noise, so no call either way.
     assert card.metrics["retention_rate"].previous == pytest.approx(85.0)
     assert card.metrics["retention_rate"].change_prev == "n/a"
-    # Listening hours per leader are a census, not a sample: 1.0 -> 1.4 is a rise.
-    assert card.metrics["listening_hours_per_leader"].change_prev == "rise"
+    # Listening hours per leader are not a sample: judged by their own history of changes, as
+    # retention is. 1.0 -> 1.4 with one earlier month is no history: shown, not called.
+    r = card.metrics["listening_hours_per_leader"]
+    assert (r.previous, r.value, r.change_prev) == (pytest.approx(1.0), pytest.approx(1.4), "n/a")
 
 
 def test_no_movers_from_a_census_without_history(card):
