@@ -94,6 +94,34 @@ def apply(long: pd.DataFrame, month: date, key: str | None = "key") -> pd.DataFr
     return out
 
 
+def borrow(pooled: pd.DataFrame, monthly: pd.DataFrame, month: date,
+           key: str | None = "key") -> pd.DataFrame:
+    """A pooled window's history-judged rows take each unit's one-month yardstick (se, df) from
+    `monthly` (already `apply`-ed) at `month`, and census rows their interval from it.
+
+    Pooling k months narrows a census metric's noise by at most sqrt(k) (less for a persistent
+    series); no history of k-month windows is long enough to measure it, so the one-month
+    yardstick is kept: cautious (fewer calls), never eager.
+    """
+    if pooled.empty:
+        return pooled
+    keys = [key] if key else []
+    src = monthly[(monthly["month"] == month) & monthly["metric"].isin(HISTORY_NOISE)]
+    src = src[[*keys, "metric", "se", "df"]].rename(columns={"se": "_se", "df": "_df"})
+    out = pooled.merge(src, on=[*keys, "metric"], how="left") if len(src) else pooled.assign(
+        _se=np.nan, _df=np.nan)
+    mask = out["metric"].isin(HISTORY_NOISE).to_numpy()
+    out.loc[mask, "se"] = out.loc[mask, "_se"]
+    out.loc[mask, "df"] = out.loc[mask, "_df"]
+    cen = out["metric"].isin(CENSUS).to_numpy()
+    k = out.loc[cen, "df"].to_numpy(float)
+    quant = np.array([t_quantile(int(x)) if np.isfinite(x) else np.nan for x in k])
+    v, half = out.loc[cen, "value"].to_numpy(float), quant * out.loc[cen, "se"].to_numpy(float)
+    lo, hi = np.clip(v - half, 0, 100), np.clip(v + half, 0, 100)
+    out.loc[cen, "lo"], out.loc[cen, "hi"], out.loc[cen, "moe"] = lo, hi, (hi - lo) / 2
+    return out.drop(columns=["_se", "_df"])
+
+
 YOY_MIN_MONTHS = 8  # levels needed before a year-on-year yardstick is trusted
 
 

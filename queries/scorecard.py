@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from queries import census, stats
+from queries import census, stats, windows
 from queries.evaluate import evaluate, totals
 from queries.months import add_months, month_floor
 from queries.registry import BY_NAME, METRICS
@@ -21,6 +21,7 @@ from queries.results import finite_or_none
 from queries.scope import Dims, Scope
 from queries.sql import aggregate
 from queries.targets import Targets, status
+from queries.windows import Window
 
 TREND_MONTHS = 13
 # change_prev / change_yoy words: 'rise', 'fall', 'steady' (within the noise or immaterial),
@@ -137,6 +138,8 @@ class Scorecard:
     bands: pd.DataFrame | None = None  # sampled metrics per trend month: value, moe, lo, hi
     mover_tests: int = 0  # child x headline metric changes tested for the movers (BH family)
     movers_rule: str = ""  # the movers' rule in words, for every place that lists them
+    window: Window = windows.MONTH  # the scope's own tiles
+    children_window: Window | None = None  # its children's status, rank, movers and map
     # One id per build, kept by every copy (a cache hands the page a fresh copy per rerun):
     # what the page derives from this scorecard is remembered under it (dashboard/caches.py).
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -235,11 +238,17 @@ def _trend_intervals(trend_long: pd.DataFrame) -> pd.DataFrame:
 
 
 def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: pd.DataFrame,
-             targets: Targets) -> dict[str, MetricResult]:
-    prev_m, yoy_m = add_months(month, -1), add_months(month, -12)
+             targets: Targets, pooled: pd.DataFrame | None = None,
+             step: int = 1) -> dict[str, MetricResult]:
+    """Each metric's tile. `trend_long` is monthly (the sparkline, and the values when no
+    window is pooled); `pooled`, when given, holds the window's periods labelled by their last
+    month (now, `step` months back, a year back) and gives value, status and both changes."""
+    prev_m, yoy_m = add_months(month, -step), add_months(month, -12)
     months = [add_months(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
     seasonal = (0, 1, 12, 13)
     rows = {(r.metric, r.month): r for r in (row for _, row in trend_long.iterrows())}
+    at_rows = rows if pooled is None else {
+        (r.metric, r.month): r for r in (row for _, row in pooled.iterrows())}
     out: dict[str, MetricResult] = {}
     for m in METRICS:
         at = [rows.get((m.name, mo)) for mo in months]
@@ -247,7 +256,8 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
                       for mo, r in zip(months, at, strict=True))
         trend_moe = tuple((mo, None if r is None else finite_or_none(r["moe"]))
                           for mo, r in zip(months, at, strict=True))
-        now, prev, yoy = (_value_at(rows, m.name, x) for x in (month, prev_m, yoy_m))
+        now, prev, yoy = (_value_at(at_rows, m.name, x) for x in (month, prev_m, yoy_m))
+        call = _change(m, now, prev)
         tgt = targets.for_metric(m.name, scope.region, scope.location, month.year)
         value = None if now is None else finite_or_none(now["value"])
         low = bool(now["low_confidence"]) if now is not None else False
@@ -265,9 +275,8 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
             status=status(m.name, value, tgt, low, _interval(now)),
             previous=None if prev is None else finite_or_none(prev["value"]),
             last_year=None if yoy is None else finite_or_none(yoy["value"]),
-            change_prev=_seasonal(m, _change(m, now, prev),
-                                  {k: _value_at(rows, m.name, add_months(month, -k))
-                                   for k in seasonal}),
+            change_prev=call if pooled is not None else _seasonal(
+                m, call, {k: _value_at(rows, m.name, add_months(month, -k)) for k in seasonal}),
             change_yoy=_yoy_change(m, now, yoy, list(trend), month), trend=trend,
             trend_moe=trend_moe,
         )
@@ -367,25 +376,55 @@ def movers_from(tests: pd.DataFrame, limit: int = 3) -> list[dict]:
 
 
 def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
-          latest_response: date | None = None, with_map: bool = True) -> Scorecard:
-    """Compute the whole page for one scope and month."""
+          latest_response: date | None = None, with_map: bool = True,
+          window: Window | None = None) -> Scorecard:
+    """Compute the whole page for one scope and month.
+
+    `window` pools the months of the scope's tiles and of its children (status, rank, movers,
+    map); None is each level's default (`windows.for_level`: rolling 3 months for a location's
+    numbers, the month otherwise). The sparklines stay monthly. A pooled window costs one more
+    grouped query (every child's components per period), never raw rows.
+    """
     # One month before the trend: last year's same transition (`_seasonal`) needs it.
     start, stop = add_months(month, -TREND_MONTHS), add_months(month, 1)
     comps = aggregate.fetch(engine, scope, start, stop, by="child")
     trend_comps = totals(comps, ["month"])
     trend_long = census.apply(evaluate(trend_comps, targets.weights, keys=["month"]), month,
                               key=None)
-    results = _results(scope, month, trend_long, trend_comps, targets)
+    own = windows.for_level(window, scope.level)
+    kids_w = windows.for_level(window, scope.child_level) if scope.child_level else None
+    pooled_w = own if own.code != "1m" else kids_w
+    pooled = None
+    if pooled_w is not None and pooled_w.code != "1m":
+        periods = pooled_w.periods(month)
+        pooled = aggregate.fetch(engine, scope, min(p[1] for p in periods),
+                                 max(p[2] for p in periods), by="child", periods=periods)
+    if pooled is not None and own.code != "1m":
+        own_long = census.borrow(evaluate(totals(pooled, ["month"]), targets.weights,
+                                          keys=["month"]), trend_long, month, key=None)
+        results = _results(scope, month, trend_long, trend_comps, targets, own_long,
+                           own.step(month))
+    else:
+        results = _results(scope, month, trend_long, trend_comps, targets)
     kids_now, kids_prev = (pd.DataFrame(), pd.DataFrame())
+    map_comps = comps
     if scope.child_level is not None:
+        before = add_months(month, -(kids_w.step(month) if kids_w else 1))
         long = census.apply(evaluate(comps, targets.weights, keys=["key", "month"]), month)
-        long = long[long.month.isin([month, add_months(month, -1)])].reset_index(drop=True)
+        if pooled is not None and kids_w is not None and kids_w.code != "1m":
+            long = census.borrow(evaluate(pooled, targets.weights, keys=["key", "month"]),
+                                 long, month)
+            map_comps = pooled
+        long = long[long.month.isin([month, before])].reset_index(drop=True)
         long = _children(scope, dims, long, targets, month)
         kids_now = long[long.month == month].reset_index(drop=True)
-        kids_prev = long[long.month == add_months(month, -1)].reset_index(drop=True)
+        kids_prev = long[long.month == before].reset_index(drop=True)
+    elif pooled is not None:
+        map_comps = pooled
     map_points = None
     if with_map:
-        map_points = map_frame(engine, dims, scope, month, targets, comps)
+        map_points = map_frame(engine, dims, scope, month, targets, map_comps,
+                               kids_w or own)
     tests = mover_tests(kids_now, kids_prev)
     return Scorecard(
         scope=scope, scope_name=dims.name(scope), month=month, metrics=results,
@@ -394,15 +433,18 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
         bands=_trend_intervals(
             trend_long[trend_long.month >= add_months(month, 1 - TREND_MONTHS)]),
+        window=own, children_window=kids_w,
     )
 
 
 def map_frame(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
-              child_comps: pd.DataFrame) -> pd.DataFrame:
-    """NPS per location with coordinates; reuses the child query below company level."""
+              child_comps: pd.DataFrame, window: Window = windows.MONTH) -> pd.DataFrame:
+    """NPS per location with coordinates over the locations' window; reuses the child query
+    (monthly or pooled, its rows labelled `month` either way) below company level."""
     if scope.level == "company":
-        comps = aggregate.fetch(engine, scope, month, add_months(month, 1), by="location",
-                                survey_only=True)
+        now = window.periods(month)[:1]
+        comps = aggregate.fetch(engine, scope, now[0][1], now[0][2], by="location",
+                                survey_only=True, periods=None if window.code == "1m" else now)
     elif scope.level == "region":
         comps = child_comps[child_comps.month == month]
     else:

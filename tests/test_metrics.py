@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from queries import scope as sc
-from queries import scorecard, targets
+from queries import scorecard, targets, windows
 from queries.evaluate import evaluate
 from queries.sql.aggregate import fetch, freshness
 
@@ -192,12 +192,16 @@ def test_region_and_location_scopes(warehouse):
     north = scorecard.build(warehouse, dims, sc.resolve(dims, "N", None), OCT, t)
     assert north.metrics["nps"].value == pytest.approx(100 / 6)
     assert set(north.children.key) == {"L1", "L2"}
-    l1 = scorecard.build(warehouse, dims, sc.resolve(dims, None, "L1"), OCT, t)
+    l1 = scorecard.build(warehouse, dims, sc.resolve(dims, None, "L1"), OCT, t,
+                         window=windows.MONTH)
     # L1: ids 1..4 valid -> promoters 2, detractors 1 -> 25
     assert l1.scope == sc.Scope(region="N", location="L1")
     assert l1.metrics["nps"].value == pytest.approx(25.0)
     assert l1.metrics["retention_rate"].value == pytest.approx(90.0)
     assert l1.children.empty
+    # A location's own numbers default to rolling 3 months (tests/test_windows.py by hand)
+    default = scorecard.build(warehouse, dims, sc.resolve(dims, None, "L1"), OCT, t)
+    assert default.window.code == "3m" and north.children_window.code == "3m"
 
 
 def test_empty_month_gives_no_data(warehouse):

@@ -17,11 +17,12 @@ from queries.scope import Scope
 from queries.sql import dialect, rollup
 from queries.sql.compile import month_of, monthly_components, not_future, survey_components
 from queries.sql.engine import execute
-from queries.sql.grouping import GroupBy, first_responses, grouped, scope_filter
+from queries.sql.grouping import GroupBy, Periods, first_responses, grouped, scope_filter
 from queries.sql.schema import MONTHLY_TABLES, TABLES, table
 
 
-def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
+def survey_select(scope: Scope, start: date, stop: date, by: GroupBy,
+                  periods: Periods | None = None) -> sa.Select:
     """Raw survey rows, each response_id counted once (first_responses), per key and month."""
     s = table("survey_responses")
     in_window = [s.c.responded_on >= sa.bindparam("start", start),
@@ -39,7 +40,7 @@ def survey_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Sele
     dedup = sa.select(*(ranked.c[c.name] for c in s.c)).where(*keep).subquery("r")
     return grouped(
         dedup, survey_components(dedup), month_of(dedup.c.responded_on), dedup.c.location_id,
-        scope, by, [],
+        scope, by, [], periods=periods,
     )
 
 
@@ -57,7 +58,8 @@ def first_monthly_rows(name: str, where: list[sa.ColumnElement]) -> sa.Subquery:
     return sa.select(*(ranked.c[c.name] for c in t.c)).where(ranked.c.rn == 1).subquery("m")
 
 
-def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
+def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy,
+                   periods: Periods | None = None) -> sa.Select:
     t = table(name)
     # The window is whole calendar months, so filtering before the ranking keeps every copy of a
     # (location, month) together.
@@ -65,7 +67,7 @@ def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy
     m = first_monthly_rows(name, where)
     # month_of: a TIMESTAMP or a mid-month date is read as its calendar month (`check` says so).
     return grouped(m, monthly_components(name, m), month_of(m.c.month), m.c.location_id, scope,
-                   by, [])
+                   by, [], periods=periods)
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
@@ -88,22 +90,24 @@ def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
 
 def fetch(
     engine: Engine, scope: Scope, start: date, stop: date, by: GroupBy = "child",
-    use_rollup: bool | None = None, survey_only: bool = False,
+    use_rollup: bool | None = None, survey_only: bool = False, periods: Periods | None = None,
 ) -> pd.DataFrame:
     """Components of every metric for months in [start, stop), one row per (key, month).
 
-    `survey_only` skips the four monthly tables (the map needs NPS alone).
+    `survey_only` skips the four monthly tables (the map needs NPS alone). With `periods`
+    ((label, start, stop), ...) each row pools a whole period instead, its `month` the period's
+    label; [start, stop) should then cover every period.
     """
     with engine.connect() as conn:
         if use_rollup is None:
             use_rollup = rollup.available_cached(engine, conn)
         survey = (
-            rollup.rollup_select(scope, start, stop, by)
-            if use_rollup else survey_select(scope, start, stop, by)
+            rollup.rollup_select(scope, start, stop, by, periods)
+            if use_rollup else survey_select(scope, start, stop, by, periods)
         )
         frames = [_frame(conn, survey)]
         if not survey_only:
-            frames += [_frame(conn, monthly_select(n, scope, start, stop, by))
+            frames += [_frame(conn, monthly_select(n, scope, start, stop, by, periods))
                        for n in MONTHLY_TABLES]
     out = frames[0]
     for f in frames[1:]:

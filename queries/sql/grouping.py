@@ -7,14 +7,18 @@ neither imports the other.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.sql.util import ClauseAdapter
 
 from queries.scope import Scope
 from queries.sql.schema import table
 
 GroupBy = Literal["child", "location", "none"]
+# (label, start, stop): months in [start, stop) pooled into one row labelled `label`
+Periods = tuple[tuple[date, date, date], ...]
 
 
 def _location_regions() -> sa.Subquery:
@@ -70,7 +74,11 @@ def grouped(
     by: GroupBy,
     where: list[sa.ColumnElement],
     filter_scope: bool = True,
+    periods: Periods | None = None,
 ) -> sa.Select:
+    if periods:
+        source, comps, month, location_col, where = _pooled(
+            source, comps, month, location_col, where, periods)
     key = _key(location_col, scope, by)
     frm = source
     scope_where = scope_filter(location_col, scope) if filter_scope else None
@@ -91,6 +99,23 @@ def grouped(
     # anonymous function name there); every other engine gets the expression.
     group = [month_col] if key is None else [key_col, month_col]
     return stmt.group_by(*group)
+
+
+def _pooled(source: sa.FromClause, comps: dict[str, sa.ColumnElement], month: sa.ColumnElement,
+            location_col: sa.ColumnElement, where: list[sa.ColumnElement], periods: Periods):
+    """The same components summed over whole periods instead of months: each row is labelled
+    with its period in a subquery (CASE on its month, bound values only), and the outer query
+    groups by that label. Answers are pooled in the warehouse, never averages of months."""
+    label = sa.case(*(
+        (sa.and_(month >= sa.bindparam(f"p{i}_start", start, type_=sa.Date()),
+                 month < sa.bindparam(f"p{i}_stop", stop, type_=sa.Date())),
+         sa.bindparam(f"p{i}_label", end, type_=sa.Date()))
+        for i, (end, start, stop) in enumerate(periods)), else_=sa.null())
+    inner = (sa.select(*source.c, label.label("cx_period")).select_from(source).where(*where)
+             .subquery("periods"))
+    adapt = ClauseAdapter(inner).traverse
+    return (inner, {k: adapt(v) for k, v in comps.items()}, inner.c.cx_period,
+            inner.c[location_col.name], [inner.c.cx_period.is_not(None)])
 
 
 def first_responses(s: sa.Table) -> sa.Select:

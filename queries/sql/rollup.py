@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from queries.scope import Scope
 from queries.sql import identity
 from queries.sql.compile import component_names, month_of, not_future, survey_components
-from queries.sql.grouping import GroupBy, first_responses, grouped
+from queries.sql.grouping import GroupBy, Periods, first_responses, grouped
 from queries.sql.schema import table
 
 ROLLUP = "cx_survey_monthly"
@@ -182,9 +182,11 @@ def build(engine: Engine, today: date | None = None) -> dict[str, int]:
     return {"rollup_rows": int(built), "source_rows": rows}
 
 
-def rollup_select(scope: Scope, start: date, stop: date, by: GroupBy) -> sa.Select:
-    """The rollup's survey components per key and month, grouped as the raw path groups them."""
+def rollup_select(scope: Scope, start: date, stop: date, by: GroupBy,
+                  periods: Periods | None = None) -> sa.Select:
+    """The rollup's survey components per key and month (or period), grouped as the raw path
+    groups them."""
     comps = {n: sa.func.coalesce(sa.func.sum(RT.c[n]), 0) for n in component_names(
         "survey_responses")}
     where = [RT.c.month >= sa.bindparam("start", start), RT.c.month < sa.bindparam("stop", stop)]
-    return grouped(RT, comps, RT.c.month, RT.c.location_id, scope, by, where)
+    return grouped(RT, comps, RT.c.month, RT.c.location_id, scope, by, where, periods=periods)
