@@ -154,6 +154,10 @@ def _open_scope(args) -> Iterator[tuple]:
         eng.dispose()
 
 
+WINDOW_HELP = ("months pooled: 1m (the month), 3m, 12m (rolling) or ytd (year to date); "
+               "default: rolling 3 months for a location's numbers, else the month")
+
+
 def _scorecard(args):
     from queries import scorecard, targets
 
@@ -162,13 +166,24 @@ def _scorecard(args):
             None if latest is None else scorecard.default_month(first, latest, date.today()))
         if month is None:
             raise CliError("The warehouse has no survey responses, so there is no month to show")
-        card = scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False)
+        card = scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False,
+                               window=_window(args))
         if getattr(args, "format", "") == "json" and not getattr(args, "no_insights", False):
             from queries import insights
 
             card.insights = insights.as_json(  # type: ignore[attr-defined]
                 insights.analyses(eng, dims, scope, month, targets.load()))
         return card
+
+
+def _window(args):
+    """--window as a queries.windows.Window (None: each level's default); a clear error else."""
+    from queries import windows
+
+    try:
+        return windows.parse(getattr(args, "window", None))
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _authorise(args, scope) -> Allowed:
@@ -197,6 +212,8 @@ def scorecard_json(card) -> dict:
         "scope": {"level": card.scope.level, "region": card.scope.region,
                   "location": card.scope.location, "name": card.scope_name},
         "month": card.month.strftime("%Y-%m"),
+        "window": {"code": card.window.code, "label": card.window.label,
+                   "children": card.children_window.code if card.children_window else None},
         "latest_response": card.latest_response.isoformat() if card.latest_response else None,
         "targets_version": card.targets_version,
         "has_data": card.has_data,
@@ -219,8 +236,8 @@ def cmd_metrics(args) -> int:
     if args.format == "json":
         print(json.dumps(scorecard_json(card), indent=2))
         return 0
-    print(f"{card.scope_name} - {card.month:%B %Y}   (latest response {card.latest_response}, "
-          f"targets {card.targets_version})")
+    print(f"{card.scope_name} - {card.month:%B %Y}, {card.window.label}   (latest response "
+          f"{card.latest_response}, targets {card.targets_version})")
     head = f"{'metric':<34}{'value':>10}{'95% interval':>16}{'n':>10}{'target':>8}  status"
     print(head)
     print("-" * len(head))
@@ -273,7 +290,8 @@ def cmd_pack(args) -> int:
         try:
             path = pk.build_pack(eng, dims, scope, month, targets.load(),
                                  ac.store_for_reading(args.actions_url), out_path=out,
-                                 progress=progress, latest_response=latest, allowed=allowed)
+                                 progress=progress, latest_response=latest, allowed=allowed,
+                                 window=_window(args))
         except pk.PackError as exc:
             raise CliError(str(exc)) from exc
     print(f"Board pack written to {path}")
@@ -359,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--region")
     m.add_argument("--location")
     m.add_argument("--format", choices=["table", "json"], default="table")
+    m.add_argument("--window", help=WINDOW_HELP)
     m.add_argument("--no-insights", action="store_true",
                    help="leave out the iron-triangle analyses (faster JSON)")
     m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
@@ -368,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--region", help="a region's pack (default: the company, one page per region)")
     k.add_argument("--location")
     k.add_argument("--out", required=True, help="the PDF to write (replaced only on success)")
+    k.add_argument("--window", help=WINDOW_HELP)
     k.add_argument("--actions-url",
                    help="SQLAlchemy URL of the actions database (default: $CX_ACTIONS_URL, "
                         "else ~/.cache/cx-scorecard/actions.sqlite)")

@@ -164,20 +164,20 @@ def _permitted_view(viewer, dims, first, latest) -> state.View:
                  icon=":material/lock:")
         st.button("Go to your view", on_click=nav.go, args=(home, view.month))
         st.stop()
-    return state.View(home, view.month, view.notices)
+    return state.View(home, view.month, view.notices, view.window)
 
 
 def _cards(eng, url: str, view: state.View, viewer):
     """The view's scorecard, its parent's when the viewer may see it (a location is judged
     against its region), and the worst-first children of whichever of the two the page lists."""
-    scope, month, allowed = view.scope, view.month, viewer.key
-    card = data.card(eng, url, scope, month, allowed)
+    scope, month, allowed, w = view.scope, view.month, viewer.key, view.window
+    card = data.card(eng, url, scope, month, allowed, w)
     parent_scope = viewer.parent_view(scope)
-    parent = (data.card(eng, url, parent_scope, month, allowed)
+    parent = (data.card(eng, url, parent_scope, month, allowed, w)
               if parent_scope is not None else None)
     if parent is None:
-        return card, None, data.ranked(eng, url, scope, month, allowed), None
-    return card, parent, None, data.ranked(eng, url, scope.parent(), month, allowed)
+        return card, None, data.ranked(eng, url, scope, month, allowed, w), None
+    return card, parent, None, data.ranked(eng, url, scope.parent(), month, allowed, w)
 
 
 def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,

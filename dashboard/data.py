@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import builds, caches
 from presentation.text import md as message_text
-from queries import access, config, scorecard, targets
+from queries import access, config, scorecard, targets, windows
 from queries import scope as sc
 from queries.ranking import worst_first
 from queries.sql import aggregate
@@ -100,36 +100,38 @@ def freshness(_engine: Engine, url: str) -> tuple[date | None, date | None]:
 
 @st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=PREPARING)
 def build_card(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
-               scope: sc.Scope, month: date) -> scorecard.Scorecard:
-    """The whole page for one scope and month (scorecard.build does every number). The scope
-    (a frozen dataclass) and the month (a date) are cache key parts as they are."""
+               scope: sc.Scope, month: date, window: str = "") -> scorecard.Scorecard:
+    """The whole page for one scope, month and window code ("": each level's default;
+    scorecard.build does every number). The scope (a frozen dataclass), the month (a date) and
+    the window code are cache key parts as they are."""
     access.check_scope(scope, allowed)
     d = _dims(_engine, wkey)
     latest = _freshness(_engine, wkey)[1]
     # The company map draws regions from the league rows, so only views below it need the
     # per-location map query. A miss waits for a build slot (dashboard/builds.py).
-    return builds.GATE.run(("card", wkey, allowed, scope, month), lambda: (
+    return builds.GATE.run(("card", wkey, allowed, scope, month, window), lambda: (
         scorecard.build(_engine, d, scope, month, targets.load(), latest,
-                        with_map=scope.region is not None)))
+                        with_map=scope.region is not None,
+                        window=windows.parse(window or None))))
 
 
 @st.cache_data(ttl=TTL_S, max_entries=caches.MAX_VIEWS, show_spinner=False)
 def build_ranked(_engine: Engine, wkey: caches.WarehouseKey, allowed: AllowedKey,
-                 scope: sc.Scope, month: date) -> pd.DataFrame:
+                 scope: sc.Scope, month: date, window: str = "") -> pd.DataFrame:
     """The view's children, worst first (`queries.ranking`): built once per key, then shared
     by the verdict, the heat table, the map and the warm-up on every rerun."""
-    return worst_first(build_card(_engine, wkey, allowed, scope, month).children)
+    return worst_first(build_card(_engine, wkey, allowed, scope, month, window).children)
 
 
 def card(_engine: Engine, url: str, scope: sc.Scope, month: date,
-         allowed: AllowedKey) -> scorecard.Scorecard:
+         allowed: AllowedKey, window: str = "") -> scorecard.Scorecard:
     """The view's scorecard. A miss shows "Preparing this view…" (the cache's own spinner, never
     on a hit); while every build slot is taken, the page also says the view waits its turn."""
     wkey = warehouse(_engine, url)
     if not builds.GATE.busy():
-        return build_card(_engine, wkey, allowed, scope, month)
+        return build_card(_engine, wkey, allowed, scope, month, window)
     with st.spinner(waiting(), show_time=True):  # shown past half a second only
-        return build_card(_engine, wkey, allowed, scope, month)
+        return build_card(_engine, wkey, allowed, scope, month, window)
 
 
 def waiting() -> str:
@@ -138,8 +140,8 @@ def waiting() -> str:
 
 
 def ranked(_engine: Engine, url: str, scope: sc.Scope, month: date,
-           allowed: AllowedKey) -> pd.DataFrame:
-    return build_ranked(_engine, warehouse(_engine, url), allowed, scope, month)
+           allowed: AllowedKey, window: str = "") -> pd.DataFrame:
+    return build_ranked(_engine, warehouse(_engine, url), allowed, scope, month, window)
 
 
 def demo_builder() -> Callable[..., dict[str, int]] | None:

@@ -18,13 +18,15 @@ from queries.scope import Scope
 
 SELECTION_KEYS = ("location_map",)
 MONTH_KEY = "month_select"
+WINDOW_KEY = "window_select"
 NO_KEY = ("", "None", "nan", "NaN")  # a child outside every region: shown, not a link
 NAVIGATED_KEY = "_cx_navigated"
 TOP_KEY = "_cx_scroll_top"  # counts navigations; the page scrolls to the top when it grows
 CHART_KEY = "_cx_chart"  # the metric whose 13-month chart was asked for (one run only)
 LINK_ATTR = "data-cx-go"  # a page link (href "?region=...") that reruns in place when clicked
 NAV_KEY = "cx-nav"
-URL_PARAMS = ("region", "location", "month")  # all a page link may set (dashboard/state.py)
+# all a page link may set (dashboard/state.py)
+URL_PARAMS = ("region", "location", "month", "window")
 
 # One page-wide listener, mounted once per page (no iframe, height 0): a plain left click on a
 # link marked LINK_ATTR becomes an in-session rerun with that link's URL parameters instead of a
@@ -155,6 +157,14 @@ def on_month_change() -> None:
     picked = st.session_state.get(MONTH_KEY)
     if isinstance(picked, date):
         st.query_params["month"] = state.month_text(picked)
+        clear_selections()
+
+
+def on_window_change() -> None:
+    """Change only the window; the month picker's twin (the URL keeps the choice)."""
+    picked = st.session_state.get(WINDOW_KEY)
+    if isinstance(picked, str):
+        st.query_params["window"] = picked
         clear_selections()
 
 

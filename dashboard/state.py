@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from presentation.fmt import escape_md, month_label
+from queries import windows
 from queries.months import add_months, month_floor, parse_month
 from queries.scope import Dims, Scope
 from queries.scorecard import default_month as scorecard_default
@@ -27,6 +28,7 @@ class View:
     scope: Scope
     month: date
     notices: tuple[str, ...] = ()
+    window: str = ""  # a window code (queries/windows.py) chosen in the URL; "": the default
 
     @property
     def region(self) -> str | None:
@@ -99,7 +101,20 @@ def resolve(params: Mapping[str, str], dims: Dims, first: date, latest: date) ->
                            f"Showing {month_label(fallback)}.")
         else:
             month = parsed
-    return View(scope, month, tuple(notices))
+    window = _window(params.get("window"), notices)
+    return View(scope, month, tuple(notices), window)
+
+
+def _window(raw: str | None, notices: list[str]) -> str:
+    """The URL's window code, or "" (each level's default) with a notice for a bad one."""
+    try:
+        chosen = windows.parse(raw)
+    except ValueError:
+        choices = ", ".join(f"{w.code} ({w.label})" for w in windows.WINDOWS.values())
+        notices.append(f"“{shown(str(raw))}” is not a window: choose one of {choices}. "
+                       "Showing the default window.")
+        return ""
+    return chosen.code if chosen else ""
 
 
 def _scope(dims: Dims, region: str | None, location: str | None, notices: list[str]) -> Scope:
@@ -130,9 +145,11 @@ def canonical(view: View) -> dict[str, str]:
     if view.location:
         out["location"] = view.location
     out["month"] = month_text(view.month)
+    if view.window:
+        out["window"] = view.window
     return out
 
 
-def link(scope: Scope, month: date) -> dict[str, str]:
-    """Parameters for another scope in the same month (breadcrumb, drill-down)."""
-    return canonical(View(scope, month))
+def link(scope: Scope, month: date, window: str = "") -> dict[str, str]:
+    """Parameters for another scope in the same month and window (breadcrumb, drill-down)."""
+    return canonical(View(scope, month, window=window))

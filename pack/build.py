@@ -32,6 +32,7 @@ from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard
 from queries.sql import aggregate
 from queries.targets import Targets
+from queries.windows import Window
 from store.actions import Action, ActionStore, ActionsUnavailable
 
 Progress = Callable[[float, str], None]
@@ -57,7 +58,7 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
                actions: ActionsArg = None, *, out_path: str | Path,
                progress: Progress | None = None, latest_response: date | None = None,
                charts: bool = True, findings: bool = True,
-               allowed: Allowed = EVERYTHING) -> Path:
+               allowed: Allowed = EVERYTHING, window: Window | None = None) -> Path:
     """Write the board pack for one scope and month to `out_path` (atomically) and return it.
 
     `allowed`: the viewer's rights. The pack shows what the page shows that viewer: a location
@@ -66,6 +67,7 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     Cover, the scope's scorecard page (tiles and the five panels' charts), its league table,
     movers and open actions; at company scope one page per region follows. `progress(fraction,
     text)` is called from this thread only. `charts=False` skips Chromium (placeholders).
+    `window` pools months as the page's window choice does (None: each level's default).
     """
     report = progress or (lambda _f, _t: None)
     out = Path(out_path)
@@ -78,9 +80,11 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     started = time.perf_counter()
     report(0.0, "Reading the warehouse")
     latest = latest_response or aggregate.freshness(engine)[1]
-    card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False)
+    card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False,
+                           window=window)
     above = allowed.parent_view(scope)  # the page's rule (queries/access.py)
-    parent = (scorecard.build(engine, dims, above, month, targets, latest, with_map=False)
+    parent = (scorecard.build(engine, dims, above, month, targets, latest, with_map=False,
+                              window=window)
               if above is not None else None)
     report(0.1, f"Scorecard for {card.scope_name} computed")
     figs = panel_figures(card, card.bands) if charts else []
@@ -97,7 +101,8 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
                 report(0.15 + 0.6 * i / total,
                        f"Region {dims.region_name(rid)} ({i + 1} of {total})")
                 region_cards.append(scorecard.build(engine, dims, Scope(region=str(rid)), month,
-                                                    targets, latest, with_map=False))
+                                                    targets, latest, with_map=False,
+                                                    window=window))
         report(0.78, "Drawing the charts")
         pngs: list[bytes | None] = job.result() if job else [None] * len(PANELS)
     listed, note = actions_for(actions, scope, month)
@@ -163,10 +168,11 @@ def render(ctx: Context) -> Pdf:
 def pack_bytes(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
                actions: ActionsArg = None, *, progress: Progress | None = None,
                latest_response: date | None = None, charts: bool = True,
-               allowed: Allowed = EVERYTHING) -> bytes:
+               allowed: Allowed = EVERYTHING, window: Window | None = None) -> bytes:
     """The pack as bytes, for the page's download button (built in a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="cx-pack-") as tmp:
         path = build_pack(engine, dims, scope, month, targets, actions,
                           out_path=Path(tmp) / pack_name(scope, month), progress=progress,
-                          latest_response=latest_response, charts=charts, allowed=allowed)
+                          latest_response=latest_response, charts=charts, allowed=allowed,
+                          window=window)
         return path.read_bytes()

@@ -10,7 +10,6 @@ from pack.layout import INK, MUTED, PAPER, RULE, Pdf, status_colour
 from presentation import fmt, tiles
 from queries import stats
 from queries.material import shown_change
-from queries.months import add_months
 from queries.registry import BY_NAME, Metric
 from queries.results import finite_or_none
 from queries.scorecard import MetricResult, Scorecard
@@ -108,8 +107,8 @@ def _detail_lines(pdf: Pdf, ix: float, y: float, iw: float, m: Metric, r: Metric
     pdf.font(11 if yes_no else 15, bold=True, colour=MUTED if faint else INK)
     pdf.text_at(ix, y + 6.2, iw, 7.5, value)
     vw = pdf.get_string_width(value) + 2.5
-    prev = add_months(card.month, -1).strftime("%b")
-    yoy = add_months(card.month, -12).strftime("%b %y")
+    prev = fmt.previous_text(card.window, card.month)
+    yoy = fmt.period_text(card.window, card.month, 12, year=True)
     for k, (delta, change, than) in enumerate(((r.delta_prev, r.change_prev, prev),
                                                (r.delta_yoy, r.change_yoy, yoy))):
         text, colour = ("", MUTED) if yes_no else _change(m, r, delta, change, than,

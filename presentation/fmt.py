@@ -10,8 +10,10 @@ from datetime import date
 
 from presentation.text import md as text_md
 from queries import stats
+from queries.months import add_months
 from queries.registry import BY_NAME, METRICS, Metric
 from queries.results import finite_or_none
+from queries.windows import Window
 
 # A yes/no fact at one location reads "Executive owner: yes since Mar 2026" (registry words).
 YES_NO_LABELS: dict[str, str] = {m.name: m.yes_no_label for m in METRICS if m.yes_no_label}
@@ -141,6 +143,25 @@ def delta_parts(m: Metric, delta: float | None, change: str,
         return f"{diff_text(m, delta)} (small change)", "off", ""
     good = delta * m.direction > 0
     return diff_text(m, delta), "good" if good else "bad", "▲" if delta > 0 else "▼"
+
+
+def period_text(window: Window, month: date, back: int, year: bool = False) -> str:
+    """The window that ends `back` months before `month`, as a tile's "vs ..." names it:
+    'Sep' (or 'Oct 25' with `year`) for one month, 'May-Jul' or 'Nov 24-Oct 25' for several."""
+    end = add_months(month, -back)
+    span = window.span(end)
+    if span == 1:
+        return f"{end:%b %y}" if year else f"{end:%b}"
+    start = add_months(end, 1 - span)
+    if year or start.year != end.year:
+        return f"{start:%b %y}–{end:%b %y}"
+    return f"{start:%b}–{end:%b}"
+
+
+def previous_text(window: Window, month: date) -> str:
+    """What a tile's change compares with: the window just before (last year's for the year to
+    date)."""
+    return period_text(window, month, window.step(month))
 
 
 def usual_text(month: date | None) -> str:

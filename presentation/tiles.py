@@ -16,7 +16,6 @@ from datetime import date
 
 from presentation import fmt
 from queries.material import shown_change
-from queries.months import add_months
 from queries.registry import BY_NAME, PANELS, Metric
 from queries.registry import panel_order as ordered  # noqa: F401 - the page's panels
 from queries.scorecard import MetricResult, Scorecard
@@ -144,7 +143,7 @@ def footnote(m: Metric, r: MetricResult, card: Scorecard) -> list[str]:
         bits.append(f"{r.margin_text} · n = {fmt.compact(r.n)}")
     if r.delta_yoy is not None:
         word = " (within noise)" if r.change_yoy == "steady" and m.sampled else ""
-        bits.append(f"vs {add_months(card.month, -12):%b %y}: "
+        bits.append(f"vs {fmt.period_text(card.window, card.month, 12, year=True)}: "
                     f"{fmt.diff_text(m, r.delta_yoy)}{word}")
     return bits
 
@@ -157,7 +156,7 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
     yes_no = fmt.is_yes_no(m, level)
     value = fmt.yes_no_text(r.trend) if yes_no else fmt.value_text(m, r.value)
     text, tone, arrow = (None, "off", "") if yes_no else change(r, card.month)
-    prev = fmt.month_label(add_months(card.month, -1))[:3]
+    prev = fmt.previous_text(card.window, card.month)
     delta = "&nbsp;" if text is None else (
         f'<span class="cx-delta {TONES[tone]}">{e(arrow + " " if arrow else "")}{e(text)} '
         f'<span class="cx-than">vs {e(prev)}</span></span>')

@@ -136,8 +136,8 @@ def yoy_noise(months: list[date], values: list[float | None], month: date) -> tu
     trending series gets a wider yardstick, which is the cautious side. (nan, k) when fewer
     than YOY_MIN_MONTHS levels are known.
     """
-    end = _month_index(month)
-    by = {_month_index(m): v for m, v in zip(months, values, strict=True)
+    end = month_index(month)
+    by = {month_index(m): v for m, v in zip(months, values, strict=True)
           if v is not None and math.isfinite(v)}
     levels = [by[i] for i in range(end - 12, end) if i in by]
     if len(levels) < YOY_MIN_MONTHS:

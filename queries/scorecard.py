@@ -87,6 +87,7 @@ class MetricResult:
     change_yoy: str
     trend: tuple[tuple[date, float | None], ...]
     trend_moe: tuple[tuple[date, float | None], ...] = ()
+    window: str = "1m"  # the window value, status and changes pool (queries/windows.py)
 
     @property
     def margin_text(self) -> str:
@@ -116,6 +117,7 @@ class MetricResult:
             "excluded_rows": int(self.excluded), "target": self.target, "status": self.status,
             "previous_month": _round(self.previous), "same_month_last_year": _round(self.last_year),
             "change_vs_previous": self.change_prev, "change_vs_last_year": self.change_yoy,
+            "window": self.window,
         }
 
 
@@ -140,6 +142,7 @@ class Scorecard:
     movers_rule: str = ""  # the movers' rule in words, for every place that lists them
     window: Window = windows.MONTH  # the scope's own tiles
     children_window: Window | None = None  # its children's status, rank, movers and map
+    chosen_window: str = ""  # the window asked for ("": each level's default), kept in links
     # One id per build, kept by every copy (a cache hands the page a fresh copy per rerun):
     # what the page derives from this scorecard is remembered under it (dashboard/caches.py).
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -239,7 +242,7 @@ def _trend_intervals(trend_long: pd.DataFrame) -> pd.DataFrame:
 
 def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: pd.DataFrame,
              targets: Targets, pooled: pd.DataFrame | None = None,
-             step: int = 1) -> dict[str, MetricResult]:
+             step: int = 1, window: str = "1m") -> dict[str, MetricResult]:
     """Each metric's tile. `trend_long` is monthly (the sparkline, and the values when no
     window is pooled); `pooled`, when given, holds the window's periods labelled by their last
     month (now, `step` months back, a year back) and gives value, status and both changes."""
@@ -278,7 +281,7 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
             change_prev=call if pooled is not None else _seasonal(
                 m, call, {k: _value_at(rows, m.name, add_months(month, -k)) for k in seasonal}),
             change_yoy=_yoy_change(m, now, yoy, list(trend), month), trend=trend,
-            trend_moe=trend_moe,
+            trend_moe=trend_moe, window=window,
         )
     return out
 
@@ -403,7 +406,7 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         own_long = census.borrow(evaluate(totals(pooled, ["month"]), targets.weights,
                                           keys=["month"]), trend_long, month, key=None)
         results = _results(scope, month, trend_long, trend_comps, targets, own_long,
-                           own.step(month))
+                           own.step(month), own.code)
     else:
         results = _results(scope, month, trend_long, trend_comps, targets)
     kids_now, kids_prev = (pd.DataFrame(), pd.DataFrame())
@@ -433,7 +436,7 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         map_points=map_points, latest_response=latest_response, targets_version=targets.version,
         bands=_trend_intervals(
             trend_long[trend_long.month >= add_months(month, 1 - TREND_MONTHS)]),
-        window=own, children_window=kids_w,
+        window=own, children_window=kids_w, chosen_window=window.code if window else "",
     )
 
 

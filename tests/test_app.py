@@ -185,8 +185,15 @@ def test_location_view_and_breadcrumb_back_up(run: Run, fixture_url: str) -> Non
     at = run(location="L1")
     card = expected_card(fixture_url, location="L1")
     got = tiles(at)
-    assert got["NPS"][0] == shown("nps", card.metrics["nps"].value) == "25"
+    # A location's own numbers default to rolling 3 months: Aug-Oct, L1 answered 10, 9, 7, 3
+    # in October and 10, 5 in September -> (3 - 2) / 6 = 16.7
+    assert got["NPS"][0] == shown("nps", card.metrics["nps"].value) == "17"
     assert params(at) == {"region": "N", "location": "L1", "month": "2026-10"}
+    # The month alone, chosen in the link and kept in it: L1 October (2 - 1) / 4 = 25
+    month_only = run(location="L1", window="1m")
+    assert tiles(month_only)["NPS"][0] == "25"
+    assert params(month_only) == {"region": "N", "location": "L1", "month": "2026-10",
+                                  "window": "1m"}
     # The siblings table marks the current location.
     assert "▶ Lakeside" in [name for _, name, _ in heat_rows(at)]
     # The breadcrumb links back up, same month (a click opens its URL in place: browser test).
@@ -218,6 +225,7 @@ def test_month_selector_writes_the_url(run: Run, fixture_url: str) -> None:
     ({"month": "Oct 2026"}, "is not a month"),
     ({"month": "2020-01"}, "There is no data for Jan 2020"),
     ({"month": "2031-01"}, "There is no data for Jan 2031"),
+    ({"window": "2w"}, "“2w” is not a window: choose one of 1m (month), 3m (rolling 3 months)"),
 ])
 def test_bad_links_fall_back_with_a_warning(run: Run, query: dict[str, str], words: str) -> None:
     at = run(**query)

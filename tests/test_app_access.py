@@ -42,9 +42,12 @@ HEADER = "X-Forwarded-Email"
 # Retention: company (180 + 95 + 40) / (200 + 100 + 50) = 90.0%; N 275 / 300 = 91.7%;
 #   L1 180 / 200 = 90.0%.
 # Survey responses (distinct ids): company 9 (ids 1-9), N 8 (ids 1-8), L1 6 (ids 1-6).
+# A location's own tiles default to rolling 3 months (Aug-Oct): L1 adds September's 10 and 5
+#   -> 3 promoters, 2 detractors of 6 -> 16.7; retention (180 + 170) / (200 + 200) = 87.5%;
+#   responses ids 1-6 and 10-11 -> 8.
 COMPANY = {"NPS": "14", "Retention": "90.0%", "Survey responses": "9"}
 NORTH = {"NPS": "17", "Retention": "91.7%", "Survey responses": "8"}
-LAKESIDE = {"NPS": "25", "Retention": "90.0%", "Survey responses": "6"}
+LAKESIDE = {"NPS": "17", "Retention": "87.5%", "Survey responses": "8"}
 
 
 @pytest.fixture

@@ -33,8 +33,10 @@ def test_metrics_json_is_stable_and_matches_hand_arithmetic(warehouse, capsys):
         "metric", "label", "panel", "unit", "direction", "value", "numerator", "denominator",
         "n", "margin_of_error_95", "interval_95", "low_confidence", "min_n", "excluded_rows",
         "target", "status", "previous_month", "same_month_last_year", "change_vs_previous",
-        "change_vs_last_year",
+        "change_vs_last_year", "window",
     }
+    assert by["nps"]["window"] == "1m"
+    assert doc["window"] == {"code": "1m", "label": "month", "children": "1m"}
     # 100 * (3 - 2) / 7 = 14.29; the margin is the half-width of the one interval, the
     # adjusted-Wald [-39.58, 59.58] (see test_metrics): 49.58
     assert by["nps"]["value"] == 14.29 and by["nps"]["n"] == 7
@@ -58,7 +60,26 @@ def test_metrics_table_for_a_location(warehouse, capsys):
     assert code == 0
     assert "Lakeside - October 2026" in out
     line = next(x for x in out.splitlines() if x.startswith("Net Promoter Score"))
-    assert " 25 pts" in line  # L1: (2 - 1) / 4 = 25
+    # a location defaults to rolling 3 months: Oct 10, 9, 7, 3 + Sep 10, 5 -> (3 - 2) / 6
+    assert " 17 pts" in line and "rolling 3 months" in out
+    code, out, _ = run(capsys, "metrics", "--url", url_of(warehouse), "--month", "2026-10",
+                       "--location", "L1", "--window", "1m")
+    line = next(x for x in out.splitlines() if x.startswith("Net Promoter Score"))
+    assert code == 0 and " 25 pts" in line  # L1 October alone: (2 - 1) / 4 = 25
+
+
+def test_metrics_window_pools_answers_and_a_bad_window_is_refused(warehouse, capsys):
+    code, out, _ = run(capsys, "metrics", "--url", url_of(warehouse), "--month", "2026-10",
+                       "--window", "3m", "--format", "json", "--no-insights")
+    doc = json.loads(out)
+    by = {m["metric"]: m for m in doc["metrics"]}
+    # Aug-Oct 2026 pooled (tests/test_windows.py): 10 answers, promoters 5, detractors 3
+    assert code == 0 and (by["nps"]["value"], by["nps"]["n"]) == (20.0, 10)
+    assert {m["window"] for m in doc["metrics"]} == {"3m"}
+    assert doc["window"] == {"code": "3m", "label": "rolling 3 months", "children": "3m"}
+    assert by["nps"]["change_vs_previous"] == "n/a"  # May-Jul holds no answers
+    code, _, err = run(capsys, "metrics", "--url", url_of(warehouse), "--window", "2w")
+    assert code == 2 and "Unknown window '2w': choose one of 1m (month)" in err
 
 
 @pytest.mark.parametrize("args, message", [

@@ -19,7 +19,9 @@ from tests.hostile import IMAGE, hostile_loader
 from tests.page import fixture_duckdb, nodes, open_section, run_page, section
 
 SEP, OCT = date(2026, 9, 1), date(2026, 10, 1)
-MAP, MOVED = "Map", "What moved since Sep"
+MAP, MOVED = "Map", "What moved since"
+# Regions move month on month; a region's locations on rolling 3 months (their default window)
+SINCE_SEP, SINCE_MAY_JUL = f"{MOVED} Sep", f"{MOVED} May–Jul"
 ACTIONS, QUALITY = review.TITLE, "Data quality, for the data team"
 KEYS = (geo.SECTION_KEY, movers.SECTION_KEY, review.SECTION_KEY, quality.SECTION_KEY)
 RULE = "(Benjamini-Hochberg, q = 0.05)"
@@ -60,9 +62,9 @@ def test_closed_sections_send_their_labels_and_nothing_else(fixture_url: str,
     assert [b.label for b in at.button] == ["Glossary"]  # no pack, CSV or mark-done buttons
     assert not at.toggle  # no "Record an action" switch, so no form either
     assert "form" not in {getattr(n, "type", "") for n in nodes(at.main)}
-    # Every element of the page, listener and header included: 23 (35 before the lazy
-    # sections with no action listed, and 7 more for each listed action).
-    assert len(nodes(at.main)) == 23, [getattr(n, "type", "") for n in nodes(at.main)]
+    # Every element of the page, listener and header (month and window pickers) included: 24
+    # (35 before the lazy sections with no action listed, and 7 more for each listed action).
+    assert len(nodes(at.main)) == 24, [getattr(n, "type", "") for n in nodes(at.main)]
 
 
 def test_labels_carry_the_answer_company(fixture_url: str, two_actions: None) -> None:
@@ -72,7 +74,7 @@ def test_labels_carry_the_answer_company(fixture_url: str, two_actions: None) ->
     assert section(at, MAP).label == (
         "Map · 1 region, none off target on NPS, 1 with too few answers to judge")
     # No region's change passes false-discovery control (test_app: nothing moved).
-    assert section(at, MOVED).label == f"{MOVED} · nothing beyond the noise {RULE}"
+    assert section(at, MOVED).label == f"{SINCE_SEP} · nothing beyond the noise {RULE}"
     # North's September action is overdue in October; the company's is open.
     assert section(at, ACTIONS).label == f"{ACTIONS} · 1 open, 1 overdue"
     # Left out in October: NPS 2 (id 5 skipped it, id 6 answered 11), the ACSI-style index 2
@@ -85,16 +87,16 @@ def test_labels_carry_the_answer_company(fixture_url: str, two_actions: None) ->
 def test_labels_carry_the_answer_region_and_location(fixture_url: str,
                                                     two_actions: None) -> None:
     at = run_page(region="N")
-    # Lakeside NPS 25 on 4 answers, Ridge 0 on 2: both located, neither judged.
+    # On rolling 3 months Lakeside's NPS rests on 6 answers, Ridge's on 3: neither judged.
     assert section(at, "Map of North").label == (
         "Map of North · 2 locations, none off target on NPS, 2 with too few answers to judge")
-    assert section(at, MOVED).label == f"{MOVED} · nothing beyond the noise {RULE}"
+    assert section(at, MOVED).label == f"{SINCE_MAY_JUL} · nothing beyond the noise {RULE}"
     # Only North's own (overdue) action: the company's is not under North.
     assert section(at, ACTIONS).label == f"{ACTIONS} · 0 open, 1 overdue"
     # North's surveys only: NPS 2, the ACSI-style index 2 (Bayou's rows are South's).
     assert section(at, QUALITY).label == f"{QUALITY} · 4 values left out of 2 metrics"
     at = run_page(region="N", location="L1")
-    assert section(at, MOVED).label == f"{MOVED} · compared across a region's locations"
+    assert section(at, MOVED).label == f"{SINCE_MAY_JUL} · compared across a region's locations"
     assert section(at, "Map of North").label.startswith("Map of North · 2 locations")
     assert section(at, ACTIONS).label == f"{ACTIONS} · no open actions"
 

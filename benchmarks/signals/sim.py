@@ -83,9 +83,11 @@ LAST_DECEMBER = date(2025, 12, 1)
 
 def scope_components(seed: int, ar: float = 0.0, season: float = 0.0,
                      plant: str | None = None, survey_scale: float = 1.0,
-                     extra_dip: float = 0.0, units: tuple[str, ...] = UNITS) -> pd.DataFrame:
+                     extra_dip: float = 0.0, units: tuple[str, ...] = UNITS,
+                     nps_shift: float = 0.0) -> pd.DataFrame:
     """One row per (unit, month) of `units` x MONTHS: key is the unit, month its month.
-    `extra_dip` deepens NPS's December dip in LAST_DECEMBER only (a real change in season)."""
+    `extra_dip` deepens NPS's December dip in LAST_DECEMBER only (a real change in season);
+    `nps_shift` moves that share of answers from detractor to promoter in the last month."""
     rng = np.random.default_rng(seed)
     names = _all_names()
     rows = []
@@ -96,6 +98,7 @@ def scope_components(seed: int, ar: float = 0.0, season: float = 0.0,
             dip = season if month.month == 12 else 0.0
             row = dict.fromkeys(names, 0.0) | {"key": unit, "month": month}
             deeper = dip + (extra_dip if month == LAST_DECEMBER else 0.0)
+            deeper -= nps_shift if t == N_MONTHS - 1 else 0.0
             p = NPS_P + np.array([-deeper, 0.0, deeper])
             row |= _survey(rng, int(rng.poisson(SURVEY_SIZE[unit] * survey_scale)), p)
             for name, (den, truth) in HISTORY_TRUTH.items():

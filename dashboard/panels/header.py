@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import nav, state
 from dashboard.panels import glossary
 from presentation import fmt
+from queries import windows
 from queries.access import EVERYTHING, Allowed
 from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard, partial_month
@@ -23,6 +24,7 @@ def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], late
                       key="cx-header"):
         _breadcrumb(view, dims, allowed)
         _month_select(view, months, latest)
+        _window_select(view, card)
         _facts(card, latest, is_demo, view.month == partial_month(latest, state.today()))
 
 
@@ -51,7 +53,7 @@ def breadcrumb_html(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING)
         elif not allowed.can_see(target):
             shown.append(f"<span>{e(label)}</span>")
         else:
-            href = "?" + urlencode(state.link(target, view.month))
+            href = "?" + urlencode(state.link(target, view.month, view.window))
             shown.append(f'<a href="{e(href)}" target="_self" {nav.LINK_ATTR}="1" '
                          f'data-level="{e(target.level)}" title="Back to the {e(target.level)} '
                          f'view">{e(label)}</a>')
@@ -71,6 +73,20 @@ def _month_select(view: state.View, months: list[date], latest: date) -> None:
 
     st.selectbox("Month", months, key=nav.MONTH_KEY, format_func=label,
                  on_change=nav.on_month_change, label_visibility="collapsed", width=220)
+
+
+def _window_select(view: state.View, card: Scorecard) -> None:
+    """Months pooled (queries/windows.py), kept in the URL like the month. Unchosen, it shows
+    the view's default: rolling 3 months at a location, the month elsewhere."""
+    shown = view.window or card.window.code
+    if st.session_state.get(nav.WINDOW_KEY) != shown:
+        st.session_state[nav.WINDOW_KEY] = shown
+    st.selectbox("Window", list(windows.WINDOWS), key=nav.WINDOW_KEY,
+                 format_func=lambda c: windows.WINDOWS[c].label.capitalize(),
+                 on_change=nav.on_window_change, label_visibility="collapsed", width=170,
+                 help="Months pooled for values, colours, ranks and movers (answers added up, "
+                      "not months averaged). Default: rolling 3 months for a location's "
+                      "numbers, the month elsewhere.")
 
 
 def _facts(card: Scorecard, latest: date, is_demo: bool, partial: bool = False) -> None:

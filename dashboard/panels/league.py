@@ -111,9 +111,11 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
 
 def heading(base: Scorecard) -> tuple[str, str]:
     """('Locations', 'Locations in Midwest, furthest behind first'): what the table lists."""
+    w = base.children_window
+    over = "" if w is None or w.code == "1m" else f" ({w.label})"
     if base.scope.level == "company":
-        return "Regions", "Regions, furthest behind first"
-    return "Locations", f"Locations in {base.scope_name}, furthest behind first"
+        return "Regions", f"Regions, furthest behind first{over}"
+    return "Locations", f"Locations in {base.scope_name}, furthest behind first{over}"
 
 
 def block_html(base: Scorecard, month: date, current: str | None,
@@ -127,7 +129,8 @@ def block_html(base: Scorecard, month: date, current: str | None,
     if not keys:
         return None
     at = keys.index(current) if current in keys else None
-    links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), month))
+    links = ["" if k in NO_KEY else "?" + urlencode(state.link(scope.child(k), month,
+                                                               base.chosen_window))
              for k in keys]
     note = (f"Click a name to open it. Colours: status against each one's own target "
             f"(green on, amber near, red off; the word shows on hover); grey: too few "

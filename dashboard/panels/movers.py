@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboard.panels import lazy
 from presentation import fmt
-from queries.months import add_months
 from queries.scorecard import Scorecard
 from queries.stats import FDR_Q
 
@@ -21,7 +20,8 @@ RULE = f"Benjamini-Hochberg, q = {FDR_Q:g}"  # the short name of card.movers_rul
 
 def label(card: Scorecard) -> str:
     """'What moved since Sep · 2 better, 1 worse, beyond the noise (Benjamini-Hochberg, ...)'."""
-    head = f"What moved since {add_months(card.month, -1):%b}"
+    kids = card.children_window or card.window
+    head = f"What moved since {fmt.previous_text(kids, card.month)}"
     if card.scope.level == "location":
         return f"{head} · compared across a region's locations"
     if not card.movers:

@@ -16,7 +16,7 @@ from dashboard import nav, state
 from dashboard.panels import lazy
 from dashboard.panels.actions import render_actions
 from presentation import fmt
-from queries import targets
+from queries import targets, windows
 from queries.access import EVERYTHING, Allowed
 from queries.registry import METRICS
 from queries.scope import Dims
@@ -90,7 +90,7 @@ def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard,
           viewer: Allowed) -> None:
     """Build on request with a progress bar (10-20 s for the company), then offer the file,
     with the viewer's rights: it shows what this page shows them."""
-    key = f"pack-{view.region}-{view.location}-{view.month}"
+    key = f"pack-{view.region}-{view.location}-{view.month}-{view.window}"
     if st.button("Prepare board pack (PDF)", icon=":material/picture_as_pdf:", key=f"b-{key}"):
         bar = st.progress(0.0, text="Starting the board pack…")
         try:
@@ -104,6 +104,7 @@ def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard,
                 eng, dims, view.scope, view.month, targets.load(), actions,
                 latest_response=card.latest_response, allowed=viewer,
                 progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
+                window=windows.parse(view.window or None),
             )
         except pack.PackError as exc:
             bar.empty()
