@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks import doc_section
 from benchmarks.signals import measure as me
-from benchmarks.signals import sim
+from benchmarks.signals import sim, table
 from queries import census, scorecard, targets
 from queries.registry import BY_NAME
 from queries.shrink import between_variance, shrunk
@@ -143,3 +145,14 @@ def test_location_colours_and_furthest_behind_full_size():
     assert (flips.hits, flips.of) == (467, 2750) and flips.rate <= 0.20
     worst = me.worst_named(truth, comps, 12)
     assert (worst.hits, worst.of) == (55, 60) and worst.rate >= 0.80
+
+
+def test_the_docs_table_names_every_signal():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text(
+        encoding="utf-8")
+    section = doc_section.extract(text, table.SECTION)
+    assert section is not None, "run python -m benchmarks.signals.table"
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    for signal in table.SIGNALS:
+        assert any(line.startswith(f"| {signal}") for line in rows), signal
+    assert all(line.count("|") == 7 for line in rows)  # rule, rates, null and power each
