@@ -19,6 +19,7 @@ from typing import TypeVar
 from cachetools import LRUCache, TTLCache
 from sqlalchemy.engine import Engine
 
+from queries import targets
 from queries.sql import identity
 from queries.sql.identity import WarehouseKey
 
@@ -33,8 +34,9 @@ _lock = threading.Lock()
 
 
 def warehouse(engine: Engine, url: str) -> WarehouseKey:
-    """The rule's first two parts for this warehouse, as of now."""
-    return identity.key(engine, url)
+    """The rule's first two parts for this warehouse, as of now, with the identity of the
+    targets file every status is judged against (an edited file rebuilds the views)."""
+    return identity.key(engine, url)._replace(config=targets.stamp())
 
 
 def derived(key: Hashable, build: Callable[[], T]) -> T:

@@ -6,6 +6,7 @@ Status is decided here and only here: the page, the CLI and the board pack call 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,13 +106,28 @@ def parse(raw: dict, text: str = "", path: Path | None = None) -> Targets:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> Targets:
+def _load(path: str, stamp: tuple | None) -> Targets:
     raw, text = read(Path(path), TargetsError)
     return parse(raw, text, Path(path))
 
 
+def current_path() -> str:
+    return str(settings.TARGETS_FILE.value() or DEFAULT_FILE)
+
+
+def stamp(path: str | Path | None = None) -> tuple | None:
+    """The targets file's identity (inode, size, mtime): part of the cache rule's key, so an
+    edited or replaced file is read again and the page's results are rebuilt with it."""
+    try:
+        st = os.stat(path or current_path())
+    except OSError:
+        return None  # read() reports the missing file
+    return (str(path or current_path()), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def load(path: str | Path | None = None) -> Targets:
-    return _load(str(path or settings.TARGETS_FILE.value() or DEFAULT_FILE))
+    p = str(path or current_path())
+    return _load(p, stamp(p))
 
 
 def status(metric: str, value: float | None, target: Target, low_confidence: bool,

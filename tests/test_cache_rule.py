@@ -199,3 +199,31 @@ def test_an_unreachable_server_costs_one_connection_attempt_per_token_period() -
     keys = {identity.key(Down(), url) for _ in range(5)}
     assert keys == {identity.WarehouseKey(url, None, None)} and len(attempts) == 1
     identity.forget()
+
+
+def test_an_edited_targets_file_is_read_again_and_moves_the_page_key(tmp_path, monkeypatch
+                                                                      ) -> None:
+    """Every status is judged against the targets file: an edit (same path) is read on the
+    next load, and the page's key changes with it, so no view keeps the old statuses."""
+    from queries import targets
+
+    text = targets.DEFAULT_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "targets.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CX_TARGETS_FILE", str(path))
+    db = tmp_path / "w.duckdb"
+    writer = sa.create_engine(f"duckdb:///{db}")
+    with writer.begin() as c:
+        c.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    writer.dispose()
+    eng = make_engine(f"duckdb:///{db}")
+    before_key = caches.warehouse(eng, f"duckdb:///{db}")
+    assert targets.load().for_metric("nps").value == 45
+    edited = path.with_name("edited.toml")
+    edited.write_text(text.replace("nps = { target = 45 }", "nps = { target = 50 }"),
+                      encoding="utf-8")
+    os.replace(edited, path)
+    assert targets.load().for_metric("nps").value == 50
+    after_key = caches.warehouse(eng, f"duckdb:///{db}")
+    assert after_key != before_key and after_key.file == before_key.file  # only the targets
+    eng.dispose()

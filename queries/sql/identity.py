@@ -30,6 +30,7 @@ class WarehouseKey(NamedTuple):
     url: str
     file: tuple | None  # DuckDB: (inode, size, mtime) of the file and its WAL; None: a server
     token: tuple | None  # a server's change counters; None: a file, or no cheap token
+    config: tuple | None = None  # the page's: the targets file's identity (queries.targets)
 
 
 def file_of(url: str) -> tuple | None:
