@@ -144,11 +144,15 @@ def _open_scope(args) -> Iterator[tuple]:
     eng = make_engine(target.url)
     try:
         dims = sc.load_dims(eng)
+        allowed = _rights(args)
         try:
             scope = sc.resolve(dims, args.region, args.location)
         except sc.ScopeError as exc:
+            if not allowed.company:  # unknown reads as forbidden: no probing what exists
+                raise _not_permitted(args) from None
             raise CliError(str(exc)) from exc
-        allowed = _authorise(args, scope)
+        if not allowed.can_see(scope):
+            raise _not_permitted(args)
         yield eng, dims, scope, freshness(eng), allowed
     finally:
         eng.dispose()
@@ -186,9 +190,9 @@ def _window(args):
         raise CliError(str(exc)) from exc
 
 
-def _authorise(args, scope) -> Allowed:
-    """With an access policy, --as-user sees only that user's scopes (no totals above them);
-    returns the user's rights (everything without a policy), which the pack honours too."""
+def _rights(args) -> Allowed:
+    """With an access policy, --as-user sees only that user's scopes (no totals above them):
+    the user's rights, which the pack honours too; everything without a policy."""
     from queries import access
 
     policy = access.load(getattr(args, "policy", None))
@@ -199,10 +203,14 @@ def _authorise(args, scope) -> Allowed:
     allowed = policy.allowed_for(getattr(args, "as_user", None))
     if allowed.nothing:
         raise CliError(f"User {args.as_user!r} is not in the access policy: nothing to show")
-    if not allowed.can_see(scope):
-        raise CliError(f"User {args.as_user!r} is not permitted to see {scope.level} "
-                       f"{scope.location or scope.region or ''}".rstrip())
     return allowed
+
+
+def _not_permitted(args) -> CliError:
+    """One refusal for a scope the user may not see and for one that does not exist."""
+    asked = getattr(args, "location", None) or getattr(args, "region", None)
+    what = f"{asked!r}" if asked else "the company"
+    return CliError(f"User {args.as_user!r} is not permitted to see {what}")
 
 
 def scorecard_json(card) -> dict:

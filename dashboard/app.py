@@ -29,7 +29,7 @@ from dashboard.panels import insights as insights_panel
 from dashboard.panels import verdict as verdict_panel
 from presentation import verdict as vd
 from presentation.fmt import escape_md
-from queries import config
+from queries import access, config
 from queries.registry import PANELS
 from queries.scope import Scope
 from queries.sql.engine import explain
@@ -151,20 +151,30 @@ def main() -> None:
 
 def _permitted_view(viewer, dims, first, latest) -> state.View:
     """The URL's view if this viewer may see it; with no scope asked for, the viewer's own; a
-    crafted or forwarded link to another part of the network stops the page with a refusal."""
+    crafted or forwarded link to another part of the network stops the page with a refusal.
+
+    To a viewer with limited rights an unknown scope and a forbidden one read the same ("Not
+    permitted", no notice naming it): they cannot probe which regions exist."""
     params = st.query_params.to_dict()
     view = state.resolve(params, dims, first, latest)
-    for notice in view.notices:
+    limited = not viewer.company
+    for notice in view.notices[view.scope_notices:] if limited else view.notices:
         st.warning(notice, icon=":material/link_off:")
-    if viewer.can_see(view.scope):
+    if viewer.can_see(view.scope) and not (limited and view.scope_notices):
         return view
-    home = viewer.home(dims)
-    if view.notices == () and ("region" in params or "location" in params):
+    try:
+        home = viewer.home(dims)
+    except access.AccessDenied:
+        st.error("Nothing is shown: none of the regions or locations you may see is in the "
+                 "warehouse. Ask the scorecard's owner to check the access policy.",
+                 icon=":material/lock:")
+        st.stop()
+    if "region" in params or "location" in params:
         st.error("Not permitted: this part of the network is outside what you may see.",
                  icon=":material/lock:")
         st.button("Go to your view", on_click=nav.go, args=(home, view.month))
         st.stop()
-    return state.View(home, view.month, view.notices, view.window)
+    return state.View(home, view.month, view.notices[view.scope_notices:], view.window)
 
 
 def _cards(eng, url: str, view: state.View, viewer):

@@ -29,6 +29,7 @@ class View:
     month: date
     notices: tuple[str, ...] = ()
     window: str = ""  # a window code (queries/windows.py) chosen in the URL; "": the default
+    scope_notices: int = 0  # how many of the notices, first, are about the link's scope
 
     @property
     def region(self) -> str | None:
@@ -86,6 +87,7 @@ def resolve(params: Mapping[str, str], dims: Dims, first: date, latest: date) ->
     scope = _scope(dims, region, location, notices) if ok_r and ok_l else Scope()
     if notices:
         notices[-1] += " Showing the company view."
+    about_scope = len(notices)
 
     fallback = default_month(first, latest)
     month = fallback
@@ -102,7 +104,7 @@ def resolve(params: Mapping[str, str], dims: Dims, first: date, latest: date) ->
         else:
             month = parsed
     window = _window(params.get("window"), notices)
-    return View(scope, month, tuple(notices), window)
+    return View(scope, month, tuple(notices), window, about_scope)
 
 
 def _window(raw: str | None, notices: list[str]) -> str:

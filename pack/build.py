@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pack.charts import panel_figures, render_pngs
@@ -31,6 +33,8 @@ from queries.registry import PANELS
 from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard
 from queries.sql import aggregate
+from queries.sql.engine import explain
+from queries.sql.errors import WarehouseError
 from queries.targets import Targets
 from queries.windows import Window
 from store.actions import Action, ActionStore, ActionsUnavailable
@@ -79,6 +83,40 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
         raise PackError(str(exc)) from exc
     started = time.perf_counter()
     report(0.0, "Reading the warehouse")
+    with warehouse_errors(engine):
+        ctx = _context(engine, dims, scope, month, targets, actions, report, latest_response,
+                       charts, findings, allowed, window)
+    pdf = render(ctx)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pdf.output(tmp)
+        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else 0o644)  # not mkstemp's 600
+        os.replace(tmp, out)  # a reader never sees half a file; a failure leaves none
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    warn = f"; warning: {missing_glyphs_note(pdf.replaced)}" if pdf.replaced else ""
+    report(1.0, f"Board pack ready ({pdf.pages_count} pages, "
+                f"{time.perf_counter() - started:.1f} s){warn}")
+    return out
+
+
+@contextmanager
+def warehouse_errors(engine: Engine) -> Iterator[None]:
+    """A warehouse that is down, slow or not the contract while the pack reads it: one clear
+    line (queries.sql.engine.explain, password hidden), never a driver's traceback."""
+    try:
+        yield
+    except (sa.exc.SQLAlchemyError, WarehouseError) as exc:
+        url = engine.url.render_as_string(hide_password=False)
+        raise PackError(f"the warehouse could not be read. {explain(exc, url)}") from exc
+
+
+def _context(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
+             actions: ActionsArg, report: Progress, latest_response: date | None, charts: bool,
+             findings: bool, allowed: Allowed, window: Window | None) -> Context:
+    """Everything the pack's pages are drawn from: the warehouse read, the charts drawn."""
     latest = latest_response or aggregate.freshness(engine)[1]
     card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False,
                            window=window)
@@ -109,22 +147,8 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     report(0.85, "Testing the leadership findings")
     found = findings_for(engine, dims, scope, month, targets, allowed) if findings else []
     report(0.9, "Writing the PDF")
-    ctx = Context(card, dims, targets, latest, datetime.now(UTC), listed, note, region_cards,
+    return Context(card, dims, targets, latest, datetime.now(UTC), listed, note, region_cards,
                    pngs, found, parent, allowed)
-    pdf = render(ctx)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pdf.output(tmp)
-        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else 0o644)  # not mkstemp's 600
-        os.replace(tmp, out)  # a reader never sees half a file; a failure leaves none
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    warn = f"; warning: {missing_glyphs_note(pdf.replaced)}" if pdf.replaced else ""
-    report(1.0, f"Board pack ready ({pdf.pages_count} pages, "
-                f"{time.perf_counter() - started:.1f} s){warn}")
-    return out
 
 
 def findings_for(engine: Engine, dims: Dims, scope: Scope, month: date,

@@ -8,6 +8,7 @@ never cross from one user to another.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -124,9 +125,9 @@ class Policy:
 
     def allowed_for(self, user: str | None) -> Allowed:
         """Nothing for an unknown or anonymous user: a clear message, no data."""
-        if not user:
+        if not user or not identity(user):
             return Allowed(user=None)
-        return self.users.get(user.strip().lower(), Allowed(user=user))
+        return self.users.get(identity(user), Allowed(user=user))
 
 
 class PolicyError(TomlFileError):
@@ -163,13 +164,13 @@ def parse(raw: dict, text: str = "", path: Path | None = None) -> Policy:
     users: dict[str, Allowed] = {}
     seen: dict[str, str] = {}
     for name, spec in (model.users if model else {}).items():
-        key = name.strip().lower()
+        key = identity(name)
         if not key:
             problems.append(f"{where(lines, ('users', name))}: a user name is empty")
         elif key in seen:
             problems.append(f"{where(lines, ('users', name))}: users {seen[key]!r} and {name!r} "
-                            "differ only in case or spaces (user names are matched "
-                            "case-insensitively): keep one")
+                            "differ only in case, spaces or Unicode form (user names are "
+                            "matched case-insensitively, composed as NFC): keep one")
         seen[key] = name
         users[key] = Allowed(company=spec.company, regions=frozenset(spec.regions),
                              locations=frozenset(spec.locations), user=name)
@@ -178,14 +179,23 @@ def parse(raw: dict, text: str = "", path: Path | None = None) -> Policy:
     return Policy(users=users, header=model.settings.header)
 
 
+def identity(name: str) -> str:
+    """One spelling per user, wherever a name is compared (policy, login, proxy header): outer
+    spaces stripped, lower case, Unicode NFC. "José" typed with a combining accent (NFD, as
+    some systems send it) is the same user as "José" with the composed letter."""
+    return unicodedata.normalize("NFC", name.strip().lower())
+
+
 def user_from_header(values: list[str]) -> str | None:
     """The user a trusted proxy names. Sent twice with different values, it is refused: a proxy
-    that appends rather than replaces would otherwise let a client choose who it is."""
-    distinct = {v.strip().lower() for v in values if v and v.strip()}
-    if len(distinct) > 1:
+    that appends rather than replaces would otherwise let a client choose who it is. Empty
+    values name nobody: an empty first copy (a client's blank header before the proxy's) must
+    not lock the real user out."""
+    named = [v.strip() for v in values if v and identity(v)]
+    if len({identity(v) for v in named}) > 1:
         raise AccessDenied("The identity header was sent more than once with different values; "
                            "refused.")
-    return values[0].strip() if distinct else None
+    return named[0] if named else None
 
 
 def load(path: str | Path | None = None) -> Policy | None:

@@ -57,7 +57,8 @@ REGIONS = 'must be a list of ids in quotes, like regions = ["NE"], not '
      'Access policy, line 3: [users] "  ": a user name is empty'),
     ('[users."Ann@X.com"]\ncompany = true\n\n[users." ann@x.COM"]\nregions = ["N"]\n',
      'Access policy, line 4: [users] " ann@x.COM": users \'Ann@X.com\' and \' ann@x.COM\' '
-     "differ only in case or spaces (user names are matched case-insensitively): keep one"),
+     "differ only in case, spaces or Unicode form (user names are matched case-insensitively, "
+     "composed as NFC): keep one"),
     ('[users]\n# a@b is the CEO\n"a@b" = "company"\n',
      'Access policy, line 3: [users] "a@b": must be a table, not \'company\''),
     ('[settings]\nheader = "X-User"\n[users."c@d"]\nheader = "X-User"\nwhere = 1\n',

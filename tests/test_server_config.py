@@ -28,7 +28,7 @@ print(json.dumps({k: config.get_option(k) for k in sys.argv[2:]}))
 """
 OPTIONS = {"runner.postScriptGC": False, "server.enableStaticServing": True,
            "server.fileWatcherType": "none", "browser.gatherUsageStats": False,
-           "client.toolbarMode": "viewer"}
+           "client.toolbarMode": "viewer", "client.showErrorDetails": "none"}
 
 
 def test_no_full_garbage_collection_after_each_run() -> None:
@@ -37,6 +37,13 @@ def test_no_full_garbage_collection_after_each_run() -> None:
     assert settings["runner"]["postScriptGC"] is False
     assert settings["server"]["enableStaticServing"] is True
     assert settings["server"]["fileWatcherType"] == "none"  # 28% of CPU under load (issue 13)
+
+
+def test_users_see_no_error_details() -> None:
+    """An uncaught error shows no traceback, exception text or server path (issue 25, item 10):
+    "none", not false, which Streamlit reads as "stacktrace"."""
+    settings = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert settings["client"]["showErrorDetails"] == "none"
 
 
 def test_one_config_file() -> None:

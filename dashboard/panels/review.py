@@ -8,6 +8,9 @@ buttons are sent only when it is opened.
 
 from __future__ import annotations
 
+import sys
+import traceback
+
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -106,9 +109,15 @@ def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard,
                 progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
                 window=windows.parse(view.window or None),
             )
-        except pack.PackError as exc:
+        except pack.PackError as exc:  # a warehouse down, no Chromium, no fonts: in words
             bar.empty()
-            st.error(f"The board pack could not be built: {exc}")
+            st.error(f"The board pack could not be built: {fmt.escape_md(str(exc), 2000)}")
+            return
+        except Exception:  # noqa: BLE001 - anything else: the server log has the traceback
+            bar.empty()
+            traceback.print_exc(file=sys.stderr)
+            st.error("The board pack could not be built because of an unexpected error; the "
+                     "server log has the details.")
             return
         bar.empty()
         st.session_state[key] = pdf
