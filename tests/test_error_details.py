@@ -114,7 +114,7 @@ def test_page_pack_button_with_the_warehouse_down_says_so(make_warehouse, page_e
             outage.up()
 
     monkeypatch.setattr(pack_build, "_context", read_while_down)
-    at.button(key="b-pack-N-None-2026-10-01").click().run()
+    at.button(key="b-pack-N-None-2026-10-01-").click().run()
     assert not at.exception, [e.value for e in at.exception]  # no traceback on the page
     said = [e.value for e in at.error if "board pack could not be built" in e.value]
     assert len(said) == 1 and "could not be read" in said[0], [e.value for e in at.error]

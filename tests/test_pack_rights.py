@@ -45,7 +45,7 @@ def _page(user: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.user = {"is_logged_in": True, "email": user}
     at.query_params["region"], at.query_params["location"] = "N", "L1"
-    at.query_params["month"] = "2026-10"
+    at.query_params["month"], at.query_params["window"] = "2026-10", "1m"  # the hand figures
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -58,7 +58,7 @@ def _pdf_text(data: bytes) -> str:
 def _page_pack(at: AppTest) -> str:
     """The page's own button: open the meeting section, press it, read the PDF it made."""
     open_section(at, review.SECTION_KEY)
-    key = "pack-N-L1-2026-10-01"
+    key = "pack-N-L1-2026-10-01-1m"
     at.button(key=f"b-{key}").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return _pdf_text(at.session_state[key])
@@ -67,7 +67,7 @@ def _page_pack(at: AppTest) -> str:
 def _cli_pack(url: str, policy: Path, user: str, out: Path, capsys) -> str:
     code = cli.main(["pack", "--url", url, "--policy", str(policy), "--as-user", user,
                      "--region", "N", "--location", "L1", "--month", "2026-10",
-                     "--out", str(out)])
+                     "--window", "1m", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     return _pdf_text(out.read_bytes())
 

@@ -78,11 +78,11 @@ def test_rows_of_unknown_locations_count_in_no_total(make_warehouse, use_rollup)
 
 def test_the_filter_is_a_bound_semi_join():
     """Pushed down to the warehouse as SQL (a subquery on `locations`), no ids in the text."""
-    from queries.sql.aggregate import _grouped, monthly_select, survey_select
+    from queries.sql.aggregate import monthly_select, survey_select
 
     for stmt in (survey_select(sc.Scope(), OCT, date(2026, 11, 1), "none"),
                  monthly_select("loyalty_monthly", sc.Scope(), OCT, date(2026, 11, 1),
                                 "location"),
-                 rollup.rollup_select(sc.Scope(), OCT, date(2026, 11, 1), "none", _grouped)):
+                 rollup.rollup_select(sc.Scope(), OCT, date(2026, 11, 1), "none")):
         sql = str(stmt.compile(dialect=sa.dialects.postgresql.dialect()))
         assert "FROM locations" in sql and "GHOST" not in sql
