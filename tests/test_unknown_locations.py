@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from queries import scope as sc
-from queries import scorecard, targets
+from queries import scorecard, targets, windows
 from queries.sql import rollup
 from queries.sql.aggregate import fetch
 from queries.sql.check import check
@@ -66,6 +66,11 @@ def test_rows_of_unknown_locations_count_in_no_total(make_warehouse, use_rollup)
         assert int(df["nps__n"].sum()) == 7, by
         if by != "none":
             assert None not in set(df["key"]), by
+    # Pooled over rolling 3 months (Aug-Oct) as well: October's 7 valid answers plus September's
+    # 3 (ids 10, 11, 12), never the ghosts.
+    pooled = scorecard.build(eng, dims, sc.Scope(), OCT, targets.load(), with_map=False,
+                             window=windows.WINDOWS["3m"])
+    assert pooled.metrics["nps"].n == 10
     # Regions still sum to the company: North 6 answers, South 1.
     kids = card.children[card.children.metric == "nps"].set_index("key")
     assert kids.loc["N", "n"] + kids.loc["S", "n"] == 7
