@@ -152,6 +152,16 @@ class Spark(Engine):
     timeout_markers = ("timed out", "TIMEDOUT", "Query timed out")
     READS = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|USE|SET)\b", re.IGNORECASE)
 
+    # How long a pooled Thrift session is reused before it is reopened (USE and SET again).
+    RECYCLE_S = 600
+
+    def engine_kwargs(self, url: URL, read_only: bool, timeout_s: float) -> dict[str, Any]:
+        # No liveness ping before every checkout: on Spark a ping is one more statement through
+        # the Thrift server (issue 31: two of a cold view's fifteen). The server keeps an idle
+        # session for hours (hive.server2.idle.session.timeout, 7 days by default), so a session
+        # is simply reopened after RECYCLE_S instead of being asked "alive?" on every use.
+        return {"pool_pre_ping": False, "pool_recycle": self.RECYCLE_S}
+
     def check_url(self, url: URL) -> None:
         if not url.host:
             raise ValueError("A Spark URL names the Thrift server: hive://host:port/database")
@@ -239,6 +249,7 @@ def _month_start_bigquery(element, compiler, **kw):  # BigQuery: DATE_TRUNC(date
 def _spark_dialect_class() -> type | None:
     try:
         from pyhive.sqlalchemy_hive import HiveDialect, HiveTypeCompiler
+        from sqlalchemy.engine import reflection
     except ImportError:  # the optional extra `.[spark]` is not installed
         return None
 
@@ -358,6 +369,7 @@ def _spark_dialect_class() -> type | None:
                 super().do_execute_no_params(cursor, statement, context)
             _raise_if_stopped(cursor)
 
+        @reflection.cache  # one SHOW TABLES per Inspector (has_table and get_columns reuse it)
         def get_table_names(self, connection, schema=None, **kw):
             # Spark answers (namespace, tableName, isTemporary); PyHive reads column 0.
             query = "SHOW TABLES"
@@ -369,10 +381,10 @@ def _spark_dialect_class() -> type | None:
         def has_table(self, connection, table_name, schema=None, **kw):
             # DESCRIBE of a missing table is an error on Spark, not an empty answer.
             return table_name.lower() in {n.lower() for n in
-                                          self.get_table_names(connection, schema)}
+                                          self.get_table_names(connection, schema, **kw)}
 
         def get_columns(self, connection, table_name, schema=None, **kw):
-            if not self.has_table(connection, table_name, schema):
+            if not self.has_table(connection, table_name, schema, **kw):
                 raise sa.exc.NoSuchTableError(table_name)
             name = self.identifier_preparer.quote_identifier(table_name)
             if schema:

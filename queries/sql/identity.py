@@ -45,19 +45,26 @@ def file_of(url: str) -> tuple | None:
     return dialect.file_identity(db)
 
 
-def key(engine: sa.Engine, url: str | None = None, conn: sa.Connection | None = None
-        ) -> WarehouseKey:
-    """The rule's warehouse part. With `conn`, a server's token is read on it now; without,
-    at most once per TOKEN_TTL_S (an unreachable server gives None: its queries report it)."""
+def key(engine: sa.Engine, url: str | None = None, conn: sa.Connection | None = None,
+        sampled: bool = False) -> WarehouseKey:
+    """The rule's warehouse part. With `conn`, a server's token is read on it now (`sampled`:
+    only when none was read in the last TOKEN_TTL_S, and then kept); without, at most once per
+    TOKEN_TTL_S on a connection of its own (an unreachable server gives None: its queries
+    report it). A token read is one statement: a view's fetches sample it (issue 31)."""
     url = url or engine.url.render_as_string(hide_password=False)
     file = file_of(url)
     if file is not None:
         return WarehouseKey(url, file, None)
-    if conn is not None:
+    if conn is not None and not sampled:
         return WarehouseKey(url, None, _plain(dialect.of(conn).change_token(engine, conn)))
     with _tokens_lock:
         if url in _tokens:
             return WarehouseKey(url, None, _tokens[url])
+    if conn is not None:
+        token = _plain(dialect.of(conn).change_token(engine, conn))
+        with _tokens_lock:
+            _tokens[url] = token
+        return WarehouseKey(url, None, token)
     try:
         with engine.connect() as c:
             token = _plain(dialect.of(c).change_token(engine, c))

@@ -115,19 +115,22 @@ def _stored(conn: sa.Connection) -> Fingerprint:
 def available(conn: sa.Connection) -> bool:
     """True when a rollup exists and was built from the survey table as it is now."""
     insp = sa.inspect(conn)
-    if not (insp.has_table(ROLLUP) and insp.has_table(META)):
+    # One listing of the tables, not a has_table per table (each is a statement, or two).
+    names = {n.lower() for n in insp.get_table_names()}
+    if not {ROLLUP, META} <= names:
         return False
+    if FINGERPRINT not in names:
+        return False  # built before the fingerprint existed
     built_with = {c["name"] for c in insp.get_columns(ROLLUP)}
     if not set(component_names("survey_responses")) <= built_with:
         return False  # built by an older version: rebuild with `cx-scorecard rollup`
-    if not insp.has_table(FINGERPRINT):
-        return False  # built before the fingerprint existed
     return _stored(conn) == _fingerprint(conn)
 
 
 CHECK_TTL_S = 60.0
 # "Rollup usable?" per warehouse key (queries/sql/identity.py: URL, DuckDB file, change token),
-# so a change the token sees is rechecked at once; otherwise once per CHECK_TTL_S. Bounded.
+# so a change the token sees is rechecked within its sampling (identity.TOKEN_TTL_S, 5 s: a
+# token read is a statement, not repeated per fetch); otherwise once per CHECK_TTL_S. Bounded.
 _checked: TTLCache = TTLCache(maxsize=16, ttl=CHECK_TTL_S, timer=lambda: time.monotonic())
 _checked_lock = threading.Lock()
 
@@ -135,7 +138,7 @@ _checked_lock = threading.Lock()
 def available_cached(engine: Engine, conn: sa.Connection) -> bool:
     """`available`, computed at most once a minute per warehouse key: the fingerprint is a full
     scan, and a page makes several fetches."""
-    wkey = identity.key(engine, conn=conn)
+    wkey = identity.key(engine, conn=conn, sampled=True)
     with _checked_lock:
         hit = _checked.get(wkey)
     if hit is not None:
