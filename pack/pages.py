@@ -163,7 +163,9 @@ def trends_page(pdf: Pdf, ctx: Context) -> None:
 
 def _facts_line(ctx: Context) -> str:
     fresh = f"data to {ctx.latest:%d %b %Y}" if ctx.latest else "no survey data"
-    return (f"{fmt.compact(ctx.card.responses)} responses · {fresh} · "
+    window = ctx.card.window
+    pooled = "" if window.code == "1m" else f"{window.label} · "  # the months behind the tiles
+    return (f"{pooled}{fmt.compact(ctx.card.responses)} responses · {fresh} · "
             f"targets {ctx.targets.version}")
 
 
@@ -174,8 +176,10 @@ def league_page(pdf: Pdf, ctx: Context) -> None:
         return  # a location with no open actions: no page at all
     pdf.add_page()
     title = f"League table of {child}, furthest behind first" if child else "Actions"
+    kids = card.children_window
+    pooled = f" · {kids.label}" if child and kids is not None and kids.code != "1m" else ""
     pdf.start_section(f"League table of {child}, movers, actions" if child else title)
-    page_title(pdf, f"{title} · {card.scope_name}", f"{card.month:%B %Y}")
+    page_title(pdf, f"{title} · {card.scope_name}", f"{card.month:%B %Y}{pooled}")
     y = MARGIN + 13
     if child:  # a location has no children: nothing to rank, nothing that moved under it
         y = league_table(pdf, card, MARGIN, y, BODY_W, PAGE_H - 14 - y - 50, detail=True) + 3

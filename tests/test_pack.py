@@ -18,7 +18,7 @@ import pack as pk
 from cli import main as cli
 from pack import charts, layout
 from presentation import fmt, verdict
-from queries import ranking, scorecard, targets
+from queries import ranking, scorecard, targets, windows
 from queries import scope as sc
 from queries.registry import BY_NAME
 from store.actions import ActionInput, ActionStore
@@ -154,6 +154,19 @@ def test_pack_without_charts_on_the_fixture_warehouse(warehouse, tmp_path):
     assert "target ≥ 47" in page  # the 2026 override in targets.toml
     assert "Lakeside" in text[3] and "Ridge" in text[3] and "Bayou" not in text[3]
     assert "Actions: not part of this pack." in text[3]
+    # The region's locations are ranked on their default window, and the page says so
+    assert "October 2026 · rolling 3 months" in text[3]
+    # A pack on rolling 3 months says so beside the facts; its CSV rows carry the window.
+    # North, Aug-Oct: Oct 10, 9, 7, 3, 10, 6 and Sep 10, 5, 9 -> 5 promoters, 3 detractors
+    # of 9 -> 22.2, shown "22"
+    out = pk.build_pack(warehouse, dims, sc.Scope(region="N"), OCT, targets.load(),
+                        out_path=tmp_path / "north-3m.pdf", charts=False,
+                        window=windows.WINDOWS["3m"])
+    page = pages_text(out)[1]
+    assert "rolling 3 months · " in page and tile(page, "NPS")[0].split()[0] == "22"
+    card = scorecard.build(warehouse, dims, sc.Scope(region="N"), OCT, targets.load(),
+                           with_map=False, window=windows.WINDOWS["3m"])
+    assert set(pk.metrics_frame(card)["window"]) == {"3m"}
 
 
 def test_company_pack_pages_on_the_fixture_warehouse(warehouse, tmp_path):
