@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from queries import scope as sc
 from queries import scorecard, targets, windows
@@ -89,5 +89,5 @@ def test_the_filter_is_a_bound_semi_join():
                  monthly_select("loyalty_monthly", sc.Scope(), OCT, date(2026, 11, 1),
                                 "location"),
                  rollup.rollup_select(sc.Scope(), OCT, date(2026, 11, 1), "none")):
-        sql = str(stmt.compile(dialect=sa.dialects.postgresql.dialect()))
+        sql = str(stmt.compile(dialect=postgresql.dialect()))
         assert "FROM locations" in sql and "GHOST" not in sql
