@@ -149,7 +149,10 @@ def actions_headline(v: Verdict) -> str:
 
 def findings(results: Mapping[str, Any] | None) -> list[str]:
     """Iron-triangle findings that hold on this view's data (95% interval excludes zero), in
-    plain words with their interval; an honest 'no clear effect' when the owner test does not."""
+    plain words with their interval, worded as estimates and associations (none is proof of
+    cause); an honest 'no clear effect' when the owner test does not. Each analysis gives no
+    estimate below its minimum of units (4 clusters a side for the owner DiD, 10 locations for
+    the loyalty and culture links), so no finding rests on a handful of locations."""
     if not results:
         return []
     out: list[str] = []
@@ -157,11 +160,12 @@ def findings(results: Mapping[str, Any] | None) -> list[str]:
     est = _six_months(owner)
     if est is not None:
         if est.significant:
-            verb = "gained" if est.effect > 0 else "lost"
-            out.append(f"Yes where it was tried: locations that gained an executive owner {verb} "
-                       f"{abs(est.effect):.1f} pts of NPS more than comparable locations over "
-                       f"six months (95%: {est.low:+.1f} to {est.high:+.1f} pts, "
-                       f"{fmt.plural(est.n_treated, 'location')}).")
+            verb = "rose" if est.effect > 0 else "fell"
+            out.append(f"Estimated where it was tried: NPS {verb} {abs(est.effect):.1f} pts more "
+                       f"over six months at locations that gained an executive owner than at "
+                       f"locations yet to gain one (95%: {est.low:+.1f} to {est.high:+.1f} pts, "
+                       f"{fmt.plural(est.n_treated, 'location')}); an association, not proof "
+                       f"of cause.")
         else:
             out.append(f"No clear NPS difference yet where an executive owner "
                        f"was added ({est.effect:+.1f} pts, 95%: {est.low:+.1f} to "
@@ -169,14 +173,23 @@ def findings(results: Mapping[str, Any] | None) -> list[str]:
     loyalty = results.get("satisfaction_loyalty")
     links = getattr(loyalty, "links", ())
     for link in links:
-        f = link.pooled
+        f = link.headline
         if link.outcome != "retention_rate" or f.slope_ci is None or not f.significant:
             continue
         more = "more" if f.slope_per_10 > 0 else "fewer"
-        out.append(f"Yes: 10 pts more NPS go with {abs(f.slope_per_10):.2f} "
-                   f"pts {more} customers retained over the next three months (95%: "
-                   f"{f.slope_ci[0]:+.2f} to {f.slope_ci[1]:+.2f}).")
-    return out[:2]
+        out.append(f"Associated: within a location, a month with 10 pts more NPS goes with "
+                   f"{abs(f.slope_per_10):.2f} pts {more} customers retained over the next three "
+                   f"months (95%: {f.slope_ci[0]:+.2f} to {f.slope_ci[1]:+.2f}, "
+                   f"{fmt.plural(f.n_locations, 'location')}).")
+    culture = results.get("culture_link")
+    if getattr(culture, "holds", False):
+        e, r = culture.coefficient("enps"), culture.coefficient("recognitions")
+        out.append(f"Associated: within a location, employee engagement goes with customers' "
+                   f"NPS over the next three months (10 pts more eNPS {e.effect:+.2f} NPS pts, "
+                   f"95%: {e.low:+.2f} to {e.high:+.2f}; 0.1 more recognitions per employee "
+                   f"{r.effect:+.2f} NPS pts, 95%: {r.low:+.2f} to {r.high:+.2f}; "
+                   f"{fmt.plural(culture.n_locations, 'location')}).")
+    return out[:3]
 
 
 def _six_months(effect: Any):

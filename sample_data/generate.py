@@ -12,6 +12,9 @@ Planted facts (kept in `Demo.truth`, never written to the warehouse):
    is met, and their NPS drifts down ~0.3 points a month.
 3. One region improves ~0.4 NPS points a month, one declines ~0.3; the rest are flat.
 4. Retention and referral share in months m+1..m+3 rise with the location's NPS in month m.
+5. 8 locations game their survey for 2 months in the last year (`truth["gamed"]`, location ->
+   months): each answer below 10 becomes a 10 with probability 0.35 (customers coached to give
+   10s) and response volume is 1.5x (surveys pushed to happy customers). True NPS is unchanged.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ LATENT_SD = 2.1  # spread of a customer's 0-10 latent answer around the location
 SKIP_RATE = 0.03  # each question is left blank this often
 BAD_RATE = 1e-4  # share of responses with one out-of-range score
 DUP_RATE = 1e-4  # share of responses delivered twice (exact duplicate rows)
+GAMED_LOCATIONS, GAMED_MONTHS = 8, 2  # planted survey gaming: locations, consecutive months
+GAMED_TENS, GAMED_VOLUME = 0.35, 1.5  # ... answers below 10 turned to 10; volume multiplier
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,7 @@ def generate(scale: float = 1.0, seed: int = DEFAULT_SEED) -> Demo:
     net = _network(seed)
     true_nps, truth = _plan(seed, net)
     hist, counts, dups = _responses(seed, scale, net, true_nps)
+    truth["gamed"] = _game(seed, net, hist, counts)
     monthly = {
         "loyalty_monthly": _loyalty(seed, net, true_nps),
         "leadership_monthly": _leadership(seed, net, hist),
@@ -337,6 +343,30 @@ def _responses(
     hist = rng.multinomial(counts.ravel(), probs).reshape(n, N_MONTHS, 11)
     dups = rng.binomial(counts.sum(axis=0), DUP_RATE)
     return hist, counts, dups
+
+
+def _game(seed: int, net: _Network, hist: np.ndarray, counts: np.ndarray
+          ) -> dict[str, tuple[date, ...]]:
+    """Plant survey gaming in place (own stream: no other draw moves). Each gamed month keeps
+    its honest answers, turns each answer below 10 into a 10 with probability GAMED_TENS and adds
+    (GAMED_VOLUME - 1) x as many answers drawn from that coached mix."""
+    rng = _rng(seed, 6)
+    where = rng.choice(N_LOCATIONS, GAMED_LOCATIONS, replace=False)
+    starts = rng.integers(N_MONTHS - 12, N_MONTHS - GAMED_MONTHS + 1, GAMED_LOCATIONS)
+    out: dict[str, tuple[date, ...]] = {}
+    for loc, start in zip(where, starts, strict=True):
+        months = range(int(start), int(start) + GAMED_MONTHS)
+        for m in months:
+            h = hist[loc, m]
+            coached = rng.binomial(h[:10], GAMED_TENS)
+            h[:10] -= coached
+            h[10] += coached.sum()
+            extra = rng.poisson((GAMED_VOLUME - 1.0) * counts[loc, m])
+            if extra and h.sum():
+                hist[loc, m] += rng.multinomial(extra, h / h.sum())
+            counts[loc, m] = hist[loc, m].sum()
+        out[net.ids[loc]] = tuple(MONTHS[m] for m in months)
+    return out
 
 
 def _lagged_nps(true_nps: np.ndarray) -> np.ndarray:

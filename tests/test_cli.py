@@ -48,6 +48,7 @@ def test_metrics_json_is_stable_and_matches_hand_arithmetic(warehouse, capsys):
     assert set(doc["insights"]) == {
         "fair_rank", "funnel", "most_improved", "leadership_owner", "leadership_listening",
         "payout_alignment", "pay_vs_improvement", "gaming", "satisfaction_loyalty",
+        "culture_link",
     }
     code, out, _ = run(capsys, "metrics", "--url", url_of(warehouse), "--month", "2026-10",
                        "--format", "json", "--no-insights")

@@ -22,6 +22,7 @@ from dashboard.panels import lazy
 from presentation import figures as fig
 from presentation import fmt
 from queries.insights import (
+    CultureLink,
     FairRank,
     Funnel,
     Gaming,
@@ -41,14 +42,14 @@ TITLES: dict[str, str] = {
     "incentives": "Is CX pay paid for CX?",
     "satisfaction": "Are the differences more than noise?",
     "loyalty": "Do happier customers stay and refer?",
+    "culture": "Do engaged employees make happier customers?",
 }
-CULTURE_NOTE = ("Culture's link to customers is not tested yet: eNPS and recognitions are shown "
-                "as context, not as a proven lever.")
 LABELS: dict[str, str] = {
     "fair_rank": "Fair rank", "funnel": "Funnel plot", "most_improved": "Most improved",
     "leadership_owner": "Executive owner", "leadership_listening": "Listening hours",
     "payout_alignment": "Payout alignment", "pay_vs_improvement": "Pay vs improvement",
     "gaming": "Gaming patterns", "satisfaction_loyalty": "Satisfaction -> loyalty",
+    "culture_link": "Employees -> customers",
 }
 SIGNAL_WORDS = {"tens_jump": "more 10s", "volume_jump": "volume jump",
                 "rate_fall": "response rate fell"}
@@ -64,9 +65,6 @@ def draw(panel: str, results: ResultsArg, plotly_config: dict,
     (`dashboard/panels/lazy.py`) and the analyses run only once a viewer opens it (a closed page
     pays nothing for them). `expanded` opens the section at first (tests, a print view).
     """
-    if panel == "culture":
-        st.caption(CULTURE_NOTE)
-        return
     analyses = SECTIONS.get(panel)
     if analyses is None:
         return
@@ -272,12 +270,23 @@ def _loyalty(key: str, r: SatisfactionLoyalty, config: dict) -> None:
         return
     _chart(fig.loyalty_chart(r), key, config)
     st.caption("Each dot averages a tenth of the location-months (NPS in the month, outcome "
-               "over the next three); dashed: the fitted line.")
-    notes = [f"{link.label} {link.pooled.slope_corrected_per_10:+.2f}"
-             for link in r.links if link.pooled.slope_corrected_per_10 is not None]
-    if notes:
-        st.caption("Corrected for the noise in a month's NPS (regression dilution), per 10 NPS "
-                   f"points: {'; '.join(notes)}.")
+               "over the next three), each location's own averages removed, so only a "
+               "location's months moving together count; dashed: the fitted line, the slope "
+               "quoted above and in the verdict.")
+
+
+# --- culture --------------------------------------------------------------------------------
+
+
+def _culture(key: str, r: CultureLink, config: dict) -> None:
+    _sentence(r.sentence)
+    if not r.bins:
+        return
+    _chart(fig.culture_chart(r), key, config)
+    st.caption("Each dot averages a tenth of the location-months (eNPS in the month, customer "
+               "NPS over the next three), each location's own averages removed, so only a "
+               "location's months moving together count; dashed: the fitted line, the slope "
+               "quoted above.")
 
 
 SECTIONS: dict[str, tuple[tuple[str, Body], ...]] = {
@@ -287,4 +296,5 @@ SECTIONS: dict[str, tuple[tuple[str, Body], ...]] = {
     "satisfaction": (("fair_rank", _fair_rank), ("funnel", _funnel),
                      ("most_improved", _most_improved)),
     "loyalty": (("satisfaction_loyalty", _loyalty),),
+    "culture": (("culture_link", _culture),),
 }

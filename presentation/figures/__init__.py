@@ -2,9 +2,11 @@
 
 No Streamlit here, so the pack renders exactly the figures the page shows. One module per kind
 of figure (`trend`, `maps`, and the drill-down analyses: `ranking`, `leadership`, `incentives`,
-`loyalty`), one shared look (`style`); the names below are what the page and the pack call.
+`loyalty`, `culture`), one shared look (`style`); the names below are what the page and the pack
+call.
 """
 
+from presentation.figures.culture import culture_chart
 from presentation.figures.incentives import pay_scatter, payout_alignment_chart
 from presentation.figures.leadership import effect_text, event_study_chart
 from presentation.figures.loyalty import loyalty_chart
@@ -15,7 +17,7 @@ from presentation.figures.trend import DIALOG_HEIGHT, TREND_HEIGHT, trend
 
 __all__ = [
     "BAD", "DIALOG_HEIGHT", "FONT", "GOOD", "HEIGHT", "MAP_HEIGHT", "MUTED", "TREND_HEIGHT",
-    "WATCH", "effect_text", "event_study_chart", "fair_rank_chart", "funnel_plot", "layout",
-    "location_map", "loyalty_chart", "pay_scatter", "payout_alignment_chart", "region_map",
-    "trend",
+    "WATCH", "culture_chart", "effect_text", "event_study_chart", "fair_rank_chart",
+    "funnel_plot", "layout", "location_map", "loyalty_chart", "pay_scatter",
+    "payout_alignment_chart", "region_map", "trend",
 ]

@@ -13,10 +13,9 @@ from queries.results import finite_or_none
 def effect_text(le: LeadershipEffect, months: int = 6) -> str:
     """'+6.1 NPS pts at 6 months (95%: +4.7 to +7.6)', or why there is no estimate."""
     e = le.horizon(months)
-    if e.effect is None:
+    if e.effect is None or e.low is None or e.high is None:  # below the minimum of units
         return "too few locations to estimate"
-    ci = "" if e.low is None or e.high is None else f" (95%: {e.low:+.1f} to {e.high:+.1f})"
-    return f"{e.effect:+.1f} NPS pts at {months} months{ci}"
+    return f"{e.effect:+.1f} NPS pts at {months} months (95%: {e.low:+.1f} to {e.high:+.1f})"
 
 
 def event_study_chart(le: LeadershipEffect, legend: bool = False) -> go.Figure:

@@ -12,8 +12,8 @@ from queries.insights.loyalty import OutcomeLink
 
 
 def _fit_line(link: OutcomeLink) -> tuple[list[float], list[float]] | None:
-    """The pooled least-squares line through the binned means (it passes through the mean)."""
-    slope = link.pooled.slope_per_10
+    """The within-location least-squares line through the binned means (through the mean)."""
+    slope = link.headline.slope_per_10
     bins = [b for b in link.bins if b.points > 0]
     if slope is None or not bins:
         return None
@@ -27,8 +27,8 @@ def _fit_line(link: OutcomeLink) -> tuple[list[float], list[float]] | None:
 def loyalty_chart(sl: SatisfactionLoyalty) -> go.Figure:
     """NPS this month against retention and referral over the next three, binned, with the fit.
 
-    Each dot averages an equal number of location-months (size shows how many); the line is the
-    pooled fit whose slope the sentence reports.
+    Each dot averages an equal number of location-months, each location's own means removed;
+    the line is the within-location fit whose slope the sentence and the verdict report.
     """
     links = list(sl.links)
     fig = make_subplots(rows=max(len(links), 1), cols=1, shared_xaxes=True,
@@ -46,7 +46,7 @@ def loyalty_chart(sl: SatisfactionLoyalty) -> go.Figure:
         ), row=i, col=1)
         line = _fit_line(link)
         if line is not None:
-            slope = link.pooled.slope_per_10 or 0.0
+            slope = link.headline.slope_per_10 or 0.0
             fig.add_trace(go.Scatter(
                 x=line[0], y=line[1], mode="lines", name=f"{link.label} fit", showlegend=False,
                 line={"color": GOOD if slope > 0 else BAD, "width": 1.5, "dash": "dash"},

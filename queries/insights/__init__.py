@@ -24,6 +24,7 @@ from queries.insights.changes import (
     nps_changes,
 )
 from queries.insights.children import needs_children
+from queries.insights.culture import CultureLink, culture_from, culture_link
 from queries.insights.funnel_plot import Funnel, funnel, funnel_from
 from queries.insights.gaming_flags import Gaming, gaming, gaming_from
 from queries.insights.history import History, NotAvailable, load_history, restrict
@@ -35,15 +36,16 @@ from queries.scope import Dims, Scope
 from queries.targets import Targets
 
 __all__ = [
-    "ANALYSES", "Changes", "FairRank", "Funnel", "Gaming", "History", "LeadershipEffect",
-    "MostImproved", "NotAvailable", "PayVsImprovement", "PayoutAlignment", "SatisfactionLoyalty",
-    "analyses", "analyses_from", "as_json", "fair_rank", "funnel", "gaming", "leadership_effect",
-    "load_history", "most_improved", "nps_changes", "pay_vs_improvement", "payout_alignment",
-    "restrict", "satisfaction_loyalty",
+    "ANALYSES", "Changes", "CultureLink", "FairRank", "Funnel", "Gaming", "History",
+    "LeadershipEffect", "MostImproved", "NotAvailable", "PayVsImprovement", "PayoutAlignment",
+    "SatisfactionLoyalty", "analyses", "analyses_from", "as_json", "culture_link", "fair_rank",
+    "funnel", "gaming", "leadership_effect", "load_history", "most_improved", "nps_changes",
+    "pay_vs_improvement", "payout_alignment", "restrict", "satisfaction_loyalty",
 ]
 
 ANALYSES = ("fair_rank", "funnel", "most_improved", "leadership_owner", "leadership_listening",
-            "payout_alignment", "pay_vs_improvement", "gaming", "satisfaction_loyalty")
+            "payout_alignment", "pay_vs_improvement", "gaming", "satisfaction_loyalty",
+            "culture_link")
 
 
 def _children(h: History, dims: Dims) -> dict[str, Any]:
@@ -59,11 +61,12 @@ def _network(h: History, dims: Dims, targets: Targets) -> dict[str, Any]:
         why = "needs several locations; open the location's region or the company."
         return {k: NotAvailable(k, f"This analysis {why}") for k in (
             "leadership_owner", "leadership_listening", "pay_vs_improvement",
-            "satisfaction_loyalty")}
+            "satisfaction_loyalty", "culture_link")}
     return {"leadership_owner": effect_from(h, "owner"),
             "leadership_listening": effect_from(h, "listening"),
             "pay_vs_improvement": pay_from(h, dims, targets),
-            "satisfaction_loyalty": loyalty_from(h, dims)}
+            "satisfaction_loyalty": loyalty_from(h, dims),
+            "culture_link": culture_from(h, dims)}
 
 
 def analyses(engine: Engine, dims: Dims, scope: Scope, month: date,

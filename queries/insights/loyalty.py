@@ -1,10 +1,12 @@
-"""Satisfaction -> loyalty: does a location's NPS this month predict who stays and who refers?
+"""Satisfaction -> loyalty: does a location's NPS this month go with who stays and who refers?
 
 Each location-month is one point: NPS in month m against retention (and referral share) pooled
-over months m+1..m+3. The slope is fitted across all points (pooled) and within locations
-(location means removed, so fixed differences between dealerships cannot drive it). Intervals
-come from a bootstrap over locations, because a location's months overlap and are not
-independent; Fisher's z interval (which assumes they are) is given for comparison only.
+over months m+1..m+3. The one estimate reported (sentence, verdict, chart) is the slope *within*
+locations (location means removed, so lasting differences between dealerships, which differ in
+other ways too, cannot drive it). The pooled slope is kept in the result as a diagnostic only.
+Intervals come from a bootstrap over locations, because a location's months overlap and are not
+independent; Fisher's z interval (which assumes they are) is given for comparison only. Fewer
+than MIN_LOCATIONS locations give no estimate.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ MIN_N = 10  # answers a location-month needs to be a point (a 1-answer NPS is pu
 MIN_RELIABILITY = 0.1  # below this, dividing by the reliability mostly amplifies noise
 BINS = 10
 DRAWS = 1000
+MIN_LOCATIONS = 10  # no slope from fewer locations (a region's handful is an anecdote)
 OUTCOMES = {
     "retention_rate": ("retention_rate__num", "retention_rate__den", "retention"),
     "referral_rate": ("referral_rate__num", "referral_rate__den", "referral share"),
@@ -62,9 +65,14 @@ class Bin:
 class OutcomeLink:
     outcome: str
     label: str
-    pooled: Fit
-    within: Fit
-    bins: tuple[Bin, ...]
+    pooled: Fit  # diagnostic: mixes differences between locations with their own months
+    within: Fit  # the estimate: a location's own months
+    bins: tuple[Bin, ...]  # within-location binned scatter (location means removed, grand mean
+    # added back), so the chart shows the slope the sentence reports
+
+    @property
+    def headline(self) -> Fit:
+        return self.within
 
 
 @dataclass(frozen=True)
@@ -166,11 +174,12 @@ def fit_outcome(h: History, outcome: str, draws: int = DRAWS) -> OutcomeLink:
     for kind in ("pooled", "within"):
         slope, r = float(point[f"{kind}_slope"][0]), float(point[f"{kind}_r"][0])
         rel = _reliability(p, kind == "within")
-        ci = percentile_ci(10 * boot[f"{kind}_slope"]) if n_loc >= 2 else None
+        enough = n_loc >= MIN_LOCATIONS
+        ci = percentile_ci(10 * boot[f"{kind}_slope"]) if enough else None
         dof = p.x.size - (n_loc if kind == "within" else 0)
         fits[kind] = Fit(
             finite_or_none(10 * slope), ci, finite_or_none(r),
-            percentile_ci(boot[f"{kind}_r"]) if n_loc >= 2 else None,
+            percentile_ci(boot[f"{kind}_r"]) if enough else None,
             fisher_ci(r, dof) if np.isfinite(r) else None, rel,
             finite_or_none(10 * slope / rel) if rel and rel >= MIN_RELIABILITY else None,
             int(p.x.size), n_loc)
@@ -178,11 +187,15 @@ def fit_outcome(h: History, outcome: str, draws: int = DRAWS) -> OutcomeLink:
 
 
 def _bins(p: Points) -> tuple[Bin, ...]:
-    """Binned scatter: equal-count NPS bins with mean NPS and mean outcome."""
+    """Within-location binned scatter: each point's location means removed and the grand means
+    added back, then equal-count NPS bins with mean NPS and mean outcome."""
     if p.x.size < BINS:
         return ()
-    order = np.argsort(p.x, kind="stable")
-    return tuple(Bin(float(p.x[ix].mean()), float(p.y[ix].mean()), int(ix.size))
+    cnt = np.maximum(np.bincount(p.loc), 1)
+    x = p.x - (np.bincount(p.loc, p.x) / cnt)[p.loc] + p.x.mean()
+    y = p.y - (np.bincount(p.loc, p.y) / cnt)[p.loc] + p.y.mean()
+    order = np.argsort(x, kind="stable")
+    return tuple(Bin(float(x[ix].mean()), float(y[ix].mean()), int(ix.size))
                  for ix in np.array_split(order, BINS))
 
 
@@ -195,22 +208,21 @@ def loyalty_from(h: History, dims: Dims) -> SatisfactionLoyalty:
 
 
 def _link_sentence(link: OutcomeLink) -> str:
-    f, w = link.pooled, link.within
-    if f.slope_per_10 is None or f.slope_ci is None or f.r is None:
-        return f"Too few location-months to relate NPS to {link.label}."
-    ci = f"95% CI {f.slope_ci[0]:+.2f} to {f.slope_ci[1]:+.2f}"
-    within = "" if w.slope_per_10 is None else (
-        f"; within the same location {w.slope_per_10:+.2f} (r = {w.r:.2f})")
-    if (w.slope_per_10 is not None and f.slope_per_10 and w.slope_per_10 * f.slope_per_10 > 0
-            and abs(f.slope_per_10) > 2 * abs(w.slope_per_10)):
-        within += (": most of the pooled link is differences between locations, which differ in "
-                   "other ways too, not a location's own months moving together")
-    if not f.significant:
-        return (f"No clear link between NPS and {link.label} over the next three months: "
-                f"{f.slope_per_10:+.2f} points per 10 NPS points ({ci}; r = {f.r:.2f}{within}).")
-    more = "higher" if f.slope_per_10 > 0 else "lower"
-    return (f"A 10-point higher NPS goes with {abs(f.slope_per_10):.2f} points {more} "
-            f"{link.label} over the next three months ({ci}; r = {f.r:.2f}{within}).")
+    w = link.within
+    if w.slope_per_10 is None or w.slope_ci is None or w.r is None:
+        return (f"Too few locations to relate NPS to {link.label} (at least {MIN_LOCATIONS} "
+                f"with {MIN_N}+ answers a month needed; {w.n_locations} here).")
+    ci = f"95% CI {w.slope_ci[0]:+.2f} to {w.slope_ci[1]:+.2f}"
+    where = (f"within a location, month to month; {w.n_locations} locations, "
+             f"{w.n_points:,} location-months")
+    if not w.significant:
+        return (f"No clear link between NPS and {link.label} over the next three months "
+                f"{where}: {w.slope_per_10:+.2f} points per 10 NPS points ({ci}).")
+    more = "higher" if w.slope_per_10 > 0 else "lower"
+    return (f"Within a location, a month with 10 points more NPS goes with "
+            f"{abs(w.slope_per_10):.2f} points {more} {link.label} over the next three months "
+            f"({ci}; {w.n_locations} locations, {w.n_points:,} location-months): an "
+            "association, not proof of cause.")
 
 
 def _sentence(links: tuple[OutcomeLink, ...]) -> str:
@@ -219,7 +231,7 @@ def _sentence(links: tuple[OutcomeLink, ...]) -> str:
 
 def satisfaction_loyalty(engine: Engine, dims: Dims, scope: Scope, month: date,
                          history: History | None = None) -> SatisfactionLoyalty | NotAvailable:
-    """NPS in month m vs retention and referral in m+1..m+3, pooled and within locations."""
+    """NPS in month m vs retention and referral in m+1..m+3, within locations."""
     if scope.level == "location":
         return NotAvailable("satisfaction_loyalty", "One location's months are too few and too "
                             "alike to separate cause from noise; open its region.")

@@ -1,5 +1,11 @@
 """CX-linked pay against each location's NPS change: does the pay buy improvement, or is it
-paid regardless of results? (last 6 months vs the 6 before)."""
+paid regardless of results? (last 6 months vs the 6 before).
+
+One comparison, stated: each pay group against the other locations *that gained no executive
+owner in the last 24 months*. A new owner lifts NPS (on the demo by ~10 points), so comparing with
+every other location would count the owner's lift as the pay's failure (on the demo that made
+"paid regardless" look beyond the noise, z 2.47, where the like-for-like comparison gives 1.71).
+Locations that gained an owner leave both sides."""
 
 from __future__ import annotations
 
@@ -40,11 +46,13 @@ class PayPoint:
     significant_decline: bool  # two-sample z < -1.96
     flagged: bool  # paid for CX and not improved
     flagged_regardless: bool  # paid regardless of results and not improved
+    new_owner: bool = False  # gained an executive owner in the last 24 months: not compared
 
 
 @dataclass(frozen=True)
 class GroupCompare:
-    """Share not improved in a group vs the other locations, with a two-proportion z."""
+    """Share not improved in a group vs the other locations without a new executive owner
+    (pooled two-proportion z); `left_out` locations gained an owner and are on neither side."""
 
     group: str
     size: int
@@ -53,6 +61,7 @@ class GroupCompare:
     others: int
     rate_others: float | None
     z: float | None
+    left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ def pay_points(h: History, dims: Dims, floor: float) -> list[PayPoint]:
     share = 100 * _ratio(h, "cx_linked_pay_share__num", "cx_linked_pay_share__den", b, c)
     align = 100 * _ratio(h, "payout_alignment__num", "payout_alignment__den", b, c)
     per_emp = _ratio(h, "cx_linked_pay_share__num", "recognitions_per_employee__den", b, c)
-    regardless = paid_regardless(h)
+    regardless, owner = paid_regardless(h), new_owner(h)
     ok = np.isfinite(share) & np.isfinite(v1 - v0)
     median = float(np.median(share[ok])) if ok.any() else np.nan
     names = location_names(dims)
@@ -107,8 +116,20 @@ def pay_points(h: History, dims: Dims, floor: float) -> list[PayPoint]:
                             finite_or_none(v0[i]), finite_or_none(v1[i]),
                             finite_or_none(v1[i] - v0[i]), finite_or_none(z[i]), paid,
                             bool(regardless[i]), flat,
-                            bool(z[i] < -Z95), paid and flat, bool(regardless[i]) and flat))
+                            bool(z[i] < -Z95), paid and flat, bool(regardless[i]) and flat,
+                            bool(owner[i])))
     return out
+
+
+def new_owner(h: History) -> np.ndarray:
+    """Per location: an executive owner arrived (a month with one after a month without) in the
+    last REGARDLESS_MONTHS months. Such locations' NPS rose for another reason: not compared."""
+    c = h.col(h.month)
+    cols = slice(max(0, c - REGARDLESS_MONTHS + 1), c + 1)
+    num, den = h.wide("exec_owner_share__num")[:, cols], h.wide("exec_owner_share__den")[:, cols]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        owner = np.where(den > 0, num / den >= 0.5, np.nan)
+    return ((owner[:, 1:] == 1) & (owner[:, :-1] == 0)).any(axis=1)
 
 
 def paid_regardless(h: History) -> np.ndarray:
@@ -135,12 +156,13 @@ def paid_regardless(h: History) -> np.ndarray:
 
 
 def compare_groups(points: list[PayPoint], group: str) -> GroupCompare:
-    inside = [p for p in points if getattr(p, group)]
-    rest = [p for p in points if not getattr(p, group)]
+    like = [p for p in points if not p.new_owner]
+    inside = [p for p in like if getattr(p, group)]
+    rest = [p for p in like if not getattr(p, group)]
     k1, k0 = sum(p.not_improved for p in inside), sum(p.not_improved for p in rest)
     return GroupCompare(group, len(inside), k1, k1 / len(inside) if inside else None,
                         len(rest), k0 / len(rest) if rest else None,
-                        _two_prop_z(k1, len(inside), k0, len(rest)))
+                        _two_prop_z(k1, len(inside), k0, len(rest)), len(points) - len(like))
 
 
 def alignment_floor(targets: Targets, scope: Scope, year: int) -> float:
@@ -176,7 +198,8 @@ def _group_text(g: GroupCompare, who: str) -> str:
     real = ("a difference beyond the noise" if g.z is not None and abs(g.z) > Z95
             else "within the noise")
     return (f"{g.not_improved} of {g.size} locations {who} did not improve NPS over the last six "
-            f"months ({100 * g.rate:.0f}%, vs {100 * g.rate_others:.0f}% of the others; {real}).")
+            f"months ({100 * g.rate:.0f}%, vs {100 * g.rate_others:.0f}% of the {g.others} "
+            f"others; {'' if g.z is None else f'z = {g.z:.2f}, '}{real}).")
 
 
 def _pay_sentence(paid: GroupCompare, regardless: GroupCompare, floor: float, r, ci) -> str:
@@ -186,6 +209,10 @@ def _pay_sentence(paid: GroupCompare, regardless: GroupCompare, floor: float, r,
     text = " ".join(p for p in parts if p)
     if not text:
         return "Too few locations with pay and NPS in both half-years to compare."
+    if regardless.left_out or paid.left_out:
+        text += (f" Compared only among locations without a new executive owner in the last "
+                 f"{REGARDLESS_MONTHS} months ({regardless.left_out} left out: a new owner lifts "
+                 "NPS for another reason).")
     if r is not None and ci is not None:
         text += (f" CX-linked pay per employee and NPS change: r = {r:.2f} "
                  f"(95% CI {ci[0]:.2f} to {ci[1]:.2f}).")

@@ -101,13 +101,28 @@ def rank_intervals(shrunk: np.ndarray, shrunk_se: np.ndarray,
                    draws: int = RANK_DRAWS) -> tuple[np.ndarray, np.ndarray]:
     """95% rank interval of each unit (1 = best): ranks of draws of the true values from their
     posteriors N(shrunk, shrunk_se^2), seeded. A unit 'ranked 3rd' may truly be anywhere from
-    lo to hi; a fair rank never claims more than that."""
+    lo to hi; a fair rank never claims more than that.
+
+    Ties count as the whole tied range: units equal in a draw (to 1e-9) hold every rank from the
+    best to the worst of their tie. When tau^2 is 0 every unit is shrunk to the parent with no
+    spread, so all k tie in every draw and each interval is 1..k (not its place in the input)."""
     k = shrunk.size  # k = 0 needs no case of its own: empty ranks give empty intervals
     rng = np.random.default_rng(SEED)
     sims = shrunk[None, :] + rng.standard_normal((draws, k)) * np.nan_to_num(shrunk_se)[None, :]
-    ranks = (-sims).argsort(axis=1).argsort(axis=1) + 1
-    lo, hi = np.quantile(ranks, [0.025, 0.975], axis=0, method="inverted_cdf")
+    best, worst = tied_ranks(np.round(sims, 9))
+    lo = np.quantile(best, 0.025, axis=0, method="inverted_cdf")
+    hi = np.quantile(worst, 0.975, axis=0, method="inverted_cdf")
     return lo.astype(int), hi.astype(int)
+
+
+def tied_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of (draws, k) values, each unit's best and worst rank (1 = highest value):
+    1 + the number strictly higher, and the number at least as high."""
+    s = np.sort(values, axis=1)
+    k = values.shape[1]
+    below = np.stack([np.searchsorted(row, v, "left") for row, v in zip(s, values, strict=True)])
+    upto = np.stack([np.searchsorted(row, v, "right") for row, v in zip(s, values, strict=True)])
+    return (k - upto + 1).reshape(values.shape), (k - below).reshape(values.shape)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
