@@ -72,6 +72,8 @@ TEST_SETTINGS = (
     Setting("CX_TEST_PG_URL", _PG, "PostgreSQL admin URL the tests make databases with", "tests"),
     Setting("CX_TEST_SPARK_URL", "hive://127.0.0.1:10001/default", "the spark tests' server",
             "tests"),
+    Setting("CX_TEST_SPARK_WAIT", "0", "seconds the spark tests wait for that server to answer "
+            "(CI starts it beside the first tests)", "tests"),
     Setting("CX_UPDATE_SNAPSHOTS", None, "1 rewrites tests/snapshots/cloud_sql/", "tests"),
     Setting("CX_INSIGHTS_PAGE_TEST_URL", None, "test_insights_page's own page; not for users",
             "tests"),
@@ -83,6 +85,8 @@ CLUSTER_SETTINGS = (
     Setting("CX_SPARK_MASTER_PORT", "7077", "the local cluster's master port", _CLUSTER),
     Setting("CX_SPARK_UI_PORT", "18080", "its first web UI port (workers: the next two)", _CLUSTER),
     Setting("CX_SPARK_START_TIMEOUT", "240", "seconds the cluster may take to start", _CLUSTER),
+    Setting("CX_SPARK_LOCAL_THREADS", "2", "threads of the local-mode server (start-local)",
+            _CLUSTER),
 )
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,

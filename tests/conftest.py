@@ -1,10 +1,12 @@
 """One test suite, every engine: the `warehouse` fixture runs each test on DuckDB, PostgreSQL and
-Spark (the cluster of scripts/spark-cluster, at $CX_TEST_SPARK_URL); tests that build their own
+Spark (a Thrift server at $CX_TEST_SPARK_URL: scripts/spark-cluster start-local per commit, the
+cluster of scripts/spark-cluster start for the `spark_cluster` run); tests that build their own
 warehouses (`make_warehouse`) run on DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,9 +66,16 @@ class PgDatabases:
         return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
     def drop_all(self) -> None:
-        with self.admin.connect() as c:
-            for name in self.names:
+        """Eight at a time: each DROP DATABASE waits for a checkpoint, and drops running together
+        share one (measured: 12 databases in 5.5 s instead of 25.5 s one after another)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def drop(name: str) -> None:
+            with self.admin.connect() as c:
                 c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(drop, self.names))
         self.admin.dispose()
 
 
@@ -94,16 +103,22 @@ def spark_unavailable() -> str | None:
     missing = dialect.spark_missing_reason()
     if missing:
         return missing
-    try:
-        eng = make_engine(SPARK_URL)
-        with eng.connect() as c:
-            c.execute(sa.text("SELECT 1")).all()
-        eng.dispose()
-    except Exception as exc:  # noqa: BLE001
-        first = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return (f"no Spark Thrift server at {SPARK_URL} (start one: scripts/spark-cluster "
-                f"start): {first}")
-    return None
+    # CI starts the server beside the first tests: wait for it up to $CX_TEST_SPARK_WAIT seconds
+    deadline = time.monotonic() + float(os.environ.get("CX_TEST_SPARK_WAIT") or 0)
+    while True:
+        try:
+            eng = make_engine(SPARK_URL)
+            with eng.connect() as c:
+                c.execute(sa.text("SELECT 1")).all()
+            eng.dispose()
+            return None
+        except Exception as exc:  # noqa: BLE001
+            if time.monotonic() < deadline:
+                time.sleep(2)
+                continue
+            first = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            return (f"no Spark Thrift server at {SPARK_URL} (start one: scripts/spark-cluster "
+                    f"start-local): {first}")
 
 
 class SparkDatabases:
@@ -240,8 +255,11 @@ def _shared_fixture_urls(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("spark", marks=pytest.mark.spark)])
+                        pytest.param("spark", marks=[pytest.mark.spark,
+                                                     pytest.mark.spark_cluster])])
 def warehouse_backend(request) -> str:
+    """Every engine. The shared tests' Spark runs (a few minutes of Spark jobs) belong to the
+    long `spark_cluster` run; per commit, tests/test_spark.py proves Spark's SQL parity."""
     return request.param
 
 

@@ -62,9 +62,16 @@ def excluded_deltas(d: dict[tuple, tuple]) -> dict[tuple, float]:
     return {(k[0], k[1]): v[1] - v[0] for k, v in d.items() if len(k) == 3 and k[2] == "excluded"}
 
 
+_CLEAN: dict[str, dict] = {}
+
+
 @pytest.fixture
-def clean(warehouse):
-    return figures(warehouse)
+def clean(backend, make_warehouse):
+    """The clean fixture's figures on the same engine as the test's hostile copy (built once per
+    engine): each test runs on DuckDB and PostgreSQL, not on every pair of engines."""
+    if backend not in _CLEAN:
+        _CLEAN[backend] = figures(make_warehouse(name="clean"))
+    return _CLEAN[backend]
 
 
 def _loader(extra: dict[str, list[tuple]], sql: tuple[str, ...] = (),

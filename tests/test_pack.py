@@ -249,8 +249,7 @@ def url_of(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-@pytest.mark.browser
-@pytest.mark.slow
+@pytest.mark.browser  # per commit: the one run of the pack with its charts (kaleido, Chromium)
 def test_cli_pack_end_to_end(demo, tmp_path, capsys, monkeypatch):
     need_chromium()
     eng, dims, month, _ = demo

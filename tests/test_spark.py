@@ -1,10 +1,12 @@
-"""The scorecard on Spark (the cluster of scripts/spark-cluster): same numbers as DuckDB.
+"""The scorecard on Spark: same numbers as DuckDB.
 
-The shared metric tests (test_metrics, test_cli, test_access, test_faults) already run on Spark
-through the `warehouse` fixture. This module adds what is Spark's own: the metrics JSON equal to
-DuckDB's field by field, the page (AppTest) and the board pack, `build-demo` and `rollup` on a
-Spark database, table discovery, the read-only guard and clear errors. Marked `spark`: skipped
-with the reason without Java, pyspark or the cluster, failing under CI=true.
+Per commit (a local-mode Thrift server, scripts/spark-cluster start-local, proves the SQL): the
+metrics JSON equal to DuckDB's field by field in every scope kind, the page (AppTest), table
+discovery, dates, the read-only guard, the query time limit and clear errors. The long
+`spark_cluster` run (the cluster of scripts/spark-cluster start) adds `build-demo` and `rollup`
+on a Spark database, the board pack, and every shared metric test (test_metrics, test_cli,
+test_access, test_faults, ...) on Spark through the `warehouse` fixture. Marked `spark`: skipped
+with the reason without Java, pyspark or a server, failing under CI=true.
 """
 
 from __future__ import annotations
@@ -155,6 +157,18 @@ def test_server_errors_are_spark_words_not_java_traces(spark_url):
     assert "Division by zero" in explain(runtime.value, spark_url)
 
 
+def test_slow_query_on_spark_is_cancelled_with_a_message(spark_url):
+    # The shared timeout test (tests/test_faults.py) on Spark: the server cancels at the
+    # session's limit and the connection answers again afterwards.
+    from tests.test_faults import test_slow_query_times_out_with_a_message as times_out
+
+    eng = make_engine(spark_url)
+    try:
+        times_out(eng)
+    finally:
+        eng.dispose()
+
+
 def test_unreachable_spark_is_one_clear_line(capsys):
     from queries.sql import dialect
     from tests.conftest import skip_or_fail
@@ -167,6 +181,7 @@ def test_unreachable_spark_is_one_clear_line(capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.spark_cluster  # minutes of Spark writes: the long run, beside the benchmark's build
 def test_build_demo_and_rollup_on_spark(capsys, spark_databases):
     """`build-demo --url hive://...` writes parquet tables and the rollup; `rollup` rebuilds it;
     the page's numbers are the same through the rollup and from the raw responses."""
@@ -248,6 +263,7 @@ def _pack_text(url: str, out: Path) -> list[str]:
     return [re.sub(r"\d\d \w{3} \d{4}, \d\d:\d\d UTC", "<time>", p) for p in pages]
 
 
+@pytest.mark.spark_cluster  # the pack reads what the page reads (test_page_on_spark_...)
 def test_pack_on_spark_equals_duckdbs(spark_url, duckdb_url, tmp_path):
     spark = _pack_text(spark_url, tmp_path / "spark.pdf")
     duck = _pack_text(duckdb_url, tmp_path / "duck.pdf")

@@ -195,29 +195,28 @@ def test_census_apply_matches_the_unit_by_unit_reference():
 
 # --- movers: false-discovery control ---------------------------------------------------------
 
-NULL_SEEDS = 200
-
-
 def _movers_of(long: pd.DataFrame) -> tuple[list[dict], pd.DataFrame]:
     now, before = long[long.month == MONTH], long[long.month == MONTHS[-2]]
     return scorecard.movers(sc.Scope(), now, before), scorecard.mover_tests(now, before)
 
 
-@pytest.mark.slow
-def test_movers_in_a_scope_where_nothing_changes():
+# Per commit 40 seeded simulations (seconds); the 200 of the measured rate behind `slow`.
+@pytest.mark.parametrize("seeds", [40, pytest.param(200, marks=pytest.mark.slow)])
+def test_movers_in_a_scope_where_nothing_changes(seeds):
     """55 children x 5 headline metrics, nothing changes: a scope shows any mover in at most
     ~5% of simulations (BH at q = 0.05 controls exactly that under a complete null)."""
     with_movers = uncorrected = 0
-    for seed in range(NULL_SEEDS):
+    for seed in range(seeds):
         movers, tests = _movers_of(children_long(child_components(seed)))
         assert len(tests) > 250  # the whole family is tested, not a pre-selected few
         with_movers += bool(movers)
         uncorrected += bool((tests.p < 0.05).any())
-    rate = with_movers / NULL_SEEDS
-    # Measured: 12 of 200 scopes (6.0%); binomial 95% upper limit of 5% over 200 runs is
-    # 5% + 1.645 sqrt(.05 * .95 / 200) = 7.5%. The old rule (each test at 5%): every scope.
-    assert rate <= 0.05 + 1.645 * math.sqrt(0.05 * 0.95 / NULL_SEEDS)
-    assert uncorrected / NULL_SEEDS > 0.9
+    rate = with_movers / seeds
+    # Measured: 2 of the first 40 scopes (5.0%), 12 of 200 (6.0%). The binomial 95% upper limit
+    # of 5% over n runs is 5% + 1.645 sqrt(.05 * .95 / n): 10.7% for 40, 7.5% for 200. The old
+    # rule (each test at 5%): every scope.
+    assert rate <= 0.05 + 1.645 * math.sqrt(0.05 * 0.95 / seeds)
+    assert uncorrected / seeds > 0.9
 
 
 def test_a_planted_change_is_still_found():
