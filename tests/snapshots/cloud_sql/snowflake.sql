@@ -21,8 +21,7 @@ FROM (SELECT survey_responses.response_id AS response_id, survey_responses.locat
 FROM survey_responses
 WHERE survey_responses.response_id IN (SELECT survey_responses.response_id
 FROM survey_responses
-WHERE survey_responses.responded_on >= '2025-10-01' AND survey_responses.responded_on < '2026-11-01' AND survey_responses.responded_on <= '2026-11-28' AND survey_responses.location_id IN (SELECT locations.location_id
-FROM locations)) AND survey_responses.responded_on <= '2026-11-28') AS ranked
+WHERE survey_responses.responded_on >= '2025-10-01' AND survey_responses.responded_on < '2026-11-01' AND survey_responses.responded_on <= '2026-11-28') AND survey_responses.responded_on <= '2026-11-28') AS ranked
 WHERE ranked.rn = 1 AND ranked.responded_on >= '2025-10-01' AND ranked.responded_on < '2026-11-01') AS r JOIN (SELECT locations.location_id AS location_id, min(locations.region_id) AS region_id
 FROM locations GROUP BY locations.location_id) AS location_regions ON location_regions.location_id = r.location_id GROUP BY location_regions.region_id, CAST(date_trunc('month', r.responded_on) AS DATE);
 
@@ -75,8 +74,7 @@ FROM (SELECT survey_responses.response_id AS response_id, survey_responses.locat
 FROM survey_responses
 WHERE survey_responses.response_id IN (SELECT survey_responses.response_id
 FROM survey_responses
-WHERE survey_responses.responded_on >= '2025-10-01' AND survey_responses.responded_on < '2026-11-01' AND survey_responses.responded_on <= '2026-11-28' AND survey_responses.location_id IN (SELECT locations.location_id
-FROM locations)) AND survey_responses.responded_on <= '2026-11-28') AS ranked
+WHERE survey_responses.responded_on >= '2025-10-01' AND survey_responses.responded_on < '2026-11-01' AND survey_responses.responded_on <= '2026-11-28') AND survey_responses.responded_on <= '2026-11-28') AS ranked
 WHERE ranked.rn = 1 AND ranked.responded_on >= '2025-10-01' AND ranked.responded_on < '2026-11-01') AS r
 WHERE r.location_id IN (SELECT locations.location_id
 FROM locations) GROUP BY r.location_id, CAST(date_trunc('month', r.responded_on) AS DATE);
@@ -134,8 +132,7 @@ FROM (SELECT survey_responses.response_id AS response_id, survey_responses.locat
 FROM survey_responses
 WHERE survey_responses.response_id IN (SELECT survey_responses.response_id
 FROM survey_responses
-WHERE survey_responses.responded_on >= '2025-10-01' AND survey_responses.responded_on < '2026-11-01' AND survey_responses.responded_on <= '2026-11-28' AND survey_responses.location_id IN (SELECT locations.location_id
-FROM locations)) AND survey_responses.responded_on <= '2026-11-28') AS ranked
+WHERE survey_responses.responded_on >= '2025-10-01' AND survey_responses.responded_on < '2026-11-01' AND survey_responses.responded_on <= '2026-11-28') AND survey_responses.responded_on <= '2026-11-28') AS ranked
 WHERE ranked.rn = 1 AND ranked.responded_on >= '2025-10-01' AND ranked.responded_on < '2026-11-01') AS r
 WHERE r.location_id IN (SELECT locations.location_id
 FROM locations) GROUP BY CAST(date_trunc('month', r.responded_on) AS DATE);
