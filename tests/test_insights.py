@@ -313,7 +313,7 @@ def test_planted_gaming_is_found_and_flags_stay_rare(demo, truth):
     assert g.rate < 0.005
     # 8 planted locations x 2 months (answers below 10 coached to 10 with probability 0.35,
     # volume 1.5x). At scale 0.2 a location has ~12 answers a month: the detector has little
-    # power there (measured: 1 of 16 found, 3 false flags; at scale 1 see test_insights_sims).
+    # power there (measured: 1 of 16 found, 1 false flag; at scale 1 see test_insights_sims).
     s = gaming_scores(g.flags, truth["gamed"])
     assert s["planted"] == 16
     assert s["hit"] >= 1 and s["flags"] - s["hit"] <= 0.02 * len(demo.dims.locations)

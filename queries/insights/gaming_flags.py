@@ -21,6 +21,7 @@ GAMING_MONTHS = 12  # gaming: months flagged
 VOLUME_RATIO = 1.5  # volume jump: at least 1.5x the baseline median, beyond the peers' change
 RATE_RATIO = 2 / 3  # rate fall: at most 2/3 of the baseline rate, beyond the peers' change
 MIN_PEERS = 10  # volume and rate are judged against peers: at least 10 locations needed
+MIN_ANSWERS = 10  # a month with fewer answers cannot carry a flag: its NPS is +-40 points of noise
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def month_signals(h: History, c: int) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore"):
         return {
             "tested": np.isfinite(z_nps),
-            "rising": z_nps > Z95,
+            "rising": (z_nps > Z95) & (h.wide("nps__n")[:, c] >= MIN_ANSWERS),
             "tens_jump": _prop_z(tens[:, c], valid[:, c], _baseline_sum(tens, c),
                                  _baseline_sum(valid, c)) > Z998,
             "volume_jump": (z_vol > Z998) & (lv - m_vol >= np.log(VOLUME_RATIO)),
