@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from presentation import fmt
+from presentation import fmt, text
 from queries.ranking import worst_first
 from queries.registry import BY_NAME, METRICS
 from queries.results import finite_or_none as _num
@@ -132,11 +132,13 @@ def behind_words(b: Behind) -> str:
 
 
 def action_words(a: Action, names: Mapping[str, str]) -> str:
-    """'Detractors closed 48 h · Midwest · due Sep 2026'."""
+    """'Detractors closed 48 h · Midwest · owner J. Smith · due Sep 2026': who answers for it
+    at the next review, as the meeting asks."""
     where = names.get(a.location_id or a.region_id or "", a.location_id or a.region_id
                       or "Company")
     label = fmt.short_label(a.metric) if a.metric in BY_NAME else a.metric
-    return f"{label} · {where} · due {fmt.month_label(a.due_month)}"
+    owner = text.plain(a.owner, 60) if a.owner else "no owner"
+    return f"{label} · {where} · owner {owner} · due {fmt.month_label(a.due_month)}"
 
 
 def actions_headline(v: Verdict) -> str:

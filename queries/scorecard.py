@@ -311,9 +311,11 @@ def _delta_unit(unit: str) -> str:
     return {"%": "pts", "index": "pts", "pts": "pts"}.get(unit, unit)  # "pts" everywhere
 
 
-MOVERS_RULE = ("Moves beyond the noise after false-discovery control: Benjamini-Hochberg at "
-               f"q = {stats.FDR_Q:g} over every child x headline metric tested on this view, "
-               "and at least the metric's smallest change that matters.")
+MOVERS_RULE = ("A move counts when it is beyond the noise with every child and headline "
+               "metric of this view checked at once, so that at most "
+               f"{round(stats.FDR_Q * 100):d}% of the moves listed are chance (the "
+               "Benjamini-Hochberg false-discovery rule), and at least the metric's smallest "
+               "change that matters.")
 
 
 def mover_tests(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:

@@ -66,6 +66,15 @@ class InvalidAction(ValueError):
         self.field = field
 
 
+class DuplicateAction(InvalidAction):
+    """The same open action (scope, metric, owner, text and due month) is already recorded: a
+    second click on "Add action" must not save it twice. `existing` is its id."""
+
+    def __init__(self, existing: int) -> None:
+        super().__init__("text", f"This action is already recorded as #{existing}.")
+        self.existing = existing
+
+
 class UnknownAction(ValueError):
     """No action with that id (deleted database, stale page)."""
 
@@ -328,11 +337,23 @@ class ActionStore:
             "review_month": month_floor(clean.review_month or today),
         }
         eng = self._ready()
+        t = ACTIONS.c
+        same = sa.select(t.id).where(
+            t.scope_level == row["scope_level"], t.metric == row["metric"],
+            t.owner == row["owner"], t.text == row["text"], t.due_month == row["due_month"],
+            t.review_month == row["review_month"], t.done_at.is_(None),
+            t.region_id.is_(None) if row["region_id"] is None else t.region_id == row["region_id"],
+            t.location_id.is_(None) if row["location_id"] is None
+            else t.location_id == row["location_id"]).limit(1)
         try:
             with eng.begin() as c:
-                new_id = c.execute(sa.insert(ACTIONS).values(**row)).inserted_primary_key[0]
+                existing = c.execute(same).scalar()
+                if existing is None:
+                    new_id = c.execute(sa.insert(ACTIONS).values(**row)).inserted_primary_key[0]
         except sa.exc.DBAPIError as exc:
             raise self._unavailable(exc) from exc
+        if existing is not None:
+            raise DuplicateAction(int(existing))
         return _to_action({"id": int(new_id), **row}, month_floor(today))
 
     def list(self, scope: Scope | None = None, include_children: bool = True,

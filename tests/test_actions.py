@@ -307,6 +307,14 @@ def test_panel_keeps_inputs_on_error_then_adds_and_marks_done(tmp_path):
     assert ":blue-badge[Open]" in md and "Ana Ruiz" in md
     listed = ActionStore(url).list(month=date(2026, 10, 1))
     assert [(a.owner, a.region_id, a.metric) for a in listed] == [("Ana Ruiz", "N", "nps")]
+    assert at.text_area(key="act-text").value == ""
+    # the same action sent again (a second click): refused, said, the form cleared
+    at.text_input(key="act-owner").input("Ana Ruiz")
+    at.text_area(key="act-text").input("Call the three detractors at Lakeside.")
+    next(b for b in at.button if b.label == "Add action").click().run()
+    assert any(f"already recorded as #{listed[0].id}" in s.value for s in at.success)
+    assert len(ActionStore(url).list(month=date(2026, 10, 1))) == 1
+    assert at.text_input(key="act-owner").value == ""
     at.button(key=f"act-done-{listed[0].id}").click().run()
     assert ":green-badge[Done]" in " ".join(m.value for m in at.markdown)
     assert ActionStore(url).get(listed[0].id).done_at is not None
@@ -323,3 +331,19 @@ def test_panel_warns_when_the_database_is_down_and_without_a_store():
 def test_the_store_module_does_not_import_streamlit():
     src = Path(ac.__file__).read_text(encoding="utf-8")
     assert "import streamlit" not in src
+
+
+def test_a_second_click_saves_no_duplicate(store):
+    """'Add action' clicked twice sends the same action twice: the second is refused with the
+    first one's id, and nothing is added; the same words recorded at another review, or again
+    once the first is done, are a new action."""
+    a = store.add(action(review_month=date(2026, 10, 1)), TODAY)
+    with pytest.raises(ac.DuplicateAction) as exc:
+        store.add(action(review_month=date(2026, 10, 1)), TODAY)
+    assert exc.value.existing == a.id and f"#{a.id}" in str(exc.value)
+    assert [x.id for x in store.list(month=date(2026, 10, 1))] == [a.id]
+    other_owner = store.add(action(owner="Bo Li", review_month=date(2026, 10, 1)), TODAY)
+    assert other_owner.id != a.id
+    store.mark_done(a.id)
+    again = store.add(action(review_month=date(2026, 10, 1)), TODAY)
+    assert again.id not in (a.id, other_owner.id)

@@ -252,8 +252,17 @@ def test_map_opens_on_demand_with_regions_then_zooms_to_a_region(run: Run) -> No
     assert company["data"][0]["customdata"] == ["N"]
     assert set(company["data"][0]["marker"]["color"]) <= set(fmt.STATUS_COLOURS.values())
     (region,) = geo_charts(open_section(run(region="N"), geo.SECTION_KEY))
-    assert region["layout"]["geo"]["fitbounds"] == "locations"  # the region fills the map
+    # The region fills the map: Albers USA ignores fitbounds, so a Mercator view cut to the
+    # located locations' box (Lakeside 45N 93W, Ridge 44N 92W: span 1 degree each way, so the
+    # margin is the 0.5 degree minimum).
+    geo_ = region["layout"]["geo"]
+    assert geo_["projection"]["type"] == "mercator"
+    assert geo_["lataxis"]["range"] == pytest.approx([43.5, 45.5])
+    assert geo_["lonaxis"]["range"] == pytest.approx([-93.5, -91.5])
     assert {c[1] for c in region["data"][0]["customdata"]} == {"N"}
+    # a region's bubble counts survey responses in those words, never as the NPS tile's n
+    assert "survey responses" in company["data"][0]["hovertext"][0]
+    assert "n = " not in company["data"][0]["hovertext"][0]
 
 
 def test_map_is_drawn_from_the_served_base_map(run: Run) -> None:
@@ -445,7 +454,7 @@ def test_open_action_marks_its_tile_and_the_verdict_from_its_month_on(run: Run,
     assert 'data-actions="1"' in nps and "⚑ 1 open action" in tile_text(nps)
     assert 'data-actions="0"' in tiles(at)["Retention"][1]
     strip = "\n".join(h.proto.body for h in at.get("html"))
-    assert "0 overdue" in strip and "NPS · North · due Nov 2026" in strip
+    assert "0 overdue" in strip and "NPS · North · owner Ana Ruiz · due Nov 2026" in strip
     september = run(month="2026-09")
     assert 'data-actions="0"' in tiles(september)["NPS"][1]
     assert "no open actions for this view" in "\n".join(h.proto.body

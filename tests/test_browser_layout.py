@@ -142,3 +142,57 @@ def test_wide_screens_cut_nothing(browser, server: str, size: dict) -> None:  # 
         assert bg not in ("transparent", "rgba(0, 0, 0, 0)"), bg
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("title", ["What moved since", "Map"])
+def test_one_click_opens_and_one_click_closes_a_section(  # noqa: F811
+        browser, server: str, title: str) -> None:  # noqa: F811
+    from tests.test_browser import is_open, section, wait_idle
+
+    ctx, pg = _open(browser, server, SIZES[0])
+    try:
+        summary = section(pg, title).locator("summary")
+        summary.scroll_into_view_if_needed()
+        summary.click()
+        wait_idle(pg)
+        assert is_open(pg, title)
+        summary = section(pg, title).locator("summary")
+        summary.click()  # one click closes it, and it stays closed after the rerun
+        wait_idle(pg)
+        assert not is_open(pg, title)
+        summary = section(pg, title).locator("summary")
+        summary.click()  # and one click opens it again
+        wait_idle(pg)
+        assert is_open(pg, title)
+    finally:
+        ctx.close()
+
+
+def test_add_action_clears_the_form_and_a_second_click_adds_nothing(  # noqa: F811
+        browser, server: str) -> None:  # noqa: F811
+    """In the browser (AppTest cannot see it): after "Add action" the owner and text boxes are
+    empty on screen, and clicking twice on the same action lists it once."""
+    from tests.test_browser import open_section, wait_idle
+
+    ctx, pg = _open(browser, server, SIZES[0])
+    try:
+        open_section(pg, "Actions, board pack and CSV")
+        pg.get_by_text("Record an action").first.click()
+        wait_idle(pg)
+        owner = pg.locator('input[aria-label="Owner"]')
+        text = pg.locator('textarea[aria-label="Action"]')
+        owner.fill("Dana Cole")
+        text.fill("Call every Midwest detractor within the week.")
+        add = pg.get_by_role("button", name="Add action")
+        add.click()
+        add.click()  # the impatient second click, before the first rerun is drawn
+        wait_idle(pg)
+        assert owner.input_value() == ""
+        assert text.input_value() == ""
+        listed = pg.locator('[data-testid="stMarkdownContainer"]',
+                            has_text="Call every Midwest detractor within the week.")
+        assert listed.count() == 1, listed.all_inner_texts()
+        # the verdict names the action's owner
+        assert "Dana Cole" in pg.locator(VERDICT).inner_text()
+    finally:
+        ctx.close()

@@ -77,5 +77,6 @@ def test_planted_gaming_is_flagged_with_its_signals(make_warehouse) -> None:
     #   rise, not the fall that would be the third signal.
     assert (f.response_rate, f.response_rate_baseline) == (pytest.approx(20.0), pytest.approx(10.0))
     assert g.signal_counts == {"tens_jump": 1, "volume_jump": 1, "rate_fall": 0}
-    assert "Loc P (Oct 2026: tens_jump, volume_jump)" in g.sentence
+    assert "Loc P (Oct 2026: more 10s, more answers)" in g.sentence  # words, never codes
+    assert "tens_jump" not in g.sentence and "_" not in g.sentence
     assert g.as_dict()["rate"] == round(1 / 72, 5)

@@ -224,7 +224,8 @@ def test_csv_helpers(warehouse):
     nps = next(x for x in lines if x.split(",")[2] == "nps")
     assert ",14.29," in nps and ",49.58," in nps  # value and margin as the CLI's JSON
     league = pk.league_frame(card)
-    assert list(league.key) == ["N", "S"]  # S's NPS is low confidence: ranked after
+    # worst first: S is off target on 2 headlines (CX pay share, retention), N on 1 (eNPS)
+    assert list(league.key) == ["S", "N"]
     assert {"nps", "nps_moe", "nps_status", "responses"} <= set(league.columns)
     assert league.set_index("key").loc["N", "responses"] == 8  # L1: ids 1-6 (6 twice); L2: 7, 8
     assert list(pk.movers_frame(card).columns)[:3] == ["key", "name", "metric"]

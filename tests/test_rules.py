@@ -42,19 +42,19 @@ def band(metric: str, **where) -> tuple[float, float]:
 # Per metric, by hand from targets.toml (amber left out = 5% of the target):
 # (metric, target, amber width, decimals, reads as target, first amber, band edge,
 #  reads as the edge, first red)
-#   exec_owner_share: 60, 5% of 60 = 3, 0 dp: 59.6 -> "60" green; 59 gap -1 amber; 57 gap -3 amber
-#     (the edge belongs to amber); 56.6 -> "57" amber; 56 gap -4 red.
+#   exec_owner_share: 50, 5% of 50 = 2.5, 0 dp: 49.6 -> "50" green; 49 gap -1 amber; 47.5 reads
+#     "48" (round half to even) gap -2 amber; 47.6 -> "48" amber; 47.4 -> "47" gap -3 red.
 #   nps (no year): 45, 5% of 45 = 2.25, 0 dp: 44.6 -> "45" green; 44 amber; 43 gap -2 >= -2.25
 #     amber; 42.6 -> "43" amber; 42 gap -3 red.
-#   retention_rate: 92, amber = 2 set explicitly, 1 dp: 91.96 -> "92.0" green; 91.9 amber;
-#     90.0 gap -2 amber; 89.96 -> "90.0" amber; 89.9 gap -2.1 red.
-#   enps: 30, 5% of 30 = 1.5, 0 dp: 29.6 -> "30" green; 29 gap -1 amber; 29 is also the edge
-#     (28 would be gap -2 < -1.5); 28.6 -> "29" amber; 28 red.
+#   retention_rate: 91, amber = 1 set explicitly, 1 dp: 90.96 -> "91.0" green; 90.9 amber;
+#     90.0 gap -1 amber; 89.96 -> "90.0" amber; 89.9 gap -1.1 red.
+#   enps: 20, 5% of 20 = 1, 0 dp: 19.6 -> "20" green; 19 gap -1 amber; 19 is also the edge
+#     (18 would be gap -2 < -1); 18.6 -> "19" amber; 18 red.
 EDGES = [
-    ("exec_owner_share", 60, 3.0, 0, 59.6, 59.0, 57.0, 56.6, 56.0),
+    ("exec_owner_share", 50, 2.5, 0, 49.6, 49.0, 47.5, 47.6, 47.4),
     ("nps", 45, 2.25, 0, 44.6, 44.0, 43.0, 42.6, 42.0),
-    ("retention_rate", 92, 2.0, 1, 91.96, 91.9, 90.0, 89.96, 89.9),
-    ("enps", 30, 1.5, 0, 29.6, 29.0, 29.0, 28.6, 28.0),
+    ("retention_rate", 91, 1.0, 1, 90.96, 90.9, 90.0, 89.96, 89.9),
+    ("enps", 20, 1.0, 0, 19.6, 19.0, 19.0, 18.6, 18.0),
 ]
 
 
@@ -73,7 +73,7 @@ def test_status_at_and_around_each_band_edge_higher_is_better(
     assert s(target - EPS) == "green"  # reads as the target
     assert s(reads_target) == "green"
     assert s(first_amber) == "amber"
-    assert s(target - w / 2) == "amber"
+    assert s(target - 0.75 * w) == "amber"  # inside the band, reading below the target
     assert s(edge) == "amber"
     assert s(reads_edge) == "amber"
     assert s(first_red) == "red"
@@ -82,16 +82,17 @@ def test_status_at_and_around_each_band_edge_higher_is_better(
 
 def test_exec_owner_share_edges_by_hand() -> None:
     target, w = band("exec_owner_share")
-    t = targets.Target(60, w)
-    assert target == 60 and w == 3  # targets.toml: target 60, amber 5% of 60 = 3
-    # Judged as shown (0 decimals): 60 -> green; 59.99 reads "60" -> green; 59 -> gap -1 -> amber;
-    # 57 -> gap -3 = -w -> amber; 56.99 reads "57" -> amber; 56.49 reads "56" -> gap -4 -> red.
-    assert targets.status("exec_owner_share", 60.0, t, False) == "green"
-    assert targets.status("exec_owner_share", 59.99, t, False) == "green"
-    assert targets.status("exec_owner_share", 59.0, t, False) == "amber"
-    assert targets.status("exec_owner_share", 60 - w, t, False) == "amber"
-    assert targets.status("exec_owner_share", 56.99, t, False) == "amber"
-    assert targets.status("exec_owner_share", 56.49, t, False) == "red"
+    t = targets.Target(50, w)
+    assert target == 50 and w == 2.5  # targets.toml: target 50, amber 5% of 50 = 2.5
+    # Judged as shown (0 decimals): 50 -> green; 49.99 reads "50" -> green; 49 -> gap -1 -> amber;
+    # 47.5 reads "48" -> gap -2 -> amber; 47.51 reads "48" -> amber; 47.49 reads "47" -> gap -3
+    # -> red.
+    assert targets.status("exec_owner_share", 50.0, t, False) == "green"
+    assert targets.status("exec_owner_share", 49.99, t, False) == "green"
+    assert targets.status("exec_owner_share", 49.0, t, False) == "amber"
+    assert targets.status("exec_owner_share", 50 - w, t, False) == "amber"
+    assert targets.status("exec_owner_share", 47.51, t, False) == "amber"
+    assert targets.status("exec_owner_share", 47.49, t, False) == "red"
 
 
 @pytest.fixture

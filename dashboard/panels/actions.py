@@ -19,6 +19,7 @@ from store.actions import (
     ActionInput,
     ActionStore,
     ActionsUnavailable,
+    DuplicateAction,
     InvalidAction,
 )
 
@@ -117,10 +118,12 @@ def _row(store: ActionStore, a: Action, labels: Mapping[str, str],
 
 def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, today: date,
           created_by: str | None, names: Mapping[str, str] | None, month: date) -> None:
-    """Add an action. Inputs survive a failed submit; owner and text clear after a good one."""
+    """Add an action. Inputs survive a failed submit; owner and text clear after a good one
+    (set to empty, not dropped: a dropped key leaves the browser showing the old text, and a
+    second click then sent it again). The store refuses an exact duplicate of an open action."""
     if st.session_state.pop(f"{kp}-reset", False):
         for k in (f"{kp}-owner", f"{kp}-text"):
-            st.session_state.pop(k, None)
+            st.session_state[k] = ""
     where = (names or {}).get(scope.location or scope.region or "", None)
     where = where or (scope.location or scope.region or "the company")
     with st.form(key=f"{kp}-form", clear_on_submit=False, border=True):
@@ -141,6 +144,10 @@ def _form(store: ActionStore, scope: Scope, labels: Mapping[str, str], kp: str, 
     try:
         inp = ActionInput(scope, str(metric), owner, text, due, created_by, month)
         added = store.add(inp, today)
+    except DuplicateAction as exc:
+        st.session_state[f"{kp}-flash"] = f"{exc} Nothing was added."
+        st.session_state[f"{kp}-reset"] = True
+        st.rerun()
     except InvalidAction as exc:
         st.error(str(exc), icon=":material/error:")
     except ActionsUnavailable as exc:

@@ -33,6 +33,7 @@ from queries.insights import (
     PayVsImprovement,
     SatisfactionLoyalty,
 )
+from queries.insights.gaming_flags import SIGNAL_WORDS
 
 Results = Mapping[str, Any]
 ResultsArg = Results | Callable[[], Results] | BaseException | None
@@ -51,8 +52,10 @@ LABELS: dict[str, str] = {
     "gaming": "Gaming patterns", "satisfaction_loyalty": "Satisfaction -> loyalty",
     "culture_link": "Employees -> customers",
 }
-SIGNAL_WORDS = {"tens_jump": "more 10s", "volume_jump": "volume jump",
-                "rate_fall": "response rate fell"}
+# The funnel plot's key, every kind of point in it (its legend is off in a narrow column)
+FUNNEL_KEY = ("NPS against answers. Dotted: 95% limits, solid: 99.8% limits around the dashed "
+              "parent NPS. Grey dots: within the limits (noise); amber dots: outside 95% but "
+              "inside 99.8% (worth watching); diamonds: outside 99.8% (green above, red below).")
 TABLE_ROWS = 6  # rows visible in a drill-down table before it scrolls
 
 
@@ -232,8 +235,7 @@ def _funnel(key: str, r: Funnel, config: dict) -> None:
     _sentence(r.sentence)
     if r.points:
         _chart(fig.funnel_plot(r), key, config)
-        st.caption("NPS against answers. Dotted: 95% limits, solid: 99.8% limits around the "
-                   "dashed parent NPS; diamonds lie outside 99.8% (green above, red below).")
+        st.caption(FUNNEL_KEY)
 
 
 def _most_improved(key: str, r: MostImproved, config: dict) -> None:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 OPEN = "_cx_open:"  # session key prefix: a section's remembered open state
+LABELS_KEPT = 64  # per section, the labels whose first open state is remembered
 
 
 @contextmanager
@@ -36,7 +37,14 @@ def section(label: str, key: str, icon: str, *, lazy: bool = True,
         return
     remembered = OPEN + key
     start = bool(st.session_state.get(remembered, expanded))
-    box = st.expander(label, expanded=start, key=key, icon=icon, on_change="rerun")
+    # A label's expander keeps the `expanded` it was first drawn with: `expanded` is part of the
+    # widget's identity, and flipping it with the open state sent a closing click to a new
+    # widget while the old one (still open) came back on the next run: closing took two clicks.
+    firsts: dict[str, bool] = st.session_state.setdefault(OPEN + key + ":first", {})
+    fixed = firsts.setdefault(label, start)
+    while len(firsts) > LABELS_KEPT:
+        firsts.pop(next(iter(firsts)))
+    box = st.expander(label, expanded=fixed, key=key, icon=icon, on_change="rerun")
     shown = bool(box.open)
     st.session_state[remembered] = shown
     with box:

@@ -64,7 +64,9 @@ def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], link
     cell tinted by its status with the status word as its tooltip. A light table instead of a
     data grid: the browser draws it in a few milliseconds."""
     e = html.escape
-    heads = [first, "Behind on", "n"] + [fmt.column_label(n) for n in HEADLINES]
+    # "Responses", not "n": the NPS tile's n counts answers to the NPS question, a smaller
+    # number; one region showed two different n
+    heads = [first, "Behind on", "Responses"] + [fmt.column_label(n) for n in HEADLINES]
     tips = ["", "Headline metrics off target (red) or near target (amber), against its own "
             "targets", "Survey responses"] + [f"{BY_NAME[n].label}: {BY_NAME[n].description}"
                                               for n in HEADLINES]
@@ -134,7 +136,7 @@ def block_html(base: Scorecard, month: date, current: str | None,
              for k in keys]
     note = (f"Click a name to open it. Colours: status against each one's own target "
             f"(green on, amber near, red off; the word shows on hover); grey: too few "
-            f"answers to judge. n = survey responses. "
+            f"answers to judge. "
             f"{fmt.plural(len(keys), level[:-1].lower())}.")
     return (f'<h5 class="cx-title">{html.escape(title)}</h5>'
             + table_html(values, status, keys, links, level[:-1], at)

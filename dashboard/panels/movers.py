@@ -11,24 +11,32 @@ import streamlit as st
 from dashboard.panels import lazy
 from presentation import fmt
 from queries.scorecard import Scorecard
-from queries.stats import FDR_Q
 
 SECTION_KEY = "section-moved"
 ICON = ":material/swap_vert:"
-RULE = f"Benjamini-Hochberg, q = {FDR_Q:g}"  # the short name of card.movers_rule, for the label
+# Why a child's own tiles can show an arrow that this list does not: the list sifts every child
+# and metric together (false-discovery control), a tile tests its one change alone.
+TILES_VS_LIST = ("Why a {child}'s own tiles can show an arrow that is not listed here: a tile "
+                 "tests its one change against last month on its own, while this list sifts "
+                 "every {child} and headline metric together, so that a move that happens by "
+                 "chance somewhere among the {tests} comparisons is not reported as news. "
+                 "An arrow on a tile is real for that {child}; this list names the moves that "
+                 "stand out across the whole {level}.")
 
 
 def label(card: Scorecard) -> str:
-    """'What moved since Sep · 2 better, 1 worse, beyond the noise (Benjamini-Hochberg, ...)'."""
+    """'What moved since Sep · 2 better, 1 worse, across all regions': plain words; the rule
+    itself is inside the section."""
     kids = card.children_window or card.window
     head = f"What moved since {fmt.previous_text(kids, card.month)}"
     if card.scope.level == "location":
         return f"{head} · compared across a region's locations"
+    child = "region" if card.scope.level == "company" else "location"
     if not card.movers:
-        return f"{head} · nothing beyond the noise ({RULE})"
+        return f"{head} · no {child} stands out beyond the noise"
     better = sum(bool(m["good"]) for m in card.movers)
     worse = len(card.movers) - better
-    return f"{head} · {better} better, {worse} worse, beyond the noise ({RULE})"
+    return f"{head} · {better} better, {worse} worse, beyond the noise across all {child}s"
 
 
 def section(card: Scorecard) -> None:
@@ -45,11 +53,13 @@ def draw(card: Scorecard) -> None:
         return
     solid = [m for m in card.movers if not m["small_sample"]]
     small = [m for m in card.movers if m["small_sample"]]
+    child = "region" if card.scope.level == "company" else "location"
+    why = TILES_VS_LIST.format(child=child, tests=card.mover_tests, level=card.scope.level)
     if not card.movers:
-        st.caption(f"No {'region' if card.scope.level == 'company' else 'location'} moved beyond "
-                   f"the noise since last month. {card.movers_rule}")
+        st.caption(f"No {child} moved beyond the noise since last month. {card.movers_rule} "
+                   f"{why}")
         return
-    st.caption(f"{card.movers_rule} {card.mover_tests} tests.")
+    st.caption(f"{card.movers_rule} {card.mover_tests} comparisons. {why}")
     for m in sorted(solid, key=lambda m: not m["good"]):
         st.markdown(_line(m))
     if small:

@@ -21,12 +21,16 @@ _GEO = {"scope": "usa", "projection_type": "albers usa", "showland": True,
 
 
 def _status_hover(name: str, v: float | None, lo: float | None, hi: float | None,
-                  n: float | None, status: str) -> str:
-    """Name, NPS with its one 95% interval (±half-width, or both ends where lopsided), n, status."""
+                  n: float | None, status: str, responses: bool = False) -> str:
+    """Name, NPS with its one 95% interval (±half-width, or both ends where lopsided), n, status.
+    `responses`: `n` counts survey responses (a region's bubble), said in those words, so it is
+    never read as the NPS tile's n (the answers to the NPS question)."""
     m = BY_NAME["nps"]
     margin = stats.margin_text(v, lo, hi, m.decimals)
+    count = (f"{fmt.compact(n)} survey responses" if responses and n is not None
+             else fmt.n_text(m, n))
     return (f"{text.hover(name)}<br>NPS {fmt.value_text(m, v)}" + (f" {margin}" if margin else "")
-            + f"<br>{fmt.n_text(m, n)} · {fmt.STATUS_TEXT.get(status, status)}")
+            + f"<br>{count} · {fmt.STATUS_TEXT.get(status, status)}")
 
 
 def region_map(regions: pd.DataFrame) -> go.Figure:
@@ -46,9 +50,9 @@ def region_map(regions: pd.DataFrame) -> go.Figure:
                 "size": [16 + 26 * (v / biggest) ** 0.5 for v in size], "opacity": 0.9,
                 "line": {"width": 1, "color": "rgba(60,60,60,0.6)"}},
         customdata=list(pts.key),
-        hovertext=[_status_hover(n, v, lo, hi, r, s) for n, v, lo, hi, r, s in zip(
-            pts.name, pts.nps, pts.nps_low, pts.nps_high, pts.responses, pts.nps_status,
-            strict=True)],
+        hovertext=[_status_hover(n, v, lo, hi, r, s, responses=True)
+                   for n, v, lo, hi, r, s in zip(pts.name, pts.nps, pts.nps_low, pts.nps_high,
+                                                 pts.responses, pts.nps_status, strict=True)],
         hovertemplate="%{hovertext}<extra></extra>",
     ))
     fig.update_geos(**_GEO)
@@ -87,6 +91,23 @@ def location_map(points: pd.DataFrame, target: float | None = None,
         ))
     fig.update_geos(**_GEO)
     if len(pts):
-        fig.update_geos(fitbounds="locations")  # the scope fills the map
+        fig.update_geos(**zoom(pts.latitude, pts.longitude))  # the region fills the map
     fig.update_layout(dragmode=False, clickmode="event+select")
     return layout(fig, MAP_HEIGHT)
+
+
+ZOOM_PAD = 0.15  # share of the points' span added on every side (at least ZOOM_MIN_DEG)
+ZOOM_MIN_DEG = 0.5
+
+
+def zoom(lat: pd.Series, lon: pd.Series) -> dict:
+    """Geo settings that fill the map with these points. The USA's Albers projection ignores
+    `fitbounds` (40 dealers of one region fell into a dozen dots on the whole country), so a
+    region's map is a Mercator view cut to its points' box with a margin."""
+    lat_lo, lat_hi = float(lat.min()), float(lat.max())
+    lon_lo, lon_hi = float(lon.min()), float(lon.max())
+    pad_lat = max((lat_hi - lat_lo) * ZOOM_PAD, ZOOM_MIN_DEG)
+    pad_lon = max((lon_hi - lon_lo) * ZOOM_PAD, ZOOM_MIN_DEG)
+    return {"projection_type": "mercator", "fitbounds": False,
+            "lataxis_range": [lat_lo - pad_lat, lat_hi + pad_lat],
+            "lonaxis_range": [lon_lo - pad_lon, lon_hi + pad_lon]}

@@ -83,15 +83,15 @@ def _change_sentence(rows: list[ChangeRow], label: str) -> str:
     if not any(r.direction != "n/a" for r in rows):
         return f"No NPS answers on both sides to compare {label}."
     if not rises:
-        text = (f"NPS {label}: no rise beyond the noise (Benjamini-Hochberg, 5% false "
-                f"discoveries over {len(rows)} comparisons).")
+        text = (f"NPS {label}: no rise beyond the noise (all {len(rows)} compared at once, "
+                "at most 1 in 20 of the calls made by chance).")
     else:
         top = rises[0]
         warn = " (small sample: may fall back)" if top.small_sample_warning else ""
         text = (f"Most improved NPS {label}: {top.name}, {signed(top.change, 0)} points to "
                 f"{top.nps:.0f} (n = {top.n:,.0f}){warn}; {len(rises)} rise"
-                f"{'s' if len(rises) != 1 else ''} beyond the noise in all (Benjamini-Hochberg, "
-                f"5% false discoveries over {len(rows)} comparisons).")
+                f"{'s' if len(rises) != 1 else ''} beyond the noise in all (all {len(rows)} "
+                "compared at once, at most 1 in 20 of the calls made by chance).")
     return text + f" {len(falls)} fall{'s' if len(falls) != 1 else ''} beyond the noise; " \
                   f"{noise} other increase{'s' if noise != 1 else ''} within the noise."
 

@@ -126,6 +126,9 @@ def month_signals(h: History, c: int) -> dict[str, np.ndarray]:
 
 
 SIGNALS = ("tens_jump", "volume_jump", "rate_fall")
+# Each signal in the words a reader sees (the codes above are for code and JSON only).
+SIGNAL_WORDS = {"tens_jump": "more 10s", "volume_jump": "more answers",
+                "rate_fall": "response rate fell"}
 
 
 def _flag(h: History, dims: Dims, i: int, c: int, sig: dict[str, np.ndarray]) -> GamingFlag:
@@ -181,7 +184,9 @@ def _gaming_sentence(tested: int, counts: dict[str, int], flags: list[GamingFlag
     if not flags:
         return (f"No location-month in the last {months} months shows a rising score alongside a "
                 f"gaming pattern ({sig}).")
-    names = "; ".join(f"{f.name} ({f.month:%b %Y}: {', '.join(f.signals)})" for f in flags[:3])
+    names = "; ".join(f"{f.name} ({f.month:%b %Y}: "
+                      f"{', '.join(SIGNAL_WORDS.get(s, s) for s in f.signals)})"
+                      for f in flags[:3])
     verb = "shows" if len(flags) == 1 else "show"
     return (f"{_count_of(len(flags), 'location-month')} in the last {months} months {verb} a "
             f"rising score alongside a pattern worth a look ({sig}): {names}.")

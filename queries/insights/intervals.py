@@ -32,3 +32,14 @@ def resample_counts(rng: np.random.Generator, k: int, draws: int) -> np.ndarray:
     if k == 0:
         return np.zeros((draws, 0))
     return rng.multinomial(k, np.full(k, 1.0 / k), size=draws).astype(float)
+
+
+def strength_words(r: float | None) -> str:
+    """A correlation in words a board reads, with its value: 'a weak link (correlation 0.29)'
+    (no "r = " on a page or in a pack)."""
+    if r is None or r != r:
+        return "link strength unknown"
+    size = abs(r)
+    word = ("no" if size < 0.1 else "a weak" if size < 0.3 else "a moderate" if size < 0.5
+            else "a strong")
+    return f"{word} link (correlation {r:.2f})"

@@ -19,7 +19,12 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from queries.insights.history import History, NotAvailable, load_history
-from queries.insights.intervals import SEED, fisher_ci, percentile_ci, resample_counts
+from queries.insights.intervals import (
+    SEED,
+    fisher_ci,
+    percentile_ci,
+    resample_counts,
+)
 from queries.results import finite_or_none, jsonable
 from queries.scope import Dims, Scope
 from queries.stats import nps_of, nps_se
@@ -212,7 +217,7 @@ def _link_sentence(link: OutcomeLink) -> str:
     if w.slope_per_10 is None or w.slope_ci is None or w.r is None:
         return (f"Too few locations to relate NPS to {link.label} (at least {MIN_LOCATIONS} "
                 f"with {MIN_N}+ answers a month needed; {w.n_locations} here).")
-    ci = f"95% CI {w.slope_ci[0]:+.2f} to {w.slope_ci[1]:+.2f}"
+    ci = f"95% interval {w.slope_ci[0]:+.2f} to {w.slope_ci[1]:+.2f}"
     where = (f"within a location, month to month; {w.n_locations} locations, "
              f"{w.n_points:,} location-months")
     if not w.significant:

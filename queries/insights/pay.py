@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from queries.insights.history import History, NotAvailable, load_history, location_names
-from queries.insights.intervals import fisher_ci
+from queries.insights.intervals import fisher_ci, strength_words
 from queries.results import finite_or_none, jsonable
 from queries.scope import Dims, Scope
 from queries.stats import Z95, nps_change_z, nps_of
@@ -214,8 +214,8 @@ def _pay_sentence(paid: GroupCompare, regardless: GroupCompare, floor: float, r,
                  f"{REGARDLESS_MONTHS} months ({regardless.left_out} left out: a new owner lifts "
                  "NPS for another reason).")
     if r is not None and ci is not None:
-        text += (f" CX-linked pay per employee and NPS change: r = {r:.2f} "
-                 f"(95% CI {ci[0]:.2f} to {ci[1]:.2f}).")
+        text += (f" CX-linked pay per employee and NPS change: {strength_words(r)}, 95% "
+                 f"interval {ci[0]:.2f} to {ci[1]:.2f}.")
     return text
 
 
