@@ -294,6 +294,8 @@ def cmd_pack(args) -> int:
     def progress(fraction: float, text: str) -> None:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
 
+    if getattr(args, "printed", False):
+        return _printed_pack(args, month, out)
     with _open_scope(args) as (eng, dims, scope, (_first, latest), allowed):
         try:
             path = pk.build_pack(eng, dims, scope, month, targets.load(),
@@ -303,6 +305,35 @@ def cmd_pack(args) -> int:
         except pk.PackError as exc:
             raise CliError(str(exc)) from exc
     print(f"Board pack written to {path}")
+    return 0
+
+
+def _printed_pack(args, month, out: Path) -> int:
+    """The pack as the page printed by headless Chromium (pack/printed.py), written atomically."""
+    import os
+    import tempfile
+
+    import pack as pk
+    from pack import printed
+    from pack.build import actions_for
+    from queries import targets
+    from store import actions as ac
+
+    with _open_scope(args) as (eng, dims, scope, (_first, latest), allowed):
+        listed, note = actions_for(ac.store_for_reading(args.actions_url), scope, month)
+        timing = printed.Timing()
+        try:
+            pdf = printed.build(eng, dims, scope, month, targets.load(), listed, note, latest,
+                                timing=timing, allowed=allowed)
+        except pk.PackError as exc:
+            raise CliError(str(exc)) from exc
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(pdf)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)  # a reader never sees half a file
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in timing.steps.items())
+    print(f"Board pack (printed) written to {out} ({steps})")
     return 0
 
 
@@ -401,6 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "else ~/.cache/cx-scorecard/actions.sqlite)")
     k.add_argument("--as-user", help="write only what this user may see (needs a policy)")
     k.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
+    k.add_argument("--printed", action="store_true",
+                   help="the page's own markup printed by headless Chromium (pack/printed.py)")
     ld = add("load", cmd_load, "Load the warehouse from CSV, Parquet or Excel files with a "
              "column mapping (docs/load.md).")
     ld.add_argument("--mapping", required=True, help="the mapping TOML file")

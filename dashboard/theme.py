@@ -1,127 +1,36 @@
-"""Page-wide look: compact spacing for a 1366x768 screen, status stripes on tiles, static URLs.
-
-Only theme-neutral colours (translucent or mid-grey), so light and dark themes both read well.
+"""Page-wide look: Streamlit's own parts (menu bar, spacing, the header row on a phone), the
+style sheet of the page's markup (presentation/style.py, shared with the printed pack), static
+URLs.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from presentation import fmt, tiles
+from presentation import style
 
 STATIC_PATH = "app/static/"
 
-_CSS = """
-<style>
+_PAGE_CSS = """
 /* the app's menu sits in its own solid bar above the page, never over a tile or the verdict */
 [data-testid="stHeader"] {height: 2.4rem !important; min-height: 0 !important;}
 [data-testid="stMainBlockContainer"] {padding-top: 2.4rem; padding-bottom: 1rem;
   padding-left: 1.2rem; padding-right: 1.2rem;}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: 0.5rem;}
-.cx-crumbs {font-size: 1rem; line-height: 1.6;}
-.cx-crumbs a {color: inherit; text-decoration: underline; text-underline-offset: 3px;}
 h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   line-height: 1.3 !important;}
-/* the verdict strip */
-.cx-verdict {border: 1px solid rgba(128,128,128,0.35); border-radius: 0.5rem;
-  padding: 0.4rem 0.75rem; font-size: 0.86rem; line-height: 1.4;
-  background: rgba(128,128,128,0.06);}
-.cx-v-head {font-size: 1.02rem; margin-bottom: 0.15rem;}
-.cx-v-title {font-weight: 700; margin-right: 0.4rem;}
-.cx-v-row {display: flex; gap: 0.6rem;}
-.cx-v-k {flex: 0 0 11.5rem; color: rgba(128,128,128,1); font-weight: 600;}
-.cx-v-b {flex: 1 1 auto;}
-.cx-v-off b {font-weight: 600;}
-.cx-chip {display: inline-block; padding: 0 0.45rem; border-radius: 0.7rem; font-weight: 700;
-  font-size: 0.9rem; margin-right: 0.15rem;}
-/* KPI tiles: six columns, two rows of tiles; an area is as wide as its tiles need (cx-wN),
-   and its heading and tiles sit on the grid's own rows (subgrid), so rows line up across areas */
-.cx-grid {display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); column-gap: 0.75rem;
-  row-gap: 0.5rem; grid-auto-flow: row dense;}
-.cx-area {display: grid; grid-row: span 3; grid-template-columns: subgrid;
-  grid-template-rows: subgrid; row-gap: 0.5rem; min-width: 0;}
-.cx-w1 {grid-column: span 1;} .cx-w2 {grid-column: span 2;} .cx-w3 {grid-column: span 3;}
-.cx-area h5 {grid-column: 1 / -1;}
-h5.cx-title, .cx-area h5 {margin: 0 0 0.1rem 0; font-weight: 600;}
-.cx-open {margin-left: auto; border: 0; padding: 0.1rem 0.15rem; width: calc(18px + 0.3rem);
-  height: calc(18px + 0.2rem); cursor: pointer; border-radius: 0.3rem;
-  background: transparent url("CHART_ICON") no-repeat center / 18px 18px;}
-.cx-open:hover {background-color: rgba(128,128,128,0.18);}
-.cx-open:focus-visible {outline: 2px solid rgba(128,128,128,0.8);}
-.cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
-  border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
-.cx-top {display: flex; justify-content: space-between; gap: 0.3rem; font-size: 0.8rem;}
-.cx-label {font-weight: 600; overflow-wrap: anywhere;}
-.cx-status {font-size: 0.72rem; font-weight: 700; white-space: nowrap; padding: 0 0.35rem;
-  border-radius: 0.6rem; align-self: flex-start;}
-.cx-mid {display: flex; align-items: center; gap: 0.6rem; min-height: 1.7rem;}
-.cx-chg {line-height: 1.15;}
-.cx-value {font-size: 1.35rem; font-weight: 700; white-space: nowrap;}
-.cx-faint {opacity: 0.55;}
-.cx-delta {font-size: 0.74rem;}
-.cx-than {opacity: 0.75;}
-.cx-sp {line-height: 0;}
-.cx-spark {display: inline-block; background: SPARK_COLOUR;}
-.cx-foot {font-size: 0.69rem; opacity: 0.8;}
-.cx-flat {color: rgba(128,128,128,1);}
-/* the heat table */
-.cx-note {font-size: 0.8rem; opacity: 0.7; margin: 0.3rem 0 0 0;}
-.cx-heat-box {max-height: 19.5rem; overflow: auto; max-width: 100%;
-  border: 1px solid rgba(128,128,128,0.3);
-  border-radius: 0.45rem;}
-.cx-heat {width: 100%; border-collapse: collapse; font-size: 0.85rem;}
-.cx-heat th {position: sticky; top: 0; background: rgba(128,128,128,0.16); text-align: right;
-  font-weight: 600; padding: 0.3rem 0.6rem; white-space: nowrap; backdrop-filter: blur(6px);}
-.cx-heat th:nth-child(-n+2) {text-align: left;}
-.cx-heat td {padding: 0.28rem 0.6rem; border-top: 1px solid rgba(128,128,128,0.18);
-  white-space: nowrap;}
-.cx-heat .cx-h-num {text-align: right; font-variant-numeric: tabular-nums;}
-.cx-heat .cx-h-name a {font-weight: 600; text-decoration: none;}
-.cx-heat .cx-h-name a:hover {text-decoration: underline;}
-.cx-heat .cx-h-cur td {font-weight: 700;}
-/* narrower screens: three columns of areas, then (a phone) the areas stacked, two tiles a row;
-   the verdict's labels above their lines; the header on one wrapped row */
-@media (max-width: 1100px) {
-  .cx-grid {grid-template-columns: repeat(3, minmax(0, 1fr));}
-}
 @media (max-width: 640px) {
-  .cx-grid {grid-template-columns: repeat(2, minmax(0, 1fr));}
-  .cx-area {grid-column: 1 / -1; grid-row: auto; grid-template-rows: none;}
-  .cx-v-row {flex-direction: column; gap: 0;}
-  .cx-v-k {flex: none;}
-  .cx-v-list .cx-v-sep {display: none;}
-  .cx-v-list .cx-v-item {display: block;}
   [data-testid="stMainBlockContainer"] {padding-left: 0.7rem; padding-right: 0.7rem;}
   .st-key-cx-header {flex-direction: row !important; flex-wrap: wrap; row-gap: 0.2rem;}
   .st-key-cx-header > div {width: auto !important; flex: 0 1 auto !important;}
   .st-key-cx-header .st-key-month_select {width: 8.5rem !important;}
   .st-key-cx-header [data-testid="stMarkdownContainer"] p {font-size: 0.8rem;}
-  .cx-crumbs {font-size: 0.95rem;}
 }
-.cx-heat .cx-h-low_confidence, .cx-heat .cx-h-no_data {color: rgba(128,128,128,1);}
 """
 
-
-def _palette() -> str:
-    """The one status palette on tiles, chips and the verdict (fmt.STATUS_COLOURS); every
-    colour sits beside its word."""
-    rules = []
-    for status, colour in fmt.STATUS_COLOURS.items():
-        rules.append(f".cx-st-{status} {{border-left-color: {colour};}}")
-        rules.append(f".cx-s-{status} {{color: #fff; background: {colour};}}")
-    rules.append(f".cx-good {{color: {fmt.STATUS_COLOURS['green']}; font-weight: 600;}}")
-    rules.append(f".cx-bad {{color: {fmt.STATUS_COLOURS['red']}; font-weight: 600;}}")
-    rules.append(".cx-s-no_target {background: transparent; color: rgba(128,128,128,1);}")
-    rules.append(".cx-s-amber {color: #1f1f1f;}")
-    for status, css in fmt.STATUS_CELL_CSS.items():
-        if css:
-            rules.append(f".cx-heat .cx-h-{status} {{{css};}}")
-    rules.append(".cx-st-no_target {border-left-color: rgba(128,128,128,0.45);}")
-    return "\n".join(rules)
-
-
-_STYLE = (_CSS.replace("CHART_ICON", tiles.CHART_ICON).replace("SPARK_COLOUR", tiles.SPARK_COLOUR)
-          + _palette() + "\n</style>")  # the same text on every rerun: the browser keeps it
+# Streamlit's own parts, then the page markup's sheet that the printed pack embeds too
+# (presentation/style.py): the same text on every rerun, so the browser keeps it.
+_STYLE = "<style>" + _PAGE_CSS + style.SHEET + "\n</style>"
 
 
 def inject() -> None:

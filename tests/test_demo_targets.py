@@ -57,7 +57,8 @@ def test_every_region_is_a_mix(demo_company) -> None:
 
 
 def test_the_theme_primary_colour_is_not_a_red() -> None:
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads((ROOT / "dashboard" / ".streamlit" / "config.toml").read_text(
+        encoding="utf-8"))
     for mode in ("light", "dark"):
         colour = config["theme"][mode]["primaryColor"].lstrip("#")
         r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4))

@@ -18,82 +18,19 @@ import streamlit as st
 
 from dashboard import caches, state
 from dashboard.nav import LINK_ATTR, NO_KEY
-from presentation import fmt
-from queries.ranking import HEADLINES, worst_first
-from queries.registry import BY_NAME
+from presentation import fmt, heat
 from queries.scope import Scope
 from queries.scorecard import Scorecard
 
-NAME_COL, STATUS_COL, N_COL = "Name", "Behind", "n"
-
-
-def frame(children: pd.DataFrame, ranked: pd.DataFrame | None = None
-          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(values, statuses, child keys): one row per child, worst first, one column per headline.
-    `ranked` is `worst_first(children)` when the caller already has it."""
-    ranked = worst_first(children) if ranked is None else ranked
-    if ranked.empty:
-        empty = pd.DataFrame(columns=[NAME_COL, STATUS_COL, N_COL, *HEADLINES])
-        return empty, empty.copy(), []
-    out = pd.DataFrame({
-        NAME_COL: ranked["name"].astype(str),
-        STATUS_COL: [behind_words(int(o), int(n), len(HEADLINES))
-                     for o, n in zip(ranked["off"], ranked["near"], strict=True)],
-        N_COL: ranked["responses"].astype(float),
-    })
-    for name in HEADLINES:
-        out[name] = ranked[name].astype(float)
-    status = ranked[[f"{n}_status" for n in HEADLINES]].copy()
-    status.columns = list(HEADLINES)
-    return out, status, [str(k) for k in ranked["key"]]
-
-
-def behind_words(off: int, near: int, of: int) -> str:
-    """'4 of 7 off · 1 near', 'on target' (status in words beside the colours)."""
-    if not off and not near:
-        return "none"
-    parts = [f"{off} of {of} off"] if off else []
-    if near:
-        parts.append(f"{near} near")
-    return " · ".join(parts)
+NAME_COL, STATUS_COL, N_COL = heat.NAME_COL, heat.STATUS_COL, heat.N_COL
+frame, behind_words, heading = heat.frame, heat.behind_words, heat.heading
 
 
 def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], links: list[str],
                first: str, current: int | None = None) -> str:
-    """The heat table as plain HTML: each name a link to that view (the URL is the state), each
-    cell tinted by its status with the status word as its tooltip. A light table instead of a
-    data grid: the browser draws it in a few milliseconds."""
-    e = html.escape
-    # "Responses", not "n": the NPS tile's n counts answers to the NPS question, a smaller
-    # number; one region showed two different n
-    heads = [first, "Behind on", "Responses"] + [fmt.column_label(n) for n in HEADLINES]
-    tips = ["", "Headline metrics off target (red) or near target (amber), against its own "
-            "targets", "Survey responses"] + [f"{BY_NAME[n].label}: {BY_NAME[n].description}"
-                                              for n in HEADLINES]
-    head = "".join(f'<th title="{e(t)}">{e(h)}</th>' for h, t in zip(heads, tips, strict=True))
-    names = [str(x) for x in values[NAME_COL].tolist()]
-    behind = [str(x) for x in values[STATUS_COL].tolist()]
-    ns = values[N_COL].tolist()
-    cols = {n: (values[n].tolist(), status[n].astype(str).tolist() if n in status else None)
-            for n in HEADLINES}  # plain lists: no pandas lookup per cell
-    rows = []
-    for i, name in enumerate(names):
-        mark = "▶ " if i == current else ""
-        label = (f'<a href="{e(links[i])}" target="_self" {LINK_ATTR}="1">{e(mark + name)}</a>'
-                 if keys[i] not in NO_KEY else e(mark + name))  # "(no region)": not a view
-        cells = [f'<td class="cx-h-name">{label}</td>', f"<td>{e(behind[i])}</td>",
-                 f'<td class="cx-h-num">{e(fmt.compact(ns[i]))}</td>']
-        for n in HEADLINES:
-            vals, stats = cols[n]
-            st_ = stats[i] if stats is not None else "no_data"
-            v = vals[i]
-            text = fmt.value_text(BY_NAME[n], None if pd.isna(v) else float(v))
-            cells.append(f'<td class="cx-h-num cx-h-{e(st_)}" '
-                         f'title="{e(fmt.STATUS_TEXT.get(st_, st_))}">{e(text)}</td>')
-        cur = ' class="cx-h-cur"' if i == current else ""
-        rows.append(f'<tr data-key="{e(keys[i])}"{cur}>{"".join(cells)}</tr>')
-    return (f'<div class="cx-heat-box"><table class="cx-heat"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    """The heat table (presentation/heat.py, the printed pack's too), each name a page link."""
+    return heat.table_html(values, status, keys, links, first, current, link_attr=LINK_ATTR,
+                           no_key=NO_KEY)
 
 
 def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None = None) -> None:
@@ -109,15 +46,6 @@ def draw(card: Scorecard, parent: Scorecard | None, ranked: pd.DataFrame | None 
         st.info(f"No {level.lower()} reported in {fmt.month_label(card.month)}.")
         return
     st.html(block)
-
-
-def heading(base: Scorecard) -> tuple[str, str]:
-    """('Locations', 'Locations in Midwest, furthest behind first'): what the table lists."""
-    w = base.children_window
-    over = "" if w is None or w.code == "1m" else f" ({w.label})"
-    if base.scope.level == "company":
-        return "Regions", f"Regions, furthest behind first{over}"
-    return "Locations", f"Locations in {base.scope_name}, furthest behind first{over}"
 
 
 def block_html(base: Scorecard, month: date, current: str | None,
