@@ -324,7 +324,7 @@ def _printed_pack(args, month, out: Path) -> int:
         timing = printed.Timing()
         try:
             pdf = printed.build(eng, dims, scope, month, targets.load(), listed, note, latest,
-                                timing=timing, allowed=allowed)
+                                timing=timing, allowed=allowed, window=_window(args))
         except pk.PackError as exc:
             raise CliError(str(exc)) from exc
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")

@@ -30,6 +30,7 @@ from presentation import verdict as vd
 from queries.access import EVERYTHING, AccessDenied, Allowed
 from queries.ranking import worst_first
 from queries.scorecard import Scorecard
+from queries.windows import Window
 from store.actions import Action
 
 CHROMIUM = "/usr/bin/chromium"
@@ -273,11 +274,12 @@ def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
 def build(engine, dims, scope, month: date, targets, actions: Sequence[Action] = (),
           actions_note: str | None = None, latest: date | None = None,
           timing: Timing | None = None, analyses: bool = True,
-          allowed: Allowed = EVERYTHING) -> bytes:
+          allowed: Allowed = EVERYTHING, window: Window | None = None) -> bytes:
     """The printed pack of one scope and month, from the warehouse: the same scorecard, ranking,
     verdict and analyses the page shows for that view. Chromium starts while they are computed.
     `allowed`: the viewer's rights, by the page's rules (queries/access.py): a scope outside them
-    is refused (PackError); a location user's pack has no region figures or findings."""
+    is refused (PackError); a location user's pack has no region figures or findings. `window`:
+    the months pooled, as the page's window choice (None: each level's default)."""
     try:
         allowed.check(scope)
     except AccessDenied as exc:
@@ -288,7 +290,7 @@ def build(engine, dims, scope, month: date, targets, actions: Sequence[Action] =
         job = pool.submit(print_pdf, content, t)
         try:
             content.set_result(_content(engine, dims, scope, month, targets, actions,
-                                        actions_note, latest, t, analyses, allowed))
+                                        actions_note, latest, t, analyses, allowed, window))
         except BaseException as exc:
             content.set_exception(exc)
             raise
@@ -297,7 +299,8 @@ def build(engine, dims, scope, month: date, targets, actions: Sequence[Action] =
 
 def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action],
              actions_note: str | None, latest: date | None, t: Timing,
-             analyses: bool, allowed: Allowed = EVERYTHING) -> Printed:
+             analyses: bool, allowed: Allowed = EVERYTHING,
+             window: Window | None = None) -> Printed:
     from datetime import UTC
 
     from queries import insights, scorecard
@@ -305,17 +308,27 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
 
     t0 = time.perf_counter()
     latest = latest or aggregate.freshness(engine)[1]
-    card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False)
-    above = allowed.parent_view(scope)  # the page's rule: no region figures it may not see
-    parent = (scorecard.build(engine, dims, above, month, targets, latest, with_map=False)
-              if above is not None else None)
-    ranked = worst_first(card.children) if card.scope.child_level is not None else None
-    t.steps["scorecard"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
     where = allowed.findings_scope(scope)
-    results = (insights.analyses(engine, dims, where, month, targets)
+
+    def run_analyses() -> Mapping[str, Any]:
+        t1 = time.perf_counter()
+        out = (insights.analyses(engine, dims, where, month, targets)
                if analyses and where is not None else {})
-    t.steps["analyses"] = time.perf_counter() - t1
+        t.steps["analyses (beside the scorecard)"] = time.perf_counter() - t1
+        return out
+
+    # the analyses run beside the scorecard: the warehouse's work releases the GIL
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-analyses") as pool:
+        job = pool.submit(run_analyses)
+        card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False,
+                               window=window)
+        above = allowed.parent_view(scope)  # the page's rule: no region figures it may not see
+        parent = (scorecard.build(engine, dims, above, month, targets, latest, with_map=False,
+                                  window=window) if above is not None else None)
+        ranked = worst_first(card.children) if card.scope.child_level is not None else None
+        t.steps["scorecard"] = time.perf_counter() - t0
+        results = job.result()
+    t.steps["scorecard and analyses"] = time.perf_counter() - t0
     found = vd.findings(results)
     if scope.level == "location":
         found = [f"In {dims.region_name(scope.region)}: {f[0].lower()}{f[1:]}" for f in found]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -84,10 +85,13 @@ def test_only_children_off_target_or_moved_are_listed(tmp_path: Path) -> None:
     url = _warehouse(tmp_path)
     p = _content(url, sc.Scope())
     kids = printed.changed_or_off(p.card, p.ranked)
-    # fixture, October: S is off target on 2 headlines, N on 1 (eNPS): both listed
-    assert list(kids.key) == ["S", "N"]
+    # fixture, October: S is off target on CX-linked pay and retention; N on none
+    assert dict(zip(p.ranked.key, p.ranked.off, strict=True)) == {"S": 2, "N": 0}
+    assert list(kids.key) == ["S"] and not p.card.movers
     on_target = p.ranked.assign(off=0)
     assert printed.changed_or_off(p.card, on_target).empty  # nobody off, nothing moved
+    moved = replace(p.card, movers=[{"key": "N"}])  # N moved beyond the noise: listed
+    assert list(printed.changed_or_off(moved, on_target).key) == ["N"]
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +147,24 @@ def test_printed_pack_pages(small_demo: str, tmp_path: Path, region: str | None)
         rows = np.where((grey < 200).sum(axis=1) > 3)[0]
         body = rows[rows < grey.shape[0] * 0.93]  # the footer's page number aside
         assert body.size and body.max() > 0.4 * grey.shape[0], (png.name, body.max())
+
+
+@pytest.mark.browser
+def test_cli_printed_pack(tmp_path: Path, capsys) -> None:
+    """`cx-scorecard pack --printed` writes the printed pack, and refuses a bad region with
+    exit 2 and no file."""
+    if not Path(printed.CHROMIUM).exists():
+        skip_or_fail(f"{printed.CHROMIUM} not found (apt-get install -y chromium)")
+    from cli import main as cli
+
+    url = _warehouse(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    base = ["pack", "--url", url, "--month", "2026-10", "--printed",
+            "--actions-url", f"sqlite:///{tmp_path / 'a.sqlite'}"]
+    assert cli.main([*base, "--region", "ZZ", "--out", str(out / "bad.pdf")]) == 2
+    assert "Unknown region 'ZZ'" in capsys.readouterr().err and list(out.iterdir()) == []
+    assert cli.main([*base, "--out", str(out / "pack.pdf")]) == 0
+    assert "Board pack (printed) written" in capsys.readouterr().out
+    data = (out / "pack.pdf").read_bytes()
+    assert data.startswith(b"%PDF") and [p.name for p in out.iterdir()] == ["pack.pdf"]
