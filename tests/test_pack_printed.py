@@ -168,3 +168,30 @@ def test_cli_printed_pack(tmp_path: Path, capsys) -> None:
     assert "Board pack (printed) written" in capsys.readouterr().out
     data = (out / "pack.pdf").read_bytes()
     assert data.startswith(b"%PDF") and [p.name for p in out.iterdir()] == ["pack.pdf"]
+
+
+@pytest.mark.browser
+def test_the_page_button_prints_the_page(page_env, tmp_path: Path) -> None:
+    """The page's "Prepare board pack" prints this page (pack/printed.py) and offers it."""
+    if not Path(printed.CHROMIUM).exists():
+        skip_or_fail(f"{printed.CHROMIUM} not found (apt-get install -y chromium)")
+    from dashboard.panels import review
+    from tests.page import open_section
+
+    page_env.setenv("CX_WAREHOUSE_URL", _warehouse(tmp_path))
+    at = open_section(run_page(month="2026-10"), review.SECTION_KEY)
+    (button,) = [b for b in at.button if b.label == "Prepare board pack (PDF)"]
+    button.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    downloads = [d for d in at.get("download_button")
+                 if "Download board pack" in d.proto.label]
+    assert len(downloads) == 1
+    keys = [f"pack-None-None-2026-10-01-{w}" for w in ("", "1m", "3m", "12m", "ytd")]
+    (got,) = [at.session_state[k] for k in keys if k in at.session_state]
+    assert got.startswith(b"%PDF")
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(got)).pages)
+    assert "Contents" in text and "Verdict" in text and "page 1 of" in text

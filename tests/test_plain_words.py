@@ -15,8 +15,8 @@ from dashboard.panels import geo, movers, quality, review
 from tests.page import nodes, open_section, run_page
 
 SECTIONS = (geo.SECTION_KEY, movers.SECTION_KEY, review.SECTION_KEY, quality.SECTION_KEY,
-            "insights-leadership", "insights-incentives", "insights-satisfaction",
-            "insights-loyalty")
+            "insights-leadership", "insights-incentives", "insights-culture",
+            "insights-satisfaction", "insights-loyalty")
 JARGON = re.compile(r"rate_fall|tens_jump|volume_jump|\bCI\b|\br = |\bq = |\bp = ")
 IN_LABELS = re.compile(r"Benjamini|Hochberg|false.discovery|\bFDR\b")
 

@@ -18,6 +18,7 @@ import pack
 from dashboard import nav, state
 from dashboard.panels import lazy
 from dashboard.panels.actions import render_actions
+from pack import printed
 from presentation import fmt
 from queries import targets, windows
 from queries.access import EVERYTHING, Allowed
@@ -91,8 +92,8 @@ def draw(eng: Engine, url: str, dims: Dims, view: state.View, card: Scorecard,
 
 def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard,
           viewer: Allowed) -> None:
-    """Build on request with a progress bar (10-20 s for the company), then offer the file,
-    with the viewer's rights: it shows what this page shows them."""
+    """Build on request (about 10 s for the company), then offer the file, with the viewer's
+    rights: it is this page printed (pack/printed.py), showing what this page shows them."""
     key = f"pack-{view.region}-{view.location}-{view.month}-{view.window}"
     if st.button("Prepare board pack (PDF)", icon=":material/picture_as_pdf:", key=f"b-{key}"):
         bar = st.progress(0.0, text="Starting the board pack…")
@@ -103,10 +104,11 @@ def _pack(eng: Engine, dims: Dims, view: state.View, card: Scorecard,
             except ActionsUnavailable:
                 actions = []
                 st.warning("Actions are unavailable: the pack is built without them.")
-            pdf = pack.pack_bytes(
-                eng, dims, view.scope, view.month, targets.load(), actions,
-                latest_response=card.latest_response, allowed=viewer,
-                progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
+            bar.progress(0.3, text="Printing this page as the board pack (about 10 s)…")
+            pdf = printed.build(  # the page's own markup, printed by Chromium (pack/printed.py)
+                eng, dims, view.scope, view.month, targets.load(),
+                [a for a in actions if a.status_in(view.month) != "done"], None,
+                card.latest_response, allowed=viewer,
                 window=windows.parse(view.window or None),
             )
         except pack.PackError as exc:  # a warehouse down, no Chromium, no fonts: in words

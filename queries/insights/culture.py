@@ -194,7 +194,7 @@ def _sentence(coefs: tuple[Coefficient, ...], points: int, locations: int,
     base = (f"within a location, next three months; {locations} locations, {points:,} "
             "location-months, location fixed effects, errors clustered by location")
     enps = (f"10 points more eNPS go with {e.effect:+.2f} NPS points "
-            f"(95% CI {e.low:+.2f} to {e.high:+.2f})")
+            f"(95% interval {e.low:+.2f} to {e.high:+.2f})")
     rec = (f"0.1 more recognitions per employee with {r.effect:+.2f} "
            f"({r.low:+.2f} to {r.high:+.2f})")
     joint = "" if p is None else f"; joint test p = {p:.3f}"
