@@ -57,6 +57,12 @@ def test_no_code_names_or_shorthand_on_the_page(page_env: pytest.MonkeyPatch, de
     assert "Do happier customers stay" in text or "happier" in text  # the sections did draw
     hits = sorted({m.group(0) for m in JARGON.finditer(text)})
     assert hits == [], [text[max(0, m.start() - 80):m.end() + 40] for m in JARGON.finditer(text)]
+    # What moved says why a child's own tiles can show an arrow that its list does not
+    child = "region" if not view else "location"
+    assert f"Why a {child}'s own tiles can show an arrow" in text, child
+    # the funnel plot's key names its amber points; the heat table counts "Responses", not n
+    assert "amber dots: outside 95% but inside 99.8%" in text
+    assert 'title=\\"Survey responses\\">Responses</th>' in text  # JSON-escaped markup
     labels = [e.label for e in at.expander]
     assert len(labels) >= 8, labels
     assert not [x for x in labels if IN_LABELS.search(x)], labels
