@@ -23,7 +23,8 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   [data-testid="stMainBlockContainer"] {padding-left: 0.7rem; padding-right: 0.7rem;}
   .st-key-cx-header {flex-direction: row !important; flex-wrap: wrap; row-gap: 0.2rem;}
   .st-key-cx-header > div {width: auto !important; flex: 0 1 auto !important;}
-  .st-key-cx-header .st-key-month_select {width: 8.5rem !important;}
+  .st-key-cx-header .st-key-month_select, .st-key-cx-header .st-key-window_select {
+    width: 9rem !important;}
   .st-key-cx-header [data-testid="stMarkdownContainer"] p {font-size: 0.8rem;}
 }
 """

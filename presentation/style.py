@@ -40,8 +40,9 @@ h5.cx-title, .cx-area h5 {margin: 0 0 0.1rem 0; font-weight: 600;}
 .cx-open:focus-visible {outline: 2px solid rgba(128,128,128,0.8);}
 .cx-tile {border: 1px solid rgba(128,128,128,0.28); border-left: 5px solid rgba(128,128,128,0.45);
   border-radius: 0.45rem; padding: 0.25rem 0.45rem 0.25rem 0.5rem; line-height: 1.2;}
-.cx-top {display: flex; justify-content: space-between; gap: 0.3rem; font-size: 0.8rem;}
-.cx-label {font-weight: 600; overflow-wrap: anywhere;}
+.cx-top {display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0 0.3rem;
+  font-size: 0.8rem;}
+.cx-label {font-weight: 600; overflow-wrap: break-word; min-width: 0;}
 .cx-status {font-size: 0.72rem; font-weight: 700; white-space: nowrap; padding: 0 0.35rem;
   border-radius: 0.6rem; align-self: flex-start;}
 .cx-mid {display: flex; align-items: center; gap: 0.6rem; min-height: 1.7rem;}
