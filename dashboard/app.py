@@ -97,7 +97,8 @@ def main() -> None:
         st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
     names = review.scope_names(dims)
     listed, actions_note = review.listed_actions(view)
-    verdict = vd.build(card, parent, listed, ranked=ranked, parent_ranked=parent_ranked)
+    verdict = vd.build(card, parent, listed, ranked=_behind(card),
+                       parent_ranked=_behind(parent))
     finding_scope = _finding_scope(view, viewer)
     fkey = known = None
     if finding_scope is not None:
@@ -188,6 +189,14 @@ def _cards(eng, url: str, view: state.View, viewer):
     if parent is None:
         return card, None, data.ranked(eng, url, scope, month, allowed, w), None
     return card, parent, None, data.ranked(eng, url, scope.parent(), month, allowed, w)
+
+
+def _behind(card):
+    """Whom the verdict names furthest behind, worst first (a region's locations over 12
+    months: `verdict.behind_ranking`), once per scorecard build (dashboard/caches.py)."""
+    if card is None or card.scope.child_level is None:
+        return None
+    return caches.derived((card.build_id, "behind"), lambda: vd.behind_ranking(card))
 
 
 def _warm_next(eng, url: str, view: state.View, first, latest, allowed, card,

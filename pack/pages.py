@@ -69,7 +69,7 @@ def _verdict_block(pdf: Pdf, ctx: Context, x: float, y: float, w: float,
     rows: list[tuple[str, str]] = [
         ("Off target", " · ".join(verdict_mod.metric_words(r) for r in v.off) or "none")]
     if v.behind:
-        rows.append((f"Furthest behind ({v.children_word})",
+        rows.append((v.behind_heading,
                      " · ".join(verdict_mod.behind_words(b) for b in v.behind)))
     elif v.standing:
         rows.append(("In its region", v.standing))

@@ -108,7 +108,8 @@ def _table(p: Printed) -> tuple[str, str] | None:
     left = len(ranked) - len(shown)
     note = (f"Only the {level.lower()} off target on a headline metric or that moved beyond the "
             f"noise since last month: {len(shown)} of {len(ranked)}"
-            + (f"; the other {left} are on or near target and steady." if left else "."))
+            + (f"; the other {left} are on or near target and steady." if left else ".")
+            + heat.behind_note(card))
     if shown.empty:
         return title, f'<p class="px-note">{html.escape(note)}</p>'
     values, status, keys = heat.frame(card.children, shown)
@@ -332,7 +333,7 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
     found = vd.findings(results)
     if scope.level == "location":
         found = [f"In {dims.region_name(scope.region)}: {f[0].lower()}{f[1:]}" for f in found]
-    verdict = vd.build(card, parent, actions, found, ranked=ranked)
+    verdict = vd.build(card, parent, actions, found)  # names on its own 12-month ranking
     names = {str(k): str(v) for k, v in zip(dims.regions.region_id, dims.regions.region_name,
                                              strict=True)}
     names |= {str(k): str(v) for k, v in zip(dims.locations.location_id,

@@ -62,6 +62,17 @@ def heading(base: Scorecard) -> tuple[str, str]:
     return "Locations", f"Locations in {base.scope_name}, furthest behind first{over}"
 
 
+def behind_note(base: Scorecard) -> str:
+    """Why the verdict may name another child than this table's first row: it ranks over its
+    own, longer window (presentation/verdict.py, `behind_ranking`); '' when the two agree."""
+    w, own = getattr(base, "behind_window", None), getattr(base, "children_window", None)
+    if w is None or getattr(base, "behind_children", None) is None or (
+            own is not None and own.code == w.code):
+        return ""
+    return (f" The verdict names the furthest behind over {w.label} (steadier than this "
+            f"table's {own.label if own else 'month'}), so it may differ from the first row.")
+
+
 def table_html(values: pd.DataFrame, status: pd.DataFrame, keys: list[str], links: list[str],
                first: str, current: int | None = None, *, link_attr: str = "",
                no_key: Collection[str] = ()) -> str:

@@ -46,6 +46,12 @@ class Verdict:
     standing: str | None  # a location against its region
     actions: list[Action] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    behind_over: str = ""  # " over 12 months" when `behind` is ranked on its own window
+
+    @property
+    def behind_heading(self) -> str:
+        """'Furthest behind over 12 months (locations)': the row's key on the page and in print."""
+        return f"Furthest behind{self.behind_over} ({self.children_word})"
 
     @property
     def overdue(self) -> list[Action]:
@@ -57,7 +63,8 @@ def build(card: Scorecard, parent: Scorecard | None = None,
           ranked: pd.DataFrame | None = None, parent_ranked: pd.DataFrame | None = None
           ) -> Verdict:
     """The verdict of one scope and month. `parent` is the region of a location view;
-    `ranked` / `parent_ranked` are their children worst first, when already computed."""
+    `ranked` / `parent_ranked` are the children worst first, when already computed, of the
+    ranking the verdict names from (`behind_ranking`: a region's locations over 12 months)."""
     judged = [r for r in card.metrics.values() if r.target is not None]
     counts = {s: sum(r.status == s for r in judged) for s in JUDGED}
     counts["unjudged"] = len(judged) - sum(counts.values())
@@ -67,8 +74,10 @@ def build(card: Scorecard, parent: Scorecard | None = None,
     behind: list[Behind] = []
     standing = None
     word = {"region": "regions", "location": "locations"}.get(card.scope.child_level or "", "")
+    over = ""
     if card.scope.child_level is not None:
-        ranked = worst_first(card.children) if ranked is None else ranked
+        ranked = behind_ranking(card) if ranked is None else ranked
+        over = _over(card)
         of = sum(1 for c in ranked.columns if c.endswith("_status"))
         for _, row in ranked.head(BEHIND_SHOWN).iterrows():
             if row["off"] == 0 and row["near"] == 0:
@@ -80,13 +89,30 @@ def build(card: Scorecard, parent: Scorecard | None = None,
         standing = _standing(card, parent, parent_ranked)
     open_actions = [a for a in actions if a.status in ("overdue", "open")]
     return Verdict(counts, len(judged), off, near, behind, word, standing, open_actions,
-                   list(findings))
+                   list(findings), over)
+
+
+def behind_ranking(card: Scorecard) -> pd.DataFrame:
+    """The children whom the verdict names furthest behind, worst first: a region's locations
+    pooled over rolling 12 months (`Scorecard.behind_children`; on the view's 3 months the
+    named one was truly among the region's worst 10% only 65% of the time), else the view's
+    own children (regions at company level: docs/metrics.md, "Signals")."""
+    kids = getattr(card, "behind_children", None)
+    return worst_first(card.children if kids is None else kids)
+
+
+def _over(card: Scorecard) -> str:
+    """' over 12 months' when the verdict ranks on a window of its own, else ''."""
+    w = getattr(card, "behind_window", None)
+    kids = getattr(card, "behind_children", None)
+    return "" if w is None or kids is None else f" over {w.months} months"
 
 
 def _standing(card: Scorecard, parent: Scorecard,
               ranked: pd.DataFrame | None = None) -> str | None:
-    """'3rd of 53 locations in North, furthest behind first; NPS 41 vs 48 for the region'."""
-    ranked = worst_first(parent.children) if ranked is None else ranked
+    """'3rd of 53 locations in North, furthest behind first over 12 months; NPS 41 vs 48 for
+    the region' (the rank is the verdict's own, `behind_ranking`; the NPS the tiles')."""
+    ranked = behind_ranking(parent) if ranked is None else ranked
     keys = [str(k) for k in ranked["key"]]
     if card.scope.location not in keys:
         return None
@@ -94,8 +120,9 @@ def _standing(card: Scorecard, parent: Scorecard,
     nps, region_nps = card.metrics["nps"].value, parent.metrics["nps"].value
     m = BY_NAME["nps"]
     of = f"{fmt.plural(len(keys), 'location')} in {parent.scope_name}"
-    where = (f"The furthest behind of {of}" if pos == 1
-             else f"{_ordinal(pos)} of {of}, furthest behind first")
+    over = _over(parent)
+    where = (f"The furthest behind of {of}{over}" if pos == 1
+             else f"{_ordinal(pos)} of {of}, furthest behind first{over}")
     if nps is None or region_nps is None:
         return where
     return f"{where}; NPS {fmt.value_text(m, nps)} vs {fmt.value_text(m, region_nps)} " \

@@ -46,7 +46,7 @@ def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
     else:
         row("Off target", "none")
     if v.behind:
-        row(f"Furthest behind ({e(v.children_word)})",
+        row(v.behind_heading,
             _items(e(vd.behind_words(b)) for b in v.behind), "cx-v-list")
     elif v.standing:
         row("In its region", e(v.standing))

