@@ -93,10 +93,9 @@ def build(card: Scorecard, parent: Scorecard | None = None,
 
 
 def behind_ranking(card: Scorecard) -> pd.DataFrame:
-    """The children whom the verdict names furthest behind, worst first: a region's locations
-    pooled over rolling 12 months (`Scorecard.behind_children`; on the view's 3 months the
-    named one was truly among the region's worst 10% only 65% of the time), else the view's
-    own children (regions at company level: docs/metrics.md, "Signals")."""
+    """The children whom the verdict names furthest behind, worst first: pooled over rolling
+    12 months (`Scorecard.behind_children`: on the view's own window the named one was too
+    often not truly among the worst, docs/metrics.md "Signals"), else the view's children."""
     kids = getattr(card, "behind_children", None)
     return worst_first(card.children if kids is None else kids)
 

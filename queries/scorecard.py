@@ -143,8 +143,8 @@ class Scorecard:
     window: Window = windows.MONTH  # the scope's own tiles
     children_window: Window | None = None  # its children's status, rank, movers and map
     chosen_window: str = ""  # the window asked for ("": each level's default), kept in links
-    # A region's locations on `windows.BEHIND` (rolling 12 months): whom the verdict names
-    # furthest behind. Long like `children`; None above and below a region view.
+    # The children on `windows.BEHIND` (rolling 12 months): whom the verdict names furthest
+    # behind. Long like `children`; None at a location (no children).
     behind_children: pd.DataFrame | None = None
     behind_window: Window | None = None
     # One id per build, kept by every copy (a cache hands the page a fresh copy per rerun):
@@ -430,10 +430,9 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
         long = _children(scope, dims, long, targets, month)
         kids_now = long[long.month == month].reset_index(drop=True)
         kids_prev = long[long.month == before].reset_index(drop=True)
-        if scope.child_level == "location":
-            behind_w = windows.BEHIND
-            behind = (kids_now if kids_w is not None and kids_w.code == behind_w.code
-                      else _behind(engine, dims, scope, month, targets, monthly))
+        behind_w = windows.BEHIND
+        behind = (kids_now if kids_w is not None and kids_w.code == behind_w.code
+                  else _behind(engine, dims, scope, month, targets, monthly))
     elif pooled is not None:
         map_comps = pooled
     map_points = None
@@ -455,9 +454,10 @@ def build(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Target
 
 def _behind(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,
             monthly: pd.DataFrame) -> pd.DataFrame:
-    """A region's locations pooled over `windows.BEHIND` ending at `month`: one grouped query
-    per table (answers summed in SQL), judged like `children`. On rolling 3 months the named
-    furthest-behind location was truly among the region's worst 10% only 65% of the time."""
+    """The scope's children pooled over `windows.BEHIND` ending at `month`: one grouped query
+    per table (answers summed in SQL), judged like `children`. On the view's own window the
+    named furthest-behind child was truly among the worst 10% too rarely (a region's locations
+    on rolling 3 months 65% of the time, the company's regions on the month 69%)."""
     now = windows.BEHIND.periods(month)[:1]
     comps = aggregate.fetch(engine, scope, now[0][1], now[0][2], by="child", periods=now)
     long = census.borrow(evaluate(comps, targets.weights, keys=["key", "month"]), monthly, month)

@@ -49,9 +49,10 @@ WINDOWS: dict[str, Window] = {
 }
 MONTH = WINDOWS["1m"]
 LOCATION_DEFAULT = WINDOWS["3m"]  # a location's status, rank and movers unless one is chosen
-# The location a verdict names furthest behind: ranked on rolling 12 months whatever the view's
-# window (on 3 months the named one was truly in its region's worst 10% in 65% of simulated
-# region-months, on 12 months in 92%: docs/metrics.md, "Signals").
+# The child (location or region) a verdict names furthest behind: ranked on rolling 12 months
+# whatever the view's window. On 3 months the named location was truly in its region's worst
+# 10% in 65% of simulated region-months, on 12 months in 92%; the named region on the month
+# was the truly worst in 69% of simulated companies (docs/metrics.md, "Signals").
 BEHIND = WINDOWS["12m"]
 
 

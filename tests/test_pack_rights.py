@@ -34,9 +34,9 @@ LOCATION_USER, REGION_USER = "two.locations@example.com", "north@example.com"
 # Region figures a location-only user must never read (fixture, October 2026): North's NPS is
 # 3 promoters, 2 detractors of 6 = 17 (L1: 10, 9, 7, 3 -> 25; L2: 10, 6 -> 0): "NPS 25 vs 17
 # for the region" on the tiles' month. Its place is on the verdict's rolling 12 months
-# (Nov 2025 - Oct 2026): L1 10, 9, 7, 3, 10, 5 -> NPS 17, L2 10, 6, 9 -> 33, both 2 metrics
-# off, so L1 is "The furthest behind of 2 locations in North over 12 months" (on the month
-# alone L2, NPS 0, was first and L1 "2nd of 2").
+# (Nov 2025 - Oct 2026): both have 2 headline metrics off, and L1's NPS (10, 9, 7, 3, 10, 5 ->
+# 17) is below L2's (10, 6, 9 -> 33), so L1 is "The furthest behind of 2 locations in North
+# over 12 months" (on the month alone L2, 2 off against none, was first and L1 "2nd of 2").
 REGION_WORDS = ("for the region", "In its region", "locations in North", "In North:")
 
 

@@ -121,6 +121,26 @@ def test_location_colours_hold_still_on_three_months():
     assert (got.hits, got.of) == (94, 600) and got.rate <= 0.20
 
 
+def test_the_named_furthest_behind_location_is_truly_among_the_worst_over_twelve_months():
+    # 20 regions of 50 locations (~50 answers a month each), one judged month: 20 independent
+    # region-months. The verdict's rule (rolling 12 months, shrunken NPS) names a location truly
+    # in its region's worst 10% in 18; the view's rolling 3 months would in 13 (65%).
+    truth = sim.location_truth(7, regions=20, per_region=50)
+    comps = sim.location_components(truth, 8, months=12)
+    twelve = me.worst_named(truth, comps, 12, first=12)
+    assert (twelve.hits, twelve.of) == (18, 20) and twelve.rate >= 0.80
+    assert me.worst_named(truth, comps, 3, first=12) == me.Count(13, 20)
+
+
+
+def test_the_named_furthest_behind_region_over_twelve_months():
+    # 10 companies of 7 regions x 50 locations, 2 judged months each: on the month (the company
+    # view's window) the named region is the truly worst in 15 of 20, over 12 months in 19.
+    twelve = me.regions_named(range(10), 12)
+    assert (twelve.hits, twelve.of) == (19, 20) and twelve.rate >= 0.80
+    assert me.regions_named(range(10), 1) == me.Count(15, 20)
+
+
 # --- larger runs --------------------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -145,6 +165,16 @@ def test_location_colours_and_furthest_behind_full_size():
     assert (flips.hits, flips.of) == (467, 2750) and flips.rate <= 0.20
     worst = me.worst_named(truth, comps, 12)
     assert (worst.hits, worst.of) == (55, 60) and worst.rate >= 0.80
+    assert me.worst_named(truth, comps, 3) == me.Count(39, 60)  # the view's window: 65%
+
+
+@pytest.mark.slow
+def test_the_named_furthest_behind_region_full_size():
+    # 50 companies of 7 regions x 50 locations, 2 judged months each: the region named on the
+    # company view's month is the truly worst in 69 of 100; the verdict's 12 months in 93.
+    twelve = me.regions_named(range(50), 12)
+    assert (twelve.hits, twelve.of) == (93, 100) and twelve.rate >= 0.80
+    assert me.regions_named(range(50), 1) == me.Count(69, 100)
 
 
 def test_the_docs_table_names_every_signal():

@@ -103,3 +103,53 @@ def test_region_children_default_to_three_months(warehouse):
     # the map shows the locations' window too
     pts = card.map_points.set_index("location_id")
     assert pts.loc["L1", "value"] == pytest.approx(100 / 6)
+
+
+def test_the_named_furthest_behind_location_is_ranked_on_twelve_months(warehouse, monkeypatch):
+    """Issue 32 item 4: whatever the view's window, a region's verdict names the location
+    furthest behind over rolling 12 months (Nov 2025 - Oct 2026), and the company's the region,
+    at the cost of one more grouped fetch, none when the view is already on 12 months."""
+    from presentation import verdict as vd
+    from queries.ranking import worst_first
+    from queries.sql import aggregate
+
+    calls: list[object] = []
+    real = aggregate.fetch
+
+    def counted(*a, **k):
+        calls.append(k.get("periods"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(aggregate, "fetch", counted)
+    dims, t = sc.load_dims(warehouse), targets.load()
+    north = sc.resolve(dims, "N", None)
+    card = scorecard.build(warehouse, dims, north, OCT, t, with_map=False,
+                           window=windows.MONTH)
+    assert calls == [None, ((OCT, date(2025, 11, 1), date(2026, 11, 1)),)]
+    # The heat table on the month: L2 (executive owner and CX-linked pay off) before L1 (none
+    # off, October's retention 180 of 200 = 90% near).
+    assert list(worst_first(card.children)["key"]) == ["L2", "L1"]
+    # Over 12 months L1 has 2 off too (retention 350 of 400 = 87.5%, referral 7 of 40), and
+    # the tie goes to the lower NPS: L1 adds Sep 10, 5 -> 3 - 2 of 6 = 16.67 (its Oct 2025
+    # answer, a 6, is outside); L2 adds Sep 9 -> 2 - 1 of 3 = 33.33. The verdict names L1.
+    nps = card.behind_children[card.behind_children.metric == "nps"].set_index("key")
+    assert nps.loc["L1", "value"] == pytest.approx(100 / 6) and nps.loc["L1", "n"] == 6
+    assert nps.loc["L2", "value"] == pytest.approx(100 / 3) and nps.loc["L2", "n"] == 3
+    v = vd.build(card)
+    assert [b.key for b in v.behind] == ["L1", "L2"]
+    assert v.behind_heading == "Furthest behind over 12 months (locations)"
+    # already on 12 months: the children are the verdict's ranking, no query more
+    calls.clear()
+    twelve = scorecard.build(warehouse, dims, north, OCT, t, with_map=False,
+                             window=windows.WINDOWS["12m"])
+    assert len(calls) == 2 and twelve.behind_children is twelve.children
+    # the company's regions too (on the month the named region was the truly worst in 69% of
+    # simulated companies): North over 12 months L1 + L2 = promoters 10, 9, 10, 10, 9, detractors
+    # 3, 5, 6 of 9 -> 22.22; South L3's one 8 -> 0
+    calls.clear()
+    company = scorecard.build(warehouse, dims, COMPANY, OCT, t, with_map=False)
+    assert calls[1] == ((OCT, date(2025, 11, 1), date(2026, 11, 1)),) and len(calls) == 2
+    nps = company.behind_children[company.behind_children.metric == "nps"].set_index("key")
+    assert nps.loc["N", "value"] == pytest.approx(200 / 9) and nps.loc["N", "n"] == 9
+    assert nps.loc["S", "value"] == 0 and nps.loc["S", "n"] == 1
+    assert vd.build(company).behind_heading == "Furthest behind over 12 months (regions)"

@@ -153,3 +153,40 @@ def worst_named(truth: pd.DataFrame, comps: pd.DataFrame, window: int, share: fl
             of += 1
             hits += named in worst
     return Count(hits, of)
+
+
+def region_truth(truth: pd.DataFrame) -> pd.Series:
+    """Each region's true NPS: its locations' truths weighted by their expected answers."""
+    w = truth.assign(wn=truth.nps * truth["size"]).groupby("region")[["wn", "size"]].sum()
+    return w.wn / w["size"]
+
+
+def worst_region_named(truth: pd.DataFrame, comps: pd.DataFrame, window: int,
+                       share: float = 0.10, first: int = 13) -> Count:
+    """Company-months whose named furthest-behind region is truly among the worst `share` of
+    regions (at least one: with 7 regions, the truly worst), ranked by the page's rule on the
+    regions' answers pooled over `window` months."""
+    cols = ["nps__n", "nps__pos", "nps__neg"]
+    regions = comps.groupby(["region", "month"], as_index=False)[cols].sum()
+    regions = regions.assign(key=regions.region)
+    true = region_truth(truth).sort_values()
+    worst = set(true.index[:max(1, int(share * len(true)))])
+    hits = of = 0
+    for month in sorted(regions.month.unique())[first - 1:]:
+        kids = location_frame(regions, month, window)
+        named = str(worst_first(kids, metrics=("nps",)).iloc[0]["key"])
+        of += 1
+        hits += named in worst
+    return Count(hits, of)
+
+
+def regions_named(seeds: range, window: int, months: int = 13, first: int = 12,
+                  regions: int = 7) -> Count:
+    """`worst_region_named` over independent companies (seeded), 7 regions of 50 locations
+    (the demo has 7 regions of 35-65 locations)."""
+    out = Count(0, 0)
+    for s in seeds:
+        truth = sim.location_truth(1000 + s, regions=regions, per_region=50)
+        comps = sim.location_components(truth, 2000 + s, months=months)
+        out = out + worst_region_named(truth, comps, window, first=first)
+    return out

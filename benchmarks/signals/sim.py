@@ -149,7 +149,8 @@ def location_components(truth: pd.DataFrame, seed: int, months: int = 24) -> pd.
         month = add_months(LAST, t - months + 1)
         n = rng.poisson(truth["size"].to_numpy())
         for i, r in enumerate(truth.itertuples(index=False)):
-            net = r.nps / 100  # promoters - detractors; passives fixed at 30%
+            # promoters - detractors; passives fixed at 30% (so |NPS| <= 70 is drawable)
+            net = min(max(r.nps / 100, -0.7), 0.7)
             p = np.array([(0.7 + net) / 2, 0.3, (0.7 - net) / 2])
             c = rng.multinomial(int(n[i]), p)
             rows.append({"key": r.key, "region": r.region, "month": month, "nps__n": n[i],

@@ -148,10 +148,22 @@ def measure(small: bool = False) -> list[Row]:
                     flips3, "flips month to month, fixed truth (~50 answers a month)", None,
                     ""))
     for w in (3, 12):
-        rows.append(Row(f"{SIGNALS[6]} ({w} months)",
-                        "worst first on status counts, then empirical-Bayes shrunken NPS",
+        rule = ("the verdict's rule: rolling 12 months pooled" if w == 12 else
+                "the view's default window for locations (not used to name)")
+        rows.append(Row(f"{SIGNALS[6]}, location ({w} months)",
+                        f"{rule}; worst first on status counts, then empirical-Bayes shrunken NPS",
                         me.Count(*_miss(me.worst_named(truth, comps, w, first=first))),
                         "named location NOT truly in its region's worst 10%", None, ""))
+    log("regions")
+    companies = range(10) if small else range(50)
+    for w in (1, 12):
+        rule = ("the verdict's rule: rolling 12 months pooled" if w == 12 else
+                "the company view's default window for regions (not used to name)")
+        rows.append(Row(f"{SIGNALS[6]}, region ({w} month{'s' if w > 1 else ''})",
+                        f"{rule}; as above, 7 regions of 50 locations",
+                        me.Count(*_miss(me.regions_named(companies, w))),
+                        "named region NOT the truly worst of 7 (2 months each of "
+                        f"{len(companies)} companies)", None, ""))
     log("movers")
     false, found = movers_null(seeds)
     rows.append(Row(SIGNALS[7], "Benjamini-Hochberg q = 0.05 over every child x headline "
@@ -179,8 +191,8 @@ def render(rows: list[Row], small: bool = False) -> str:
     size = "small (tests' size)" if small else "full"
     return ("Measured by `python -m benchmarks.signals.table` on seeded simulations with known "
             f"truth ({size} run, {git_commit('queries', 'benchmarks')}). Rates are of "
-            "metric-months (arrows), location-months (colours) or region-months (furthest "
-            "behind).\n\n" + "\n".join(lines) + "\n")
+            "metric-months (arrows), location-months (colours), region-months or "
+            "company-months (furthest behind).\n\n" + "\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
