@@ -504,3 +504,21 @@ def test_docs_demo_section_is_generated_from_these_results(demo, null, truth):
     begin, end = doc_section.markers("insights_demo")
     text = insights_doc.DOC.read_text()
     assert doc_section.extract(text, "insights_demo") == f"{begin}\n{body.strip()}\n{end}"
+
+
+def test_a_locations_most_improved_pools_three_months_a_side(hand):
+    """Issue 32 item 3: a region's locations are compared over rolling 3 months (Aug-Oct)
+    against the 3 months before (May-Jul), answers pooled, never one month against another."""
+    eng, dims = hand
+    r = insights.most_improved(eng, dims, sc.Scope(region="N"), MONTH)
+    assert r.vs_previous is r.vs_3_months  # one comparison for locations
+    ch = r.vs_previous
+    assert (ch.window, ch.lag) == (3, 3)
+    assert ch.label == "over rolling 3 months vs the 3 months before"
+    # A: Sep 4/8/8 + Oct 16/2/2 -> 20 promoters, 10 detractors of 40 -> NPS 25 (month on month
+    # it rose +90, a "rise"); May-Jul holds no answers, so nothing is called.
+    a = next(x for x in ch.rows if x.key == "A")
+    assert (a.nps, a.n, a.n_before) == (pytest.approx(25.0), 40, 0)
+    assert a.direction == "n/a" and not ch.improved
+    assert r.sentence == ch.sentence
+    assert "over rolling 3 months vs the 3 months before" in r.sentence

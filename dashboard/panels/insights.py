@@ -253,7 +253,7 @@ def _most_improved(key: str, r: MostImproved, config: dict) -> None:
     _table(df, key + "-moves", {
         "Name": st.column_config.TextColumn(pinned=True),
         "Change": st.column_config.NumberColumn(format="%+.0f", width="small",
-                                                help="NPS points vs the previous month"),
+                                                help=f"NPS points {r.vs_previous.label}"),
         "NPS": st.column_config.NumberColumn(format="%.0f", width="small"),
         "n": st.column_config.NumberColumn(format="localized", width="small"),
     })

@@ -108,7 +108,17 @@ class MostImproved:
                 "vs_3_months": self.vs_3_months.as_dict()}
 
 
+LOCATION_MONTHS = 3  # months pooled on each side of a location's change (issue 32 item 3)
+
+
 def most_improved_from(h: History, dims: Dims) -> MostImproved:
+    """Regions: this month against the previous month and against 3 months earlier. Locations:
+    rolling 3 months against the 3 months before, answers pooled (one comparison, in both
+    fields): a location's single month (~50 answers, NPS +/-19) cannot carry a call."""
+    if h.scope.child_level == "location":
+        w = LOCATION_MONTHS
+        pooled = changes_from(h, dims, w, w, f"over rolling {w} months vs the {w} months before")
+        return MostImproved(pooled, pooled, pooled.sentence)
     prev = changes_from(h, dims, 1, 1, "vs the previous month")
     three = changes_from(h, dims, 3, 1, "vs 3 months earlier")
     return MostImproved(prev, three, f"{prev.sentence} {three.sentence}")
@@ -130,4 +140,6 @@ def most_improved(engine: Engine, dims: Dims, scope: Scope, month: date,
     missing = needs_children(scope, "most_improved")
     if missing:
         return missing
-    return most_improved_from(history or load_history(engine, dims, scope, month, 4, False), dims)
+    months = 2 * LOCATION_MONTHS if scope.child_level == "location" else 4
+    return most_improved_from(history or load_history(engine, dims, scope, month, months, False),
+                              dims)
