@@ -252,13 +252,12 @@ def test_map_opens_on_demand_with_regions_then_zooms_to_a_region(run: Run) -> No
     assert company["data"][0]["customdata"] == ["N"]
     assert set(company["data"][0]["marker"]["color"]) <= set(fmt.STATUS_COLOURS.values())
     (region,) = geo_charts(open_section(run(region="N"), geo.SECTION_KEY))
-    # The region fills the map: Albers USA ignores fitbounds, so a Mercator view cut to the
-    # located locations' box (Lakeside 45N 93W, Ridge 44N 92W: span 1 degree each way, so the
-    # margin is the 0.5 degree minimum).
+    # The region fills the map: Albers USA ignores fitbounds, so the map is centred on the
+    # located locations' box (Lakeside 45N 93W, Ridge 44N 92W: centre 44.5N 92.5W) and scaled
+    # so it fills 80% (a 1-degree box: min(58 / 1, 25 / 1) * 0.8 = 20).
     geo_ = region["layout"]["geo"]
-    assert geo_["projection"]["type"] == "mercator"
-    assert geo_["lataxis"]["range"] == pytest.approx([43.5, 45.5])
-    assert geo_["lonaxis"]["range"] == pytest.approx([-93.5, -91.5])
+    assert geo_["center"] == {"lat": 44.5, "lon": -92.5}
+    assert geo_["projection"]["scale"] == 20
     assert {c[1] for c in region["data"][0]["customdata"]} == {"N"}
     # a region's bubble counts survey responses in those words, never as the NPS tile's n
     assert "survey responses" in company["data"][0]["hovertext"][0]

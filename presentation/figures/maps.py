@@ -96,18 +96,19 @@ def location_map(points: pd.DataFrame, target: float | None = None,
     return layout(fig, MAP_HEIGHT)
 
 
-ZOOM_PAD = 0.15  # share of the points' span added on every side (at least ZOOM_MIN_DEG)
-ZOOM_MIN_DEG = 0.5
+USA_SPAN = (58.0, 25.0)  # degrees of longitude and latitude the USA map shows at scale 1
+ZOOM_FILL = 0.8  # the points' box fills this share of the map
+ZOOM_MAX = 24.0
 
 
 def zoom(lat: pd.Series, lon: pd.Series) -> dict:
     """Geo settings that fill the map with these points. The USA's Albers projection ignores
-    `fitbounds` (40 dealers of one region fell into a dozen dots on the whole country), so a
-    region's map is a Mercator view cut to its points' box with a margin."""
+    `fitbounds` (40 dealers of one region fell into a dozen dots on the whole country), so the
+    map is centred on the points' box and scaled so the box fills most of it (the base map,
+    states and land, stays drawn)."""
     lat_lo, lat_hi = float(lat.min()), float(lat.max())
     lon_lo, lon_hi = float(lon.min()), float(lon.max())
-    pad_lat = max((lat_hi - lat_lo) * ZOOM_PAD, ZOOM_MIN_DEG)
-    pad_lon = max((lon_hi - lon_lo) * ZOOM_PAD, ZOOM_MIN_DEG)
-    return {"projection_type": "mercator", "fitbounds": False,
-            "lataxis_range": [lat_lo - pad_lat, lat_hi + pad_lat],
-            "lonaxis_range": [lon_lo - pad_lon, lon_hi + pad_lon]}
+    span_lon, span_lat = max(lon_hi - lon_lo, 0.5), max(lat_hi - lat_lo, 0.5)
+    scale = min(USA_SPAN[0] / span_lon, USA_SPAN[1] / span_lat) * ZOOM_FILL
+    return {"fitbounds": False, "projection_scale": round(min(max(scale, 1.0), ZOOM_MAX), 2),
+            "center": {"lat": (lat_lo + lat_hi) / 2, "lon": (lon_lo + lon_hi) / 2}}
