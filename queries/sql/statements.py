@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql.expression import Executable
 
+from queries import windows
 from queries.scope import Scope
 from queries.sql import aggregate, check, rollup
 from queries.sql.schema import CONTRACT, MONTHLY_TABLES, TABLES, table
@@ -46,6 +47,32 @@ def _page() -> dict[str, Executable]:
             out[f"survey.rollup.{tag}"] = rollup.rollup_select(scope, START, STOP, by)
             for name in MONTHLY_TABLES:
                 out[f"{name}.{tag}"] = aggregate.monthly_select(name, scope, START, STOP, by)
+    out.update(_pooled())
+    return out
+
+
+def _pooled() -> dict[str, Executable]:
+    """The pooled windows' statements (scorecard.build): each level's children by window, where
+    rolling 3 months pools three periods (now, before, a year earlier) and 12 months or the year
+    to date two (a year back is also 'before'); the company map pools the locations' window."""
+    out: dict[str, Executable] = {}
+    for code in ("3m", "12m"):
+        periods = windows.WINDOWS[code].periods(date(2026, 10, 1))
+        start, stop = min(p[1] for p in periods), max(p[2] for p in periods)
+        for level, scope in SCOPES.items():
+            tag = f"{code}.{level}.by_child"
+            out[f"survey.raw.{tag}"] = aggregate.survey_select(scope, start, stop, "child",
+                                                               periods)
+            out[f"survey.rollup.{tag}"] = rollup.rollup_select(scope, start, stop, "child",
+                                                               periods)
+            for name in MONTHLY_TABLES:
+                out[f"{name}.{tag}"] = aggregate.monthly_select(name, scope, start, stop,
+                                                                "child", periods)
+        now = periods[:1]
+        out[f"survey.raw.{code}.company.map"] = aggregate.survey_select(
+            Scope(), now[0][1], now[0][2], "location", now)
+        out[f"survey.rollup.{code}.company.map"] = rollup.rollup_select(
+            Scope(), now[0][1], now[0][2], "location", now)
     return out
 
 
