@@ -69,6 +69,17 @@ def _pooled() -> dict[str, Executable]:
                 out[f"{name}.{tag}"] = aggregate.monthly_select(name, scope, start, stop,
                                                                 "child", periods)
         now = periods[:1]
+        if code == windows.BEHIND.code:  # the furthest behind: children over the window alone
+            for level in ("company", "region"):
+                tag = f"behind.{level}.by_child"
+                a, b = now[0][1], now[0][2]
+                out[f"survey.raw.{tag}"] = aggregate.survey_select(SCOPES[level], a, b,
+                                                                   "child", now)
+                out[f"survey.rollup.{tag}"] = rollup.rollup_select(SCOPES[level], a, b,
+                                                                   "child", now)
+                for name in MONTHLY_TABLES:
+                    out[f"{name}.{tag}"] = aggregate.monthly_select(name, SCOPES[level], a,
+                                                                    b, "child", now)
         out[f"survey.raw.{code}.company.map"] = aggregate.survey_select(
             Scope(), now[0][1], now[0][2], "location", now)
         out[f"survey.rollup.{code}.company.map"] = rollup.rollup_select(
