@@ -16,7 +16,7 @@ from pypdf import PdfReader
 import pack as pk
 from pack import layout
 from presentation import fmt, text
-from queries import access, scorecard, targets
+from queries import access, scorecard, targets, windows
 from queries import scope as sc
 from queries.sql import engine
 from store.actions import ActionInput, ActionStore
@@ -91,7 +91,9 @@ def test_figures_carry_escaped_names_only(make_warehouse):
 def test_csv_exports_neutralise_formulas_and_write_integer_counts(make_warehouse, tmp_path):
     eng = make_warehouse(loader=hostile_loader(), name="hostile_csv")
     dims = sc.load_dims(eng)
-    card = scorecard.build(eng, dims, sc.Scope(region="N"), OCT, targets.load())
+    # the month window: a region's locations default to rolling 3 months (Aug-Oct)
+    card = scorecard.build(eng, dims, sc.Scope(region="N"), OCT, targets.load(),
+                           window=windows.MONTH)
     league = pk.to_csv_bytes(pk.league_frame(card)).decode("utf-8-sig")
     rows = pd.read_csv(io.StringIO(league), dtype=str, keep_default_na=False)
     assert "'" + FORMULA in set(rows["name"])  # the cell shows as text in a spreadsheet

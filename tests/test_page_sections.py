@@ -55,7 +55,7 @@ def test_closed_sections_send_their_labels_and_nothing_else(fixture_url: str,
     at = run_page()
     for title in (MAP, MOVED, ACTIONS, QUALITY):
         assert nodes(section(at, title)) == [], title  # collapsed: not one element inside
-    assert len(at.expander) == 8  # and the four analyses, just as closed
+    assert len(at.expander) == 9  # and the five analyses, just as closed
     assert all(nodes(e) == [] for e in at.expander)
     assert at.get("plotly_chart") == []  # no map
     assert [b.label for b in at.button] == ["Glossary"]  # no pack, CSV or mark-done buttons
