@@ -115,7 +115,8 @@ PRINT = """
 @page {size: A4 landscape; margin: 14mm 10mm 12mm 10mm;}
 html {-webkit-print-color-adjust: exact; print-color-adjust: exact;}
 body.px {font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "DejaVu Sans", sans-serif;
-  color: #1f1f1f; font-size: 15px; margin: 0;}
+  color: #1f1f1f; font-size: 15px; margin: 0;
+  font-variant-ligatures: none;}  /* "off" stays o-f-f in the PDF: searchable, copyable */
 .px .cx-grid {grid-template-columns: repeat(6, minmax(0, 1fr)) !important;}
 .px .cx-area {grid-column: auto; grid-row: span 3 !important;
   grid-template-rows: subgrid !important;}
