@@ -116,11 +116,15 @@ def load_dims(engine: Engine) -> Dims:
             columns=["region_id", "region_name"],
         )
         cols = [loc.c.location_id, loc.c.location_name, loc.c.region_id]
-        optional = {"latitude", "longitude"} & {
-            col["name"] for col in sa.inspect(c).get_columns("locations")
-        }
-        cols += [loc.c[n] for n in sorted(optional)]
-        locations = pd.DataFrame(c.execute(sa.select(*cols)).mappings().all())
+        # The coordinates are optional: asked for, and only on a refusal (no such column)
+        # asked for again without them. Listing the columns first would cost one to three
+        # more statements on every cold view (SHOW TABLES and DESCRIBE on Spark; issue 31).
+        try:
+            rows = c.execute(sa.select(*cols, loc.c.latitude, loc.c.longitude)).mappings().all()
+        except sa.exc.ProgrammingError:
+            c.rollback()  # PostgreSQL refuses anything more in a failed transaction
+            rows = c.execute(sa.select(*cols)).mappings().all()
+        locations = pd.DataFrame(rows)
     for col in ("location_id", "location_name", "region_id"):
         if col not in locations:
             locations[col] = pd.Series(dtype=object)

@@ -1,4 +1,5 @@
-"""Grouped SQL over the warehouse: one query per contract table, components per (key, month).
+"""Grouped SQL over the warehouse: one grouped query per contract table, components per (key,
+month), sent together as one statement (`view_select`).
 
 `key` is the child of the scope (region at company level, location at region level), a location
 (for the map), or nothing (scope totals). Only aggregates cross the wire: at most a few thousand
@@ -69,7 +70,52 @@ def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy
                    by, [], periods=periods)
 
 
-def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
+PART = "cx_part"  # which table's statement a row of view_select comes from
+
+
+def parts(scope: Scope, start: date, stop: date, by: GroupBy, use_rollup: bool,
+          survey_only: bool = False, periods: Periods | None = None) -> list[sa.Select]:
+    """The survey statement (rollup or raw rows), then one per monthly table."""
+    survey = (rollup.rollup_select(scope, start, stop, by, periods)
+              if use_rollup else survey_select(scope, start, stop, by, periods))
+    if survey_only:
+        return [survey]
+    return [survey, *(monthly_select(n, scope, start, stop, by, periods)
+                      for n in MONTHLY_TABLES)]
+
+
+def view_select(selects: list[sa.Select]) -> sa.CompoundSelect | sa.Select:
+    """Every part's rows in one statement (one round trip, issue 31): UNION ALL over the shared
+    (key, month), each part's components in their own columns (NULL in the other parts' rows),
+    as DOUBLE (what the frame holds anyway), and the part's number in `cx_part`. Each part is
+    the same grouped statement as when it was sent alone, so the figures are too."""
+    if len(selects) == 1:
+        return selects[0]
+    names = [[c.name for c in s.selected_columns if c.name not in ("key", "month")]
+             for s in selects]
+    every = [n for part in names for n in part]
+    branches = []
+    for i, (stmt, own) in enumerate(zip(selects, names, strict=True)):
+        b = stmt.subquery(f"part{i}")
+        cols = [sa.cast(b.c[n] if n in own else sa.null(), sa.Double()).label(n) for n in every]
+        branches.append(sa.select(b.c.key, b.c.month,
+                                  sa.literal(i, sa.Integer()).label(PART), *cols))
+    return sa.union_all(*branches)
+
+
+def _split(df: pd.DataFrame, selects: list[sa.Select]) -> list[pd.DataFrame]:
+    """view_select's rows back into one frame per part, each with its own columns only."""
+    if len(selects) == 1:
+        return [df]
+    out = []
+    for i, stmt in enumerate(selects):
+        own = ["key", "month", *(c.name for c in stmt.selected_columns
+                                 if c.name not in ("key", "month"))]
+        out.append(df.loc[df[PART] == i, own].reset_index(drop=True))
+    return out
+
+
+def _frame(conn: sa.Connection, stmt: sa.Select | sa.CompoundSelect) -> pd.DataFrame:
     result = execute(conn, stmt)
     df = dialect.of(conn).native_frame(result)
     if df is None:
@@ -100,14 +146,8 @@ def fetch(
     with engine.connect() as conn:
         if use_rollup is None:
             use_rollup = rollup.available_cached(engine, conn)
-        survey = (
-            rollup.rollup_select(scope, start, stop, by, periods)
-            if use_rollup else survey_select(scope, start, stop, by, periods)
-        )
-        frames = [_frame(conn, survey)]
-        if not survey_only:
-            frames += [_frame(conn, monthly_select(n, scope, start, stop, by, periods))
-                       for n in MONTHLY_TABLES]
+        selects = parts(scope, start, stop, by, use_rollup, survey_only, periods)
+        frames = _split(_frame(conn, view_select(selects)), selects)
     out = frames[0]
     for f in frames[1:]:
         out = out.merge(f, on=["key", "month"], how="outer")

@@ -124,6 +124,8 @@ class PostgreSQL(Engine):
     def engine_kwargs(self, url: URL, read_only: bool, timeout_s: float) -> dict[str, Any]:
         # statement_timeout is whole milliseconds, and 0 would switch the limit off: 0.5 s is
         # 500 ms, and anything positive is at least 1 ms.
+        # The pre-ping stays here: PostgreSQL servers, poolers and firewalls drop idle
+        # connections (idle_session_timeout), and a ping is cheap on a server.
         options = f"-c statement_timeout={max(1, round(timeout_s * 1000))}"
         if read_only:
             options += " -c default_transaction_read_only=on"

@@ -16,12 +16,16 @@ from sqlalchemy.sql.expression import Executable
 from queries import windows
 from queries.scope import Scope
 from queries.sql import aggregate, check, rollup
-from queries.sql.schema import CONTRACT, MONTHLY_TABLES, TABLES, table
+from queries.sql.schema import CONTRACT, TABLES, table
 
 SCOPES = {"company": Scope(), "region": Scope(region="N"),
           "location": Scope(region="N", location="L1")}
 GROUPINGS = ("child", "location", "none")
 START, STOP = date(2025, 10, 1), date(2026, 11, 1)
+# A pooled fetch's periods: rolling 3 months ending October, the 3 before, a year earlier
+PERIODS = windows.LOCATION_DEFAULT.periods(date(2026, 10, 1))
+BEHIND = windows.BEHIND.periods(date(2026, 10, 1))[:1]  # rolling 12 months ending October
+TWELVE = windows.WINDOWS["12m"].periods(date(2026, 10, 1))  # now and a year earlier
 TODAY = date(2026, 11, 28)  # "responses dated after today" is bound to a fixed day here
 
 
@@ -42,48 +46,20 @@ def _page() -> dict[str, Executable]:
     out["freshness"] = sa.select(sa.func.min(s.c.responded_on), sa.func.max(s.c.responded_on))
     for level, scope in SCOPES.items():
         for by in GROUPINGS:
-            tag = f"{level}.by_{by}"
-            out[f"survey.raw.{tag}"] = aggregate.survey_select(scope, START, STOP, by)
-            out[f"survey.rollup.{tag}"] = rollup.rollup_select(scope, START, STOP, by)
-            for name in MONTHLY_TABLES:
-                out[f"{name}.{tag}"] = aggregate.monthly_select(name, scope, START, STOP, by)
-    out.update(_pooled())
-    return out
-
-
-def _pooled() -> dict[str, Executable]:
-    """The pooled windows' statements (scorecard.build): each level's children by window, where
-    rolling 3 months pools three periods (now, before, a year earlier) and 12 months or the year
-    to date two (a year back is also 'before'); the company map pools the locations' window."""
-    out: dict[str, Executable] = {}
-    for code in ("3m", "12m"):
-        periods = windows.WINDOWS[code].periods(date(2026, 10, 1))
-        start, stop = min(p[1] for p in periods), max(p[2] for p in periods)
-        for level, scope in SCOPES.items():
-            tag = f"{code}.{level}.by_child"
-            out[f"survey.raw.{tag}"] = aggregate.survey_select(scope, start, stop, "child",
-                                                               periods)
-            out[f"survey.rollup.{tag}"] = rollup.rollup_select(scope, start, stop, "child",
-                                                               periods)
-            for name in MONTHLY_TABLES:
-                out[f"{name}.{tag}"] = aggregate.monthly_select(name, scope, start, stop,
-                                                                "child", periods)
-        now = periods[:1]
-        if code == windows.BEHIND.code:  # the furthest behind: children over the window alone
-            for level in ("company", "region"):
-                tag = f"behind.{level}.by_child"
-                a, b = now[0][1], now[0][2]
-                out[f"survey.raw.{tag}"] = aggregate.survey_select(SCOPES[level], a, b,
-                                                                   "child", now)
-                out[f"survey.rollup.{tag}"] = rollup.rollup_select(SCOPES[level], a, b,
-                                                                   "child", now)
-                for name in MONTHLY_TABLES:
-                    out[f"{name}.{tag}"] = aggregate.monthly_select(name, SCOPES[level], a,
-                                                                    b, "child", now)
-        out[f"survey.raw.{code}.company.map"] = aggregate.survey_select(
-            Scope(), now[0][1], now[0][2], "location", now)
-        out[f"survey.rollup.{code}.company.map"] = rollup.rollup_select(
-            Scope(), now[0][1], now[0][2], "location", now)
+            pools = {"": None, ".pooled": PERIODS}
+            if by == "child":
+                pools[".12m"] = TWELVE  # a chosen rolling 12 months (the window picker)
+            if by == "child" and level != "location":
+                pools[".behind"] = BEHIND  # the children's furthest behind (scorecard._behind)
+            for suffix, pooled in pools.items():
+                tag = f"{level}.by_{by}{suffix}"
+                for path, use in (("raw", False), ("rollup", True)):
+                    # A view's figures: every table's part in one statement (aggregate.fetch);
+                    # the survey's part alone for the company map (NPS per location).
+                    parts = aggregate.parts(scope, START, STOP, by, use, periods=pooled)
+                    out[f"view.{path}.{tag}"] = aggregate.view_select(parts)
+                    if level == "company" and by == "location":
+                        out[f"survey.{path}.{tag}"] = parts[0]
     return out
 
 
