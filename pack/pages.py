@@ -74,8 +74,7 @@ def _verdict_block(pdf: Pdf, ctx: Context, x: float, y: float, w: float,
     elif v.standing:
         rows.append(("In its region", v.standing))
     for text in v.findings:
-        rows.append(("Led from the top?" if "executive owner" in text
-                     else "Do happier customers stay?", text))
+        rows.append((verdict_mod.finding_question(text), text))
     if v.actions:
         shown = v.overdue[:3] or v.actions[:3]
         rows.append(("Actions", f"{verdict_mod.actions_headline(v)}: " + " · ".join(

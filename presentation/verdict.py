@@ -228,3 +228,12 @@ def _six_months(effect: Any):
     if est.effect is None or est.low is None or est.high is None:
         return None
     return est
+
+
+def finding_question(text: str) -> str:
+    """The verdict row's question for one finding: leadership, culture or loyalty."""
+    if "executive owner" in text:
+        return "Led from the top?"
+    if "employee engagement" in text:
+        return "Do engaged employees make happier customers?"
+    return "Do happier customers stay?"

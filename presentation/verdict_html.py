@@ -54,8 +54,7 @@ def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
         row("Furthest behind", f"no {e(v.children_word)} off or near target")
     if v.findings:
         for text in v.findings:
-            key = "Led from the top?" if "executive owner" in text else "Do happier customers stay?"
-            row(key, e(text))
+            row(vd.finding_question(text), e(text))
     elif findings_pending:
         row("Led from the top?", "testing the leadership effect on this view's data…")
     if v.actions:

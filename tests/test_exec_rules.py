@@ -156,3 +156,14 @@ def test_furthest_behind_never_quotes_an_nps_from_too_few_answers():
     words = [verdict.behind_words(b) for b in v.behind]
     # Bravo: 1 off + 1 near ranks before Alpha (1 off, NPS unsure: last).
     assert words == ["Bravo (NPS 38, 1 of 2 off target)", "Alpha (1 of 2 off target)"]
+
+
+def test_each_finding_gets_its_own_question() -> None:
+    """Culture's finding is not labelled as the loyalty one (two 'Do happier customers stay?')."""
+    from presentation.verdict import finding_question
+
+    assert finding_question("NPS rose 5.3 pts … gained an executive owner") == "Led from the top?"
+    assert (finding_question("Associated: within a location, employee engagement goes with")
+            == "Do engaged employees make happier customers?")
+    assert finding_question("Associated: within a location, a month with 10 pts more NPS") == (
+        "Do happier customers stay?")
