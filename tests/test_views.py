@@ -112,7 +112,7 @@ def test_views_present_raw_tables_and_the_scorecard_reads_through_them(
     try:
         rep = check(eng)  # the views meet the contract: names and types
         assert rep.ok, rep.problems
-        assert rep.row_counts["survey_responses"] == 22_549
+        assert rep.row_counts["survey_responses"] == 22_556
     finally:
         eng.dispose()
     for scope in ((), ("--region", "NE"), ("--location", "D0001")):
@@ -183,7 +183,7 @@ def test_hostile_names_execute_on_duckdb(tmp_path):
     con.execute("CREATE SCHEMA cx")  # --schema: the views elsewhere, same sources
     for stmt in view_statements(load_mapping(path, mode="tables"), "duckdb", schema="cx"):
         con.execute(stmt)
-    assert con.execute("SELECT count(*) FROM cx.survey_responses").fetchone()[0] == 22_549
+    assert con.execute("SELECT count(*) FROM cx.survey_responses").fetchone()[0] == 22_556
     con.close()
 
 
