@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 from sqlalchemy.engine import Engine
 
-from queries.insights.history import History, NotAvailable, load_history
+from queries.insights.history import History, NotAvailable, load_history, months_ahead
 from queries.results import finite_or_none, jsonable
 from queries.scope import Dims, Scope
 from queries.stats import nps_of
@@ -86,18 +86,8 @@ class Design:
     y: np.ndarray
 
 
-def _ahead(a: np.ndarray) -> np.ndarray:
-    """Sum of months m+1..m+AHEAD for each m (NaN where the window runs past the data)."""
-    c = np.concatenate([np.zeros((a.shape[0], 1)), a.cumsum(axis=1)], axis=1)
-    out = np.full(a.shape, np.nan)
-    m = a.shape[1]
-    if m > AHEAD:
-        out[:, :m - AHEAD] = c[:, AHEAD + 1:] - c[:, 1:m - AHEAD + 1]
-    return out
-
-
 def design(h: History) -> Design:
-    pos, neg, n = (_ahead(a) for a in h.nps_parts())
+    pos, neg, n = (months_ahead(a, AHEAD) for a in h.nps_parts())
     y = nps_of(pos, neg, np.nan_to_num(n))
     e_pos, e_neg, e_n = (h.wide(f"enps__{k}") for k in ("pos", "neg", "n"))
     enps = nps_of(e_pos, e_neg, e_n)

@@ -122,3 +122,14 @@ def restrict(h: History, scope: Scope) -> History:
     tens = None if h.tens is None else h.tens[h.tens["key"].isin(ids)].reset_index(drop=True)
     return History(scope, h.month, h.months, tuple(ids), tuple(h.regions[i] for i in keep),
                    comps, tens)
+
+
+def months_ahead(a: np.ndarray, ahead: int) -> np.ndarray:
+    """Sum of months m+1..m+ahead for each location-month m (NaN where the window runs past
+    the data): the outcome window the loyalty and culture links both look forward over."""
+    c = np.concatenate([np.zeros((a.shape[0], 1)), a.cumsum(axis=1)], axis=1)
+    out = np.full(a.shape, np.nan)
+    m = a.shape[1]
+    if m > ahead:
+        out[:, :m - ahead] = c[:, ahead + 1:] - c[:, 1:m - ahead + 1]
+    return out

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from queries.insights.history import History, NotAvailable, load_history
+from queries.insights.history import History, NotAvailable, load_history, months_ahead
 from queries.insights.intervals import (
     SEED,
     fisher_ci,
@@ -104,21 +104,11 @@ class Points:
     y: np.ndarray
 
 
-def _ahead(a: np.ndarray) -> np.ndarray:
-    """Sum of months m+1..m+AHEAD for each m (NaN where the window runs past the data)."""
-    c = np.concatenate([np.zeros((a.shape[0], 1)), a.cumsum(axis=1)], axis=1)
-    out = np.full(a.shape, np.nan)
-    m = a.shape[1]
-    if m > AHEAD:
-        out[:, :m - AHEAD] = c[:, AHEAD + 1:] - c[:, 1:m - AHEAD + 1]
-    return out
-
-
 def points(h: History, outcome: str) -> Points:
     pos, neg, n = h.nps_parts()
     num, den = (h.wide(c) for c in OUTCOMES[outcome][:2])
     with np.errstate(divide="ignore", invalid="ignore"):
-        y = 100 * _ahead(num) / _ahead(den)
+        y = 100 * months_ahead(num, AHEAD) / months_ahead(den, AHEAD)
     x = nps_of(pos, neg, n)
     s2 = nps_se(pos, neg, n) ** 2
     first = max(0, len(h.months) - AHEAD - PREDICTOR_MONTHS)
