@@ -90,3 +90,14 @@ def heat_rows(at: AppTest) -> list[tuple[str, str, str]]:
                 r"([^<]*)(?:</a>)?</td>", h.proto.body):
             rows.append((html.unescape(key), html.unescape(name), html.unescape(href)))
     return rows
+
+
+def run_as(user: str | None, **params: str) -> AppTest:
+    """The page as `user` signed in through OIDC (st.user), with these URL parameters."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = {"is_logged_in": True, "email": user} if user else {"is_logged_in": False}
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -23,7 +23,7 @@ from dashboard import data
 from queries import access, scorecard, targets
 from queries import scope as sc
 from tests import page
-from tests.page import APP, fixture_duckdb, heat_rows
+from tests.page import fixture_duckdb, heat_rows, run_as
 
 POLICY = """
 [users."ceo@example.com"]
@@ -58,17 +58,6 @@ def env(tmp_path: Path, page_env: pytest.MonkeyPatch, write_toml) -> tuple[str, 
     page_env.setenv("CX_ACCESS_POLICY", str(policy))
     page_env.delenv("CX_TARGETS_FILE", raising=False)
     return url, policy
-
-
-def run_as(user: str | None, **params: str) -> AppTest:
-    """The page as `user` signed in through OIDC (st.user), with these URL parameters."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.user = {"is_logged_in": True, "email": user} if user else {"is_logged_in": False}
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def url_params(at: AppTest) -> dict[str, str]:

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from cli import main as cli
 from queries import access
-from tests.page import APP, tiles
+from tests.page import run_as, tiles
 
 NFC = unicodedata.normalize("NFC", "josé@example.com")
 NFD = unicodedata.normalize("NFD", "josé@example.com")
@@ -43,16 +43,6 @@ def site(make_warehouse, page_env, write_toml):
     return url, policy
 
 
-def _page(user: str | None, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.user = {"is_logged_in": True, "email": user} if user else {"is_logged_in": False}
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _said(at: AppTest) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(e.value for e in at.error), tuple(w.value for w in at.warning)
 
@@ -64,14 +54,14 @@ def test_unknown_and_forbidden_scopes_read_the_same(site, capsys):
                {"region": "Z!Z"})
     answers = set()
     for params in forbidden + unknown:
-        at = _page("north@example.com", **params)
+        at = run_as("north@example.com", **params)
         assert not tiles(at), params
         answers.add(_said(at))
     assert len(answers) == 1, answers  # one error, no notice naming what exists
     errors, warnings = answers.pop()
     assert warnings == () and len(errors) == 1 and errors[0].startswith("Not permitted")
     # A month notice is still given (it says nothing about the network).
-    at = _page("north@example.com", region="ZZ", month="1999-01")
+    at = run_as("north@example.com", region="ZZ", month="1999-01")
     assert any("1999" in w for w in _said(at)[1])
     # The CLI: one refusal for both, naming only what was asked.
     lines = set()
@@ -87,7 +77,7 @@ def test_unknown_and_forbidden_scopes_read_the_same(site, capsys):
 
 def test_nfc_and_nfd_spellings_are_one_user(site, write_toml):
     assert NFC != NFD
-    at = _page(NFD)  # a login that sends the decomposed form
+    at = run_as(NFD)  # a login that sends the decomposed form
     assert tiles(at) and not at.error
     assert {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()} == {
         "region": "N", "location": "L1", "month": "2026-10"}
@@ -111,11 +101,11 @@ def sent(site, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 def test_an_empty_first_identity_header_does_not_lock_the_user_out(sent):
     sent[:] = [(HEADER, ""), (HEADER, "North@Example.com")]
-    at = _page(None)
+    at = run_as(None)
     assert tiles(at) and not at.error  # before: "not on this scorecard's access list"
     sent[:] = [(HEADER, "  "), (HEADER, "")]  # nobody named: nothing shown
-    assert any("access list" in e.value for e in _page(None).error)
+    assert any("access list" in e.value for e in run_as(None).error)
     sent[:] = [(HEADER, ""), (HEADER, "evil@example.com"), (HEADER, "north@example.com")]
-    assert any("more than once" in e.value for e in _page(None).error)  # still refused
+    assert any("more than once" in e.value for e in run_as(None).error)  # still refused
     assert access.user_from_header(["", " a@x "]) == "a@x"
     assert access.user_from_header([NFC, NFD]) == NFC  # one user, two spellings
