@@ -9,18 +9,16 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pack.charts import panel_figures, render_pngs
 from pack.context import Context
-from pack.errors import PackError
+from pack.errors import PackError, warehouse_errors
 from pack.layout import Pdf, missing_glyphs_note
 from pack.pages import cover, league_page, region_page, scorecard_page, trends_page
 from pack.tables import pack_name
@@ -33,8 +31,6 @@ from queries.registry import PANELS
 from queries.scope import Dims, Scope
 from queries.scorecard import Scorecard
 from queries.sql import aggregate
-from queries.sql.engine import explain
-from queries.sql.errors import WarehouseError
 from queries.targets import Targets
 from queries.windows import Window
 from store.actions import Action, ActionStore, ActionsUnavailable
@@ -100,17 +96,6 @@ def build_pack(engine: Engine, dims: Dims, scope: Scope, month: date, targets: T
     report(1.0, f"Board pack ready ({pdf.pages_count} pages, "
                 f"{time.perf_counter() - started:.1f} s){warn}")
     return out
-
-
-@contextmanager
-def warehouse_errors(engine: Engine) -> Iterator[None]:
-    """A warehouse that is down, slow or not the contract while the pack reads it: one clear
-    line (queries.sql.engine.explain, password hidden), never a driver's traceback."""
-    try:
-        yield
-    except (sa.exc.SQLAlchemyError, WarehouseError) as exc:
-        url = engine.url.render_as_string(hide_password=False)
-        raise PackError(f"the warehouse could not be read. {explain(exc, url)}") from exc
 
 
 def _context(engine: Engine, dims: Dims, scope: Scope, month: date, targets: Targets,

@@ -1,5 +1,28 @@
-"""The one error the board pack raises."""
+"""The one error the board pack raises, and the rule that turns a warehouse failure into it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from queries.sql.engine import explain
+from queries.sql.errors import WarehouseError
 
 
 class PackError(RuntimeError):
     """The pack cannot be built (no Chromium, no fonts, unwritable folder): one clear line."""
+
+
+@contextmanager
+def warehouse_errors(engine: Engine) -> Iterator[None]:
+    """A warehouse that is down, slow or not the contract while the pack reads it: one clear
+    line (queries.sql.engine.explain, password hidden), never a driver's traceback. Both packs
+    (pack/build.py, pack/printed.py) read through it."""
+    try:
+        yield
+    except (sa.exc.SQLAlchemyError, WarehouseError) as exc:
+        url = engine.url.render_as_string(hide_password=False)
+        raise PackError(f"the warehouse could not be read. {explain(exc, url)}") from exc

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from pack.errors import PackError
+from pack.errors import PackError, warehouse_errors
 from presentation import fmt, heat, style, tiles, verdict_html
 from presentation import verdict as vd
 from queries.access import EVERYTHING, AccessDenied, Allowed
@@ -290,8 +290,9 @@ def build(engine, dims, scope, month: date, targets, actions: Sequence[Action] =
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-print") as pool:
         job = pool.submit(print_pdf, content, t)
         try:
-            content.set_result(_content(engine, dims, scope, month, targets, actions,
-                                        actions_note, latest, t, analyses, allowed, window))
+            with warehouse_errors(engine):  # a warehouse down while read: one line, no traceback
+                content.set_result(_content(engine, dims, scope, month, targets, actions,
+                                            actions_note, latest, t, analyses, allowed, window))
         except BaseException as exc:
             content.set_exception(exc)
             raise

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 import pack as pk
-import pack.build as pack_build
+import pack.printed as printed
 from cli import main as cli
 from dashboard.panels import review
 from queries import scope as sc
@@ -97,13 +97,12 @@ def test_page_pack_button_with_the_warehouse_down_says_so(make_warehouse, page_e
     eng = make_warehouse()
     outage = Outage(eng)
     page_env.setenv("CX_WAREHOUSE_URL", outage.url)
-    monkeypatch.setattr(pack_build, "panel_figures", lambda *_a, **_k: [])  # no Chromium
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["region"], at.query_params["month"] = "N", "2026-10"
     at.run()
     assert tiles(at) and not at.exception
     open_section(at, review.SECTION_KEY)
-    real = pack_build._context
+    real = printed._content  # the page's button prints the page (pack/printed.py)
 
     def read_while_down(*args, **kwargs):
         """The page is drawn; the warehouse goes while the pack reads it, and comes back."""
@@ -113,7 +112,7 @@ def test_page_pack_button_with_the_warehouse_down_says_so(make_warehouse, page_e
         finally:
             outage.up()
 
-    monkeypatch.setattr(pack_build, "_context", read_while_down)
+    monkeypatch.setattr(printed, "_content", read_while_down)
     at.button(key="b-pack-N-None-2026-10-01-").click().run()
     assert not at.exception, [e.value for e in at.exception]  # no traceback on the page
     said = [e.value for e in at.error if "board pack could not be built" in e.value]
