@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli import send
 from queries import config
 from queries.sql.engine import WarehouseError, explain, make_engine
 
@@ -452,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--dialect", required=True, choices=["postgresql", "duckdb", "snowflake",
                                                         "bigquery"])
     v.add_argument("--schema", help="create the views in this schema (default: the current one)")
+    send.register(add)  # cx-scorecard send (cli/send.py)
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

@@ -299,6 +299,20 @@ def build(engine, dims, scope, month: date, targets, actions: Sequence[Action] =
         return job.result()
 
 
+def prepare(engine, dims, scope, month: date, targets, actions: Sequence[Action] = (),
+            actions_note: str | None = None, latest: date | None = None,
+            allowed: Allowed = EVERYTHING, window: Window | None = None,
+            timing: Timing | None = None) -> Printed:
+    """What `build` prints, without printing it: the e-mail digest says the same verdict in its
+    body and attaches `print_pdf` of it (delivery/). Same rights rule as `build`."""
+    try:
+        allowed.check(scope)
+    except AccessDenied as exc:
+        raise PackError(str(exc)) from exc
+    return _content(engine, dims, scope, month, targets, actions, actions_note, latest,
+                    timing or Timing(), True, allowed, window)
+
+
 def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action],
              actions_note: str | None, latest: date | None, t: Timing,
              analyses: bool, allowed: Allowed = EVERYTHING,

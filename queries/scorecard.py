@@ -88,6 +88,10 @@ class MetricResult:
     trend: tuple[tuple[date, float | None], ...]
     trend_moe: tuple[tuple[date, float | None], ...] = ()
     window: str = "1m"  # the window value, status and changes pool (queries/windows.py)
+    # Two-sided p of the change against the period before (the test behind `change_prev`),
+    # None without a noise model or values: the digest's alerts correct it for the view's
+    # family of metrics (delivery/alerts.py).
+    change_p: float | None = None
 
     @property
     def margin_text(self) -> str:
@@ -184,6 +188,18 @@ def _change(m, now: pd.Series | None, other: pd.Series | None) -> str:
     return stats.change_call(value, se, before, before_se, m.sampled or m.history_noise,
                              m.decimals, m.min_change, df,
                              net_n=_net_n(m, now["n"], other["n"]))
+
+
+def _change_p(m, now: pd.Series | None, other: pd.Series | None) -> float | None:
+    """The p-value `_change` tests (same values, errors and degrees of freedom), or None."""
+    if now is None or other is None or not (m.sampled or m.history_noise):
+        return None
+    value, se, before, before_se, df = (finite_or_none(v) for v in (
+        now["value"], now["se"], other["value"], other["se"], now["df"]))
+    if None in (value, se, before, before_se):
+        return None
+    p = stats.change_p(value, se, before, before_se, df, _net_n(m, now["n"], other["n"]))
+    return finite_or_none(p)
 
 
 def _yoy_change(m, now: pd.Series | None, last: pd.Series | None,
@@ -285,7 +301,7 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
             change_prev=call if pooled is not None else _seasonal(
                 m, call, {k: _value_at(rows, m.name, add_months(month, -k)) for k in seasonal}),
             change_yoy=_yoy_change(m, now, yoy, list(trend), month), trend=trend,
-            trend_moe=trend_moe, window=window,
+            trend_moe=trend_moe, window=window, change_p=_change_p(m, now, prev),
         )
     return out
 

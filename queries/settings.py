@@ -65,6 +65,22 @@ SPARK_DATA_DIR = Setting(
     "folder the Spark cluster can read, for build-demo's parquet files; unset: the server's "
     "spark.sql.warehouse.dir")
 
+SUBSCRIPTIONS = Setting(
+    "CX_SUBSCRIPTIONS", None,
+    "who gets the monthly digest and alerts (TOML, docs/digest.md); after --subscriptions")
+SMTP_URL = Setting(
+    "CX_SMTP_URL", None,
+    "the mail server the digest is sent through: smtp://host:port, "
+    "smtp+starttls://user@host:port or smtps://user@host:port (no password in it)")
+SMTP_PASSWORD = Setting(
+    "CX_SMTP_PASSWORD", None,
+    "the mail server's password; unset: [smtp] password in .streamlit/secrets.toml, else none")
+MAIL_FROM = Setting(
+    "CX_MAIL_FROM", "cx-scorecard@localhost", "the digest's From address")
+PAGE_URL = Setting(
+    "CX_PAGE_URL", "http://localhost:8501/",
+    "the page's address, for the links in the digest and alert mails")
+
 # Read by the tests and by scripts/spark-cluster themselves (not through this module), listed
 # here so that the table is complete.
 _PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -91,5 +107,6 @@ CLUSTER_SETTINGS = (
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
             CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
+            SUBSCRIPTIONS, SMTP_URL, SMTP_PASSWORD, MAIL_FROM, PAGE_URL,
             *TEST_SETTINGS, *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -40,8 +40,8 @@ def test_every_cli_command_is_documented():
         assert f"cx-scorecard {name}" in doc, name
 
 
-CODE_DIRS = ("cli", "dashboard", "pack", "presentation", "store", "queries", "sample_data",
-             "benchmarks", "scripts", "tests", ".ci")
+CODE_DIRS = ("cli", "dashboard", "delivery", "pack", "presentation", "store", "queries",
+             "sample_data", "benchmarks", "scripts", "tests", ".ci")
 
 
 def _names_in_code() -> dict[str, str]:
@@ -72,7 +72,8 @@ def test_every_setting_the_code_reads_is_in_the_table_and_documented():
 
 
 def test_product_code_reads_settings_only_through_the_table():
-    for folder in ("cli", "dashboard", "pack", "presentation", "queries", "sample_data", "store"):
+    for folder in ("cli", "dashboard", "delivery", "pack", "presentation", "queries", "sample_data",
+                   "store"):
         for path in (ROOT / folder).rglob("*.py"):
             if path.name == "settings.py":
                 continue

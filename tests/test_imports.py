@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = tuple(sorted(p.parent.name for p in ROOT.glob("*/__init__.py")
                         if p.parent.name not in ("tests", "benchmarks")))
 # The upper layers: what the query layer (and the store) must never reach for.
-UPPER = ("cli", "dashboard", "pack", "presentation")
+UPPER = ("cli", "dashboard", "delivery", "pack", "presentation")
 
 
 def _module_name(path: Path) -> str:
@@ -118,6 +118,18 @@ def test_query_layer_imports_no_upper_layer() -> None:
     graph = _graph()
     assert _breaks(graph, "queries", (*UPPER, "store", "streamlit")) == []
     assert _breaks(graph, "store", (*UPPER, "streamlit")) == []
+
+
+def test_delivery_imports_only_the_layers_below_it() -> None:
+    """The e-mail digest (delivery/) uses the pack, the presentation, the store and the queries;
+    never the page, Streamlit or the command line (which calls it)."""
+    graph = _graph()
+    assert "delivery" in PACKAGES
+    assert _breaks(graph, "delivery", ("dashboard", "streamlit", "cli")) == []
+    assert _breaks(graph, "queries", ("delivery",)) == []
+    assert _breaks(graph, "store", ("delivery",)) == []
+    assert _breaks(graph, "presentation", ("delivery",)) == []
+    assert _breaks(graph, "pack", ("delivery",)) == []
 
 
 def test_cli_imports_nothing_of_the_page() -> None:
