@@ -11,6 +11,7 @@ catalog holds every statement a page, the insights, a check and a rollup build r
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import os
 import re
@@ -49,8 +50,14 @@ def _need(module: str) -> None:
 
 
 def compiled(engine: str) -> dict[str, str]:
-    url, module, _ = CLOUD[engine]
-    _need(module)
+    _need(CLOUD[engine][1])
+    return dict(_compiled(engine))
+
+
+@functools.cache
+def _compiled(engine: str) -> dict[str, str]:
+    """Once per engine and process: the catalog is ~2 MB of SQL per engine (four tests read it)."""
+    url = CLOUD[engine][0]
     dialect = make_url(url).get_dialect()()
     out = {}
     for name, stmt in catalog().items():
