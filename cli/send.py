@@ -84,6 +84,11 @@ def cmd_send(args) -> int:
         server = smtp.parse_url(settings.SMTP_URL.value())
         mailer = smtp.Mailer(server, smtp.password())
         log = SendLog(args.actions_url)
+    try:
+        if mailer is not None:
+            mailer.connect()  # a wrong server or password is said before any pack is built
+    except smtp.MailError as exc:
+        raise SendError(str(exc)) from None
     eng = make_engine(target.url)
     try:
         dims = sc.load_dims(eng)

@@ -135,6 +135,12 @@ class Mailer:
                 self._smtp.close()
             self._smtp = None
 
+    def connect(self) -> None:
+        """Connect and log in now: a wrong address or password is said before any pack is
+        built (MailError)."""
+        if self._smtp is None:
+            self._smtp = self._open()
+
     def _open(self) -> smtplib.SMTP:
         s = self.server
         try:
