@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from delivery import alerts, compose
-from delivery.smtp import Mailer, MailError, Refused
+from delivery.smtp import Mailer, MailError, Refused, Unconfirmed
 from delivery.subscriptions import Recipient
 from pack import printed
 from pack.build import actions_for
@@ -115,9 +115,9 @@ def _deliver(run: Run, out: Outcome, msg: EmailMessage, key: Key,
         if claimed:
             run.log.finish(key, me, ok=False, detail=str(exc))
         out.status, out.detail = "failed", str(exc)
+    except Unconfirmed as exc:  # left claimed: at most once (store/sendlog.py)
+        out.status, out.detail = "failed", f"{exc}; see --resend-unconfirmed"
     except MailError as exc:
-        if claimed:
-            run.log.finish(key, me, ok=False, detail=str(exc))
         out.status, out.detail = "failed", str(exc)
         run._stopped = str(exc)
 
@@ -160,6 +160,9 @@ def digests(run: Run, recipients: list[Recipient]) -> list[Outcome]:
             p, pdf = _content(run, r, "pack" in r.sub.what)
             msg = compose.digest_message(digest_of(run, r, p), run.sender, r.email, pdf)
             _deliver(run, out, msg, key)
+            if out.status in ("sent", "written") and run.dry_run is None:
+                out.detail = (f"with the board pack ({len(pdf) / 1024:.0f} KB)" if pdf
+                              else "without the pack")
         out.seconds = time.perf_counter() - t0
         run.outcomes.append(out)
     return run.outcomes

@@ -39,6 +39,10 @@ class Refused(MailError):
     """The server refused this one mail (a recipient, or the message): the others still go."""
 
 
+class Unconfirmed(MailError):
+    """The connection failed while the message was on its way: it may or may not have arrived."""
+
+
 @dataclass(frozen=True)
 class Server:
     scheme: str
@@ -171,11 +175,14 @@ class Mailer:
              claim: Callable[[], bool]) -> bool:
         """Send one message to one recipient. `claim` is called once the server has accepted
         the recipient: False (someone else has it) ends the transaction unsent. True when
-        sent; `Refused` when the server refuses this mail; `MailError` when it is unreachable."""
+        sent; `Refused` when the server refuses this mail (nothing was delivered);
+        `Unconfirmed` when the connection failed while the message was being handed over (it
+        may have arrived); `MailError` when the server cannot be reached."""
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._open()
             smtp = self._smtp
+            handing_over = False
             try:
                 smtputf8 = not (sender + recipient).isascii()
                 opts = ["SMTPUTF8"] if smtputf8 and smtp.has_extn("smtputf8") else []
@@ -192,19 +199,21 @@ class Mailer:
                 if not claim():
                     smtp.rset()
                     return False
+                handing_over = True
                 code, resp = smtp.data(_wire(msg))
                 if code != 250:
                     raise Refused(f"mail server {self.server.label} refused the message to "
                                   f"{recipient}: {code} {resp.decode('utf-8', 'replace')}")
                 return True
-            except smtplib.SMTPServerDisconnected as exc:
-                self._smtp = None
-                if attempt == 2:
-                    raise MailError(f"mail server {self.server.label}: {_reason(exc)}") from None
             except smtplib.SMTPResponseException as exc:  # data() raises on a refused message
                 raise Refused(f"mail server {self.server.label} refused the message to "
                               f"{recipient}: {_reason(exc)}") from None
-            except OSError as exc:
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self._smtp = None
-                raise MailError(f"mail server {self.server.label}: {_reason(exc)}") from None
+                reason = f"mail server {self.server.label}: {_reason(exc)}"
+                if handing_over:  # claimed and maybe delivered: never sent twice on our own
+                    raise Unconfirmed(f"{reason}, while handing over the message to "
+                                      f"{recipient}: it may have arrived") from None
+                if attempt == 2 or not isinstance(exc, smtplib.SMTPServerDisconnected):
+                    raise MailError(reason) from None
         return False  # pragma: no cover - the loop returns or raises

@@ -51,6 +51,7 @@ class Mailbox:
     messages: list[tuple[list[str], bytes]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     on_data: Callable[[int], None] | None = None  # called before the server's 250 to DATA
+    drop: set[int] = field(default_factory=set)  # messages whose connection drops before 250
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -65,6 +66,9 @@ class Mailbox:
             n = len(self.messages)
         if self.on_data is not None:
             self.on_data(n)
+        if n in self.drop:
+            server.transport.close()
+            return None
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -73,6 +73,29 @@ def test_a_failed_mail_is_tried_again_and_an_unconfirmed_one_only_when_asked(tmp
     log.dispose()
 
 
+def test_a_connection_lost_while_handing_over_leaves_the_mail_unconfirmed(tmp_path):
+    """The server has the message but the line drops before its answer: that mail is reported
+    as maybe arrived and left claimed (never resent on its own); the next mail still goes."""
+    from delivery import compose
+
+    log = SendLog(f"sqlite:///{tmp_path / 'app.sqlite'}")
+    with smtp_server(Mailbox(drop={1})) as (box, port):
+        mailer = smtp.Mailer(smtp.Server("smtp", "127.0.0.1", port), timeout_s=10)
+        run = rn.Run(None, None, None, date(2026, 10, 1), None, "d@example.com", "", log, mailer)
+        outs = []
+        for who in ("north@example.com", "south@example.com"):
+            msg = compose.alert_message([], date(2026, 10, 1), "d@example.com", who)
+            outs.append(rn.Outcome(who, "North", "skipped"))
+            rn._deliver(run, outs[-1], msg, Key("digest", who, "region:N", "2026-10"))
+        mailer.close()
+    assert [o.status for o in outs] == ["failed", "sent"]
+    assert "it may have arrived; see --resend-unconfirmed" in outs[0].detail
+    assert f"mail server smtp://127.0.0.1:{port}" in outs[0].detail
+    assert [e.key.recipient for e in log.unconfirmed()] == ["north@example.com"]
+    assert len(box.messages) == 2  # the server did get the first
+    log.dispose()
+
+
 def _env(port: int) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(ROOT), CX_SMTP_URL=f"smtp://127.0.0.1:{port}",
                 CX_MAIL_FROM="digest@example.com", CX_PAGE_URL="https://cx.example.com/")
