@@ -139,6 +139,21 @@ def _already(run: Run, key: Key) -> str | None:
             "server's log, then --resend-unconfirmed)")
 
 
+def _refused(run: Run, email: str) -> str | None:
+    """The server's refusal of this address, asked before its pack is built (None: accepted,
+    or a dry run); a server that cannot be reached stops the run."""
+    if run.mailer is None or run.dry_run is not None:
+        return None
+    try:
+        run.mailer.accepts(run.sender, email)
+    except Refused as exc:
+        return str(exc)
+    except MailError as exc:
+        run._stopped = str(exc)
+        return str(exc)
+    return None
+
+
 def digests(run: Run, recipients: list[Recipient]) -> list[Outcome]:
     """The month's digest to every subscriber who asked for it."""
     for r in recipients:
@@ -152,9 +167,11 @@ def digests(run: Run, recipients: list[Recipient]) -> list[Outcome]:
         key = Key("digest", identity(r.email), view_key(r.scope, r.sub.journey),
                   f"{run.month:%Y-%m}")
         out = Outcome(r.email, run.dims.name(r.scope), "skipped")
-        why = _already(run, key)
+        why = _already(run, key) or _refused(run, r.email)
         if why is not None:
             out.detail = why
+            if why.startswith("mail server"):
+                out.status = "failed"
         else:
             run.progress(f"building {out.view} for {r.email}")
             p, pdf = _content(run, r, "pack" in r.sub.what)

@@ -171,6 +171,39 @@ class Mailer:
             raise MailError(f"mail server {s.label}: {_reason(exc)}") from None
         return smtp
 
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
+        """MAIL FROM and RCPT TO; `Refused` (after RSET) when the server says no."""
+        smtputf8 = not (sender + recipient).isascii()
+        opts = ["SMTPUTF8"] if smtputf8 and smtp.has_extn("smtputf8") else []
+        code, resp = smtp.mail(sender, opts)
+        if code != 250:
+            smtp.rset()
+            raise Refused(f"mail server {self.server.label} refused the sender "
+                          f"{sender}: {code} {resp.decode('utf-8', 'replace')}")
+        code, resp = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            smtp.rset()
+            raise Refused(f"mail server {self.server.label} refused {recipient}: "
+                          f"{code} {' '.join(resp.decode('utf-8', 'replace').split())}")
+
+    def accepts(self, sender: str, recipient: str) -> None:
+        """Ask whether the server takes this recipient (MAIL, RCPT, RSET), before a pack is
+        built for it: `Refused` if not, `MailError` when the server cannot be reached."""
+        for attempt in (1, 2):
+            if self._smtp is None:
+                self._smtp = self._open()
+            try:
+                self._envelope(self._smtp, sender, recipient)
+                self._smtp.rset()
+                return
+            except smtplib.SMTPServerDisconnected as exc:
+                self._smtp = None
+                if attempt == 2:
+                    raise MailError(f"mail server {self.server.label}: {_reason(exc)}") from None
+            except (smtplib.SMTPException, OSError) as exc:
+                self._smtp = None
+                raise MailError(f"mail server {self.server.label}: {_reason(exc)}") from None
+
     def send(self, msg: EmailMessage, sender: str, recipient: str,
              claim: Callable[[], bool]) -> bool:
         """Send one message to one recipient. `claim` is called once the server has accepted
@@ -184,18 +217,7 @@ class Mailer:
             smtp = self._smtp
             handing_over = False
             try:
-                smtputf8 = not (sender + recipient).isascii()
-                opts = ["SMTPUTF8"] if smtputf8 and smtp.has_extn("smtputf8") else []
-                code, resp = smtp.mail(sender, opts)
-                if code != 250:
-                    smtp.rset()
-                    raise Refused(f"mail server {self.server.label} refused the sender "
-                                  f"{sender}: {code} {resp.decode('utf-8', 'replace')}")
-                code, resp = smtp.rcpt(recipient)
-                if code not in (250, 251):
-                    smtp.rset()
-                    raise Refused(f"mail server {self.server.label} refused {recipient}: "
-                                  f"{code} {' '.join(resp.decode('utf-8', 'replace').split())}")
+                self._envelope(smtp, sender, recipient)
                 if not claim():
                     smtp.rset()
                     return False

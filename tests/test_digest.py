@@ -115,6 +115,7 @@ def test_a_refused_address_is_reported_and_the_others_still_go(sent):
     assert line.split()[0] == "failed"
     assert f"smtp://127.0.0.1:{sent['port']}" in line and "550" in line, line
     assert "3 sent, 1 failed" in out
+    assert out.count("building") == 3  # the refused address's pack is never built
     assert sent["box"].to(REFUSED) == []
 
 
@@ -124,6 +125,8 @@ def test_a_second_run_sends_nothing(sent):
     assert len(sent["box"].messages) == sent["after_first"] == 3
     assert out.count("already sent") == 3, out
     assert "3 skipped, 1 failed" in out  # the refused one is tried again, and refused again
+    assert "building" not in out  # nothing is built: what was sent is skipped, and the server
+    # refuses the address before its pack is built
 
 
 @pytest.mark.browser

@@ -19,6 +19,7 @@ import pytest
 from cli import send as send_cmd
 from cli.main import build_parser, main
 from delivery import alerts, compose, smtp, subscriptions
+from presentation import text
 from presentation import verdict as vd
 from queries import access
 from queries import scope as sc
@@ -189,10 +190,14 @@ def test_hostile_names_are_text_in_the_html_and_one_line_in_headers():
     assert "\r\nBcc" not in plain
 
 
+INJECT = "![x](http://127.0.0.2/x.png)\r\nBcc: evil@example.com"
+
+
 def test_a_hostile_warehouse_is_escaped_in_a_real_mail(tmp_path):
-    """The whole path on the hostile fixture (names with markup, links and formulas): the .eml
-    a dry run writes has every name as text."""
-    url = warehouse(tmp_path, hostile.hostile_loader())
+    """The whole path on the hostile fixture (names with markup, links, formulas and a line
+    break that would start a header): the .eml a dry run writes has every name as text."""
+    regions = [("N", INJECT), ("S", hostile.BOLD)]
+    url = warehouse(tmp_path, hostile.hostile_loader(regions=regions))
     subs = tmp_path / "subs.toml"
     subs.write_text('[[subscription]]\nemail = "ceo@example.com"\nwhat = ["digest"]\n',
                     encoding="utf-8")
@@ -201,9 +206,10 @@ def test_a_hostile_warehouse_is_escaped_in_a_real_mail(tmp_path):
     assert code == 0
     (mail,) = [parse(m.read_bytes()) for m in (tmp_path / "out").glob("*.eml")]
     plain, rich, _ = parts(mail)
-    for name in (hostile.BOLD, hostile.IMAGE):  # the two regions, named furthest behind
+    assert mail.get_all("Bcc") is None and mail["To"] == "ceo@example.com"
+    for name in (hostile.BOLD, text.plain(INJECT)):  # both regions, named furthest behind
         assert name in plain and html.escape(name) in rich
-    assert "<b>x</b>" not in rich and "<img" not in rich
+    assert "<b>x</b>" not in rich and "<img" not in rich and "\nBcc" not in plain
     assert len(re.findall(r"<a ", rich)) == 1  # the page link, no other
 
 

@@ -154,3 +154,14 @@ def test_a_cycle_and_a_break_are_found() -> None:
              "queries.c": {"queries.a", "dashboard.app"}, "dashboard.app": {"queries.a"}}
     assert _cycles(graph) == [["dashboard.app", "queries.a", "queries.b", "queries.c"]]
     assert _breaks(graph, "queries", UPPER) == ["queries.c imports dashboard.app"]
+
+
+def test_every_product_package_is_installed() -> None:
+    """pyproject.toml lists the packages by name: a new one (delivery/) left out would import
+    here, from the checkout, and be missing from an installed cx-scorecard."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {_module_name(p) for pkg in PACKAGES for p in (ROOT / pkg).rglob("__init__.py")}
+    assert found == listed, (sorted(found - listed), sorted(listed - found))
