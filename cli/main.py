@@ -281,8 +281,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    """Write the board pack PDF; nothing is written unless the whole pack is built."""
+    """Print the board pack (the page, printed by headless Chromium: pack/printed.py); nothing
+    is written unless the whole pack is built."""
+    import time
+
     import pack as pk
+    from pack import printed
     from queries import targets
     from store import actions as ac
 
@@ -292,49 +296,21 @@ def cmd_pack(args) -> int:
         raise CliError(f"--out must name a .pdf file, got {args.out!r}")
     if not out.parent.is_dir():
         raise CliError(f"Folder {out.parent} does not exist")
-    def progress(fraction: float, text: str) -> None:
-        print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
-
-    if getattr(args, "printed", False):
-        return _printed_pack(args, month, out)
+    started = time.perf_counter()
     with _open_scope(args) as (eng, dims, scope, (_first, latest), allowed):
-        try:
-            path = pk.build_pack(eng, dims, scope, month, targets.load(),
-                                 ac.store_for_reading(args.actions_url), out_path=out,
-                                 progress=progress, latest_response=latest, allowed=allowed,
-                                 window=_window(args))
-        except pk.PackError as exc:
-            raise CliError(str(exc)) from exc
-    print(f"Board pack written to {path}")
-    return 0
-
-
-def _printed_pack(args, month, out: Path) -> int:
-    """The pack as the page printed by headless Chromium (pack/printed.py), written atomically."""
-    import os
-    import tempfile
-
-    import pack as pk
-    from pack import printed
-    from pack.build import actions_for
-    from queries import targets
-    from store import actions as ac
-
-    with _open_scope(args) as (eng, dims, scope, (_first, latest), allowed):
-        listed, note = actions_for(ac.store_for_reading(args.actions_url), scope, month)
+        listed, note = printed.actions_for(ac.store_for_reading(args.actions_url), scope, month)
         timing = printed.Timing()
+        print(f"Printing the board pack for {month:%B %Y} ...", file=sys.stderr)
         try:
             pdf = printed.build(eng, dims, scope, month, targets.load(), listed, note, latest,
                                 timing=timing, allowed=allowed, window=_window(args))
+            printed.write(out, pdf)
         except pk.PackError as exc:
             raise CliError(str(exc)) from exc
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(pdf)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)  # a reader never sees half a file
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in timing.steps.items())
-    print(f"Board pack (printed) written to {out} ({steps})")
+    print(f"[100%] Board pack ready in {time.perf_counter() - started:.1f} s ({steps})",
+          file=sys.stderr)
+    print(f"Board pack written to {out}")
     return 0
 
 
@@ -422,9 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out the iron-triangle analyses (faster JSON)")
     m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
     m.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
-    k = add("pack", cmd_pack, "Write the monthly board pack (landscape A4 PDF).")
+    k = add("pack", cmd_pack, "Write the monthly board pack: the page, printed to a "
+             "landscape A4 PDF by headless Chromium.")
     k.add_argument("--month", required=True, help="YYYY-MM, the month under review")
-    k.add_argument("--region", help="a region's pack (default: the company, one page per region)")
+    k.add_argument("--region", help="a region's pack (default: the company)")
     k.add_argument("--location")
     k.add_argument("--out", required=True, help="the PDF to write (replaced only on success)")
     k.add_argument("--window", help=WINDOW_HELP)
@@ -433,8 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "else ~/.cache/cx-scorecard/actions.sqlite)")
     k.add_argument("--as-user", help="write only what this user may see (needs a policy)")
     k.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
-    k.add_argument("--printed", action="store_true",
-                   help="the page's own markup printed by headless Chromium (pack/printed.py)")
+    k.add_argument("--printed", action="store_true", help=argparse.SUPPRESS)  # was the opt-in
     ld = add("load", cmd_load, "Load the warehouse from CSV, Parquet or Excel files with a "
              "column mapping (docs/load.md).")
     ld.add_argument("--mapping", required=True, help="the mapping TOML file")

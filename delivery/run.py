@@ -21,7 +21,6 @@ from delivery import alerts, compose
 from delivery.smtp import Mailer, MailError, Refused, Unconfirmed
 from delivery.subscriptions import Recipient
 from pack import printed
-from pack.build import actions_for
 from queries.access import identity
 from queries.scope import Scope
 from store.sendlog import Key, SendLog, runner_id
@@ -72,7 +71,7 @@ def _content(run: Run, r: Recipient, with_pack: bool) -> tuple[printed.Printed, 
     """The view's verdict and (when asked) its printed pack, built once per view and rights."""
     k = (r.scope, r.allowed.key, with_pack)
     if k not in run._views:
-        listed, note = actions_for(run.actions, r.scope, run.month)
+        listed, note = printed.actions_for(run.actions, r.scope, run.month)
         p = printed.prepare(run.engine, run.dims, r.scope, run.month, run.targets, listed, note,
                             run.latest, allowed=r.allowed)
         pdf = printed.print_pdf(p) if with_pack else None

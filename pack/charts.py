@@ -1,87 +1,80 @@
-"""The pack's chart images: the page's Plotly figures on white paper, drawn by kaleido with
-Debian's Chromium (never a downloaded browser), all in one Chromium session."""
+"""The page's Plotly figures inside the printed pack: each figure's JSON in the document, drawn by
+plotly.js from the installed plotly package, inline (the pack asks nothing of the network), as
+vector SVG that Chromium prints.
+
+`Charts` collects the figures while the document is written (a placeholder `<div>` each); its
+`draw_js` draws them all in a page where plotly.js is loaded (`shell`, loaded while the warehouse
+works) and says "ready", or "failed": the pack is then printed without them rather than not at
+all.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import threading
-from collections.abc import Sequence
-from pathlib import Path
+import html
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-import pandas as pd
 import plotly.graph_objects as go
 
-from pack.errors import PackError
-from presentation import figures
-from queries import settings
-from queries.registry import PANELS, panel_order
-from queries.scorecard import Scorecard
-
-CHART_PX = (260, 215)  # CSS pixels per trend chart; scale 2 gives ~250 dpi at 52 mm wide
-CHART_SCALE = 2
-CHART_TIMEOUT_S = 90
+READY = "['ready', 'failed'].includes(document.body.dataset.charts)"  # standalone
 
 
-def browser_path() -> str | None:
-    """Debian's Chromium ($CX_CHROMIUM first); kaleido is never allowed to download one."""
-    for cand in (settings.CHROMIUM.value(), settings.CHROMIUM.default, shutil.which("chromium")):
-        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
-            return cand
-    return None
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """plotly.min.js as the installed plotly package ships it (about 4.8 MB, read once)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
 
 
-def for_print(fig: go.Figure, width: int, height: int) -> go.Figure:
-    """The page's figure on white paper at a fixed size (the page's theme is not in the PDF)."""
-    fig.update_layout(width=width, height=height, template="plotly_white",
-                      paper_bgcolor="white", plot_bgcolor="white",
-                      margin={"l": 6, "r": 8, "t": 8, "b": 6})
-    return fig
+def _json(fig: go.Figure) -> str:
+    """The figure as JSON that cannot end the script it sits in: every <, > and & escaped
+    (inside JSON strings these are the same characters; outside them they never occur)."""
+    from plotly.io.json import to_json_plotly
+
+    spec = fig.to_plotly_json()
+    text = to_json_plotly({"data": spec["data"], "layout": spec["layout"]})
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_pngs(figs: Sequence[go.Figure], scale: int = CHART_SCALE) -> list[bytes]:
-    """PNG bytes of each figure, from one Chromium session (starting one costs ~3 s)."""
-    if not figs:
-        return []
-    path = browser_path()
-    if path is None:
-        raise PackError("Chart images need Chromium: apt-get install -y chromium "
-                        "(or set CX_CHROMIUM); kaleido never downloads a browser.")
-    import kaleido
-
-    async def run() -> list[bytes]:
-        async with kaleido.Kaleido(n=min(2, len(figs)), timeout=CHART_TIMEOUT_S,
-                                   mathjax=False, path=path) as k:
-            jobs = [k.calc_fig(f, opts={"format": "png", "scale": scale,
-                                        "width": f.layout.width, "height": f.layout.height})
-                    for f in figs]
-            return list(await asyncio.gather(*jobs))
-
-    box: dict[str, object] = {}
-
-    def target() -> None:  # its own thread: never clash with a caller's event loop
-        try:
-            box["out"] = asyncio.run(run())
-        except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller's thread
-            box["err"] = exc
-
-    t = threading.Thread(target=target, name="pack-kaleido", daemon=True)
-    t.start()
-    t.join()
-    if "err" in box:
-        exc = box["err"]
-        raise PackError(f"Rendering the charts with Chromium failed: "
-                        f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                        ) from exc  # type: ignore[misc]
-    return box["out"]  # type: ignore[return-value]
+def for_print(fig: go.Figure, height: int) -> go.Figure:
+    """The page's figure on white paper, its height fixed (its width is its box's)."""
+    fig.update_layout(height=height, width=None, autosize=True, template={},  # plotly.js's
+                      paper_bgcolor="white", plot_bgcolor="white")  # plain look; a named
+    return fig  # template is deep-copied per figure (about 50 ms each)
 
 
-def panel_figures(card: Scorecard, band: pd.DataFrame | None) -> list[go.Figure]:
-    """The five panels' trend charts, in story order, exactly as the page builds them."""
-    out = []
-    for panel in PANELS:
-        m = panel_order(panel)[0]
-        fig = figures.trend(card.metrics[m.name], band if m.sampled else None)
-        out.append(for_print(fig, *CHART_PX))
-    return out
+@dataclass
+class Charts:
+    """The figures of one document, in order."""
+
+    figures: list[tuple[str, str]] = field(default_factory=list)
+
+    def div(self, fig: go.Figure, height: int, label: str = "") -> str:
+        """A placeholder for `fig` (drawn by `script`); `label`: its accessible name."""
+        ident = f"px-fig-{len(self.figures) + 1}"
+        self.figures.append((ident, _json(for_print(fig, height))))
+        return (f'<div class="px-fig" id="{ident}" role="img" aria-label="{html.escape(label)}"'
+                f' style="height:{int(height)}px"></div>')
+
+    def draw_js(self) -> str:
+        """A JavaScript function that draws every figure with the page's plotly.js and returns
+        a promise of 'ready' (or 'failed': the pack is then printed without them)."""
+        calls = ",".join(f'["{ident}",{data}]' for ident, data in self.figures)
+        return ("async () => { try { await Promise.all(["
+                f"{calls}].map(f => Plotly.newPlot(f[0], f[1].data, f[1].layout,"
+                " {staticPlot: true, displayModeBar: false, responsive: false})));"
+                " return 'ready'; } catch (e) { return 'failed'; } }")
+
+    def script(self) -> str:
+        """plotly.js and the drawing, for a standalone document (body.dataset.charts says when
+        the figures are drawn)."""
+        return (f"<script>{plotly_js()}</script><script>({self.draw_js()})()"
+                ".then(r => { document.body.dataset.charts = r; });</script>")
+
+
+def shell() -> str:
+    """An empty page with plotly.js loaded: Chromium parses it while the warehouse works, and
+    the pack's document is put into it when it is ready (pack/printed.py)."""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
+            f"<script>{plotly_js()}</script></body></html>")

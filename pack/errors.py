@@ -1,4 +1,4 @@
-"""The one error the board pack raises, and the rule that turns a warehouse failure into it."""
+"""The one error the board pack raises, and the warehouse's errors turned into it."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from queries.sql.errors import WarehouseError
 
 
 class PackError(RuntimeError):
-    """The pack cannot be built (no Chromium, no fonts, unwritable folder): one clear line."""
+    """The pack cannot be built (no Chromium, warehouse down, unwritable folder): one clear
+    line."""
 
 
 @contextmanager
 def warehouse_errors(engine: Engine) -> Iterator[None]:
     """A warehouse that is down, slow or not the contract while the pack reads it: one clear
-    line (queries.sql.engine.explain, password hidden), never a driver's traceback. Both packs
-    (pack/build.py, pack/printed.py) read through it."""
+    line (queries.sql.engine.explain, password hidden), never a driver's traceback."""
     try:
         yield
     except (sa.exc.SQLAlchemyError, WarehouseError) as exc:

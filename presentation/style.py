@@ -143,4 +143,13 @@ body.px {font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "DejaVu S
 .px-actions th, .px-actions td {border-top: 1px solid #ccc; padding: 3px 6px; text-align: left;
   vertical-align: top;}
 .px-actions thead {display: table-header-group;}
+.px-trend, .px-an {break-inside: avoid;}
+.px-trend-t {font-size: 13px; font-weight: 600; margin: 0 0 -2px 4px;}
+.px-ans {display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px 26px;}
+.px-an {display: grid; grid-template-columns: 5fr 6fr; gap: 0 12px; align-items: start;}
+.px-an > div:only-child {grid-column: 1 / -1;}
+.px-an p {margin: 0 0 4px 0; font-size: 13px; line-height: 1.3;}
+.px-an-q {font-size: 12px; color: #555; text-transform: uppercase; letter-spacing: 0.03em;}
+.px-an .px-key {font-size: 11px; color: #555; line-height: 1.25;}
+.px-fig {width: 100%;}
 """

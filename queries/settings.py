@@ -46,13 +46,7 @@ QUERY_TIMEOUT = Setting(
     "seconds a warehouse query may run before it is cancelled (a positive number)")
 CHROMIUM = Setting(
     "CX_CHROMIUM", "/usr/bin/chromium",
-    "the Chromium that draws the board pack's charts and runs the browser tests and benchmarks")
-PACK_FONT_DIR = Setting(
-    "CX_PACK_FONT_DIR", "/usr/share/fonts/truetype/dejavu",
-    "folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf for the board pack")
-PACK_CJK_FONT = Setting(
-    "CX_PACK_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "font for Chinese, Japanese and Korean names in the board pack")
+    "the Chromium that prints the board pack and runs the browser tests and benchmarks")
 PREFETCH = Setting(
     "CX_PREFETCH", "1",
     "0 turns off the page's background warm-up of the views one click away (dashboard/prefetch.py)")
@@ -106,7 +100,7 @@ CLUSTER_SETTINGS = (
 )
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
-            CHROMIUM, PACK_FONT_DIR, PACK_CJK_FONT, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
+            CHROMIUM, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
             SUBSCRIPTIONS, SMTP_URL, SMTP_PASSWORD, MAIL_FROM, PAGE_URL,
             *TEST_SETTINGS, *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}

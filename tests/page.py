@@ -1,4 +1,5 @@
-"""Shared helpers for the page tests: the app's path, one AppTest run, a fixture DuckDB file."""
+"""Shared helpers for the page tests: the app's path, one AppTest run, a fixture DuckDB file, the
+small demo, opening a section."""
 
 from __future__ import annotations
 
@@ -27,6 +28,22 @@ def fixture_duckdb(folder: Path) -> str:
     url = f"duckdb:///{folder / 'fixture.duckdb'}"
     writer = sa.create_engine(url)
     fixture_warehouse.load(writer)
+    writer.dispose()
+    return url
+
+
+def small_demo_url(folder: Path) -> str:
+    """5% of the demo (every region and location with real-length names, fewer answers) with
+    its rollup, as a DuckDB file in `folder`: the warehouse the page's and the pack's tests of a
+    realistic view read."""
+    from queries.sql import rollup
+    from queries.sql.engine import make_engine
+    from sample_data.load import build_demo
+
+    url = f"duckdb:///{folder / 'demo.duckdb'}"
+    build_demo(url, scale=0.05, progress=False)
+    writer = make_engine(url, read_only=False)
+    rollup.build(writer)
     writer.dispose()
     return url
 

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 import pack as pk
-import pack.printed as printed
 from cli import main as cli
 from dashboard.panels import review
+from pack import printed
 from queries import scope as sc
 from queries import targets
 from tests.conftest import PG_ADMIN_URL
@@ -66,6 +66,7 @@ def _clean(text: str) -> None:
     assert len(text.strip().splitlines()) == 1, text
 
 
+@pytest.mark.browser  # the pack starts Chromium while it reads the warehouse
 def test_pack_with_the_warehouse_down_is_one_clear_line(make_warehouse, tmp_path, capsys):
     eng = make_warehouse()
     dims = sc.load_dims(eng)
@@ -75,8 +76,7 @@ def test_pack_with_the_warehouse_down_is_one_clear_line(make_warehouse, tmp_path
     outage.down()
     try:
         with pytest.raises(pk.PackError) as err:  # was an OperationalError's traceback
-            pk.build_pack(eng, dims, sc.Scope(region="N"), OCT, targets.load(), [],
-                          out_path=folder / "p.pdf", charts=False)
+            printed.build(eng, dims, sc.Scope(region="N"), OCT, targets.load(), analyses=False)
         text = str(err.value)
         assert text.startswith("the warehouse could not be read.")
         assert "unreachable" in text or "is gone" in text, text
@@ -92,6 +92,7 @@ def test_pack_with_the_warehouse_down_is_one_clear_line(make_warehouse, tmp_path
         outage.up()
 
 
+@pytest.mark.browser
 def test_page_pack_button_with_the_warehouse_down_says_so(make_warehouse, page_env,
                                                           monkeypatch):
     eng = make_warehouse()

@@ -4,8 +4,7 @@ the region" and the region's findings, which the page hides.
 
 Both faces are read as a person reads them: the page through AppTest (every word it shows), the
 pack through pypdf (its text), built by `cx-scorecard pack --as-user` and by the page's own pack
-button. On DuckDB and PostgreSQL. Charts are not drawn (no Chromium needed): they plot the
-scope's own figures only, and the text carries every figure at stake.
+button (the page printed by Chromium, pack/printed.py). On DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,9 +17,10 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-import pack.build as pack_build
 from cli import main as cli
 from dashboard.panels import review
+from pack import PackError, printed
+from tests.conftest import skip_or_fail
 from tests.page import APP, open_section
 from tests.test_app_access import texts, tiles
 
@@ -40,8 +40,11 @@ LOCATION_USER, REGION_USER = "two.locations@example.com", "north@example.com"
 REGION_WORDS = ("for the region", "In its region", "locations in North", "In North:")
 
 
-def _no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pack_build, "panel_figures", lambda *_a, **_k: [])
+def _need_chromium() -> None:
+    try:
+        printed.browser_path()
+    except PackError as exc:
+        skip_or_fail(str(exc))
 
 
 def _page(user: str) -> AppTest:
@@ -83,7 +86,7 @@ def site(make_warehouse, page_env, write_toml, monkeypatch):
     page_env.setenv("CX_WAREHOUSE_URL", url)
     page_env.setenv("CX_ACCESS_POLICY", str(policy))
     page_env.delenv("CX_TARGETS_FILE", raising=False)
-    _no_charts(monkeypatch)
+    _need_chromium()
     return url, policy
 
 
@@ -91,6 +94,7 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.browser
 def test_a_location_users_pack_shows_what_the_page_shows(site, tmp_path, capsys):
     url, policy = site
     at = _page(LOCATION_USER)
@@ -113,6 +117,7 @@ def test_a_location_users_pack_shows_what_the_page_shows(site, tmp_path, capsys)
         assert not missing, missing
 
 
+@pytest.mark.browser
 def test_a_region_users_pack_of_the_same_location_keeps_its_region_standing(site, tmp_path,
                                                                               capsys):
     """The contrast that shows the words above are the ones to look for: a user who may see

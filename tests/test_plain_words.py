@@ -12,7 +12,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 
 from dashboard.panels import geo, movers, quality, review
-from tests.page import nodes, open_section, run_page
+from tests.page import nodes, open_section, run_page, small_demo_url
 
 SECTIONS = (geo.SECTION_KEY, movers.SECTION_KEY, review.SECTION_KEY, quality.SECTION_KEY,
             "insights-leadership", "insights-incentives", "insights-culture",
@@ -23,16 +23,7 @@ IN_LABELS = re.compile(r"Benjamini|Hochberg|false.discovery|\bFDR\b")
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from queries.sql import rollup
-    from queries.sql.engine import make_engine
-    from sample_data.load import build_demo
-
-    url = f"duckdb:///{tmp_path_factory.mktemp('plain') / 'demo.duckdb'}"
-    build_demo(url, scale=0.05, progress=False)
-    writer = make_engine(url, read_only=False)
-    rollup.build(writer)
-    writer.dispose()
-    return url
+    return small_demo_url(tmp_path_factory.mktemp("plain"))
 
 
 def _shown_text(at) -> str:

@@ -21,6 +21,16 @@ import streamlit as st
 from dashboard.panels import lazy
 from presentation import figures as fig
 from presentation import fmt
+from presentation.analyses import (
+    CULTURE_KEY,
+    FAIR_RANK_KEY,
+    FUNNEL_KEY,
+    LABELS,
+    LOYALTY_KEY,
+    PAY_KEY,
+    TITLES,
+    leadership_key,
+)
 from queries.insights import (
     CultureLink,
     FairRank,
@@ -38,24 +48,6 @@ from queries.insights.gaming_flags import SIGNAL_WORDS
 Results = Mapping[str, Any]
 ResultsArg = Results | Callable[[], Results] | BaseException | None
 
-TITLES: dict[str, str] = {
-    "leadership": "Did NPS rise where leaders took ownership?",
-    "incentives": "Is CX pay paid for CX?",
-    "satisfaction": "Are the differences more than noise?",
-    "loyalty": "Do happier customers stay and refer?",
-    "culture": "Do engaged employees make happier customers?",
-}
-LABELS: dict[str, str] = {
-    "fair_rank": "Fair rank", "funnel": "Funnel plot", "most_improved": "Most improved",
-    "leadership_owner": "Executive owner", "leadership_listening": "Listening hours",
-    "payout_alignment": "Payout alignment", "pay_vs_improvement": "Pay vs improvement",
-    "gaming": "Gaming patterns", "satisfaction_loyalty": "Satisfaction -> loyalty",
-    "culture_link": "Employees -> customers",
-}
-# The funnel plot's key, every kind of point in it (its legend is off in a narrow column)
-FUNNEL_KEY = ("NPS against answers. Dotted: 95% limits, solid: 99.8% limits around the dashed "
-              "parent NPS. Grey dots: within the limits (noise); amber dots: outside 95% but "
-              "inside 99.8% (worth watching); diamonds: outside 99.8% (green above, red below).")
 TABLE_ROWS = 6  # rows visible in a drill-down table before it scrolls
 
 
@@ -156,10 +148,7 @@ def _table(df: pd.DataFrame, key: str, columns: dict[str, Any] | None = None) ->
 def _leadership(key: str, r: LeadershipEffect, config: dict) -> None:
     _sentence(r.sentence)
     _chart(fig.event_study_chart(r), key, config)
-    who = "gained an owner" if r.treatment == "owner" else "raised listening hours"
-    st.caption(f"NPS by month since the event. Blue: locations that {who}; dotted grey: the "
-               "others in the same calendar months; shaded: after. Before month 0 the lines "
-               "should move together; if not, read the effect with care.")
+    st.caption(leadership_key(r.treatment))
 
 
 # --- incentives -----------------------------------------------------------------------------
@@ -173,9 +162,7 @@ def _alignment(key: str, r: PayoutAlignment, config: dict) -> None:
 def _pay(key: str, r: PayVsImprovement, config: dict) -> None:
     _sentence(r.sentence)
     _chart(fig.pay_scatter(r), key, config)
-    st.caption("One point per location: CX-linked pay per employee a month against its NPS "
-               "change (last 6 months vs the 6 before). Red diamonds: paid regardless of "
-               "results, not improved; amber squares: paid most for CX, not improved.")
+    st.caption(PAY_KEY)
     flagged = sorted(r.flagged, key=lambda p: (not p.flagged_regardless, p.change or 0.0))
     if not flagged:
         st.caption("No location is flagged: pay and NPS change line up.")
@@ -226,9 +213,7 @@ def _fair_rank(key: str, r: FairRank, config: dict) -> None:
     _sentence(r.sentence)
     if len(r.rows) > 1:
         _chart(fig.fair_rank_chart(r), key, config)
-        st.caption("Open circle: raw NPS; dot: fair NPS with its 95% interval (faded: fewer "
-                   "than 30 answers); the line between them is the pull of a small sample. "
-                   "Dashed: the parent's NPS.")
+        st.caption(FAIR_RANK_KEY)
 
 
 def _funnel(key: str, r: Funnel, config: dict) -> None:
@@ -271,10 +256,7 @@ def _loyalty(key: str, r: SatisfactionLoyalty, config: dict) -> None:
     if not any(link.bins for link in r.links):
         return
     _chart(fig.loyalty_chart(r), key, config)
-    st.caption("Each dot averages a tenth of the location-months (NPS in the month, outcome "
-               "over the next three), each location's own averages removed, so only a "
-               "location's months moving together count; dashed: the fitted line, the slope "
-               "quoted above and in the verdict.")
+    st.caption(LOYALTY_KEY)
 
 
 # --- culture --------------------------------------------------------------------------------
@@ -285,10 +267,7 @@ def _culture(key: str, r: CultureLink, config: dict) -> None:
     if not r.bins:
         return
     _chart(fig.culture_chart(r), key, config)
-    st.caption("Each dot averages a tenth of the location-months (eNPS in the month, customer "
-               "NPS over the next three), each location's own averages removed, so only a "
-               "location's months moving together count; dashed: the fitted line, the slope "
-               "quoted above.")
+    st.caption(CULTURE_KEY)
 
 
 SECTIONS: dict[str, tuple[tuple[str, Body], ...]] = {
