@@ -11,37 +11,58 @@ all.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import plotly.graph_objects as go
 
 READY = "['ready', 'failed'].includes(document.body.dataset.charts)"  # standalone
 
 
-@lru_cache(maxsize=1)
-def plotly_js() -> str:
-    """plotly.min.js as the installed plotly package ships it (about 4.8 MB, read once)."""
-    from plotly.offline import get_plotlyjs
+BASIC = Path(__file__).with_name("static") / "plotly-basic.min.js"
+BASIC_TRACES = frozenset({"scatter", "bar", "pie"})  # what the basic bundle draws
 
+
+@lru_cache(maxsize=2)
+def plotly_js(full: bool = False) -> str:
+    """plotly.js: the basic bundle shipped beside this module (pack/static/README.md: parsed in
+    a seventh of the time) when it is the version the installed plotly package carries, else
+    that package's full bundle (about 4.8 MB)."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    if not full and BASIC.is_file():
+        text = BASIC.read_text(encoding="utf-8")
+        if f"v{get_plotlyjs_version()}\n" in text[:200]:
+            return text
     return get_plotlyjs()
 
 
-def _json(fig: go.Figure) -> str:
-    """The figure as JSON that cannot end the script it sits in: every <, > and & escaped
-    (inside JSON strings these are the same characters; outside them they never occur)."""
+def _json(fig: go.Figure, height: int) -> str:
+    """The page's figure on white paper, its height fixed (its width is its box's), as JSON that
+    cannot end the script it sits in: every <, > and & escaped (inside JSON strings these are the
+    same characters; outside them they never occur). The layout is changed in the figure's dict,
+    not through plotly's validators (a template set on the figure is deep-copied, about 50 ms a
+    figure)."""
     from plotly.io.json import to_json_plotly
 
     spec = fig.to_plotly_json()
-    text = to_json_plotly({"data": spec["data"], "layout": spec["layout"]})
+    layout = dict(spec.get("layout", {}))
+    layout.pop("width", None)
+    layout.update(height=height, autosize=True, template=_paper(), paper_bgcolor="white",
+                  plot_bgcolor="white")
+    text = to_json_plotly({"data": spec["data"], "layout": layout})
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def for_print(fig: go.Figure, height: int) -> go.Figure:
-    """The page's figure on white paper, its height fixed (its width is its box's)."""
-    fig.update_layout(height=height, width=None, autosize=True, template={},  # plotly.js's
-                      paper_bgcolor="white", plot_bgcolor="white")  # plain look; a named
-    return fig  # template is deep-copied per figure (about 50 ms each)
+@lru_cache(maxsize=1)
+def _paper() -> dict:
+    """plotly's white template as plain data, made once: white paper, light grid, and the
+    axes' room for their labels (automargin) that the page's figures count on."""
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"].to_plotly_json()
 
 
 @dataclass
@@ -49,11 +70,19 @@ class Charts:
     """The figures of one document, in order."""
 
     figures: list[tuple[str, str]] = field(default_factory=list)
+    made: dict[str, str] = field(default_factory=dict)  # figures' JSON made beforehand, by key
+    full: bool = False  # a figure the basic bundle cannot draw: print with the full one
 
-    def div(self, fig: go.Figure, height: int, label: str = "") -> str:
-        """A placeholder for `fig` (drawn by `script`); `label`: its accessible name."""
+    def div(self, fig: go.Figure | Callable[[], go.Figure], height: int, label: str = "",
+            key: str | None = None) -> str:
+        """A placeholder for `fig` (drawn by `draw_js`); `label`: its accessible name. `fig` may
+        be a function making it, skipped when `made` already holds `key`'s JSON."""
         ident = f"px-fig-{len(self.figures) + 1}"
-        self.figures.append((ident, _json(for_print(fig, height))))
+        data = self.made.get(key) if key is not None else None
+        if data is None:
+            data = _json(fig() if callable(fig) else fig, height)
+        self.figures.append((ident, data))
+        self.full = self.full or not basic(data)
         return (f'<div class="px-fig" id="{ident}" role="img" aria-label="{html.escape(label)}"'
                 f' style="height:{int(height)}px"></div>')
 
@@ -69,7 +98,7 @@ class Charts:
     def script(self) -> str:
         """plotly.js and the drawing, for a standalone document (body.dataset.charts says when
         the figures are drawn)."""
-        return (f"<script>{plotly_js()}</script><script>({self.draw_js()})()"
+        return (f"<script>{plotly_js(self.full)}</script><script>({self.draw_js()})()"
                 ".then(r => { document.body.dataset.charts = r; });</script>")
 
 
@@ -78,3 +107,15 @@ def shell() -> str:
     the pack's document is put into it when it is ready (pack/printed.py)."""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
             f"<script>{plotly_js()}</script></body></html>")
+
+
+def make(figures: dict[str, tuple[Callable[[], go.Figure], int]]) -> dict[str, str]:
+    """Figures' JSON by key, made ahead (the pack makes the trends while the analyses run)."""
+    return {key: _json(fn(), height) for key, (fn, height) in figures.items()}
+
+
+def basic(data: str) -> bool:
+    """Whether the basic bundle draws this figure (every trace a scatter, bar or pie)."""
+    import json
+
+    return all(t.get("type", "scatter") in BASIC_TRACES for t in json.loads(data)["data"])

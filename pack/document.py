@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -53,6 +53,7 @@ class Printed:
     analyses: Mapping[str, Any] = field(default_factory=dict)
     parent: Scorecard | None = None  # a location's region, when the viewer may see it
     extras: Mapping[str, Any] = field(default_factory=dict)  # optional sections' data by anchor
+    made: Mapping[str, str] = field(default_factory=dict)  # figures' JSON made ahead, by key
     sections_on: tuple[optional.Optional, ...] | None = None  # None: optional.SECTIONS
 
 
@@ -107,20 +108,34 @@ def _table(p: Printed) -> tuple[str, str] | None:
     return title, body + f'<p class="px-note">{html.escape(note)}</p>'
 
 
+def trend_figures(card: Scorecard) -> dict[str, tuple[Callable[[], Any], int]]:
+    """Each tile's 13-month figure, to make (by key): the pack makes them while the analyses
+    run (pack/printed.py), the document when it was not."""
+    out = {}
+    for panel in PANELS:
+        for m in tiles.grid_metrics(panel):
+            r = card.metrics.get(m.name)
+            if r is not None and r.trend:
+                band = card.bands if m.sampled else None
+                out[f"trend:{m.name}"] = (lambda r=r, band=band: trend(r, band, height=TREND_PX),
+                                          TREND_PX)
+    return out
+
+
 def _trends(card: Scorecard, charts: Charts) -> str:
     """Each tile's 13 months, laid out as the tiles are (the same areas and grid): the chart the
     page opens from a tile (target dashed, the 95% band where the metric is sampled)."""
-    areas = []
+    areas, figs = [], trend_figures(card)
     for panel, name in PANELS.items():
         cells = []
         for m in tiles.grid_metrics(panel):
             r = card.metrics.get(m.name)
             if r is None or not r.trend:
                 continue
-            fig = trend(r, card.bands if m.sampled else None, height=TREND_PX)
+            fn, height = figs[f"trend:{m.name}"]
             cells.append(f'<div class="px-trend"><div class="px-trend-t">'
                          f'{html.escape(fmt.short_label(m.name))}</div>'
-                         f"{charts.div(fig, TREND_PX, m.label)}</div>")
+                         f"{charts.div(fn, height, m.label, key=f'trend:{m.name}')}</div>")
         if cells:
             width = -(-len(cells) // tiles.ROWS)
             areas.append(f'<section class="cx-area cx-w{width}"><h5>{html.escape(name)}</h5>'
@@ -250,7 +265,7 @@ def title(card: Scorecard) -> str:
 def parts(p: Printed) -> tuple[str, str, Charts]:
     """The document's head and body markup, and its charts (drawn into the body's
     placeholders)."""
-    charts = Charts()
+    charts = Charts(made=dict(p.made))
     shown = sections(p, charts)
     body = "".join(
         f'<section class="px-section" id="{a}"><h2 class="px-h2" data-anchor="{a}">'

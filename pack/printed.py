@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pack import charts, optional
-from pack.document import Printed, parts, title
+from pack.document import Printed, parts, title, trend_figures
 from pack.errors import PackError, warehouse_errors
 from presentation import verdict as vd
 from queries import settings
@@ -158,6 +158,8 @@ def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
             t1 = time.perf_counter()
             doc_head, body, figs = parts(p)
             page.evaluate(PUT_JS, [doc_head, body])
+            if figs.full:  # a figure the basic bundle cannot draw (pack/charts.py)
+                page.add_script_tag(content=charts.plotly_js(full=True))
             t.steps["lay out"] = time.perf_counter() - t1
             t1 = time.perf_counter()
             if page.evaluate(figs.draw_js()) != "ready":  # printed without them, not at all
@@ -267,6 +269,7 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
                                   window=window) if above is not None else None)
         ranked = worst_first(card.children) if card.scope.child_level is not None else None
         t.steps["scorecard"] = time.perf_counter() - t0
+        made = charts.make(trend_figures(card))  # Python's share of the charts, meanwhile
         results, extras = job.result()
     t.steps["scorecard and analyses"] = time.perf_counter() - t0
     found = vd.findings(results)
@@ -278,4 +281,4 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
     names |= {str(k): str(v) for k, v in zip(dims.locations.location_id,
                                               dims.locations.location_name, strict=True)}
     return Printed(card, verdict, names, latest, datetime.now(UTC), targets.version, ranked,
-                   list(verdict.actions), actions_note, results, parent, extras)
+                   list(verdict.actions), actions_note, results, parent, extras, made)

@@ -157,6 +157,20 @@ def test_optional_sections_print_only_what_they_have(tmp_path: Path) -> None:
     assert 'data-page-of="said"' in doc  # in the contents, its page filled in when printed
 
 
+def test_the_shipped_plotly_bundle_is_the_version_plotly_carries() -> None:
+    """pack/static/plotly-basic.min.js draws the page's figures (every one a scatter) in a
+    seventh of the full bundle's parse time; a plotly upgrade must bring its basic bundle."""
+    from plotly.offline import get_plotlyjs_version
+
+    from pack import charts
+
+    head = charts.BASIC.read_text(encoding="utf-8")[:200]
+    assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}\n" in head, head
+    assert charts.plotly_js() is not charts.plotly_js(full=True)
+    assert charts.basic('{"data": [{"type": "scatter"}, {"x": [1]}]}')
+    assert not charts.basic('{"data": [{"type": "scattergeo"}]}')
+
+
 @pytest.mark.browser
 def test_the_charts_are_drawn_offline(tmp_path: Path) -> None:
     """Every chart placeholder of a standalone pack is drawn by the inline plotly.js with the
