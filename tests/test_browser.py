@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import sqlalchemy as sa
 
 from tests.artifacts import ARTIFACTS
 from tests.conftest import skip_or_fail
+from tests.page import small_demo_url
 from tests.servers import app_server
 
 CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
@@ -35,26 +35,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A small demo warehouse (scale 0.05), or the fixture one if the generator is absent."""
-    path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    url = f"duckdb:///{path}"
-    try:
-        from sample_data.load import build_demo
-    except ImportError:
-        from tests import fixture_warehouse
-
-        writer = sa.create_engine(url)
-        fixture_warehouse.load(writer)
-        writer.dispose()
-        return url
-    build_demo(url, scale=0.05, progress=False)
-    from queries.sql import rollup
-    from queries.sql.engine import make_engine
-
-    writer = make_engine(url, read_only=False)
-    rollup.build(writer)
-    writer.dispose()
-    return url
+    """A small demo warehouse (scale 0.05, with its rollup)."""
+    return small_demo_url(tmp_path_factory.mktemp("browser"))
 
 
 def _actions_url(warehouse_url: str) -> str:
