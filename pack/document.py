@@ -206,7 +206,8 @@ def _actions(p: Printed) -> str:
         return '<p class="px-note">No open actions for this view.</p>'
     e = html.escape
     rows = "".join(
-        f'<tr><td>{e(a.status)}</td><td>{e(fmt.short_label(a.metric))}</td>'
+        f'<tr class="px-{e(a.status)}"><td>{e(a.status.capitalize())}</td>'
+        f'<td>{e(fmt.short_label(a.metric))}</td>'
         f'<td>{e(p.names.get(a.location_id or a.region_id or "", "Company"))}</td>'
         f'<td>{e(a.owner)}</td><td>{e(fmt.month_label(a.due_month))}</td><td>{e(a.text)}</td>'
         "</tr>" for a in p.actions)

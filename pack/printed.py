@@ -170,6 +170,9 @@ def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
             page.evaluate(FILL_JS, _section_pages(first, page.evaluate(TITLES_JS)))
             final = page.pdf(**options)
             t.steps["two prints (contents' pages)"] = time.perf_counter() - t2
+        except PlaywrightError as exc:  # Chromium crashed or timed out while printing
+            first = (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
+            raise PackError(f"Chromium at {path} could not print the pack: {first}") from exc
         finally:
             browser.close()
     return final

@@ -143,6 +143,7 @@ body.px {font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "DejaVu S
 .px-actions th, .px-actions td {border-top: 1px solid #ccc; padding: 3px 6px; text-align: left;
   vertical-align: top;}
 .px-actions thead {display: table-header-group;}
+.px-overdue td:first-child {font-weight: 700; color: #b3261e;}
 .px-trend, .px-an {break-inside: avoid;}
 .px-trend-t {font-size: 13px; font-weight: 600; margin: 0 0 -2px 4px;}
 .px-ans {display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px 26px;}
