@@ -84,7 +84,10 @@ TEST_SETTINGS = (
             "tests"),
     Setting("CX_TEST_SPARK_WAIT", "0", "seconds the spark tests wait for that server to answer "
             "(CI starts it beside the first tests)", "tests"),
-    Setting("CX_UPDATE_SNAPSHOTS", None, "1 rewrites tests/snapshots/cloud_sql/", "tests"),
+    Setting("CX_UPDATE_SNAPSHOTS", None, "1 rewrites tests/snapshots/cloud_sql/ (and its "
+            "`parsed/` keys)", "tests"),
+    Setting("CX_PARSE_ALL", None, "1 makes the cloud SQL test parse every statement, not only "
+            "those it has not parsed before", "tests"),
     Setting("CX_INSIGHTS_PAGE_TEST_URL", None, "test_insights_page's own page; not for users",
             "tests"),
 )

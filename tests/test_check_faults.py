@@ -14,21 +14,25 @@ import pytest
 from queries import scope as sc
 from queries import scorecard, targets
 from queries.sql.check import DUPLICATE_MONTH, check
-from tests.test_faults_data import OCT, _loader, diff, figures
+from tests.test_faults_data import OCT, _loader, clean_figures, diff, figures
 
 # Copies of October rows of the fixture: an identical culture row (a file appended twice), the
 # same culture row dated mid-month (read as October too), and a loyalty row that differs from
 # the fixture's L2 (100, 95, 10, 4) only in customers_retained.
+
+
+@pytest.fixture
+def clean(backend, make_warehouse):
+    """The clean figures on the test's own engine (the `warehouse` fixture's engines, crossed
+    with make_warehouse's, ran each test on four engine pairs)."""
+    return clean_figures(backend, make_warehouse)
+
+
 DUP_ROWS = {
     "culture_monthly": [("L1", OCT, 20, 10, 4, 30, 25),
                         ("L1", date(2026, 10, 15), 20, 10, 4, 30, 25)],
     "loyalty_monthly": [("L2", OCT, 100, 99, 10, 4)],
 }
-
-
-@pytest.fixture
-def clean(warehouse):
-    return figures(warehouse)
 
 
 def test_duplicate_location_months_count_once_and_are_named(make_warehouse, clean):

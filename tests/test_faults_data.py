@@ -65,13 +65,17 @@ def excluded_deltas(d: dict[tuple, tuple]) -> dict[tuple, float]:
 _CLEAN: dict[str, dict] = {}
 
 
-@pytest.fixture
-def clean(backend, make_warehouse):
+def clean_figures(backend: str, make_warehouse) -> dict[tuple, object]:
     """The clean fixture's figures on the same engine as the test's hostile copy (built once per
-    engine): each test runs on DuckDB and PostgreSQL, not on every pair of engines."""
+    engine and process): each test runs on DuckDB and PostgreSQL, not on every pair of engines."""
     if backend not in _CLEAN:
         _CLEAN[backend] = figures(make_warehouse(name="clean"))
     return _CLEAN[backend]
+
+
+@pytest.fixture
+def clean(backend, make_warehouse):
+    return clean_figures(backend, make_warehouse)
 
 
 def _loader(extra: dict[str, list[tuple]], sql: tuple[str, ...] = (),
