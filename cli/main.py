@@ -173,11 +173,18 @@ def _scorecard(args):
             raise CliError("The warehouse has no survey responses, so there is no month to show")
         card = scorecard.build(eng, dims, scope, month, targets.load(), latest, with_map=False,
                                window=_window(args))
+        found = None
         if getattr(args, "format", "") == "json" and not getattr(args, "no_insights", False):
             from queries import insights
 
-            card.insights = insights.as_json(  # type: ignore[attr-defined]
-                insights.analyses(eng, dims, scope, month, targets.load()))
+            found = insights.analyses(eng, dims, scope, month, targets.load())
+            card.insights = insights.as_json(found)  # type: ignore[attr-defined]
+        if getattr(args, "format", "") == "json":  # what it is worth (docs/value.md)
+            from queries import value
+
+            card.worth = value.report(  # type: ignore[attr-defined]
+                eng, dims, card, targets.load(),
+                loyalty=found.get("satisfaction_loyalty") if found else value.NOT_RUN).as_dict()
         return card
 
 
@@ -231,6 +238,7 @@ def scorecard_json(card) -> dict:
                    for m in card.movers],
         "movers_rule": card.movers_rule, "mover_tests": card.mover_tests,
         "insights": getattr(card, "insights", None),
+        "value": getattr(card, "worth", None),
     }
 
 

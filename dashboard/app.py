@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import caches, data, insights_data, nav, prefetch, state, theme
+from dashboard import caches, data, insights_data, nav, prefetch, state, theme, worth_data
 from dashboard.panels import (
     geo,
     header,
@@ -27,6 +27,7 @@ from dashboard.panels import (
 )
 from dashboard.panels import insights as insights_panel
 from dashboard.panels import verdict as verdict_panel
+from dashboard.panels import worth as worth_panel
 from presentation import verdict as vd
 from presentation.fmt import escape_md
 from queries import access, config
@@ -126,6 +127,8 @@ def main() -> None:
         st.markdown("##### Where, what moved, what we do")
         geo.section(card, parent, dims, plotly_config, ranked)
         movers.section(card)
+        worth_panel.section(card, lambda: worth_data.worth(eng, url, view.scope, view.month,
+                                                           allowed, view.window))
         review.section(eng, url, dims, view, card, listed, actions_note, viewer,
                        vd.actions_headline(verdict))
         quality.section(card)

@@ -33,7 +33,13 @@ class Optional:
     render: Callable[[Any], str]
 
 
-SECTIONS: tuple[Optional, ...] = ()  # in print order, after the analyses
+def _worth() -> Optional:
+    from pack import worth
+
+    return Optional("worth", worth.TITLE, worth.fetch, worth.render)
+
+
+SECTIONS: tuple[Optional, ...] = (_worth(),)  # in print order, after the analyses
 
 
 def fetch_all(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,

@@ -47,6 +47,7 @@ class Verdict:
     actions: list[Action] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     behind_over: str = ""  # " over 12 months" when `behind` is ranked on its own window
+    worth: str = ""  # customers (and money) at stake: presentation/worth.py's CFO line
 
     @property
     def behind_heading(self) -> str:
@@ -89,7 +90,19 @@ def build(card: Scorecard, parent: Scorecard | None = None,
         standing = _standing(card, parent, parent_ranked)
     open_actions = [a for a in actions if a.status in ("overdue", "open")]
     return Verdict(counts, len(judged), off, near, behind, word, standing, open_actions,
-                   list(findings), over)
+                   list(findings), over, _worth(card))
+
+
+def _worth(card: Scorecard) -> str:
+    """The CFO line (customers lost over the window and, with a value configured, their
+    annual value): from the scorecard's own loyalty sums, no query of its own."""
+    from presentation import worth
+    from queries import targets, value
+
+    try:
+        return worth.cfo_line(value.at_stake(card, targets.load()))
+    except (targets.TargetsError, KeyError, AttributeError):
+        return ""
 
 
 def behind_ranking(card: Scorecard) -> pd.DataFrame:

@@ -52,6 +52,8 @@ def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
         row("In its region", e(v.standing))
     elif card.scope.child_level is not None:
         row("Furthest behind", f"no {e(v.children_word)} off or near target")
+    if v.worth:
+        row("At stake", e(v.worth))
     if v.findings:
         for text in v.findings:
             row(vd.finding_question(text), e(text))

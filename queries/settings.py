@@ -35,6 +35,9 @@ DEMO_PATH = Setting(
 TARGETS_FILE = Setting(
     "CX_TARGETS_FILE", None,
     "the targets and status bands (TOML); unset: queries/targets.toml")
+BENCHMARKS_FILE = Setting(
+    "CX_BENCHMARKS_FILE", None,
+    "published outside yardsticks shown beside tiles (TOML); unset: queries/benchmarks.toml")
 ACCESS_POLICY = Setting(
     "CX_ACCESS_POLICY", None,
     "access policy TOML naming who may see which scopes; unset: access control is off")
@@ -104,6 +107,6 @@ CLUSTER_SETTINGS = (
 
 SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
             CHROMIUM, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
-            SUBSCRIPTIONS, SMTP_URL, SMTP_PASSWORD, MAIL_FROM, PAGE_URL,
+            SUBSCRIPTIONS, SMTP_URL, SMTP_PASSWORD, MAIL_FROM, PAGE_URL, BENCHMARKS_FILE,
             *TEST_SETTINGS, *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}

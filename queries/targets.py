@@ -38,6 +38,23 @@ class Targets:
     weights: tuple[float, float, float]
     raw: dict
 
+    def annual_value(self, region: str | None = None) -> float | None:
+        """`[value]`: what a customer is worth a year (a region's own figure first); None when
+        the file sets none: then only counts of customers are shown, never money."""
+        value = self.raw.get("value", {})
+        own = value.get("regions", {}).get(str(region)) if region is not None else None
+        got = own if own is not None else value.get("annual_value_per_customer")
+        return None if got is None else float(got)
+
+    @property
+    def currency(self) -> str:
+        return str(self.raw.get("value", {}).get("currency", ""))
+
+    @property
+    def fiscal_year_start(self) -> int:
+        """`[fiscal_year] start_month`: the month (1-12) the year to date counts from."""
+        return int(self.raw.get("fiscal_year", {}).get("start_month", 1))
+
     def for_metric(self, metric: str, region: str | None = None, location: str | None = None,
                    year: int | None = None) -> Target:
         merged: dict = dict(self.raw.get("defaults", {}).get(metric, {}))
@@ -87,9 +104,29 @@ class _Acsi(Strict):
         return self
 
 
+class _Value(Strict):
+    annual_value_per_customer: float | None = Field(
+        None, gt=0, description="a number > 0 (a customer's value a year)")
+    currency: str = Field("", max_length=8, description="text in quotes, like \"$\"")
+    regions: dict[str, float] = Field({}, description="region id = a number > 0")
+
+    @model_validator(mode="after")
+    def _positive(self) -> _Value:
+        bad = [k for k, v in self.regions.items() if not v > 0]
+        if bad:
+            raise ValueError(f"[value.regions] values must be > 0 (not {', '.join(bad)})")
+        return self
+
+
+class _FiscalYear(Strict):
+    start_month: int = Field(1, ge=1, le=12, description="a whole number from 1 to 12")
+
+
 class _TargetsFile(Strict):
     version: str = Field("unversioned", description='text in quotes, like version = "2026.11"')
     acsi: _Acsi = _Acsi()
+    value: _Value = _Value()  # docs/value.md: customers and revenue at stake
+    fiscal_year: _FiscalYear = _FiscalYear()
     defaults: _Layer = _Layer()  # type: ignore[valid-type]
     years: dict[str, _Layer] = {}  # type: ignore[valid-type]
     regions: dict[str, _Layer] = {}  # type: ignore[valid-type]

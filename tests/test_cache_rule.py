@@ -165,6 +165,9 @@ def test_stores_are_bounded() -> None:
     from dashboard import insights_data, prefetch
 
     assert insights_data.build._info.max_entries  # noqa: SLF001
+    from dashboard import worth_data
+
+    assert worth_data.build._info.max_entries and worth_data.build._info.ttl  # noqa: SLF001
     for store in (caches._derived, caches._findings, rollup._checked, identity._tokens,  # noqa: SLF001
                   prefetch._done):  # noqa: SLF001
         assert 0 < store.maxsize <= 4096

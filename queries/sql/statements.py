@@ -51,6 +51,10 @@ def _page() -> dict[str, Executable]:
                 pools[".12m"] = TWELVE  # a chosen rolling 12 months (the window picker)
             if by == "child" and level != "location":
                 pools[".behind"] = BEHIND  # the children's furthest behind (scorecard._behind)
+            if by == "location" and level == "company":
+                # one pooled window: the map's locations on a chosen window and the network
+                # percentiles (queries/percentiles.py)
+                pools[".window"] = PERIODS[:1]
             for suffix, pooled in pools.items():
                 tag = f"{level}.by_{by}{suffix}"
                 for path, use in (("raw", False), ("rollup", True)):
