@@ -19,13 +19,13 @@ PACE_ORDER = ("nps", "acsi", "retention_rate", "referral_rate", "enps")
 
 
 def money(v: float | None, currency: str = "") -> str:
-    """'$2.5m', '$280,000', '$45k' (rounded as a board reads money)."""
+    """'$2.5m', '$280k', '$7,500' (rounded as a board reads money)."""
     if v is None or not math.isfinite(v):
         return "—"
     a = abs(v)
     if a >= 1e6:
         text = f"{v / 1e6:,.1f}m"
-    elif a >= 1e5:
+    elif a >= 1e4:
         text = f"{v / 1e3:,.0f}k"
     else:
         text = f"{v:,.0f}"

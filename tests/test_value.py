@@ -58,7 +58,7 @@ def test_customers_and_revenue_at_stake_by_hand(warehouse):
     assert (loc.revenue_at_risk, loc.gap_value) == (pytest.approx(100_000), pytest.approx(28_000))
     assert words.cfo_line(loc) == ("50 customers left over rolling 3 months (worth $100k a "
                                    "year); at 91.0% retention 14 more would have stayed "
-                                   "($28,000 a year).")
+                                   "($28k a year).")
 
 
 def test_without_a_value_only_counts(warehouse):
@@ -361,13 +361,14 @@ def test_the_page_says_it_in_the_verdict_and_the_section(tmp_path, page_env):
     page_env.setenv("CX_TARGETS_FILE", str(values))
     at = run_page()
     verdict = " ".join(h.proto.body for h in at.get("html"))
-    assert "At stake" in verdict and "35 customers left this month (worth $80,000 a year)" \
+    assert "At stake" in verdict and "35 customers left this month (worth $80k a year)" \
         in verdict
     label = section(at, "What it is worth").label  # Markdown: the $ escaped (no formula)
-    assert label.endswith(r"35 customers lost, \$80,000 a year")
+    assert label.endswith(r"35 customers lost, \$80k a year")
     open_section(at, panel.SECTION_KEY)
     text = " ".join(m.value for m in at.markdown)
     assert "At stake" in text and "not a promise" not in text  # no estimate on 3 locations
     assert "No value is put on an NPS gain here" in text
     assert r"caveat\: our ACSI\-style index is not the published ACSI" in text
-    assert at.dataframe[0].value["Metric"].iloc[0] == "NPS"
+    assert r"**NPS**: 20 \(±46\) year to date, 20 \(±46\) over 12 months; 47 for the year is " \
+        "out of reach" in text

@@ -37,11 +37,9 @@ def draw(w: value.Worth) -> None:
     st.markdown(f"**An NPS gain.** {escape_md(words.gain_words(w.gain))}")
     st.markdown(f"**The year** (fiscal year from {w.pace.fiscal_start:%B %Y}; year to date and "
                 "rolling 12 months pooled, answers added up):")
-    rows = words.pace_rows(w.pace)
-    st.dataframe({"Metric": [r[0] for r in rows], "Year to date": [r[1] for r in rows],
-                  "Rolling 12 months": [r[2] for r in rows],
-                  "Path to the year's target": [r[3] for r in rows]},
-                 hide_index=True, width="stretch")
+    st.markdown("\n".join(
+        f"- **{escape_md(name)}**: {escape_md(ytd)} year to date, {escape_md(r12)} over 12 "
+        f"months; {escape_md(path)}" for name, ytd, r12, path in words.pace_rows(w.pace)))
     bench = words.benchmark_lines(w)
     if bench:
         st.markdown("**Outside yardsticks.** " + escape_md(" · ".join(bench)))
