@@ -4,10 +4,10 @@ warehouse without its tables: no section, no empty heading).
 
 To add one (e.g. "What customers say", issue 27), write a module with a `fetch` and a `render`
 and name it in `SECTIONS` below; the contents list, its page number and the running header come
-with it. `fetch(engine, dims, scope, month, allowed)` runs in the pack's worker thread and
-returns anything (None: no section); `render(data)` returns the section's body as HTML, every
-warehouse string escaped (`html.escape`, presentation/text.py). A fetch or render that fails
-costs only its own section: its place says it could not be read.
+with it. `fetch(engine, dims, scope, month, allowed)` runs in a thread beside the scorecard and
+the analyses and returns anything (None: no section); `render(data)` returns the section's body
+as HTML, every warehouse string escaped (`html.escape`, presentation/text.py). A fetch or render
+that fails costs only its own section: its place says it could not be read.
 """
 
 from __future__ import annotations

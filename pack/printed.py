@@ -254,17 +254,24 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
     latest = latest or aggregate.freshness(engine)[1]
     where = allowed.findings_scope(scope)
 
-    def beside() -> tuple[Mapping[str, Any], dict[str, Any]]:
+    def beside() -> Mapping[str, Any]:
         t1 = time.perf_counter()
         out = (insights.analyses(engine, dims, where, month, targets)
                if analyses and where is not None else {})
-        extras = optional.fetch_all(engine, dims, scope, month, allowed)
         t.steps["analyses (beside the scorecard)"] = time.perf_counter() - t1
-        return out, extras
+        return out
 
-    # the analyses run beside the scorecard: the warehouse's work releases the GIL
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-analyses") as pool:
-        job = pool.submit(beside)
+    def sections() -> dict[str, Any]:
+        t1 = time.perf_counter()
+        out = optional.fetch_all(engine, dims, scope, month, allowed)
+        if out:
+            t.steps["optional sections (beside)"] = time.perf_counter() - t1
+        return out
+
+    # the analyses and the optional sections run beside the scorecard: the warehouse's work
+    # releases the GIL
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pack-beside") as pool:
+        job, extra = pool.submit(beside), pool.submit(sections)
         card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False,
                                window=window)
         above = allowed.parent_view(scope)  # the page's rule: no region figures it may not see
@@ -273,7 +280,7 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
         ranked = worst_first(card.children) if card.scope.child_level is not None else None
         t.steps["scorecard"] = time.perf_counter() - t0
         made = charts.make(trend_figures(card))  # Python's share of the charts, meanwhile
-        results, extras = job.result()
+        results, extras = job.result(), extra.result()
     t.steps["scorecard and analyses"] = time.perf_counter() - t0
     found = vd.findings(results)
     if scope.level == "location":
