@@ -88,7 +88,9 @@ def cmd_rollup(args) -> int:
         eng.dispose()
     print(f"Rollup {ru.ROLLUP} rebuilt: {counts['rollup_rows']:,} location-months "
           f"from {counts['source_rows']:,} responses")
-    return 0
+    from cli import themes  # the comments' tags are batch work too (a no-op without comments)
+
+    return themes.build(args, sys.modules[__name__])
 
 
 def cmd_check(args) -> int:
@@ -377,6 +379,12 @@ def cmd_views(args) -> int:
     return 0
 
 
+def cmd_themes(args) -> int:
+    from cli import themes
+
+    return themes.cmd_themes(args, sys.modules[__name__])
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cx-scorecard", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -438,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "bigquery"])
     v.add_argument("--schema", help="create the views in this schema (default: the current one)")
     send.register(add)  # cx-scorecard send (cli/send.py)
+    from cli.themes import add_parser as themes_parser
+
+    themes_parser(add, cmd_themes)  # cx-scorecard themes (cli/themes.py)
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

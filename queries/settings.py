@@ -38,6 +38,9 @@ TARGETS_FILE = Setting(
 BENCHMARKS_FILE = Setting(
     "CX_BENCHMARKS_FILE", None,
     "published outside yardsticks shown beside tiles (TOML); unset: queries/benchmarks.toml")
+CODEFRAME = Setting(
+    "CX_CODEFRAME", None,
+    "the codeframe: themes comments are tagged with (TOML); unset: queries/codeframe.toml")
 ACCESS_POLICY = Setting(
     "CX_ACCESS_POLICY", None,
     "access policy TOML naming who may see which scopes; unset: access control is off")
@@ -105,8 +108,8 @@ CLUSTER_SETTINGS = (
             _CLUSTER),
 )
 
-SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, ACCESS_POLICY, ACTIONS_URL, QUERY_TIMEOUT,
-            CHROMIUM, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
+SETTINGS = (WAREHOUSE_URL, DEMO_PATH, TARGETS_FILE, CODEFRAME, ACCESS_POLICY, ACTIONS_URL,
+            QUERY_TIMEOUT, CHROMIUM, PREFETCH, BUILD_SLOTS, SPARK_DATA_DIR,
             SUBSCRIPTIONS, SMTP_URL, SMTP_PASSWORD, MAIL_FROM, PAGE_URL, BENCHMARKS_FILE,
             *TEST_SETTINGS, *CLUSTER_SETTINGS)
 BY_NAME = {s.name: s for s in SETTINGS}

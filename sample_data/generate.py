@@ -15,6 +15,8 @@ Planted facts (kept in `Demo.truth`, never written to the warehouse):
 5. 8 locations game their survey for 2 months in the last year (`truth["gamed"]`, location ->
    months): each answer below 10 becomes a 10 with probability 0.35 (customers coached to give
    10s) and response volume is 1.5x (surveys pushed to happy customers). True NPS is unchanged.
+6. Comments (`truth["comments"]`, sample_data/comments.py): Midwest's detractors complain most
+   about waiting, one location sells hard, price complaints rise in the last three months.
 """
 
 from __future__ import annotations
@@ -195,6 +197,20 @@ class Demo:
             data[name] = pd.arrays.IntegerArray(values[i, rows], skipped[i, rows])
         return pd.DataFrame(data)
 
+    def comment_chunk(self, m: int, survey: pd.DataFrame | None = None) -> pd.DataFrame:
+        """survey_comments of month index `m` (sample_data/comments.py; own stream, key 7)."""
+        from sample_data import comments
+
+        if m < N_MONTHS - comments.COMMENT_MONTHS:
+            return pd.DataFrame({"response_id": np.array([], dtype=np.int64),
+                                 "comment": pd.array([], dtype="str")})
+        loc = self.dims["locations"]
+        region_of = dict(zip(loc["location_id"], loc["region_id"], strict=True))
+        return comments.comments(
+            _rng(self.seed, 7, m), self.survey_chunk(m) if survey is None else survey, region_of,
+            self.truth["comments"]["pressure_location"],
+            m >= N_MONTHS - comments.PRICE_MONTHS)
+
 
 def generate(scale: float = 1.0, seed: int = DEFAULT_SEED) -> Demo:
     """Draw the whole demo (survey rows lazily). `scale` multiplies survey volume only."""
@@ -213,6 +229,7 @@ def generate(scale: float = 1.0, seed: int = DEFAULT_SEED) -> Demo:
     per_month = counts.sum(axis=0) + dups
     offsets = np.concatenate([[0], np.cumsum(counts.sum(axis=0))[:-1]]).astype(np.int64)
     truth["true_nps"] = pd.DataFrame(true_nps, index=net.ids, columns=list(MONTHS))
+    truth["comments"] = _comment_truth(seed, net)
     return Demo(
         scale=scale,
         seed=seed,
@@ -367,6 +384,17 @@ def _game(seed: int, net: _Network, hist: np.ndarray, counts: np.ndarray
             counts[loc, m] = hist[loc, m].sum()
         out[net.ids[loc]] = tuple(MONTHS[m] for m in months)
     return out
+
+
+def _comment_truth(seed: int, net: _Network) -> dict[str, Any]:
+    """What the demo's comments plant (sample_data/comments.py), for the tests to find."""
+    from sample_data import comments
+
+    region_ids = [REGIONS[r].region_id for r in net.region]
+    return {"midwest_top_detractor_theme": "wait_time", "region": comments.MIDWEST,
+            "pressure_location": comments.pressure_location(_rng(seed, 7, 999), net.ids,
+                                                            region_ids),
+            "price_rise_from": MONTHS[N_MONTHS - comments.PRICE_MONTHS]}
 
 
 def _lagged_nps(true_nps: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from queries import settings
 from queries.sql import rollup
 from queries.sql.schema import CONTRACT, META, MONTHLY_TABLES
+from queries.text import store as text_store
 from sample_data.generate import DEFAULT_SEED, Demo, generate
 
 
@@ -59,13 +60,15 @@ def build_demo(
 
 def build_demo_with_rollup(url: str, scale: float = 1.0, seed: int = DEFAULT_SEED,
                            progress: bool = True) -> dict[str, int]:
-    """The demo as the app uses it: the contract tables, then the monthly survey rollup."""
+    """The demo as the app uses it: the contract tables, the monthly survey rollup and the
+    comments' tags (queries/text/store.py)."""
     from queries.sql.engine import make_engine
 
     counts = build_demo(url, scale=scale, seed=seed, progress=progress)
     writer = make_engine(url, read_only=False, timeout_s=rollup.BUILD_TIMEOUT_S)
     try:
         counts |= rollup.build(writer)
+        counts["comments_tagged"] = int(text_store.build(writer)["total"])  # type: ignore[call-overload]
     finally:
         writer.dispose()
     return counts
@@ -88,8 +91,11 @@ def _load_all(demo: Demo, progress: bool, write: Callable[[str, pd.DataFrame], N
     for name, frame in demo.frames().items():
         write(name, frame)
     with _survey_bar(demo, progress) as bar:
-        for chunk in demo.iter_survey_chunks():
+        for m, chunk in enumerate(demo.iter_survey_chunks()):
             write("survey_responses", chunk)
+            comments = demo.comment_chunk(m, chunk)
+            if len(comments):
+                write("survey_comments", comments)
             bar.update(len(chunk))
 
 
@@ -155,7 +161,7 @@ def _build_postgres(url: URL, demo: Demo, progress: bool, replace: bool) -> dict
                 )
             # A rollup built from the old rows must not outlive them.
             for name in (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META,
-                         rollup.FINGERPRINT):
+                         rollup.FINGERPRINT, text_store.TAGS, text_store.TAGS_META):
                 conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}" CASCADE')
             META.create_all(conn)
             raw = conn.connection.driver_connection
@@ -275,7 +281,8 @@ def write_spark_tables(url: str, frames: Callable[[Callable[[str, pd.DataFrame],
                     shutil.rmtree(root / f"{t.name}-{token}", ignore_errors=True)
                 raise
             prep = engine.dialect.identifier_preparer
-            for name in (rollup.ROLLUP, rollup.META, *(t.name for t in CONTRACT)):
+            for name in (rollup.ROLLUP, rollup.META, text_store.TAGS, text_store.TAGS_META,
+                         *(t.name for t in CONTRACT)):
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {prep.quote(name)}")
             for t in META.sorted_tables:
                 cols = ", ".join(

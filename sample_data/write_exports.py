@@ -47,6 +47,13 @@ def survey_export(demo: Demo) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def comments_export(demo: Demo) -> pd.DataFrame:
+    """The platform's free-text answers, one row per response that wrote one."""
+    parts = [demo.comment_chunk(m, chunk) for m, chunk in enumerate(demo.iter_survey_chunks())]
+    frame = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"ResponseId": frame["response_id"], "Q_WHY": frame["comment"]})
+
+
 def sheets(demo: Demo) -> dict[str, pd.DataFrame]:
     """Every file except the Excel one, named as it is written."""
     m = demo.monthly
@@ -58,6 +65,7 @@ def sheets(demo: Demo) -> dict[str, pd.DataFrame]:
             "location_id": "Dealer code", "location_name": "Dealer name",
             "region_id": "Region code", "latitude": "Lat", "longitude": "Long"}),
         "responses.csv": survey_export(demo),
+        "comments.csv": comments_export(demo),
         "loyalty.csv": pd.DataFrame({
             "Store": loy["location_id"], "Month": loy["month"].dt.strftime("%Y-%m"),
             "Customers at start": loy["customers_start"],

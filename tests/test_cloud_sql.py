@@ -126,8 +126,10 @@ def test_every_statement_compiles_and_parses(engine: str, request) -> None:
 
 def _table_names() -> set[str]:
     from queries.sql.schema import CONTRACT
+    from queries.text import store
 
-    return {t.name for t in CONTRACT} | {rollup.ROLLUP, rollup.META, rollup.FINGERPRINT}
+    return {t.name for t in CONTRACT} | {rollup.ROLLUP, rollup.META, rollup.FINGERPRINT,
+                                         store.TAGS, store.TAGS_META}
 
 
 @pytest.mark.parametrize("engine", sorted(CLOUD))

@@ -301,7 +301,8 @@ PG_TYPES = {
 
 def _expected_counts(demo: Demo) -> dict[str, int]:
     counts = {name: len(frame) for name, frame in demo.frames().items()}
-    return counts | {"survey_responses": demo.survey_rows}
+    comments = sum(len(demo.comment_chunk(m)) for m in range(len(demo.months)))
+    return counts | {"survey_responses": demo.survey_rows, "survey_comments": comments}
 
 
 def _norm(rows: list[tuple]) -> list[tuple]:

@@ -111,6 +111,8 @@ def open_sources(mapping: Mapping) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     problems: list[str] = []
     for spec in CONTRACT:
+        if spec.name not in mapping.tables:  # an optional table not mapped
+            continue
         tm = mapping.tables[spec.name]
         src = open_source(tm)  # an unreadable file stops here, naming the file and the reason
         have = set(src.columns)
@@ -146,6 +148,8 @@ def load(mapping_path: Path | str, url: str, progress: bool = True,
     report.cleaned = stage.cleaned
     try:
         for spec in CONTRACT:
+            if spec.name not in sources:
+                continue
             out = report.tables[spec.name] = TableLoad(spec.name, sources[spec.name].path)
             rejects = RejectsFile(rejects_path(mapping_path, spec.name))
             try:
@@ -156,6 +160,7 @@ def load(mapping_path: Path | str, url: str, progress: bool = True,
         report.check = check(stage.engine())
         _refuse_if_bad(report, max_rejected, mapping)
         report.rollup = rollup.build(stage.engine())
+        _tag_comments(stage.engine())
         stage.commit()
         report.committed = True
     except BaseException:
@@ -164,6 +169,14 @@ def load(mapping_path: Path | str, url: str, progress: bool = True,
     finally:
         rollup._checked.clear()  # noqa: SLF001 - a cached "rollup usable" must not outlive the swap
     return report
+
+
+def _tag_comments(engine) -> None:
+    """The comments' themes and sentiment, tagged in the staged warehouse like the rollup
+    (queries/text/store.py; nothing happens without a survey_comments table)."""
+    from queries.text import store
+
+    store.build(engine)
 
 
 def _stage_table(src: Source, write, progress: bool, out: TableLoad, rejects: RejectsFile,

@@ -208,8 +208,10 @@ def _table_model(spec) -> type[_Table]:
 
 _MappingFile = create_model(
     "_MappingFile", __base__=type("_Contract", (Strict,), {"UNKNOWN": "not a contract table"}),
-    **{t.name: (_table_model(t), Field(description=f"a section with `source` and "
-                                                   f"[{t.name}.columns]")) for t in CONTRACT})
+    **{t.name: (_table_model(t) | None if t.optional else _table_model(t),
+                Field(None if t.optional else ..., description=f"a section with `source` and "
+                                                               f"[{t.name}.columns]"))
+       for t in CONTRACT})
 
 
 def load_mapping(path: Path | str, mode: str = "files") -> Mapping:
@@ -223,6 +225,8 @@ def load_mapping(path: Path | str, mode: str = "files") -> Mapping:
     tables: dict[str, TableMap] = {}
     for spec in CONTRACT:
         t = getattr(model, spec.name)
+        if t is None:  # an optional table the mapping leaves out
+            continue
         cols = [(target, getattr(t.columns, target)) for target in data[spec.name]["columns"]]
         tables[spec.name] = TableMap(
             spec.name, t.source,

@@ -27,8 +27,11 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from queries.sql import rollup
 from queries.sql.schema import CONTRACT, META, MONTHLY_TABLES, table
+from queries.text import store as text_store
 
-SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META, rollup.FINGERPRINT)
+# The comments' tags are built in every stage (queries/text/store.py), like the rollup.
+SWAPPED = (*(t.name for t in CONTRACT), rollup.ROLLUP, rollup.META, rollup.FINGERPRINT,
+           text_store.TAGS, text_store.TAGS_META)
 
 
 def _indexes() -> list[sa.Index]:

@@ -132,6 +132,11 @@ def _quality_exprs(spec: TableSpec, present: set[str],
             num, den = m.numerator.name, getattr(m.denominator, "name", None)
             if den and {num, den} <= present:
                 out[(num, f"{num} > {den}")] = count_if(t.c[num] > t.c[den])
+    if spec.name == "survey_comments" and {"response_id", "comment"} <= present:
+        out[("comment", "empty (NULL or blank; not tagged)")] = count_if(sa.or_(
+            t.c.comment.is_(None), sa.func.length(sa.func.trim(t.c.comment)) == 0))
+        out[("response_id", "duplicate id (the first comment kept)")] = (
+            sa.func.count() - sa.func.count(sa.distinct(t.c.response_id)))
     if spec.name == "survey_responses" and "responded_on" in present:
         out[("responded_on", f"dated after today ({today.isoformat()})")] = count_if(
             t.c.responded_on > sa.bindparam("today", today, type_=sa.Date()))
@@ -281,6 +286,14 @@ def unknown_locations_select(name: str) -> sa.Select:
     )
 
 
+def orphan_comments_select() -> sa.Select:
+    """Comments whose response_id is in no survey response: never shown, counted by `check`."""
+    c, s = table("survey_comments"), table("survey_responses")
+    return sa.select(sa.func.count()).select_from(c).where(
+        c.c.response_id.not_in(sa.select(s.c.response_id).where(
+            s.c.response_id.is_not(None)).scalar_subquery()))
+
+
 def _unknown_locations(conn: sa.Connection, name: str) -> int:
     return int(conn.execute(unknown_locations_select(name)).scalar_one())
 
@@ -306,7 +319,10 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
         types: dict[str, dict[str, sa.types.TypeEngine]] = {}
         for spec in CONTRACT:
             if spec.name not in existing:
-                rep.problems.append(f"missing table {spec.name}")
+                if spec.optional:
+                    rep.notes.append(f"optional table {spec.name} absent")
+                else:
+                    rep.problems.append(f"missing table {spec.name}")
                 continue
             found = {c["name"]: c["type"] for c in insp.get_columns(spec.name)}
             _check_columns(spec, found, rep)
@@ -345,10 +361,17 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
                 rep.warnings += _location_warnings(conn)
             if name == "regions" and {"region_id", "region_name"} <= cols:
                 rep.warnings += _region_warnings(conn)
+            if name == "survey_comments" and "response_id" in cols and \
+                    "survey_responses" in present:
+                orphans = int(conn.execute(orphan_comments_select()).scalar_one())
+                if orphans:
+                    rep.quality.append(QualityRow(name, "response_id",
+                                                  "orphan (no such survey response)", orphans))
         for name, n in rep.row_counts.items():
             if n == 0:
                 rep.notes.append(f"{name}: empty table")
-        if rep.row_counts and not any(rep.row_counts.values()):
+        required = [n for n in rep.row_counts if not TABLES[n].optional]
+        if required and not any(rep.row_counts[n] for n in required):
             rep.problems.append("the warehouse holds no data: every contract table is empty "
                                 "(load it with `cx-scorecard load`, see docs/load.md)")
     return rep

@@ -33,6 +33,9 @@ class TableSpec:
     name: str
     grain: str
     columns: tuple[ColumnSpec, ...]
+    # An optional table may be absent: `check` notes it, the loader and `views` skip it, and
+    # everything that does not read it works exactly as before.
+    optional: bool = False
 
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
@@ -248,7 +251,24 @@ CONTRACT: tuple[TableSpec, ...] = (
     ),
 )
 
+# Optional tables, after the required ones (issue 27: what customers say).
+CONTRACT += (
+    TableSpec(
+        "survey_comments",
+        "one row per survey response with a free-text answer (optional table)",
+        (
+            ColumnSpec("response_id", sa.BigInteger(),
+                       "The response the comment belongs to (survey_responses.response_id).",
+                       nullable=False),
+            ColumnSpec("comment", sa.String(),
+                       "The customer's own words: the answer to \"why did you give that score?\"."),
+        ),
+        optional=True,
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {t.name: t for t in CONTRACT}
+REQUIRED_TABLES = tuple(t.name for t in CONTRACT if not t.optional)
 MONTHLY_TABLES = ("loyalty_monthly", "leadership_monthly", "incentives_monthly", "culture_monthly")
 
 

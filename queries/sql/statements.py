@@ -110,13 +110,37 @@ def _check() -> dict[str, Executable]:
         out[f"check.locations.{kind}"] = stmt
     for kind, stmt in check.region_warning_selects().items():
         out[f"check.regions.{kind}"] = stmt
+    out["check.survey_comments.orphans"] = check.orphan_comments_select()
     assert set(TABLES) == {s.name for s in CONTRACT}
+    return out
+
+
+def _comments() -> dict[str, Executable]:
+    """What customers say (queries/text): a view's figures per level, per child, its examples,
+    and the batch step's read of untagged comments and its DDL."""
+    from queries.text import figures, store
+    from queries.text.codeframe import load as load_codeframe
+
+    cf = load_codeframe()
+    month, window = date(2026, 10, 1), windows.LOCATION_DEFAULT
+    out: dict[str, Executable] = {}
+    for level, scope in SCOPES.items():
+        out[f"comments.figures.{level}"] = figures.figures_select(cf, scope, month, window)
+        out[f"comments.examples.{level}"] = figures.examples_select(
+            cf, scope, month, window, cf.ids[:3])
+    out["comments.figures.children"] = figures.figures_select(cf, SCOPES["region"], month,
+                                                              window, by="child")
+    md = sa.MetaData()
+    tags = store.tags_table(cf, md)
+    out["comments.untagged"] = store.untagged_select(TODAY, tags)
+    out["comments.create_tags"] = CreateTable(tags)
+    out["comments.create_meta"] = CreateTable(store.meta_table(md))
     return out
 
 
 def catalog() -> dict[str, Executable]:
     """Name -> statement, for every statement shape the app sends (parameters bound)."""
-    out = {**_dims(), **_page(), **_rollup(), **_check()}
+    out = {**_dims(), **_page(), **_rollup(), **_check(), **_comments()}
     # Every "not dated after today" condition reads one fixed day, so compiled text is stable
     # (the rollup's INSERT is built with it).
     return {k: v.params(today=TODAY) if isinstance(v, sa.Select) else v for k, v in out.items()}

@@ -2691,6 +2691,10 @@ FROM culture_monthly
 WHERE culture_monthly.location_id IS NOT NULL AND (culture_monthly.location_id NOT IN (SELECT locations.location_id
 FROM locations));
 
+-- check.survey_comments
+SELECT count(*) AS rows, coalesce(sum(CASE WHEN (survey_comments.comment IS NULL) THEN 1 ELSE 0 END), 0) AS q0, coalesce(sum(CASE WHEN (survey_comments.comment IS NULL OR length(trim(survey_comments.comment)) = 0) THEN 1 ELSE 0 END), 0) AS q1, count(*) - count(DISTINCT survey_comments.response_id) AS q2
+FROM survey_comments;
+
 -- check.locations.duplicate
 SELECT locations.location_id
 FROM locations GROUP BY locations.location_id
@@ -2716,4 +2720,144 @@ HAVING count(*) > 1 ORDER BY regions.region_id;
 SELECT regions.region_id
 FROM regions
 WHERE regions.region_name IS NULL ORDER BY regions.region_id;
+
+-- check.survey_comments.orphans
+SELECT count(*) AS count_1
+FROM survey_comments
+WHERE (survey_comments.response_id NOT IN (SELECT survey_responses.response_id
+FROM survey_responses
+WHERE survey_responses.response_id IS NOT NULL));
+
+-- comments.figures.company
+SELECT NULL AS key, periods.cx_period AS month, count(*) AS n_all, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor') THEN 1 ELSE 0 END), 0) AS n_detractor, coalesce(sum(CASE WHEN (periods.nps_group = 'passive') THEN 1 ELSE 0 END), 0) AS n_passive, coalesce(sum(CASE WHEN (periods.nps_group = 'promoter') THEN 1 ELSE 0 END), 0) AS n_promoter, coalesce(sum(CASE WHEN (periods.sentiment = 'positive') THEN 1 ELSE 0 END), 0) AS s_positive, coalesce(sum(CASE WHEN (periods.sentiment = 'negative') THEN 1 ELSE 0 END), 0) AS s_negative, coalesce(sum(CASE WHEN (periods.sentiment = 'neutral') THEN 1 ELSE 0 END), 0) AS s_neutral, coalesce(sum(CASE WHEN (periods.sentiment = 'mixed') THEN 1 ELSE 0 END), 0) AS s_mixed, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_wait_time = 1) THEN 1 ELSE 0 END), 0) AS d_wait_time, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_price_fees = 1) THEN 1 ELSE 0 END), 0) AS d_price_fees, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_staff_courtesy = 1) THEN 1 ELSE 0 END), 0) AS d_staff_courtesy, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_communication = 1) THEN 1 ELSE 0 END), 0) AS d_communication, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_repair_quality = 1) THEN 1 ELSE 0 END), 0) AS d_repair_quality, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_facility = 1) THEN 1 ELSE 0 END), 0) AS d_facility, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_process_paperwork = 1) THEN 1 ELSE 0 END), 0) AS d_process_paperwork, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_vehicle_delivery = 1) THEN 1 ELSE 0 END), 0) AS d_vehicle_delivery, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_pressure_honesty = 1) THEN 1 ELSE 0 END), 0) AS d_pressure_honesty, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_scheduling = 1) THEN 1 ELSE 0 END), 0) AS d_scheduling
+FROM (SELECT cx_comment_tags.response_id AS response_id, cx_comment_tags.location_id AS location_id, cx_comment_tags.month AS month, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.themes AS themes, cx_comment_tags.n_themes AS n_themes, cx_comment_tags.theme_wait_time AS theme_wait_time, cx_comment_tags.theme_price_fees AS theme_price_fees, cx_comment_tags.theme_staff_courtesy AS theme_staff_courtesy, cx_comment_tags.theme_communication AS theme_communication, cx_comment_tags.theme_repair_quality AS theme_repair_quality, cx_comment_tags.theme_facility AS theme_facility, cx_comment_tags.theme_process_paperwork AS theme_process_paperwork, cx_comment_tags.theme_vehicle_delivery AS theme_vehicle_delivery, cx_comment_tags.theme_pressure_honesty AS theme_pressure_honesty, cx_comment_tags.theme_scheduling AS theme_scheduling, cx_comment_tags.comment AS comment, CASE WHEN (cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01') THEN '2026-10-01' WHEN (cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-08-01') THEN '2026-07-01' ELSE NULL END AS cx_period
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-11-01') AS periods
+WHERE periods.cx_period IS NOT NULL AND periods.location_id IN (SELECT locations.location_id
+FROM locations) GROUP BY periods.cx_period;
+
+-- comments.examples.company
+SELECT ex0.theme, ex0.comment, ex0.sentiment, ex0.nps_group, ex0.month, ex0.response_id, ex0.rank
+FROM (SELECT 'wait_time' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_wait_time = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id IN (SELECT locations.location_id
+FROM locations) ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex0 UNION ALL SELECT ex1.theme, ex1.comment, ex1.sentiment, ex1.nps_group, ex1.month, ex1.response_id, ex1.rank
+FROM (SELECT 'price_fees' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_price_fees = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id IN (SELECT locations.location_id
+FROM locations) ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex1 UNION ALL SELECT ex2.theme, ex2.comment, ex2.sentiment, ex2.nps_group, ex2.month, ex2.response_id, ex2.rank
+FROM (SELECT 'staff_courtesy' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_staff_courtesy = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id IN (SELECT locations.location_id
+FROM locations) ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex2;
+
+-- comments.figures.region
+SELECT NULL AS key, periods.cx_period AS month, count(*) AS n_all, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor') THEN 1 ELSE 0 END), 0) AS n_detractor, coalesce(sum(CASE WHEN (periods.nps_group = 'passive') THEN 1 ELSE 0 END), 0) AS n_passive, coalesce(sum(CASE WHEN (periods.nps_group = 'promoter') THEN 1 ELSE 0 END), 0) AS n_promoter, coalesce(sum(CASE WHEN (periods.sentiment = 'positive') THEN 1 ELSE 0 END), 0) AS s_positive, coalesce(sum(CASE WHEN (periods.sentiment = 'negative') THEN 1 ELSE 0 END), 0) AS s_negative, coalesce(sum(CASE WHEN (periods.sentiment = 'neutral') THEN 1 ELSE 0 END), 0) AS s_neutral, coalesce(sum(CASE WHEN (periods.sentiment = 'mixed') THEN 1 ELSE 0 END), 0) AS s_mixed, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_wait_time = 1) THEN 1 ELSE 0 END), 0) AS d_wait_time, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_price_fees = 1) THEN 1 ELSE 0 END), 0) AS d_price_fees, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_staff_courtesy = 1) THEN 1 ELSE 0 END), 0) AS d_staff_courtesy, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_communication = 1) THEN 1 ELSE 0 END), 0) AS d_communication, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_repair_quality = 1) THEN 1 ELSE 0 END), 0) AS d_repair_quality, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_facility = 1) THEN 1 ELSE 0 END), 0) AS d_facility, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_process_paperwork = 1) THEN 1 ELSE 0 END), 0) AS d_process_paperwork, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_vehicle_delivery = 1) THEN 1 ELSE 0 END), 0) AS d_vehicle_delivery, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_pressure_honesty = 1) THEN 1 ELSE 0 END), 0) AS d_pressure_honesty, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_scheduling = 1) THEN 1 ELSE 0 END), 0) AS d_scheduling
+FROM (SELECT cx_comment_tags.response_id AS response_id, cx_comment_tags.location_id AS location_id, cx_comment_tags.month AS month, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.themes AS themes, cx_comment_tags.n_themes AS n_themes, cx_comment_tags.theme_wait_time AS theme_wait_time, cx_comment_tags.theme_price_fees AS theme_price_fees, cx_comment_tags.theme_staff_courtesy AS theme_staff_courtesy, cx_comment_tags.theme_communication AS theme_communication, cx_comment_tags.theme_repair_quality AS theme_repair_quality, cx_comment_tags.theme_facility AS theme_facility, cx_comment_tags.theme_process_paperwork AS theme_process_paperwork, cx_comment_tags.theme_vehicle_delivery AS theme_vehicle_delivery, cx_comment_tags.theme_pressure_honesty AS theme_pressure_honesty, cx_comment_tags.theme_scheduling AS theme_scheduling, cx_comment_tags.comment AS comment, CASE WHEN (cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01') THEN '2026-10-01' WHEN (cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-08-01') THEN '2026-07-01' ELSE NULL END AS cx_period
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-11-01') AS periods
+WHERE periods.cx_period IS NOT NULL AND periods.location_id IN (SELECT location_regions.location_id
+FROM (SELECT locations.location_id AS location_id, min(locations.region_id) AS region_id
+FROM locations GROUP BY locations.location_id) AS location_regions
+WHERE location_regions.region_id = 'N') GROUP BY periods.cx_period;
+
+-- comments.examples.region
+SELECT ex0.theme, ex0.comment, ex0.sentiment, ex0.nps_group, ex0.month, ex0.response_id, ex0.rank
+FROM (SELECT 'wait_time' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_wait_time = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id IN (SELECT location_regions.location_id
+FROM (SELECT locations.location_id AS location_id, min(locations.region_id) AS region_id
+FROM locations GROUP BY locations.location_id) AS location_regions
+WHERE location_regions.region_id = 'N') ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex0 UNION ALL SELECT ex1.theme, ex1.comment, ex1.sentiment, ex1.nps_group, ex1.month, ex1.response_id, ex1.rank
+FROM (SELECT 'price_fees' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_price_fees = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id IN (SELECT location_regions.location_id
+FROM (SELECT locations.location_id AS location_id, min(locations.region_id) AS region_id
+FROM locations GROUP BY locations.location_id) AS location_regions
+WHERE location_regions.region_id = 'N') ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex1 UNION ALL SELECT ex2.theme, ex2.comment, ex2.sentiment, ex2.nps_group, ex2.month, ex2.response_id, ex2.rank
+FROM (SELECT 'staff_courtesy' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_staff_courtesy = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id IN (SELECT location_regions.location_id
+FROM (SELECT locations.location_id AS location_id, min(locations.region_id) AS region_id
+FROM locations GROUP BY locations.location_id) AS location_regions
+WHERE location_regions.region_id = 'N') ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex2;
+
+-- comments.figures.location
+SELECT NULL AS key, periods.cx_period AS month, count(*) AS n_all, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor') THEN 1 ELSE 0 END), 0) AS n_detractor, coalesce(sum(CASE WHEN (periods.nps_group = 'passive') THEN 1 ELSE 0 END), 0) AS n_passive, coalesce(sum(CASE WHEN (periods.nps_group = 'promoter') THEN 1 ELSE 0 END), 0) AS n_promoter, coalesce(sum(CASE WHEN (periods.sentiment = 'positive') THEN 1 ELSE 0 END), 0) AS s_positive, coalesce(sum(CASE WHEN (periods.sentiment = 'negative') THEN 1 ELSE 0 END), 0) AS s_negative, coalesce(sum(CASE WHEN (periods.sentiment = 'neutral') THEN 1 ELSE 0 END), 0) AS s_neutral, coalesce(sum(CASE WHEN (periods.sentiment = 'mixed') THEN 1 ELSE 0 END), 0) AS s_mixed, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_wait_time = 1) THEN 1 ELSE 0 END), 0) AS d_wait_time, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_price_fees = 1) THEN 1 ELSE 0 END), 0) AS d_price_fees, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_staff_courtesy = 1) THEN 1 ELSE 0 END), 0) AS d_staff_courtesy, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_communication = 1) THEN 1 ELSE 0 END), 0) AS d_communication, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_repair_quality = 1) THEN 1 ELSE 0 END), 0) AS d_repair_quality, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_facility = 1) THEN 1 ELSE 0 END), 0) AS d_facility, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_process_paperwork = 1) THEN 1 ELSE 0 END), 0) AS d_process_paperwork, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_vehicle_delivery = 1) THEN 1 ELSE 0 END), 0) AS d_vehicle_delivery, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_pressure_honesty = 1) THEN 1 ELSE 0 END), 0) AS d_pressure_honesty, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_scheduling = 1) THEN 1 ELSE 0 END), 0) AS d_scheduling
+FROM (SELECT cx_comment_tags.response_id AS response_id, cx_comment_tags.location_id AS location_id, cx_comment_tags.month AS month, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.themes AS themes, cx_comment_tags.n_themes AS n_themes, cx_comment_tags.theme_wait_time AS theme_wait_time, cx_comment_tags.theme_price_fees AS theme_price_fees, cx_comment_tags.theme_staff_courtesy AS theme_staff_courtesy, cx_comment_tags.theme_communication AS theme_communication, cx_comment_tags.theme_repair_quality AS theme_repair_quality, cx_comment_tags.theme_facility AS theme_facility, cx_comment_tags.theme_process_paperwork AS theme_process_paperwork, cx_comment_tags.theme_vehicle_delivery AS theme_vehicle_delivery, cx_comment_tags.theme_pressure_honesty AS theme_pressure_honesty, cx_comment_tags.theme_scheduling AS theme_scheduling, cx_comment_tags.comment AS comment, CASE WHEN (cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01') THEN '2026-10-01' WHEN (cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-08-01') THEN '2026-07-01' ELSE NULL END AS cx_period
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-11-01') AS periods
+WHERE periods.cx_period IS NOT NULL AND periods.location_id = 'L1' AND periods.location_id IN (SELECT locations.location_id
+FROM locations) GROUP BY periods.cx_period;
+
+-- comments.examples.location
+SELECT ex0.theme, ex0.comment, ex0.sentiment, ex0.nps_group, ex0.month, ex0.response_id, ex0.rank
+FROM (SELECT 'wait_time' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_wait_time = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id = 'L1' AND cx_comment_tags.location_id IN (SELECT locations.location_id
+FROM locations) ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex0 UNION ALL SELECT ex1.theme, ex1.comment, ex1.sentiment, ex1.nps_group, ex1.month, ex1.response_id, ex1.rank
+FROM (SELECT 'price_fees' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_price_fees = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id = 'L1' AND cx_comment_tags.location_id IN (SELECT locations.location_id
+FROM locations) ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex1 UNION ALL SELECT ex2.theme, ex2.comment, ex2.sentiment, ex2.nps_group, ex2.month, ex2.response_id, ex2.rank
+FROM (SELECT 'staff_courtesy' AS theme, cx_comment_tags.comment AS comment, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.month AS month, cx_comment_tags.response_id AS response_id, row_number() OVER (ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC) AS rank
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01' AND cx_comment_tags.theme_staff_courtesy = 1 AND cx_comment_tags.nps_group = 'detractor' AND cx_comment_tags.location_id = 'L1' AND cx_comment_tags.location_id IN (SELECT locations.location_id
+FROM locations) ORDER BY CASE WHEN (cx_comment_tags.sentiment = 'negative') THEN 0 ELSE 1 END, cx_comment_tags.n_themes, abs(length(cx_comment_tags.comment) - 90), cx_comment_tags.response_id DESC
+LIMIT 12) AS ex2;
+
+-- comments.figures.children
+SELECT periods.location_id AS key, periods.cx_period AS month, count(*) AS n_all, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor') THEN 1 ELSE 0 END), 0) AS n_detractor, coalesce(sum(CASE WHEN (periods.nps_group = 'passive') THEN 1 ELSE 0 END), 0) AS n_passive, coalesce(sum(CASE WHEN (periods.nps_group = 'promoter') THEN 1 ELSE 0 END), 0) AS n_promoter, coalesce(sum(CASE WHEN (periods.sentiment = 'positive') THEN 1 ELSE 0 END), 0) AS s_positive, coalesce(sum(CASE WHEN (periods.sentiment = 'negative') THEN 1 ELSE 0 END), 0) AS s_negative, coalesce(sum(CASE WHEN (periods.sentiment = 'neutral') THEN 1 ELSE 0 END), 0) AS s_neutral, coalesce(sum(CASE WHEN (periods.sentiment = 'mixed') THEN 1 ELSE 0 END), 0) AS s_mixed, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_wait_time = 1) THEN 1 ELSE 0 END), 0) AS d_wait_time, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_price_fees = 1) THEN 1 ELSE 0 END), 0) AS d_price_fees, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_staff_courtesy = 1) THEN 1 ELSE 0 END), 0) AS d_staff_courtesy, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_communication = 1) THEN 1 ELSE 0 END), 0) AS d_communication, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_repair_quality = 1) THEN 1 ELSE 0 END), 0) AS d_repair_quality, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_facility = 1) THEN 1 ELSE 0 END), 0) AS d_facility, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_process_paperwork = 1) THEN 1 ELSE 0 END), 0) AS d_process_paperwork, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_vehicle_delivery = 1) THEN 1 ELSE 0 END), 0) AS d_vehicle_delivery, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_pressure_honesty = 1) THEN 1 ELSE 0 END), 0) AS d_pressure_honesty, coalesce(sum(CASE WHEN (periods.nps_group = 'detractor' AND periods.theme_scheduling = 1) THEN 1 ELSE 0 END), 0) AS d_scheduling
+FROM (SELECT cx_comment_tags.response_id AS response_id, cx_comment_tags.location_id AS location_id, cx_comment_tags.month AS month, cx_comment_tags.nps_group AS nps_group, cx_comment_tags.sentiment AS sentiment, cx_comment_tags.themes AS themes, cx_comment_tags.n_themes AS n_themes, cx_comment_tags.theme_wait_time AS theme_wait_time, cx_comment_tags.theme_price_fees AS theme_price_fees, cx_comment_tags.theme_staff_courtesy AS theme_staff_courtesy, cx_comment_tags.theme_communication AS theme_communication, cx_comment_tags.theme_repair_quality AS theme_repair_quality, cx_comment_tags.theme_facility AS theme_facility, cx_comment_tags.theme_process_paperwork AS theme_process_paperwork, cx_comment_tags.theme_vehicle_delivery AS theme_vehicle_delivery, cx_comment_tags.theme_pressure_honesty AS theme_pressure_honesty, cx_comment_tags.theme_scheduling AS theme_scheduling, cx_comment_tags.comment AS comment, CASE WHEN (cx_comment_tags.month >= '2026-08-01' AND cx_comment_tags.month < '2026-11-01') THEN '2026-10-01' WHEN (cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-08-01') THEN '2026-07-01' ELSE NULL END AS cx_period
+FROM cx_comment_tags
+WHERE cx_comment_tags.month >= '2026-05-01' AND cx_comment_tags.month < '2026-11-01') AS periods
+WHERE periods.cx_period IS NOT NULL AND periods.location_id IN (SELECT location_regions.location_id
+FROM (SELECT locations.location_id AS location_id, min(locations.region_id) AS region_id
+FROM locations GROUP BY locations.location_id) AS location_regions
+WHERE location_regions.region_id = 'N') GROUP BY periods.location_id, periods.cx_period;
+
+-- comments.untagged
+SELECT survey_comments.response_id, ranked.location_id, CAST(date_trunc('month', ranked.responded_on) AS DATE) AS month, ranked.nps_score, survey_comments.comment
+FROM survey_comments JOIN (SELECT survey_responses.response_id AS response_id, survey_responses.location_id AS location_id, survey_responses.responded_on AS responded_on, survey_responses.nps_score AS nps_score, survey_responses.sat_overall AS sat_overall, survey_responses.sat_expectations AS sat_expectations, survey_responses.sat_ideal AS sat_ideal, row_number() OVER (PARTITION BY survey_responses.response_id ORDER BY survey_responses.responded_on, survey_responses.location_id) AS rn
+FROM survey_responses
+WHERE survey_responses.responded_on <= '2026-11-28') AS ranked ON ranked.response_id = survey_comments.response_id AND ranked.rn = 1
+WHERE survey_comments.comment IS NOT NULL AND (survey_comments.response_id NOT IN (SELECT cx_comment_tags.response_id
+FROM cx_comment_tags)) ORDER BY survey_comments.response_id, survey_comments.comment;
+
+-- comments.create_tags
+CREATE TABLE cx_comment_tags (
+	response_id BIGINT,
+	location_id VARCHAR,
+	month DATE,
+	nps_group VARCHAR,
+	sentiment VARCHAR,
+	themes VARCHAR,
+	n_themes INTEGER,
+	theme_wait_time INTEGER,
+	theme_price_fees INTEGER,
+	theme_staff_courtesy INTEGER,
+	theme_communication INTEGER,
+	theme_repair_quality INTEGER,
+	theme_facility INTEGER,
+	theme_process_paperwork INTEGER,
+	theme_vehicle_delivery INTEGER,
+	theme_pressure_honesty INTEGER,
+	theme_scheduling INTEGER,
+	comment VARCHAR
+);
+
+-- comments.create_meta
+CREATE TABLE cx_comment_tags_meta (
+	codeframe_version VARCHAR,
+	tagged_at VARCHAR,
+	comments BIGINT
+);
 

@@ -1,0 +1,72 @@
+"""What customers say, in words: the section's answer-in-label, a theme's row, the verdict's
+sentence. One wording for the page, the pack and the CLI (the figures: queries/text/figures.py).
+"""
+
+from __future__ import annotations
+
+from queries.text.figures import CommentFigures, ThemeFigure
+
+TITLE = "What customers say"
+ARROWS = {"rise": "▲", "fall": "▼", "steady": "", "n/a": ""}
+
+
+def pct(share: float | None) -> str:
+    return "–" if share is None else f"{100.0 * share:.0f}%"
+
+
+def label(fig: CommentFigures, scope_name: str, k: int = 2) -> str:
+    """The answer in the label: 'Midwest detractors: waiting 41%, price 22%'."""
+    top = fig.top(k)
+    if not fig.detractor_comments or not top:
+        if fig.comments:
+            return f"{scope_name}: {fig.comments:,} comments, none from detractors naming a theme"
+        return f"{scope_name}: no comments in this window"
+    shares = ", ".join(f"{t.short} {pct(t.share)}" for t in top)
+    return f"{scope_name} detractors: {shares}"
+
+
+def change_text(t: ThemeFigure) -> str:
+    """'up 7 pts (beyond noise)', 'down 2 pts (within noise)', 'no earlier comments'."""
+    if t.prev_share is None or t.change == "n/a":
+        return "no earlier comments to compare"
+    pts = t.change_points or 0.0
+    if abs(pts) < 0.5:
+        return "unchanged"
+    way = "up" if pts > 0 else "down"
+    noise = "beyond noise" if t.change in ("rise", "fall") else "within noise"
+    return f"{way} {abs(pts):.0f} pts ({noise})"
+
+
+def row_text(t: ThemeFigure, fig: CommentFigures) -> str:
+    return (f"{t.label}: {pct(t.share)} of {fig.detractor_comments:,} detractor comments "
+            f"({t.count:,}); {change_text(t)}")
+
+
+def sentiment_text(fig: CommentFigures) -> str:
+    total = sum(fig.sentiment.values())
+    if not total:
+        return "No comments in this window."
+    parts = [f"{pct(fig.sentiment.get(s, 0) / total)} {s}"
+             for s in ("negative", "mixed", "positive", "neutral")]
+    return f"{total:,} comments: " + ", ".join(parts) + "."
+
+
+def verdict_sentence(fig: CommentFigures | None) -> str | None:
+    """The verdict's line when one theme stands out among detractors; None otherwise."""
+    if fig is None:
+        return None
+    t = fig.standout()
+    if t is None:
+        return None
+    return (f"Detractors talk most about {t.label.lower()}: {pct(t.share)} of their "
+            f"{fig.detractor_comments:,} comments.")
+
+
+def window_text(fig: CommentFigures) -> str:
+    """'October 2026' or 'Aug 2026 to Oct 2026': the months the figures pool."""
+    from queries.months import add_months
+
+    last = add_months(fig.stop, -1)
+    if fig.start == last:
+        return f"{last:%B %Y}"
+    return f"{fig.start:%b %Y} to {last:%b %Y}"
