@@ -16,6 +16,7 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import caches, data, insights_data, nav, prefetch, state, theme, worth_data
+from dashboard.panels import comments as comments_panel
 from dashboard.panels import (
     geo,
     header,
@@ -28,6 +29,7 @@ from dashboard.panels import (
 from dashboard.panels import insights as insights_panel
 from dashboard.panels import verdict as verdict_panel
 from dashboard.panels import worth as worth_panel
+from presentation import comments as comments_words
 from presentation import verdict as vd
 from presentation.fmt import escape_md
 from queries import access, config
@@ -100,6 +102,8 @@ def main() -> None:
     listed, actions_note = review.listed_actions(view)
     verdict = vd.build(card, parent, listed, ranked=_behind(card),
                        parent_ranked=_behind(parent))
+    voice = comments_panel.figures(eng, url, view, card, allowed)  # what customers say
+    verdict = replace(verdict, voice=comments_words.verdict_sentence(voice) or "")
     finding_scope = _finding_scope(view, viewer)
     fkey = known = None
     if finding_scope is not None:
@@ -129,6 +133,7 @@ def main() -> None:
         movers.section(card)
         worth_panel.section(card, lambda: worth_data.worth(eng, url, view.scope, view.month,
                                                            allowed, view.window))
+        comments_panel.section(eng, url, view, card, allowed, voice)
         review.section(eng, url, dims, view, card, listed, actions_note, viewer,
                        vd.actions_headline(verdict))
         quality.section(card)

@@ -39,7 +39,13 @@ def _worth() -> Optional:
     return Optional("worth", worth.TITLE, worth.fetch, worth.render)
 
 
-SECTIONS: tuple[Optional, ...] = (_worth(),)  # in print order, after the analyses
+def _comments() -> Optional:
+    from pack import comments
+
+    return Optional("comments", "What customers say", comments.fetch, comments.render)
+
+
+SECTIONS: tuple[Optional, ...] = (_worth(), _comments())  # in print order, after the analyses
 
 
 def fetch_all(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,

@@ -4,6 +4,8 @@ sentence. One wording for the page, the pack and the CLI (the figures: queries/t
 
 from __future__ import annotations
 
+import html
+
 from queries.text.figures import CommentFigures, ThemeFigure
 
 TITLE = "What customers say"
@@ -70,3 +72,44 @@ def window_text(fig: CommentFigures) -> str:
     if fig.start == last:
         return f"{last:%B %Y}"
     return f"{fig.start:%b %Y} to {last:%b %Y}"
+
+
+def section_html(fig: CommentFigures, scope_name: str, k: int = 5) -> str:
+    """The top detractor themes with their shares, changes and example comments, as HTML: every
+    comment and name escaped (shown as typed, never as markup). The page and the pack draw it."""
+    e = html.escape
+    head = (f'<p class="cx-cm-sum">{e(window_text(fig))} ({e(fig.window.label)}) · '
+            f"{fig.detractor_comments:,} detractor comments, share naming each theme · all "
+            f"{e(sentiment_text(fig))}</p>")
+    rows = []
+    for t in fig.top(k):
+        arrow = ARROWS.get(t.change, "")
+        cls = {"rise": "cx-cm-up", "fall": "cx-cm-down"}.get(t.change, "")
+        quotes = "".join(f'<li class="cx-cm-ex">“{e(x)}”</li>' for x in t.examples)
+        rows.append(
+            f'<div class="cx-cm-theme" data-theme="{e(t.id)}">'
+            f'<div class="cx-cm-row"><span class="cx-cm-label">{e(t.label)}</span>'
+            f'<span class="cx-cm-bar"><span style="width:{100.0 * t.share:.0f}%"></span></span>'
+            f'<span class="cx-cm-share">{pct(t.share)}</span>'
+            f'<span class="cx-cm-chg {cls}">{e(arrow)} {e(change_text(t))}</span></div>'
+            + (f'<ul class="cx-cm-exs">{quotes}</ul>' if quotes else "") + "</div>")
+    if not rows:
+        rows.append('<p class="cx-cm-none">No detractor comments name a theme in this '
+                    "window.</p>")
+    return f'<div class="cx-comments">{head}{"".join(rows)}</div>'
+
+
+STYLE = """
+.cx-comments{font-size:0.92rem}
+.cx-cm-sum{color:#555;margin:0 0 .5rem 0}
+.cx-cm-theme{margin:0 0 .6rem 0}
+.cx-cm-row{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
+.cx-cm-label{font-weight:600;min-width:12rem}
+.cx-cm-bar{flex:1 1 6rem;max-width:14rem;height:.55rem;background:#eee;border-radius:3px}
+.cx-cm-bar span{display:block;height:100%;background:#b23b3b;border-radius:3px}
+.cx-cm-share{font-weight:600;min-width:2.5rem;text-align:right}
+.cx-cm-chg{color:#666;font-size:.85rem}
+.cx-cm-up{color:#b23b3b}.cx-cm-down{color:#2e7d32}
+.cx-cm-exs{margin:.2rem 0 0 1rem;padding:0;color:#333;font-style:italic;overflow-wrap:anywhere}
+.cx-cm-ex{margin:.1rem 0}
+"""

@@ -48,6 +48,7 @@ class Verdict:
     findings: list[str] = field(default_factory=list)
     behind_over: str = ""  # " over 12 months" when `behind` is ranked on its own window
     worth: str = ""  # customers (and money) at stake: presentation/worth.py's CFO line
+    voice: str = ""  # the top detractor theme when it stands out (presentation/comments.py)
 
     @property
     def behind_heading(self) -> str:

@@ -54,6 +54,8 @@ def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
         row("Furthest behind", f"no {e(v.children_word)} off or near target")
     if v.worth:
         row("At stake", e(v.worth))
+    if v.voice:
+        row("What customers say", e(v.voice))
     if v.findings:
         for text in v.findings:
             row(vd.finding_question(text), e(text))

@@ -8,8 +8,8 @@ lower case, or leave a phone number or an e-mail address (masked wherever a comm
 Planted truths (`truth["comments"]`), for the page to find:
 1. Midwest's detractors complain about waiting about three times as often as elsewhere, so
    waiting is their top theme.
-2. One location (outside Midwest) sells hard: its detractors and passives name pressure selling
-   about eight times as often.
+2. One busy location (outside Midwest) sells hard: its detractors and passives name pressure
+   selling in most of their comments.
 3. Price complaints rise by half across the company in the last three months.
 """
 
@@ -25,7 +25,7 @@ THEMES = ("wait_time", "price_fees", "staff_courtesy", "communication", "repair_
 # How often a complaint names each theme (detractors), before the planted effects.
 WEIGHTS = np.array([0.15, 0.15, 0.10, 0.15, 0.13, 0.05, 0.07, 0.05, 0.06, 0.09])
 MIDWEST, MIDWEST_WAIT = "MW", 3.5
-PRESSURE_FACTOR = 8.0
+PRESSURE_FACTOR = 40.0  # most of its unhappy customers name pressure selling
 PRICE_RISE, PRICE_MONTHS = 1.5, 3
 
 NEGATIVE: dict[str, tuple[str, ...]] = {
@@ -110,9 +110,11 @@ PII = ("Call me at 555-{a:03d}-{b:04d}.", "Email me: customer{a}@example.com",
 
 
 def pressure_location(rng: np.random.Generator, location_ids: list[str],
-                      region_ids: list[str]) -> str:
-    """The planted hard-selling location, outside Midwest (`rng`: its own stream)."""
-    pool = [lid for lid, r in zip(location_ids, region_ids, strict=True) if r != MIDWEST]
+                      region_ids: list[str], sizes: np.ndarray) -> str:
+    """The planted hard-selling location: one of the 20 busiest outside Midwest (enough
+    detractors to find it in a small demo), drawn from `rng`, its own stream."""
+    order = np.argsort(-np.asarray(sizes), kind="stable")
+    pool = [location_ids[i] for i in order if region_ids[i] != MIDWEST][:20]
     return pool[int(rng.integers(0, len(pool)))]
 
 

@@ -393,7 +393,7 @@ def _comment_truth(seed: int, net: _Network) -> dict[str, Any]:
     region_ids = [REGIONS[r].region_id for r in net.region]
     return {"midwest_top_detractor_theme": "wait_time", "region": comments.MIDWEST,
             "pressure_location": comments.pressure_location(_rng(seed, 7, 999), net.ids,
-                                                            region_ids),
+                                                            region_ids, net.size),
             "price_rise_from": MONTHS[N_MONTHS - comments.PRICE_MONTHS]}
 
 

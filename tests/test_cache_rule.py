@@ -168,6 +168,10 @@ def test_stores_are_bounded() -> None:
     from dashboard import worth_data
 
     assert worth_data.build._info.max_entries and worth_data.build._info.ttl  # noqa: SLF001
+    from dashboard import comments_data
+
+    for fn in (comments_data._status, comments_data.build, comments_data._drill):  # noqa: SLF001
+        assert fn._info.max_entries and fn._info.ttl  # noqa: SLF001
     for store in (caches._derived, caches._findings, rollup._checked, identity._tokens,  # noqa: SLF001
                   prefetch._done):  # noqa: SLF001
         assert 0 < store.maxsize <= 4096
