@@ -8,7 +8,7 @@ Two signals, both the page's own rules, so an alert never says what the page wou
   and material (`queries.material.shown_change`), with the view's metrics tested as one
   family (Bonferroni: p < 0.05 / the number of judged metrics, so a view where nothing changes
   alerts on a crossing in at most 5% of months). A colour that flips inside the noise, or
-  whose interval spans the band ('too few answers to call'), is no alert.
+  whose interval spans the band ('too close to call'), is no alert.
 - **A mover appeared**: a child whose headline metric moved beyond the noise after the
   Benjamini-Hochberg false-discovery control over every child and metric (`Scorecard.movers`).
 

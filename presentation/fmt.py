@@ -22,7 +22,7 @@ STATUS_TEXT: dict[str, str] = {
     "green": "On target",
     "amber": "Near target",
     "red": "Off target",
-    "unsure": "Too few answers to call",
+    "unsure": "Too close to call",
     "low_confidence": "Low confidence",
     "no_data": "No data",
     "no_target": "No target",

@@ -143,7 +143,7 @@ def measure(small: bool = False) -> list[Row]:
     comps = sim.location_components(truth, 8, months=18 if small else 24)
     first = 12 if small else 13
     flips3 = me.colour_flips(comps, 3, first=first)
-    rows.append(Row(SIGNALS[5], "rolling 3 months; 'too few answers to call' when the 95% "
+    rows.append(Row(SIGNALS[5], "rolling 3 months; 'too close to call' when the 95% "
                     "interval spans the amber band; colour otherwise",
                     flips3, "flips month to month, fixed truth (~50 answers a month)", None,
                     ""))

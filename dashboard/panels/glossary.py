@@ -15,7 +15,9 @@ def markdown() -> str:
     lines = [
         "Statuses: :green-badge[On target] at or beyond target · :orange-badge[Near target] "
         "short of it by no more than 5% of the target · :red-badge[Off target] further "
-        "behind · :gray-badge[Low confidence] too few answers to judge, never coloured. "
+        "behind · :gray-badge[Too close to call] the value's 95% interval reaches from off "
+        "target to on target, so the answers cannot tell which · :gray-badge[Low confidence] "
+        "too few answers to judge. Grey is never coloured. "
         "Changes: an arrow and a colour only for a change that is both real (outside the "
         "sampling noise) and large enough to matter (at least the metric's smallest change "
         "that matters and one displayed unit, listed below); otherwise grey and said in words. "
