@@ -157,7 +157,7 @@ def digest_html(d: Digest, attached: bool) -> str:
     chips = (_chip("green", f"{c['green']} of {v.with_target} on target")
              + _chip("amber", f"{c['amber']} near") + _chip("red", f"{c['red']} off"))
     if c["unjudged"]:
-        chips += _chip("grey", f"{c['unjudged']} too few answers to judge")
+        chips += _chip("grey", vd.unjudged_text(v))
     body = [f'<h1 style="font-size:22px;margin:0 0 8px">{e(_title(d))}</h1>',
             f'<p style="margin:0 0 12px" aria-label="{e(vd.headline(v))}">{chips}</p>']
     for head, items in _lines(d):

@@ -70,6 +70,7 @@ def build(card: Scorecard, parent: Scorecard | None = None,
     judged = [r for r in card.metrics.values() if r.target is not None]
     counts = {s: sum(r.status == s for r in judged) for s in JUDGED}
     counts["unjudged"] = len(judged) - sum(counts.values())
+    counts["unsure"] = sum(r.status == "unsure" for r in judged)  # part of "unjudged"
     order = {m.name: i for i, m in enumerate(METRICS)}
     off = sorted((r for r in judged if r.status == "red"), key=lambda r: order[r.name])
     near = sorted((r for r in judged if r.status == "amber"), key=lambda r: order[r.name])
@@ -154,8 +155,17 @@ def headline(v: Verdict) -> str:
     c = v.counts
     text = f"{c['green']} of {v.with_target} on target · {c['amber']} near · {c['red']} off"
     if c["unjudged"]:
-        text += f" · {c['unjudged']} too few answers to judge"
+        text += f" · {unjudged_text(v)}"
     return text
+
+
+def unjudged_text(v: Verdict) -> str:
+    """'2 too close to call', '1 too few answers to judge', or both kinds: '3 not judged'. A
+    value whose interval spans the target band is close to its target, not short of answers."""
+    n, unsure = v.counts["unjudged"], v.counts.get("unsure", 0)
+    if unsure == n:
+        return f"{n} too close to call"
+    return f"{n} too few answers to judge" if not unsure else f"{n} not judged"
 
 
 def metric_words(r: MetricResult) -> str:

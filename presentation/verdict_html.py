@@ -33,7 +33,7 @@ def strip_html(v: vd.Verdict, card: Scorecard, names: Mapping[str, str],
     title = f"{card.scope_name} · {card.month:%B %Y}"
     head = f'<span class="cx-v-title">{e(title)}</span> {on} {near} {off}'
     if c["unjudged"]:
-        head += " " + _chip("low_confidence", f"{c['unjudged']} too few answers to judge")
+        head += " " + _chip("low_confidence", vd.unjudged_text(v))
     rows = [f'<div class="cx-v-head" data-verdict="{e(vd.headline(v))}">{head}</div>']
 
     def row(key: str, body: str, kind: str = "") -> None:
