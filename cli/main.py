@@ -156,9 +156,41 @@ def _open_scope(args) -> Iterator[tuple]:
             raise CliError(str(exc)) from exc
         if not allowed.can_see(scope):
             raise _not_permitted(args)
+        if getattr(args, "journey", None):  # issue 28: --journey sales|service
+            scope = scope.with_journey(_journey(args, eng))
         yield eng, dims, scope, freshness(eng), allowed
     finally:
         eng.dispose()
+
+
+def _journey(args, eng) -> str | None:
+    """--journey checked against what the warehouse records (one statement, only when asked)."""
+    from cli.drivers import NOT_RECORDED
+    from queries import journeys
+
+    try:
+        chosen = journeys.parse(args.journey)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if chosen is not None and chosen not in journeys.recorded(eng).journeys:
+        raise CliError(NOT_RECORDED.format(j=chosen))
+    return chosen
+
+
+def cmd_drivers(args) -> int:
+    """Key drivers of NPS for one view and journey (cli/drivers.py, docs/journeys.md)."""
+    from cli import drivers
+    from queries import scorecard
+
+    with _open_scope(args) as (eng, dims, scope, (first, latest), _allowed):
+        month = parse_month(args.month) if args.month else (
+            None if latest is None else scorecard.default_month(first, latest, date.today()))
+        if month is None:
+            raise CliError("The warehouse has no survey responses, so there is no month to show")
+        rep = {"schema_version": JSON_SCHEMA_VERSION} | drivers.report(eng, dims, scope, month,
+                                                                       _window(args))
+    print(json.dumps(rep, indent=2) if args.format == "json" else drivers.table(rep))
+    return 0
 
 
 WINDOW_HELP = ("months pooled: 1m (the month), 3m, 12m (rolling) or ytd (year to date); "
@@ -228,7 +260,8 @@ def scorecard_json(card) -> dict:
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "scope": {"level": card.scope.level, "region": card.scope.region,
-                  "location": card.scope.location, "name": card.scope_name},
+                  "location": card.scope.location, "name": card.scope_name,
+                  "journey": card.scope.journey},
         "month": card.month.strftime("%Y-%m"),
         "window": {"code": card.window.code, "label": card.window.label,
                    "children": card.children_window.code if card.children_window else None},
@@ -410,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--location")
     m.add_argument("--format", choices=["table", "json"], default="table")
     m.add_argument("--window", help=WINDOW_HELP)
+    m.add_argument("--journey", help="sales or service: survey figures of that journey only")
     m.add_argument("--no-insights", action="store_true",
                    help="leave out the iron-triangle analyses (faster JSON)")
     m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
@@ -421,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--location")
     k.add_argument("--out", required=True, help="the PDF to write (replaced only on success)")
     k.add_argument("--window", help=WINDOW_HELP)
+    k.add_argument("--journey", help="sales or service: survey figures of that journey only")
     k.add_argument("--actions-url",
                    help="SQLAlchemy URL of the actions database (default: $CX_ACTIONS_URL, "
                         "else ~/.cache/cx-scorecard/actions.sqlite)")
@@ -449,6 +484,16 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.themes import add_parser as themes_parser
 
     themes_parser(add, cmd_themes)  # cx-scorecard themes (cli/themes.py)
+    dr = add("drivers", cmd_drivers, "Key drivers of NPS: each touchpoint's share of R^2 "
+             "(Shapley/LMG), for a view and a journey.")
+    dr.add_argument("--month", help="YYYY-MM (default: latest complete month)")
+    dr.add_argument("--region")
+    dr.add_argument("--location")
+    dr.add_argument("--journey", help="sales or service (default: each recorded one, apart)")
+    dr.add_argument("--window", help=WINDOW_HELP)
+    dr.add_argument("--format", choices=["table", "json"], default="table")
+    dr.add_argument("--as-user", help="show only what this user may see (needs a policy)")
+    dr.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

@@ -15,8 +15,19 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import caches, data, insights_data, nav, prefetch, state, theme, worth_data
+from dashboard import (
+    caches,
+    data,
+    insights_data,
+    journeys_data,
+    nav,
+    prefetch,
+    state,
+    theme,
+    worth_data,
+)
 from dashboard.panels import comments as comments_panel
+from dashboard.panels import drivers as drivers_panel
 from dashboard.panels import (
     geo,
     header,
@@ -27,6 +38,7 @@ from dashboard.panels import (
     review,
 )
 from dashboard.panels import insights as insights_panel
+from dashboard.panels import journeys as journeys_panel
 from dashboard.panels import verdict as verdict_panel
 from dashboard.panels import worth as worth_panel
 from presentation import comments as comments_words
@@ -84,6 +96,8 @@ def main() -> None:
         st.stop()
 
     view = _permitted_view(viewer, dims, first, latest)
+    recorded = _recorded(eng, url)
+    view = journeys_panel.checked(view, recorded)  # issue 28: a journey not recorded is dropped
     nav.sync_url(view)
     nav.navigated()  # consumed here; the listener scrolls a new view to its top (nav.TOP_KEY)
     try:
@@ -95,7 +109,7 @@ def main() -> None:
     band = card.bands  # 95% intervals per sampled metric and month (None: no bands)
     plotly_config = {"topojsonURL": theme.static_url(), "displaylogo": False}
     header.draw(view, card, dims, state.month_options(first, latest), latest, target.is_demo,
-                viewer)
+                viewer, recorded)
     if not card.has_data:
         st.info(f"No data for {escape_md(card.scope_name)} in {view.month:%B %Y}.")
     names = review.scope_names(dims)
@@ -134,6 +148,8 @@ def main() -> None:
         worth_panel.section(card, lambda: worth_data.worth(eng, url, view.scope, view.month,
                                                            allowed, view.window))
         comments_panel.section(eng, url, view, card, allowed, voice)
+        drivers_panel.section(recorded, lambda: journeys_data.touch(
+            eng, url, view.scope, view.month, allowed, view.window), plotly_config)
         review.section(eng, url, dims, view, card, listed, actions_note, viewer,
                        vd.actions_headline(verdict))
         quality.section(card)
@@ -156,6 +172,15 @@ def main() -> None:
         verdict_panel.draw(slot, verdict, card, names)
     _warm_next(eng, url, view, first, latest, allowed, card,
                ranked if parent is None else None, finding_scope is not None)
+
+
+def _recorded(eng, url: str):
+    """What the warehouse records of journeys (cached per warehouse); None when asking fails,
+    so a warehouse that refuses the question shows the page as it always was."""
+    try:
+        return journeys_data.recorded(eng, url)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _permitted_view(viewer, dims, first, latest) -> state.View:
@@ -183,7 +208,8 @@ def _permitted_view(viewer, dims, first, latest) -> state.View:
                  icon=":material/lock:")
         st.button("Go to your view", on_click=nav.go, args=(home, view.month))
         st.stop()
-    return state.View(home, view.month, view.notices[view.scope_notices:], view.window)
+    return state.View(home.with_journey(view.scope.journey), view.month,
+                      view.notices[view.scope_notices:], view.window)
 
 
 def _cards(eng, url: str, view: state.View, viewer):

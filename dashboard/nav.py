@@ -179,7 +179,7 @@ def pick_point(key: str, scope: Scope, month: date, level: str) -> None:
     if level == "location":
         loc, region = (data[0], data[1]) if isinstance(data, list | tuple) else (data, None)
         region = None if region is None or str(region) in NO_KEY else str(region)
-        go(Scope(region=region, location=str(loc)), month)
+        go(Scope(region=region, location=str(loc), journey=scope.journey), month)
     else:
         child = data[0] if isinstance(data, list | tuple) else data
         if child is not None and str(child) not in NO_KEY:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from presentation.fmt import escape_md, month_label
-from queries import windows
+from queries import journeys, windows
 from queries.months import add_months, month_floor, parse_month
 from queries.scope import Dims, Scope
 from queries.scorecard import default_month as scorecard_default
@@ -104,7 +104,19 @@ def resolve(params: Mapping[str, str], dims: Dims, first: date, latest: date) ->
         else:
             month = parsed
     window = _window(params.get("window"), notices)
+    scope = scope.with_journey(_journey(params.get("journey"), notices))
     return View(scope, month, tuple(notices), window, about_scope)
+
+
+def _journey(raw: str | None, notices: list[str]) -> str | None:
+    """The URL's journey (sales, service), or None (all) with a notice for a bad one. Whether
+    the warehouse records it is the page's to check (dashboard/panels/journeys.py)."""
+    try:
+        return journeys.parse(raw)
+    except ValueError:
+        notices.append(f"“{shown(str(raw))}” is not a journey: choose all, sales or service. "
+                       "Showing all journeys.")
+        return None
 
 
 def _window(raw: str | None, notices: list[str]) -> str:
@@ -149,6 +161,8 @@ def canonical(view: View) -> dict[str, str]:
     out["month"] = month_text(view.month)
     if view.window:
         out["window"] = view.window
+    if view.scope.journey:
+        out["journey"] = view.scope.journey
     return out
 
 

@@ -44,6 +44,10 @@ def display_name(value: object, limit: int = NAME_LIMIT) -> str | None:
 class Scope:
     region: str | None = None
     location: str | None = None
+    # 'sales' or 'service' (schema.JOURNEYS): survey figures of that journey only; None = all
+    # responses, exactly as before journeys existed. Part of the scope, so every cache key that
+    # holds a scope holds the journey too (docs/journeys.md).
+    journey: str | None = None
 
     @property
     def level(self) -> Level:
@@ -57,13 +61,16 @@ class Scope:
 
     def parent(self) -> Scope:
         if self.level == "location":
-            return Scope(region=self.region)
-        return Scope()
+            return Scope(region=self.region, journey=self.journey)
+        return Scope(journey=self.journey)
 
     def child(self, key: str) -> Scope:
         if self.level == "company":
-            return Scope(region=key)
-        return Scope(region=self.region, location=key)
+            return Scope(region=key, journey=self.journey)
+        return Scope(region=self.region, location=key, journey=self.journey)
+
+    def with_journey(self, journey: str | None) -> Scope:
+        return Scope(region=self.region, location=self.location, journey=journey)
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,15 @@ class Dims:
         return str(location_id) if name is None else str(name)
 
     def name(self, scope: Scope) -> str:
+        """The scope's name, and its journey when one is chosen ("Great Lakes, service
+        journey"): every face that titles a view with it says whose answers it shows."""
         if scope.level == "location":
-            return self.location_name(scope.location or "")
-        if scope.level == "region":
-            return self.region_name(scope.region)
-        return "Company"
+            base = self.location_name(scope.location or "")
+        elif scope.level == "region":
+            base = self.region_name(scope.region)
+        else:
+            base = "Company"
+        return f"{base}, {scope.journey} journey" if scope.journey else base
 
     def child_name(self, scope: Scope, key: str | None) -> str:
         if scope.level == "company":

@@ -281,7 +281,8 @@ def _results(scope: Scope, month: date, trend_long: pd.DataFrame, trend_comps: p
                           for mo, r in zip(months, at, strict=True))
         now, prev, yoy = (_value_at(at_rows, m.name, x) for x in (month, prev_m, yoy_m))
         call = _change(m, now, prev)
-        tgt = targets.for_metric(m.name, scope.region, scope.location, month.year)
+        tgt = targets.for_metric(m.name, scope.region, scope.location, month.year,
+                                 journey=scope.journey)
         value = None if now is None else finite_or_none(now["value"])
         low = bool(now["low_confidence"]) if now is not None else False
 
@@ -315,7 +316,8 @@ def _children(scope: Scope, dims: Dims, long: pd.DataFrame, targets: Targets,
 
     def row_status(key, metric: str, value, low: bool, lo, hi) -> str:
         child = scope.child(key) if key is not None else scope
-        tgt = targets.for_metric(metric, child.region, child.location, month.year)
+        tgt = targets.for_metric(metric, child.region, child.location, month.year,
+                                 journey=child.journey)
         lo, hi = finite_or_none(lo), finite_or_none(hi)
         ends = None if lo is None or hi is None else (lo, hi)
         return status(metric, finite_or_none(value), tgt, bool(low), ends)

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, create_model, model_validator
 
@@ -56,11 +56,15 @@ class Targets:
         return int(self.raw.get("fiscal_year", {}).get("start_month", 1))
 
     def for_metric(self, metric: str, region: str | None = None, location: str | None = None,
-                   year: int | None = None) -> Target:
+                   year: int | None = None, journey: str | None = None) -> Target:
+        """The target of one metric: defaults, then the year's, the region's, the location's,
+        and last a journey's (`[journeys.service.nps]`: a journey's NPS is its own scale, so
+        it overrides every other layer; docs/journeys.md)."""
         merged: dict = dict(self.raw.get("defaults", {}).get(metric, {}))
         layers = [self.raw.get("years", {}).get(str(year), {}) if year else {},
                   self.raw.get("regions", {}).get(str(region), {}) if region else {},
-                  self.raw.get("locations", {}).get(str(location), {}) if location else {}]
+                  self.raw.get("locations", {}).get(str(location), {}) if location else {},
+                  self.raw.get("journeys", {}).get(str(journey), {}) if journey else {}]
         for layer in layers:
             merged |= layer.get(metric, {})
         value = merged.get("target")
@@ -131,6 +135,7 @@ class _TargetsFile(Strict):
     years: dict[str, _Layer] = {}  # type: ignore[valid-type]
     regions: dict[str, _Layer] = {}  # type: ignore[valid-type]
     locations: dict[str, _Layer] = {}  # type: ignore[valid-type]
+    journeys: dict[Literal["sales", "service"], _Layer] = {}  # type: ignore[valid-type]
 
 
 def parse(raw: dict, text: str = "", path: Path | None = None) -> Targets:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from queries.months import add_months
+from sample_data import journeys as touchpoints
 
 DEFAULT_SEED = 2026
 N_MONTHS = 48
@@ -195,6 +196,10 @@ class Demo:
         }
         for i, name in enumerate(SURVEY_COLUMNS[3:]):
             data[name] = pd.arrays.IntegerArray(values[i, rows], skipped[i, rows])
+        # Issue 28: the journey, from its own stream (no draw above moves).
+        story = self.dims["locations"]["region_id"].to_numpy() == touchpoints.STORY_REGION
+        journey = touchpoints.journeys(_rng(self.seed, 80, m), score, story[loc])
+        data["journey"] = pd.array(journey[rows], dtype="str")
         return pd.DataFrame(data)
 
     def comment_chunk(self, m: int, survey: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -210,6 +215,12 @@ class Demo:
             _rng(self.seed, 7, m), self.survey_chunk(m) if survey is None else survey, region_of,
             self.truth["comments"]["pressure_location"],
             m >= N_MONTHS - comments.PRICE_MONTHS)
+    def items_chunk(self, m: int, chunk: pd.DataFrame) -> pd.DataFrame:
+        """survey_items for month index `m`'s survey chunk (its own stream, spawn key 81)."""
+        loc = self.dims["locations"]
+        region_of = dict(zip(loc["location_id"], loc["region_id"], strict=True))
+        return touchpoints.survey_items_chunk(lambda k: _rng(self.seed, 81, k), m, chunk,
+                                              region_of)
 
 
 def generate(scale: float = 1.0, seed: int = DEFAULT_SEED) -> Demo:
@@ -230,6 +241,7 @@ def generate(scale: float = 1.0, seed: int = DEFAULT_SEED) -> Demo:
     offsets = np.concatenate([[0], np.cumsum(counts.sum(axis=0))[:-1]]).astype(np.int64)
     truth["true_nps"] = pd.DataFrame(true_nps, index=net.ids, columns=list(MONTHS))
     truth["comments"] = _comment_truth(seed, net)
+    truth["journeys"] = touchpoints.truth()
     return Demo(
         scale=scale,
         seed=seed,

@@ -96,6 +96,9 @@ def _load_all(demo: Demo, progress: bool, write: Callable[[str, pd.DataFrame], N
             comments = demo.comment_chunk(m, chunk)
             if len(comments):
                 write("survey_comments", comments)
+            items = demo.items_chunk(m, chunk)
+            if len(items):
+                write("survey_items", items)
             bar.update(len(chunk))
 
 

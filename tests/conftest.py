@@ -145,7 +145,8 @@ class SparkDatabases:
         def frames(write) -> None:
             for table, data in rows.items():
                 cols = [c.name for c in META.tables[table].columns]
-                write(table, pd.DataFrame(data, columns=cols))
+                width = len(data[0]) if data else len(cols)  # optional trailing columns
+                write(table, pd.DataFrame(data, columns=cols[:width]).reindex(columns=cols))
 
         write_spark_tables(url, frames)
         return url

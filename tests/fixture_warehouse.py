@@ -81,7 +81,9 @@ def load(engine: sa.Engine, rows: dict[str, list[tuple]] | None = None) -> None:
         for name, data in rows.items():
             t = META.tables[name]
             if data:
-                conn.execute(t.insert(), [dict(zip(t.c.keys(), r, strict=True)) for r in data])
+                # Rows may leave out trailing optional columns (survey_responses.journey).
+                keys = t.c.keys()
+                conn.execute(t.insert(), [dict(zip(keys[:len(r)], r, strict=True)) for r in data])
 
 
 def load_with_rollup(engine: sa.Engine, rows: dict[str, list[tuple]] | None = None) -> None:

@@ -162,7 +162,7 @@ def test_stores_are_bounded() -> None:
     """Every store has a bound: Streamlit's by max_entries and ttl, the others by size."""
     for fn in (data._dims, data._freshness, data.build_card, data.build_ranked):  # noqa: SLF001
         assert fn._info.max_entries and fn._info.ttl  # noqa: SLF001
-    from dashboard import insights_data, prefetch
+    from dashboard import insights_data, journeys_data, prefetch
 
     assert insights_data.build._info.max_entries  # noqa: SLF001
     from dashboard import worth_data
@@ -171,6 +171,8 @@ def test_stores_are_bounded() -> None:
     from dashboard import comments_data
 
     for fn in (comments_data._status, comments_data.build, comments_data._drill):  # noqa: SLF001
+        assert fn._info.max_entries and fn._info.ttl  # noqa: SLF001
+    for fn in (journeys_data._recorded, journeys_data._touch):  # noqa: SLF001
         assert fn._info.max_entries and fn._info.ttl  # noqa: SLF001
     for store in (caches._derived, caches._findings, rollup._checked, identity._tokens,  # noqa: SLF001
                   prefetch._done):  # noqa: SLF001

@@ -26,7 +26,7 @@ def test_metrics_json_is_stable_and_matches_hand_arithmetic(warehouse, capsys):
     doc = json.loads(out)
     assert doc["schema_version"] == 1
     assert doc["scope"] == {"level": "company", "region": None, "location": None,
-                            "name": "Company"}
+                            "name": "Company", "journey": None}
     assert doc["month"] == "2026-10"
     by = {m["metric"]: m for m in doc["metrics"]}
     assert set(by["nps"]) == {

@@ -302,7 +302,10 @@ PG_TYPES = {
 def _expected_counts(demo: Demo) -> dict[str, int]:
     counts = {name: len(frame) for name, frame in demo.frames().items()}
     comments = sum(len(demo.comment_chunk(m)) for m in range(len(demo.months)))
-    return counts | {"survey_responses": demo.survey_rows, "survey_comments": comments}
+    items = sum(len(demo.items_chunk(m, chunk))
+                for m, chunk in enumerate(demo.iter_survey_chunks()))
+    return counts | {"survey_responses": demo.survey_rows, "survey_comments": comments,
+                     "survey_items": items}
 
 
 def _norm(rows: list[tuple]) -> list[tuple]:

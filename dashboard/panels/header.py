@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import nav, state
 from dashboard.panels import glossary
+from dashboard.panels import journeys as journeys_panel
 from presentation import fmt
 from queries import windows
 from queries.access import EVERYTHING, Allowed
@@ -18,13 +19,14 @@ from queries.scorecard import Scorecard, partial_month
 
 
 def draw(view: state.View, card: Scorecard, dims: Dims, months: list[date], latest: date,
-         is_demo: bool, allowed: Allowed = EVERYTHING) -> None:
+         is_demo: bool, allowed: Allowed = EVERYTHING, recorded=None) -> None:
     # one row, one layout block (three columns and a nested row were five blocks per rerun)
     with st.container(horizontal=True, gap="medium", vertical_alignment="center",
                       key="cx-header"):
         _breadcrumb(view, dims, allowed)
         _month_select(view, months, latest)
         _window_select(view, card)
+        journeys_panel.select(view, recorded)  # issue 28: hidden when none is recorded
         _facts(card, latest, is_demo, view.month == partial_month(latest, state.today()))
 
 
@@ -39,11 +41,13 @@ def breadcrumb_html(view: state.View, dims: Dims, allowed: Allowed = EVERYTHING)
     place (dashboard/nav.py) and carries the URL of its view (shareable, back button)."""
     e = html.escape
     scope = view.scope
-    parts: list[tuple[str, Scope | None]] = [("Company", Scope() if scope.level != "company"
-                                              else None)]
+    j = scope.journey  # going up keeps the journey chosen
+    parts: list[tuple[str, Scope | None]] = [("Company", Scope(journey=j)
+                                              if scope.level != "company" else None)]
     if scope.region:
         parts.append((dims.region_name(scope.region),
-                      Scope(region=scope.region) if scope.level == "location" else None))
+                      Scope(region=scope.region, journey=j) if scope.level == "location"
+                      else None))
     if scope.location:
         parts.append((dims.location_name(scope.location), None))
     shown = []

@@ -18,30 +18,51 @@ from queries.scope import Scope
 from queries.sql import dialect, rollup
 from queries.sql.compile import month_of, monthly_components, not_future, survey_components
 from queries.sql.engine import execute
-from queries.sql.grouping import GroupBy, Periods, first_responses, grouped, scope_filter
+from queries.sql.grouping import (
+    GroupBy,
+    Periods,
+    first_responses,
+    grouped,
+    journey_filter,
+    scope_filter,
+    survey_columns,
+)
 from queries.sql.schema import MONTHLY_TABLES, TABLES, table
 
 
 def survey_select(scope: Scope, start: date, stop: date, by: GroupBy,
                   periods: Periods | None = None) -> sa.Select:
-    """Raw survey rows, each response_id counted once (first_responses), per key and month."""
+    """Raw survey rows, each response_id counted once (first_responses), per key and month;
+    with `scope.journey`, only responses whose first row names that journey."""
+    dedup = responses(scope, start, stop)
+    return grouped(
+        dedup, survey_components(dedup), month_of(dedup.c.responded_on), dedup.c.location_id,
+        scope, by, [], periods=periods,
+    )
+
+
+def responses(scope: Scope, start: date, stop: date, journey_column: bool = False
+              ) -> sa.Subquery:
+    """The window's responses, each response_id once, at its first row (for a region or a
+    location only its own; the company's known-location test is left to the caller), and of
+    `scope.journey` only when one is chosen (its `journey` column kept then, or when
+    `journey_column`). Shared by the figures and the touchpoints (queries/sql/items.py)."""
     s = table("survey_responses")
+    by_journey = scope.journey is not None or journey_column
     in_window = [s.c.responded_on >= sa.bindparam("start", start),
                  s.c.responded_on < sa.bindparam("stop", stop), not_future(s.c.responded_on)]
     if scope.level != "company":  # the company's known-location test is left to `grouped`:
         in_window.append(scope_filter(s.c.location_id, scope))  # one semi-join per scan, not two
     # Rank only the ids seen in the window and scope, but over all of their rows anywhere.
     ids = sa.select(s.c.response_id).where(*in_window)
-    ranked = first_responses(s).where(s.c.response_id.in_(ids.scalar_subquery()),
-                                      not_future(s.c.responded_on))  # as the rollup ranks
+    ranked = first_responses(s, by_journey).where(s.c.response_id.in_(ids.scalar_subquery()),
+                                                  not_future(s.c.responded_on))  # as the rollup
     ranked = ranked.subquery("ranked")
     keep = [ranked.c.rn == 1, ranked.c.responded_on >= sa.bindparam("start", start),
             ranked.c.responded_on < sa.bindparam("stop", stop)]
-    dedup = sa.select(*(ranked.c[c.name] for c in s.c)).where(*keep).subquery("r")
-    return grouped(
-        dedup, survey_components(dedup), month_of(dedup.c.responded_on), dedup.c.location_id,
-        scope, by, [], periods=periods,
-    )
+    if scope.journey is not None:
+        keep.append(journey_filter(ranked.c.journey, scope.journey))
+    return sa.select(*survey_columns(ranked, by_journey)).where(*keep).subquery("r")
 
 
 def first_monthly_rows(name: str, where: list[sa.ColumnElement]) -> sa.Subquery:
@@ -75,7 +96,9 @@ PART = "cx_part"  # which table's statement a row of view_select comes from
 
 def parts(scope: Scope, start: date, stop: date, by: GroupBy, use_rollup: bool,
           survey_only: bool = False, periods: Periods | None = None) -> list[sa.Select]:
-    """The survey statement (rollup or raw rows), then one per monthly table."""
+    """The survey statement (rollup or raw rows), then one per monthly table. A journey's view
+    reads the raw rows: the rollup holds no journey (docs/journeys.md)."""
+    use_rollup = use_rollup and scope.journey is None
     survey = (rollup.rollup_select(scope, start, stop, by, periods)
               if use_rollup else survey_select(scope, start, stop, by, periods))
     if survey_only:
@@ -144,8 +167,8 @@ def fetch(
     label; [start, stop) should then cover every period.
     """
     with engine.connect() as conn:
-        if use_rollup is None:
-            use_rollup = rollup.available_cached(engine, conn)
+        if use_rollup is None:  # a journey's view never reads the rollup: no need to ask
+            use_rollup = scope.journey is None and rollup.available_cached(engine, conn)
         selects = parts(scope, start, stop, by, use_rollup, survey_only, periods)
         frames = _split(_frame(conn, view_select(selects)), selects)
     out = frames[0]

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from queries.registry import METRICS, Col
 from queries.sql.compile import finite, month_of
-from queries.sql.schema import CONTRACT, TABLES, ColumnSpec, TableSpec, table
+from queries.sql.schema import CONTRACT, JOURNEYS, TABLES, ColumnSpec, TableSpec, table
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _quality_exprs(spec: TableSpec, present: set[str],
             out[(col.name, f"above {col.plausible:g} (implausible)")] = count_if(
                 sa.and_(finite(c), c > col.plausible))
         if col.nullable and col.name not in ("latitude", "longitude", "region_name",
-                                              "location_name", "region_id"):
+                                              "location_name", "region_id", "journey"):
             out[(col.name, "NULL (skipped or missing)")] = count_if(c.is_(None))
     if spec.name == "survey_responses" and "response_id" in present:
         out[("response_id", "duplicate id (counted once)")] = (
@@ -267,6 +267,52 @@ def _future_months(conn: sa.Connection, name: str, today: date) -> list[str]:
             "picked, never as the latest month"]
 
 
+def journey_selects() -> dict[str, sa.Select]:
+    """Responses whose journey is neither sales nor service (NULL is "not recorded")."""
+    s = table("survey_responses")
+    # One bound parameter per journey, not an expanding IN list: the compiled text is then the
+    # text sent (the statements catalog compares the two).
+    return {"other": sa.select(sa.func.count()).select_from(s).where(
+        s.c.journey.is_not(None),
+        *(s.c.journey != sa.bindparam(f"journey_{j}", j) for j in JOURNEYS))}
+
+
+def _journey_warnings(conn: sa.Connection) -> list[str]:
+    n = int(conn.execute(journey_selects()["other"]).scalar_one())
+    if not n:
+        return []
+    return [f"survey_responses.journey: {n:,} rows name neither {' nor '.join(JOURNEYS)}; "
+            "they count under all journeys only"]
+
+
+ORPHAN_ITEM = "orphan (no such survey response)"
+DUPLICATE_ITEM = "duplicate response and item (lowest answer kept)"
+
+
+def item_selects() -> dict[str, sa.Select]:
+    """Touchpoint answers of no known response, and extra rows for a (response_id, item)."""
+    t, s = table("survey_items"), table("survey_responses")
+    dup = (sa.select(sa.func.count().label("copies")).select_from(t)
+           .group_by(t.c.response_id, t.c.item).having(sa.func.count() > 1).subquery("dup"))
+    return {
+        "orphans": sa.select(sa.func.count()).select_from(t).where(
+            t.c.response_id.not_in(sa.select(s.c.response_id).where(
+                s.c.response_id.is_not(None)).scalar_subquery())),
+        "duplicates": sa.select(sa.func.coalesce(sa.func.sum(dup.c.copies - 1), 0)),
+    }
+
+
+def _item_quality(conn: sa.Connection, rep: CheckReport, responses: bool) -> None:
+    q = item_selects()
+    if responses:
+        n = int(conn.execute(q["orphans"]).scalar_one())
+        if n:
+            rep.quality.append(QualityRow("survey_items", "response_id", ORPHAN_ITEM, n))
+    n = int(conn.execute(q["duplicates"]).scalar_one())
+    if n:
+        rep.quality.append(QualityRow("survey_items", "response_id, item", DUPLICATE_ITEM, n))
+
+
 def _some(ids: list[str], k: int = 5) -> str:
     shown = ", ".join(repr(i[:40]) for i in ids[:k])
     return shown + (f" and {len(ids) - k:,} more" if len(ids) > k else "")
@@ -367,6 +413,10 @@ def check(engine: Engine, today: date | None = None) -> CheckReport:
                 if orphans:
                     rep.quality.append(QualityRow(name, "response_id",
                                                   "orphan (no such survey response)", orphans))
+            if name == "survey_responses" and "journey" in cols:
+                rep.warnings += _journey_warnings(conn)
+            if name == "survey_items" and {"response_id", "item"} <= cols:
+                _item_quality(conn, rep, "survey_responses" in present)
         for name, n in rep.row_counts.items():
             if n == 0:
                 rep.notes.append(f"{name}: empty table")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.util import ClauseAdapter
 
 from queries.scope import Scope
-from queries.sql.schema import table
+from queries.sql.schema import SURVEY_CORE, table
 
 GroupBy = Literal["child", "location", "none"]
 # (label, start, stop): months in [start, stop) pooled into one row labelled `label`
@@ -118,11 +118,23 @@ def _pooled(source: sa.FromClause, comps: dict[str, sa.ColumnElement], month: sa
             inner.c[location_col.name], [inner.c.cx_period.is_not(None)])
 
 
-def first_responses(s: sa.Table) -> sa.Select:
+def survey_columns(s: sa.FromClause, journey: bool = False) -> list[sa.ColumnElement]:
+    """The survey columns a statement carries: the core ones, and `journey` only when a journey
+    is chosen, so a warehouse without that optional column gets the statements it always got."""
+    return [s.c[n] for n in SURVEY_CORE] + ([s.c.journey] if journey else [])
+
+
+def journey_filter(journey_col: sa.ColumnElement, journey: str) -> sa.ColumnElement:
+    """Rows of one journey, the journey a bound parameter (never text in the SQL)."""
+    return journey_col == sa.bindparam("journey", journey)
+
+
+def first_responses(s: sa.Table, journey: bool = False) -> sa.Select:
     """The one deduplication rule, shared with the rollup: across the WHOLE table, a response_id
     counts once, at its first row by (responded_on, location_id). A re-sent id in a later month
-    or another region therefore never counts twice, and regions sum to the company."""
+    or another region therefore never counts twice, and regions sum to the company. A response's
+    journey is its first row's."""
     rn = sa.func.row_number().over(
         partition_by=s.c.response_id, order_by=(s.c.responded_on, s.c.location_id)
     )
-    return sa.select(*s.c, rn.label("rn"))
+    return sa.select(*survey_columns(s, journey), rn.label("rn"))

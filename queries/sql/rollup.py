@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from queries.scope import Scope
 from queries.sql import identity
 from queries.sql.compile import component_names, month_of, not_future, survey_components
-from queries.sql.grouping import GroupBy, Periods, first_responses, grouped
+from queries.sql.grouping import GroupBy, Periods, first_responses, grouped, survey_columns
 from queries.sql.schema import table
 
 ROLLUP = "cx_survey_monthly"
@@ -155,7 +155,7 @@ def build_insert(today: date | None = None) -> sa.Insert:
     today = today or date.today()
     s = table("survey_responses")
     ranked = first_responses(s).where(not_future(s.c.responded_on, today)).subquery("ranked")
-    r = sa.select(*(ranked.c[c.name] for c in s.c)).where(ranked.c.rn == 1).subquery("r")
+    r = sa.select(*survey_columns(ranked)).where(ranked.c.rn == 1).subquery("r")
     comps = survey_components(r)
     month = month_of(r.c.responded_on).label("month")  # grouped by label: see aggregate
     select = sa.select(r.c.location_id, month, *(v.label(k) for k, v in comps.items()))

@@ -100,6 +100,13 @@ CONTRACT: tuple[TableSpec, ...] = (
                 1,
                 10,
             ),
+            ColumnSpec(
+                "journey",
+                sa.String(),
+                "Which journey the survey was about: 'sales' or 'service'; NULL = not recorded "
+                "(optional; see docs/journeys.md).",
+                required=False,
+            ),
         ),
     ),
     TableSpec(
@@ -265,10 +272,29 @@ CONTRACT += (
         ),
         optional=True,
     ),
+    TableSpec(
+        "survey_items",
+        "one row per response and touchpoint question (optional; see docs/journeys.md)",
+        (
+            ColumnSpec("response_id", sa.BigInteger(), "The survey_responses row answered.",
+                       nullable=False),
+            ColumnSpec("item", sa.String(), "The touchpoint question's name (data, e.g. "
+                       "'advisor'); its journey is its response's.", nullable=False),
+            ColumnSpec("score", sa.Integer(), "The answer, 0-10; NULL = skipped.", 0, 10),
+        ),
+        optional=True,
+    ),
 )
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in CONTRACT}
 REQUIRED_TABLES = tuple(t.name for t in CONTRACT if not t.optional)
+# The journeys `survey_responses.journey` may name; any other value is counted by `check` and
+# belongs to no journey (it still counts under "All").
+JOURNEYS = ("sales", "service")
+# Survey columns every warehouse has: what the deduplicated survey subqueries select, so a
+# warehouse without the optional journey column runs the same statements as before.
+SURVEY_CORE = ("response_id", "location_id", "responded_on", "nps_score", "sat_overall",
+               "sat_expectations", "sat_ideal")
 MONTHLY_TABLES = ("loyalty_monthly", "leadership_monthly", "incentives_monthly", "culture_monthly")
 
 

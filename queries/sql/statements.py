@@ -67,6 +67,37 @@ def _page() -> dict[str, Executable]:
     return out
 
 
+def _journeys() -> dict[str, Executable]:
+    """Issue 28: a journey's view (raw rows only: the rollup holds no journey), what the
+    warehouse records, the touchpoint scores and the drivers' sums."""
+    from queries import journeys
+    from queries.sql import items
+
+    out: dict[str, Executable] = {"journeys.recorded": journeys.recorded_select(),
+                                  "journeys.items_probe": journeys.items_probe_select()}
+    for level, plain in SCOPES.items():
+        scope = plain.with_journey("service")
+        for by in GROUPINGS:
+            pools = {"": None, ".pooled": PERIODS}
+            if by == "child":
+                pools[".12m"] = TWELVE
+            if by == "child" and level != "location":
+                pools[".behind"] = BEHIND
+            for suffix, pooled in pools.items():
+                tag = f"{level}.by_{by}{suffix}"
+                parts = aggregate.parts(scope, START, STOP, by, False, periods=pooled)
+                out[f"view.journey.{tag}"] = aggregate.view_select(parts)
+                if level == "company" and by == "location":
+                    out[f"survey.journey.{tag}"] = parts[0]
+        now = PERIODS[:2]
+        for name, sc, by_journey in (("all", plain, True), ("journey", scope, True),
+                                     ("unrecorded", plain, False)):
+            out[f"items.scores.{level}.{name}"] = items.scores_select(sc, now, by_journey)
+            out[f"items.cross.{level}.{name}"] = items.cross_select(sc, now[0][1], now[0][2],
+                                                                    by_journey)
+    return out
+
+
 def _rollup() -> dict[str, Executable]:
     md = sa.MetaData()
     rt, mt = rollup.rollup_table(md), rollup.meta_table(md)
@@ -111,6 +142,10 @@ def _check() -> dict[str, Executable]:
     for kind, stmt in check.region_warning_selects().items():
         out[f"check.regions.{kind}"] = stmt
     out["check.survey_comments.orphans"] = check.orphan_comments_select()
+    for kind, stmt in check.journey_selects().items():
+        out[f"check.survey_responses.journey_{kind}"] = stmt
+    for kind, stmt in check.item_selects().items():
+        out[f"check.survey_items.{kind}"] = stmt
     assert set(TABLES) == {s.name for s in CONTRACT}
     return out
 
@@ -140,7 +175,7 @@ def _comments() -> dict[str, Executable]:
 
 def catalog() -> dict[str, Executable]:
     """Name -> statement, for every statement shape the app sends (parameters bound)."""
-    out = {**_dims(), **_page(), **_rollup(), **_check(), **_comments()}
+    out = {**_dims(), **_page(), **_journeys(), **_rollup(), **_check(), **_comments()}
     # Every "not dated after today" condition reads one fixed day, so compiled text is stable
     # (the rollup's INSERT is built with it).
     return {k: v.params(today=TODAY) if isinstance(v, sa.Select) else v for k, v in out.items()}
