@@ -68,7 +68,7 @@ def warehouse(tmp_path, y: np.ndarray, x: np.ndarray, journey: str | None = "ser
     """A DuckDB warehouse holding the simulated answers (location L1, October 2026)."""
     url = f"duckdb:///{tmp_path / 'drivers.duckdb'}"
     writer = sa.create_engine(url)
-    fw.load(writer, {"regions": fw.REGIONS, "locations": fw.LOCATIONS})
+    fw.load(writer, {"regions": fw.REGIONS, "locations": fw.LOCATIONS, "survey_items": []})
     n = len(y)
     ids = np.arange(1, n + 1, dtype=np.int64)
     survey = pd.DataFrame({

@@ -340,7 +340,7 @@ def test_delete_plus_insert_makes_the_rollup_stale(make_warehouse):
     with w.begin() as c:  # same row count and same latest date, different answer
         c.exec_driver_sql("DELETE FROM survey_responses WHERE response_id = 1")
         c.exec_driver_sql("INSERT INTO survey_responses VALUES "
-                          "(1, 'L1', DATE '2026-10-03', 0, 9, 8, 10, NULL)")
+                          "(1, 'L1', DATE '2026-10-03', 0, 9, 8, 10)")
     w.dispose()
     with eng.connect() as c:
         assert not rollup.available(c)

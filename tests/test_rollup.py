@@ -43,9 +43,7 @@ def test_stale_rollup_is_ignored(make_warehouse, monkeypatch):
     writer = sa.create_engine(url)
     with writer.begin() as c:  # a response arrives after the rollup was built: a 10 in October
         c.exec_driver_sql(
-            "INSERT INTO survey_responses (response_id, location_id, responded_on, nps_score, "
-            "sat_overall, sat_expectations, sat_ideal) "
-            "VALUES (99, 'L2', DATE '2026-10-31', 10, 9, 9, 9)")
+            "INSERT INTO survey_responses VALUES (99, 'L2', DATE '2026-10-31', 10, 9, 9, 9)")
     writer.dispose()
     # The check is cached for CHECK_TTL_S per warehouse; once that has passed, the page reads
     # the raw rows: 8 answers, 4 promoters (the stale rollup would still say 7 and 3).
