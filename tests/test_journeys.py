@@ -120,11 +120,11 @@ def test_check_validates_journeys_and_items(make_warehouse):
 
 def test_a_warehouse_without_journeys_works_as_before(make_warehouse, tmp_path):
     """No journey column, no survey_items table: check notes them, nothing else changes."""
+    from dataclasses import replace
+
     import sqlalchemy as sa
 
     from queries.sql.schema import CONTRACT, metadata
-
-    from dataclasses import replace
 
     old = tuple(replace(t, columns=tuple(c for c in t.columns if c.name != "journey"))
                 for t in CONTRACT if not t.optional)
