@@ -4,15 +4,18 @@ warehouse without its tables: no section, no empty heading).
 
 To add one (e.g. "What customers say", issue 27), write a module with a `fetch` and a `render`
 and name it in `SECTIONS` below; the contents list, its page number and the running header come
-with it. `fetch(engine, dims, scope, month, allowed)` runs in a thread beside the scorecard and
-the analyses and returns anything (None: no section); `render(data)` returns the section's body
-as HTML, every warehouse string escaped (`html.escape`, presentation/text.py). A fetch or render
-that fails costs only its own section: its place says it could not be read.
+with it. `fetch(engine, dims, scope, month, allowed)` runs in its own thread beside the scorecard
+and the analyses and returns anything (None: no section); with `with_card=True` it also gets
+`card=`, the view's scorecard (the pack's own, waited for: no second build). `render(data)`
+returns the section's body as HTML, every warehouse string escaped (`html.escape`,
+presentation/text.py). A fetch or render that fails costs only its own section: its place says
+it could not be read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,8 +32,9 @@ class Optional:
 
     anchor: str
     title: str
-    fetch: Callable[[Engine, Dims, Scope, date, Allowed], Any]
+    fetch: Callable[..., Any]  # (engine, dims, scope, month, allowed[, card=])
     render: Callable[[Any], str]
+    with_card: bool = False  # fetch also gets card=, the view's scorecard, once it is built
 
 
 def _worth() -> Optional:
@@ -49,12 +53,21 @@ SECTIONS: tuple[Optional, ...] = (_worth(), _comments())  # in print order, afte
 
 
 def fetch_all(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,
-              sections: tuple[Optional, ...] | None = None) -> dict[str, Any]:
-    """Each section's data by anchor (None: nothing to print; an exception: kept, to say so)."""
-    out: dict[str, Any] = {}
-    for s in SECTIONS if sections is None else sections:
+              sections: tuple[Optional, ...] | None = None,
+              card: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """Each section's data by anchor (None: nothing to print; an exception: kept, to say so),
+    each section in its own thread. `card()` gives the view's scorecard (waiting for it) to a
+    section that asks for it, instead of its building a second one."""
+    chosen = SECTIONS if sections is None else sections
+
+    def one(s: Optional) -> Any:
         try:
-            out[s.anchor] = s.fetch(engine, dims, scope, month, allowed)
+            extra = {"card": card() if card is not None else None} if s.with_card else {}
+            return s.fetch(engine, dims, scope, month, allowed, **extra)
         except Exception as exc:  # noqa: BLE001 - one section's failure never stops the pack
-            out[s.anchor] = exc
-    return out
+            return exc
+
+    if len(chosen) < 2:
+        return {s.anchor: one(s) for s in chosen}
+    with ThreadPoolExecutor(max_workers=len(chosen), thread_name_prefix="pack-optional") as pool:
+        return dict(zip([s.anchor for s in chosen], pool.map(one, chosen), strict=True))

@@ -261,9 +261,11 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
         t.steps["analyses (beside the scorecard)"] = time.perf_counter() - t1
         return out
 
+    built: Future = Future()  # the view's scorecard, for a section that asks for it
+
     def sections() -> dict[str, Any]:
         t1 = time.perf_counter()
-        out = optional.fetch_all(engine, dims, scope, month, allowed)
+        out = optional.fetch_all(engine, dims, scope, month, allowed, card=built.result)
         if out:
             t.steps["optional sections (beside)"] = time.perf_counter() - t1
         return out
@@ -272,8 +274,13 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
     # releases the GIL
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pack-beside") as pool:
         job, extra = pool.submit(beside), pool.submit(sections)
-        card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False,
-                               window=window)
+        try:
+            card = scorecard.build(engine, dims, scope, month, targets, latest, with_map=False,
+                                   window=window)
+        except BaseException as exc:
+            built.set_exception(exc)  # a section waiting for it stops waiting
+            raise
+        built.set_result(card)
         above = allowed.parent_view(scope)  # the page's rule: no region figures it may not see
         parent = (scorecard.build(engine, dims, above, month, targets, latest, with_map=False,
                                   window=window) if above is not None else None)

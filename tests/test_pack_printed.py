@@ -140,20 +140,24 @@ def test_optional_sections_print_only_what_they_have(tmp_path: Path) -> None:
                              lambda data: f"<p>{html.escape(data[0])}</p>")
     none = optional.Optional("none", "Nothing to say", lambda *_a: None, lambda _d: "x")
     broken = optional.Optional("broken", "Broken", boom, lambda _d: "x")
-    hooks = (said, none, broken)
+    carded = optional.Optional("carded", "Of the card", lambda *_a, card: card.scope_name,
+                               lambda name: f"<p>For {html.escape(name)}.</p>", with_card=True)
+    hooks = (said, none, broken, carded)
     from queries.sql.engine import make_engine
 
+    p = _content(url, sc.Scope())
     eng = make_engine(url)
     try:
         extras = optional.fetch_all(eng, sc.load_dims(eng), sc.Scope(), OCT, EVERYTHING,
-                                    hooks)
+                                    hooks, card=lambda: p.card)  # the pack's own scorecard
     finally:
         eng.dispose()
-    p = replace(_content(url, sc.Scope()), extras=extras, sections_on=hooks)
+    p = replace(p, extras=extras, sections_on=hooks)
     anchors = [a for a, _t, _b in document.sections(p)]
-    assert anchors[-3:] == ["analyses", "said", "broken"] and "none" not in anchors
+    assert anchors[-4:] == ["analyses", "said", "broken", "carded"] and "none" not in anchors
     doc = document.document(p)
     assert "&lt;b&gt;slow&lt;/b&gt; service" in doc and "Broken could not be read." in doc
+    assert "For Company." in doc
     assert 'data-page-of="said"' in doc  # in the contents, its page filled in when printed
 
 
