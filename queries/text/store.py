@@ -178,7 +178,8 @@ def build(engine: Engine, full: bool = False, today: date | None = None,
         last = rows[-1][0]
     with engine.begin() as conn:
         total = int(conn.execute(sa.select(sa.func.count()).select_from(tags)).scalar_one())
-        conn.execute(sa.delete(meta))
+        meta.drop(conn, checkfirst=True)  # not DELETE: Spark's parquet tables refuse it
+        meta.create(conn)
         conn.execute(sa.insert(meta).values(
             codeframe_version=cf.version, comments=total,
             tagged_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))  # noqa: UP017
