@@ -40,7 +40,7 @@ class Optional:
 def _worth() -> Optional:
     from pack import worth
 
-    return Optional("worth", worth.TITLE, worth.fetch, worth.render)
+    return Optional("worth", worth.TITLE, worth.fetch, worth.render, with_card=True)
 
 
 def _comments() -> Optional:

@@ -16,12 +16,15 @@ from queries.scope import Dims, Scope
 TITLE = "What it is worth, and the year's pace"
 
 
-def fetch(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed) -> Any:
-    """The view's value report on its default window (the same scorecard sums as its tiles)."""
+def fetch(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,
+          card: Any = None) -> Any:
+    """The view's value report from the pack's own scorecard (`card`: the page's window, the
+    same sums as its tiles; pack/optional.py hands it over), else its default window's."""
     from queries import scorecard, targets, value
 
     t = targets.load()
-    card = scorecard.build(engine, dims, scope, month, t, with_map=False)
+    if card is None:
+        card = scorecard.build(engine, dims, scope, month, t, with_map=False)
     return value.report(engine, dims, card, t)
 
 
