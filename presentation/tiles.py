@@ -148,6 +148,18 @@ def footnote(m: Metric, r: MetricResult, card: Scorecard) -> list[str]:
     return bits
 
 
+def outside(metric: str) -> str:
+    """The published yardsticks of a metric for its tooltip, each with its caveat when its
+    definition differs from ours (queries/benchmarks.py; docs/value.md), else ''."""
+    from queries import benchmarks
+
+    try:
+        found = benchmarks.load().for_metric(metric)
+    except benchmarks.BenchmarksError:
+        return ""
+    return "".join(f" Published: {b.words()}." for b in found)
+
+
 def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
     """One tile's markup; `data-*` attributes name the metric and status for tests and CSS."""
     m = BY_NAME[r.name]
@@ -172,7 +184,8 @@ def tile_html(r: MetricResult, card: Scorecard, open_actions: int = 0) -> str:
     return (
         f'<div class="cx-tile cx-st-{e(r.status)}" data-metric="{e(m.name)}" '
         f'data-status="{e(r.status)}" data-actions="{open_actions}">'
-        f'<div class="cx-top"><span class="cx-label" title="{e(m.label)}: {e(m.description)}">'
+        f'<div class="cx-top"><span class="cx-label" title="{e(m.label)}: {e(m.description)}'
+        f'{e(outside(m.name))}">'
         f'{e(label)}</span><span class="cx-status cx-s-{e(r.status)}">{e(status)}</span></div>'
         f'<div class="cx-mid"><span class="cx-value{faint}">{e(value)}</span>'
         f'<span class="cx-sp">{spark}</span>{chart_button(m)}</div>'

@@ -372,3 +372,16 @@ def test_the_page_says_it_in_the_verdict_and_the_section(tmp_path, page_env):
     assert r"caveat\: our ACSI\-style index is not the published ACSI" in text
     assert r"**NPS**: 20 \(±46\) year to date, 20 \(±46\) over 12 months; 47 for the year is " \
         "out of reach" in text
+
+
+def test_a_tile_names_its_benchmarks_with_their_caveats(warehouse):
+    from presentation import tiles
+
+    t = targets.load()
+    card = card_of(warehouse, sc.Scope(), t)
+    acsi = tiles.tile_html(card.metrics["acsi"], card)
+    nps = tiles.tile_html(card.metrics["nps"], card)
+    assert "Published: automobile industry ACSI 2025: 79.0" in acsi
+    assert acsi.count("Published:") == acsi.count("caveat: our ACSI-style index is not the "
+                                                  "published ACSI")
+    assert "Published: auto dealers 2025: 44" in nps and "caveat" not in nps
