@@ -158,6 +158,10 @@ def test_journey_nps_on_spark(spark_databases):
         periods = ((OCT, OCT, NOV), (SEP, SEP, OCT))
         got = {(t.journey, t.item): t for t in journeys.scores(eng, sc.Scope(), periods, True)}
         assert got[("sales", "salesperson")].mean == pytest.approx(19 / 3)
+        from queries.insights import drivers  # the cross-product statement runs on Spark too
+
+        (sales,) = drivers.fetch(eng, sc.Scope(journey="sales"), OCT, NOV, ("sales", "service"))
+        assert sales.n == 3 and not sales.shown
     finally:
         eng.dispose()
 
