@@ -68,3 +68,59 @@ def test_rollup_from_an_older_version_is_ignored(make_warehouse):
     with writer.connect() as c:
         assert not rollup.available(c)
     writer.dispose()
+
+
+
+def _altered(eng, *statements):
+    """The warehouse's URL after `statements` ran on a writable engine (the fixture's is
+    read-only, as the page's is)."""
+    url = eng.url.render_as_string(hide_password=False)
+    eng.dispose()
+    writer = sa.create_engine(url)
+    with writer.begin() as c:
+        for statement in statements:
+            if isinstance(statement, str):
+                c.exec_driver_sql(statement)
+            else:
+                c.execute(statement)
+    writer.dispose()
+    return url
+
+
+def test_a_rollup_built_before_its_layout_was_recorded_is_ignored(make_warehouse):
+    """`available` reads the layout META records (no listing of tables or columns, issue 31):
+    a rollup built before META had it is refused, and the page reads the raw rows, on the same
+    connection (PostgreSQL refuses anything more in a failed transaction until rolled back)."""
+    url = _altered(make_warehouse(loader=load_with_rollup, name="nolayout"),
+                   f"ALTER TABLE {rollup.META} DROP COLUMN components")
+    eng = make_engine(url)
+    try:
+        with eng.connect() as c:
+            assert not rollup.available(c)
+            assert c.execute(sa.select(sa.literal(1))).scalar_one() == 1
+        rollup._checked.clear()
+        assert _october_nps(eng) == (7, 3)  # the raw rows' figures (the fixture's October)
+    finally:
+        eng.dispose()
+
+
+def test_a_layout_without_every_component_is_ignored(make_warehouse):
+    """Recorded by a version that had fewer components: rebuild."""
+    url = _altered(make_warehouse(loader=load_with_rollup, name="layout"),
+                   sa.update(rollup.MT).values(components="responses__n,nps__n"))
+    eng = make_engine(url)
+    try:
+        with eng.connect() as c:
+            assert not rollup.available(c)
+    finally:
+        eng.dispose()
+
+
+def test_no_rollup_is_one_refused_statement(make_warehouse):
+    from benchmarks.roundtrips import counting
+
+    eng = make_warehouse(name="norollup")
+    with counting() as count, eng.connect() as c:
+        assert not rollup.available(c)
+        assert c.execute(sa.select(sa.literal(1))).scalar_one() == 1  # still usable
+    assert len(count.statements) == 2, count.statements

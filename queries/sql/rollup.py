@@ -46,6 +46,9 @@ def meta_table(md: sa.MetaData | None = None) -> sa.Table:
         META, md,
         sa.Column("built_at", sa.String()), sa.Column("source_rows", sa.BigInteger()),
         sa.Column("source_max_date", sa.Date()),
+        # The rollup's component columns when it was built (`layout`), read by `available` in
+        # the same statement as the stored fingerprint: no listing of tables or columns.
+        sa.Column("components", sa.String()),
     )
 
 
@@ -107,24 +110,59 @@ def _month(v) -> date | None:
     return v.date() if isinstance(v, datetime) else v
 
 
-def _stored(conn: sa.Connection) -> Fingerprint:
-    rows = conn.execute(sa.select(FT.c.month, *(FT.c[n] for n in FP_COLUMNS))).all()
-    return frozenset((_month(r[0]), *(_token(v) for v in r[1:])) for r in rows)
+def layout() -> str:
+    """The rollup's component columns, as `build` records them in META."""
+    return ",".join(component_names("survey_responses"))
+
+
+def stored_select() -> sa.CompoundSelect:
+    """What `available` needs from the warehouse, in one statement (issue 31: it was a listing
+    of the tables, one of the rollup's columns and the stored fingerprint): the META row's
+    `layout` (kind 'meta'), the stored fingerprint's rows (kind 'fingerprint'), and no row at
+    all from the rollup's own columns, which only have to exist. A rollup, META or fingerprint
+    table missing, or a column of them, is a refusal: no rollup (a rollup built before META
+    recorded its layout too: rebuild it)."""
+    text, day = sa.String(), sa.cast(sa.null(), sa.Date())
+    none = [sa.cast(sa.null(), text).label(n) for n in FP_COLUMNS]
+    meta = sa.select(sa.literal("meta").label("kind"), day.label("month"),
+                     MT.c.components, *none)
+    stored = sa.select(sa.literal("fingerprint").label("kind"), FT.c.month,
+                       sa.cast(sa.null(), text).label("components"),
+                       *(FT.c[n] for n in FP_COLUMNS))
+    columns = (sa.select(RT.c.location_id, RT.c.month,
+                         *(RT.c[n] for n in component_names("survey_responses")))
+               .where(sa.literal_column("1") == sa.literal_column("0")).subquery("built"))
+    built = sa.select(sa.literal("rollup").label("kind"), day.label("month"),
+                      sa.cast(sa.null(), text).label("components"), *none).select_from(columns)
+    return sa.union_all(meta, stored, built)
+
+
+def _stored(conn: sa.Connection) -> tuple[list[str], Fingerprint] | None:
+    """The layouts META records and the stored fingerprint; None when there is no (usable)
+    rollup. `conn` is rolled back on a refusal (PostgreSQL and DuckDB refuse anything more in a
+    failed transaction): a connection of `engine.connect()`, not inside `begin()`."""
+    try:
+        rows = conn.execute(stored_select()).all()
+    except sa.exc.ProgrammingError:  # no such table or column (Spark's too: dialect.py)
+        conn.rollback()
+        return None
+    layouts = [r[2] for r in rows if r[0] == "meta"]
+    fp = frozenset((_month(r[1]), *(_token(v) for v in r[3:])) for r in rows
+                   if r[0] == "fingerprint")
+    return layouts, fp
 
 
 def available(conn: sa.Connection) -> bool:
-    """True when a rollup exists and was built from the survey table as it is now."""
-    insp = sa.inspect(conn)
-    # One listing of the tables, not a has_table per table (each is a statement, or two).
-    names = {n.lower() for n in insp.get_table_names()}
-    if not {ROLLUP, META} <= names:
-        return False
-    if FINGERPRINT not in names:
-        return False  # built before the fingerprint existed
-    built_with = {c["name"] for c in insp.get_columns(ROLLUP)}
-    if not set(component_names("survey_responses")) <= built_with:
+    """True when a rollup exists and was built from the survey table as it is now: two
+    statements with a rollup (what was stored, then the live fingerprint), one without."""
+    stored = _stored(conn)
+    if stored is None:
+        return False  # no rollup, or one built before META recorded its layout
+    layouts, fp = stored
+    want = set(component_names("survey_responses"))
+    if len(layouts) != 1 or layouts[0] is None or not want <= set(layouts[0].split(",")):
         return False  # built by an older version: rebuild with `cx-scorecard rollup`
-    return _stored(conn) == _fingerprint(conn)
+    return fp == _fingerprint(conn)
 
 
 CHECK_TTL_S = 60.0
@@ -178,7 +216,7 @@ def build(engine: Engine, today: date | None = None) -> dict[str, int]:
         conn.execute(build_insert(today))
         conn.execute(sa.insert(MT).values(
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017
-            source_rows=rows, source_max_date=hi,
+            source_rows=rows, source_max_date=hi, components=layout(),
         ))
         built = conn.execute(sa.select(sa.func.count()).select_from(RT)).scalar_one()
     _checked.clear()

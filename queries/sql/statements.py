@@ -14,7 +14,7 @@ from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql.expression import Executable
 
 from queries import windows
-from queries.scope import Scope
+from queries.scope import Scope, dims_select
 from queries.sql import aggregate, check, rollup
 from queries.sql.schema import CONTRACT, TABLES, table
 
@@ -30,14 +30,9 @@ TODAY = date(2026, 11, 28)  # "responses dated after today" is bound to a fixed 
 
 
 def _dims() -> dict[str, Executable]:
-    loc, reg = table("locations"), table("regions")
-    return {
-        "dims.regions": sa.select(reg.c.region_id, reg.c.region_name),
-        "dims.locations": sa.select(loc.c.location_id, loc.c.location_name, loc.c.region_id,
-                                    loc.c.latitude, loc.c.longitude),
-        "dims.locations_without_coordinates": sa.select(loc.c.location_id,
-                                                        loc.c.location_name, loc.c.region_id),
-    }
+    # Regions and locations in one statement (queries.scope.load_dims), and again without the
+    # optional coordinates when a warehouse refuses them.
+    return {"dims": dims_select(), "dims.without_coordinates": dims_select(coordinates=False)}
 
 
 def _page() -> dict[str, Executable]:
@@ -104,15 +99,14 @@ def _rollup() -> dict[str, Executable]:
     ft = rollup.fingerprint_table(md)
     return {
         "rollup.fingerprint": rollup.fingerprint_select(TODAY),
-        "rollup.fingerprint_stored": sa.select(rollup.FT.c.month,
-                                               *(rollup.FT.c[n] for n in rollup.FP_COLUMNS)),
+        "rollup.stored": rollup.stored_select(),
         "rollup.fingerprint_insert": sa.insert(rollup.FT).values(
             month=date(2026, 10, 1), **{n: "1" for n in rollup.FP_COLUMNS}),
         "rollup.meta": sa.select(rollup.MT.c.source_rows, rollup.MT.c.source_max_date),
         "rollup.build": rollup.build_insert(TODAY),
         "rollup.build_meta": sa.insert(rollup.MT).values(
             built_at="2026-11-28T00:00:00+00:00", source_rows=1,
-            source_max_date=date(2026, 10, 31)),
+            source_max_date=date(2026, 10, 31), components=rollup.layout()),
         "rollup.count": sa.select(sa.func.count()).select_from(rollup.RT),
         "rollup.create": CreateTable(rt),
         "rollup.create_meta": CreateTable(mt),

@@ -1,13 +1,11 @@
--- dims.regions
-SELECT regions.region_id, regions.region_name
-FROM regions;
-
--- dims.locations
-SELECT locations.location_id, locations.location_name, locations.region_id, locations.latitude, locations.longitude
+-- dims
+SELECT 'region' AS kind, CAST(regions.region_id AS VARCHAR) AS id, CAST(regions.region_name AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS region_id, CAST(NULL AS DOUBLE) AS latitude, CAST(NULL AS DOUBLE) AS longitude
+FROM regions UNION ALL SELECT 'location' AS kind, CAST(locations.location_id AS VARCHAR) AS id, CAST(locations.location_name AS VARCHAR) AS name, CAST(locations.region_id AS VARCHAR) AS region_id, locations.latitude AS latitude, locations.longitude AS longitude
 FROM locations;
 
--- dims.locations_without_coordinates
-SELECT locations.location_id, locations.location_name, locations.region_id
+-- dims.without_coordinates
+SELECT 'region' AS kind, CAST(regions.region_id AS VARCHAR) AS id, CAST(regions.region_name AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS region_id, CAST(NULL AS DOUBLE) AS latitude, CAST(NULL AS DOUBLE) AS longitude
+FROM regions UNION ALL SELECT 'location' AS kind, CAST(locations.location_id AS VARCHAR) AS id, CAST(locations.location_name AS VARCHAR) AS name, CAST(locations.region_id AS VARCHAR) AS region_id, CAST(NULL AS DOUBLE) AS latitude, CAST(NULL AS DOUBLE) AS longitude
 FROM locations;
 
 -- freshness
@@ -4024,9 +4022,13 @@ SELECT CAST(date_trunc('month', survey_responses.responded_on) AS DATE) AS month
 FROM survey_responses
 WHERE survey_responses.responded_on <= '2026-11-28' GROUP BY CAST(date_trunc('month', survey_responses.responded_on) AS DATE);
 
--- rollup.fingerprint_stored
-SELECT cx_survey_monthly_fingerprint.month, cx_survey_monthly_fingerprint.rows, cx_survey_monthly_fingerprint.id_sum, cx_survey_monthly_fingerprint.nps_score_sum, cx_survey_monthly_fingerprint.sat_overall_sum, cx_survey_monthly_fingerprint.sat_expectations_sum, cx_survey_monthly_fingerprint.sat_ideal_sum, cx_survey_monthly_fingerprint.nps_score_wsum, cx_survey_monthly_fingerprint.sat_overall_wsum, cx_survey_monthly_fingerprint.sat_expectations_wsum, cx_survey_monthly_fingerprint.sat_ideal_wsum, cx_survey_monthly_fingerprint.loc_len_sum
-FROM cx_survey_monthly_fingerprint;
+-- rollup.stored
+SELECT 'meta' AS kind, CAST(NULL AS DATE) AS month, cx_survey_monthly_meta.components, CAST(NULL AS VARCHAR) AS rows, CAST(NULL AS VARCHAR) AS id_sum, CAST(NULL AS VARCHAR) AS nps_score_sum, CAST(NULL AS VARCHAR) AS sat_overall_sum, CAST(NULL AS VARCHAR) AS sat_expectations_sum, CAST(NULL AS VARCHAR) AS sat_ideal_sum, CAST(NULL AS VARCHAR) AS nps_score_wsum, CAST(NULL AS VARCHAR) AS sat_overall_wsum, CAST(NULL AS VARCHAR) AS sat_expectations_wsum, CAST(NULL AS VARCHAR) AS sat_ideal_wsum, CAST(NULL AS VARCHAR) AS loc_len_sum
+FROM cx_survey_monthly_meta UNION ALL SELECT 'fingerprint' AS kind, cx_survey_monthly_fingerprint.month, CAST(NULL AS VARCHAR) AS components, cx_survey_monthly_fingerprint.rows, cx_survey_monthly_fingerprint.id_sum, cx_survey_monthly_fingerprint.nps_score_sum, cx_survey_monthly_fingerprint.sat_overall_sum, cx_survey_monthly_fingerprint.sat_expectations_sum, cx_survey_monthly_fingerprint.sat_ideal_sum, cx_survey_monthly_fingerprint.nps_score_wsum, cx_survey_monthly_fingerprint.sat_overall_wsum, cx_survey_monthly_fingerprint.sat_expectations_wsum, cx_survey_monthly_fingerprint.sat_ideal_wsum, cx_survey_monthly_fingerprint.loc_len_sum
+FROM cx_survey_monthly_fingerprint UNION ALL SELECT 'rollup' AS kind, CAST(NULL AS DATE) AS month, CAST(NULL AS VARCHAR) AS components, CAST(NULL AS VARCHAR) AS rows, CAST(NULL AS VARCHAR) AS id_sum, CAST(NULL AS VARCHAR) AS nps_score_sum, CAST(NULL AS VARCHAR) AS sat_overall_sum, CAST(NULL AS VARCHAR) AS sat_expectations_sum, CAST(NULL AS VARCHAR) AS sat_ideal_sum, CAST(NULL AS VARCHAR) AS nps_score_wsum, CAST(NULL AS VARCHAR) AS sat_overall_wsum, CAST(NULL AS VARCHAR) AS sat_expectations_wsum, CAST(NULL AS VARCHAR) AS sat_ideal_wsum, CAST(NULL AS VARCHAR) AS loc_len_sum
+FROM (SELECT cx_survey_monthly.location_id AS location_id, cx_survey_monthly.month AS month, cx_survey_monthly.responses__n AS responses__n, cx_survey_monthly.nps__n AS nps__n, cx_survey_monthly.nps__pos AS nps__pos, cx_survey_monthly.nps__neg AS nps__neg, cx_survey_monthly.nps__tens AS nps__tens, cx_survey_monthly.nps__bad AS nps__bad, cx_survey_monthly.nps__null AS nps__null, cx_survey_monthly.acsi__o_n AS acsi__o_n, cx_survey_monthly.acsi__o_sum AS acsi__o_sum, cx_survey_monthly.acsi__o_sq AS acsi__o_sq, cx_survey_monthly.acsi__o_bad AS acsi__o_bad, cx_survey_monthly.acsi__o_null AS acsi__o_null, cx_survey_monthly.acsi__e_n AS acsi__e_n, cx_survey_monthly.acsi__e_sum AS acsi__e_sum, cx_survey_monthly.acsi__e_sq AS acsi__e_sq, cx_survey_monthly.acsi__e_bad AS acsi__e_bad, cx_survey_monthly.acsi__e_null AS acsi__e_null, cx_survey_monthly.acsi__i_n AS acsi__i_n, cx_survey_monthly.acsi__i_sum AS acsi__i_sum, cx_survey_monthly.acsi__i_sq AS acsi__i_sq, cx_survey_monthly.acsi__i_bad AS acsi__i_bad, cx_survey_monthly.acsi__i_null AS acsi__i_null, cx_survey_monthly.acsi__incomplete AS acsi__incomplete, cx_survey_monthly.acsi__p_oe_n AS acsi__p_oe_n, cx_survey_monthly.acsi__p_oe_a AS acsi__p_oe_a, cx_survey_monthly.acsi__p_oe_b AS acsi__p_oe_b, cx_survey_monthly.acsi__p_oe_ab AS acsi__p_oe_ab, cx_survey_monthly.acsi__p_oi_n AS acsi__p_oi_n, cx_survey_monthly.acsi__p_oi_a AS acsi__p_oi_a, cx_survey_monthly.acsi__p_oi_b AS acsi__p_oi_b, cx_survey_monthly.acsi__p_oi_ab AS acsi__p_oi_ab, cx_survey_monthly.acsi__p_ei_n AS acsi__p_ei_n, cx_survey_monthly.acsi__p_ei_a AS acsi__p_ei_a, cx_survey_monthly.acsi__p_ei_b AS acsi__p_ei_b, cx_survey_monthly.acsi__p_ei_ab AS acsi__p_ei_ab
+FROM cx_survey_monthly
+WHERE 1 = 0) AS built;
 
 -- rollup.fingerprint_insert
 INSERT INTO cx_survey_monthly_fingerprint (month, rows, id_sum, nps_score_sum, sat_overall_sum, sat_expectations_sum, sat_ideal_sum, nps_score_wsum, sat_overall_wsum, sat_expectations_wsum, sat_ideal_wsum, loc_len_sum) VALUES ('2026-10-01', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1', '1');
@@ -4044,7 +4046,7 @@ WHERE survey_responses.responded_on <= '2026-11-28') AS ranked
 WHERE ranked.rn = 1) AS r GROUP BY r.location_id, CAST(date_trunc('month', r.responded_on) AS DATE);
 
 -- rollup.build_meta
-INSERT INTO cx_survey_monthly_meta (built_at, source_rows, source_max_date) VALUES ('2026-11-28T00:00:00+00:00', 1, '2026-10-31');
+INSERT INTO cx_survey_monthly_meta (built_at, source_rows, source_max_date, components) VALUES ('2026-11-28T00:00:00+00:00', 1, '2026-10-31', 'responses__n,nps__n,nps__pos,nps__neg,nps__tens,nps__bad,nps__null,acsi__o_n,acsi__o_sum,acsi__o_sq,acsi__o_bad,acsi__o_null,acsi__e_n,acsi__e_sum,acsi__e_sq,acsi__e_bad,acsi__e_null,acsi__i_n,acsi__i_sum,acsi__i_sq,acsi__i_bad,acsi__i_null,acsi__incomplete,acsi__p_oe_n,acsi__p_oe_a,acsi__p_oe_b,acsi__p_oe_ab,acsi__p_oi_n,acsi__p_oi_a,acsi__p_oi_b,acsi__p_oi_ab,acsi__p_ei_n,acsi__p_ei_a,acsi__p_ei_b,acsi__p_ei_ab');
 
 -- rollup.count
 SELECT count(*) AS count_1
@@ -4095,7 +4097,8 @@ CREATE TABLE cx_survey_monthly (
 CREATE TABLE cx_survey_monthly_meta (
 	built_at VARCHAR,
 	source_rows BIGINT,
-	source_max_date DATE
+	source_max_date DATE,
+	components VARCHAR
 );
 
 -- rollup.create_fingerprint
