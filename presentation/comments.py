@@ -36,7 +36,8 @@ def change_text(t: ThemeFigure) -> str:
         return "unchanged"
     way = "up" if pts > 0 else "down"
     noise = "beyond noise" if t.change in ("rise", "fall") else "within noise"
-    return f"{way} {abs(pts):.0f} pts ({noise})"
+    unit = "pt" if round(abs(pts)) == 1 else "pts"
+    return f"{way} {abs(pts):.0f} {unit} ({noise})"
 
 
 def row_text(t: ThemeFigure, fig: CommentFigures) -> str:

@@ -66,6 +66,12 @@ def test_the_section_shows_escaped_masked_comments(page_env, tmp_path: Path):
     assert len(shown) >= 2, text[-3000:]  # typed markup and formulas shown as text
     assert PHONE not in text and EMAIL not in text and "[phone]" in text
     assert "TRAP" in text  # the bidi-wrapped word is there, as text
+    # Drill into a theme: its comments, escaped and masked, and its share per region.
+    at.selectbox(key="cx_comment_theme").select("wait_time").run()
+    assert not at.exception
+    drilled = _page_text(at)
+    assert PHONE not in drilled and "<script>" not in drilled
+    assert at.dataframe and "Naming the theme" in at.dataframe[-1].value.columns
 
 
 def test_no_comments_table_no_section(page_env, tmp_path: Path):
