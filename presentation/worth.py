@@ -59,7 +59,9 @@ def cfo_line(a: AtStake) -> str:
 def gain_words(g: NpsGain) -> str:
     """The NPS gain's worth as an association with its interval, or why there is none."""
     if not g.holds:
-        return f"No value is put on an NPS gain here: {g.reason}."
+        why = g.reason.strip().rstrip(".")
+        why = why[:1].lower() + why[1:] if why[:1].isupper() and not why[:2].isupper() else why
+        return f"No value is put on an NPS gain here: {why}."
     lo, hi = g.retention_ci or (math.nan, math.nan)
     c_lo, c_hi = g.customers_ci or (math.nan, math.nan)
     text = (f"Where NPS rose within a location, retention rose with it: {g.nps_points:g} more "

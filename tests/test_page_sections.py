@@ -55,16 +55,17 @@ def test_closed_sections_send_their_labels_and_nothing_else(fixture_url: str,
     at = run_page()
     for title in (MAP, MOVED, ACTIONS, QUALITY):
         assert nodes(section(at, title)) == [], title  # collapsed: not one element inside
-    assert len(at.expander) == 10  # and the five analyses and what it is worth, as closed
+    # and the five analyses, what it is worth, what customers say and the touchpoints, as closed
+    assert len(at.expander) == 12
     assert all(nodes(e) == [] for e in at.expander)
     assert at.get("plotly_chart") == []  # no map
     assert [b.label for b in at.button] == ["Glossary"]  # no pack, CSV or mark-done buttons
     assert not at.toggle  # no "Record an action" switch, so no form either
     assert "form" not in {getattr(n, "type", "") for n in nodes(at.main)}
-    # Every element of the page, listener and header (month and window pickers) included: 25
+    # Every element of the page, listener and header (month and window pickers) included: 27
     # (35 before the lazy sections with no action listed, and 7 more for each listed action;
-    # 24 before the value section's closed expander).
-    assert len(nodes(at.main)) == 25, [getattr(n, "type", "") for n in nodes(at.main)]
+    # 24 before the value, comments and touchpoints sections' closed expanders).
+    assert len(nodes(at.main)) == 27, [getattr(n, "type", "") for n in nodes(at.main)]
 
 
 def test_labels_carry_the_answer_company(fixture_url: str, two_actions: None) -> None:

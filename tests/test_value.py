@@ -385,3 +385,12 @@ def test_a_tile_names_its_benchmarks_with_their_caveats(warehouse):
     assert acsi.count("Published:") == acsi.count("caveat: our ACSI-style index is not the "
                                                   "published ACSI")
     assert "Published: auto dealers 2025: 44" in nps and "caveat" not in nps
+
+
+def test_no_gain_is_said_in_one_sentence():
+    from queries.insights.history import NotAvailable
+
+    g = value.nps_gain(NotAvailable("satisfaction_loyalty", "One location's months are too "
+                                    "few; open its region."), 1000.0, 10.0)
+    assert words.gain_words(g) == ("No value is put on an NPS gain here: one location's months "
+                                   "are too few; open its region.")
