@@ -119,8 +119,9 @@ def view(args, main) -> int:
             raise main.CliError("The warehouse has no survey responses, so there is no month")
         state = figures.status(eng)
         if state == "absent":
-            raise main.CliError("The warehouse has no survey_comments table: nothing to show "
-                                "(docs/comments.md says how to add it)")
+            raise main.CliError("The warehouse has no comments (no survey_comments table, or an "
+                                "empty one): nothing to show (docs/comments.md says how to add "
+                                "them)")
         if state == "untagged":
             raise main.CliError("The comments are not tagged yet: run `cx-scorecard themes "
                                 "--build` (or `cx-scorecard rollup`) first")

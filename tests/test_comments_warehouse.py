@@ -67,7 +67,7 @@ def test_a_warehouse_without_comments_checks_as_before(make_warehouse):
     eng = make_warehouse()
     rep = check(eng, today=date(2026, 11, 15))
     assert rep.ok and "survey_comments: empty table" in rep.notes
-    assert figures.status(eng) == "untagged"
+    assert figures.status(eng) == "absent"  # an empty table: nothing to show
 
 
 def test_the_tags_hold_one_masked_row_per_comment(wh):
@@ -157,7 +157,7 @@ def test_the_cli_says_when_there_is_nothing_to_show(make_warehouse, capsys):
     eng = make_warehouse()
     url = eng.url.render_as_string(hide_password=False)
     assert cli.main(["themes", "--url", url, "--month", "2026-10"]) == 2
-    assert "not tagged yet" in capsys.readouterr().err
+    assert "no comments" in capsys.readouterr().err
 
 
 def test_the_tags_need_no_comments_table(tmp_path):

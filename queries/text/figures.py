@@ -270,10 +270,17 @@ def child_shares(engine: Engine, scope: Scope, month: date, window: Window, them
 
 
 def status(engine: Engine) -> str:
-    """'absent' (no survey_comments table), 'untagged' (comments, no tags yet) or 'ready'."""
+    """'absent' (no survey_comments table, or no comment in it), 'untagged' (comments, no tags
+    yet) or 'ready'."""
+    from queries.sql.schema import table
+
     with engine.connect() as conn:
         insp = sa.inspect(conn)
         names = set(insp.get_table_names()) | set(insp.get_view_names())
-    if "survey_comments" not in names:
-        return "absent"
-    return "ready" if TAGS in names else "untagged"
+        if "survey_comments" not in names:
+            return "absent"
+        if TAGS in names:
+            return "ready"
+        c = table("survey_comments")
+        some = conn.execute(sa.select(c.c.response_id).limit(1)).first()
+    return "untagged" if some is not None else "absent"
