@@ -43,8 +43,17 @@ def survey_export(demo: Demo) -> pd.DataFrame:
             "Q_SAT": chunk["sat_overall"],
             "Q_EXPECT": chunk["sat_expectations"],
             "Q_IDEAL": chunk["sat_ideal"],
+            "Journey": chunk["journey"].map({"sales": "Sales", "service": "Service"}),
         }))
     return pd.concat(parts, ignore_index=True)
+
+
+def touchpoints_export(demo: Demo) -> pd.DataFrame:
+    """The platform's touchpoint answers (issue 28), one row per response and question."""
+    parts = [demo.items_chunk(m, chunk) for m, chunk in enumerate(demo.iter_survey_chunks())]
+    frame = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"ResponseId": frame["response_id"], "Question": frame["item"],
+                         "Answer": frame["score"]})
 
 
 def comments_export(demo: Demo) -> pd.DataFrame:
@@ -66,6 +75,7 @@ def sheets(demo: Demo) -> dict[str, pd.DataFrame]:
             "region_id": "Region code", "latitude": "Lat", "longitude": "Long"}),
         "responses.csv": survey_export(demo),
         "comments.csv": comments_export(demo),
+        "touchpoints.csv": touchpoints_export(demo),
         "loyalty.csv": pd.DataFrame({
             "Store": loy["location_id"], "Month": loy["month"].dt.strftime("%Y-%m"),
             "Customers at start": loy["customers_start"],
