@@ -55,17 +55,18 @@ def test_closed_sections_send_their_labels_and_nothing_else(fixture_url: str,
     at = run_page()
     for title in (MAP, MOVED, ACTIONS, QUALITY):
         assert nodes(section(at, title)) == [], title  # collapsed: not one element inside
-    # and the five analyses, what it is worth, what customers say and the touchpoints, as closed
-    assert len(at.expander) == 12
+    # and the five analyses, what it is worth and the touchpoints, as closed (no "What customers
+    # say": the fixture's survey_comments table is empty, so the page shows nothing of it)
+    assert len(at.expander) == 11
     assert all(nodes(e) == [] for e in at.expander)
     assert at.get("plotly_chart") == []  # no map
     assert [b.label for b in at.button] == ["Glossary"]  # no pack, CSV or mark-done buttons
     assert not at.toggle  # no "Record an action" switch, so no form either
     assert "form" not in {getattr(n, "type", "") for n in nodes(at.main)}
-    # Every element of the page, listener and header (month and window pickers) included: 27
+    # Every element of the page, listener and header (month and window pickers) included: 26
     # (35 before the lazy sections with no action listed, and 7 more for each listed action;
-    # 24 before the value, comments and touchpoints sections' closed expanders).
-    assert len(nodes(at.main)) == 27, [getattr(n, "type", "") for n in nodes(at.main)]
+    # 24 before the value and touchpoints sections' closed expanders).
+    assert len(nodes(at.main)) == 26, [getattr(n, "type", "") for n in nodes(at.main)]
 
 
 def test_labels_carry_the_answer_company(fixture_url: str, two_actions: None) -> None:
