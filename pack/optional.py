@@ -49,7 +49,13 @@ def _comments() -> Optional:
     return Optional("comments", "What customers say", comments.fetch, comments.render)
 
 
-SECTIONS: tuple[Optional, ...] = (_worth(), _comments())  # in print order, after the analyses
+def _drivers() -> Optional:
+    from pack import drivers
+
+    return Optional("drivers", drivers.TITLE, drivers.fetch, drivers.render)
+
+
+SECTIONS: tuple[Optional, ...] = (_worth(), _comments(), _drivers())  # in print order
 
 
 def fetch_all(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,

@@ -39,3 +39,26 @@ def test_a_journey_view_keeps_its_journey_and_says_why_no_drivers(tmp_path, page
     at = open_section(at, drivers_panel.SECTION_KEY)
     text = _markdown(at)
     assert "Too few answers for key drivers" in text
+
+
+def test_the_pack_section_is_absent_without_touchpoints_and_escapes_item_names(tmp_path):
+    from datetime import date
+
+    from pack import drivers as pack_drivers
+    from queries import journeys
+    from queries.access import EVERYTHING
+    from queries.insights.drivers import Driver, Drivers
+    from queries.sql.engine import make_engine
+
+    eng = make_engine(fixture_duckdb(tmp_path))
+    try:
+        assert pack_drivers.fetch(eng, None, None, date(2026, 10, 1), EVERYTHING) is None
+    finally:
+        eng.dispose()
+    d = Drivers("service", 0.4, (Driver("<b>advisor</b>", 0.3, 7.0, 200),
+                                 Driver("booking", 0.1, 8.0, 200)), n=200)
+    touch = journeys.Touch((), (d,), {("service", "<b>advisor</b>"): 8.0}, "the network's level",
+                           "month", date(2026, 10, 1), date(2026, 11, 1))
+    out = pack_drivers.render(touch)
+    assert "&lt;b&gt;advisor&lt;/b&gt;" in out and "<b>advisor" not in out
+    assert "Fix first" in out
