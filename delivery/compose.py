@@ -94,6 +94,8 @@ def _lines(d: Digest) -> list[tuple[str, list[str]]]:
         out.append(("In its region", [v.standing]))
     elif d.scope.child_level is not None:
         out.append(("Furthest behind", [f"no {v.children_word} off or near target"]))
+    if v.voice:  # the top detractor theme, when one stands out (docs/comments.md)
+        out.append(("What customers say", [v.voice]))
     for finding in v.findings:
         out.append((vd.finding_question(finding), [finding]))
     if v.actions:

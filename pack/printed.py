@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from pack import charts, optional
 from pack.document import Printed, parts, title, trend_figures
 from pack.errors import PackError, warehouse_errors
+from presentation import comments as comments_words
 from presentation import verdict as vd
 from queries import settings
 from queries.access import EVERYTHING, AccessDenied, Allowed
@@ -293,6 +294,9 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
     if scope.level == "location":
         found = [f"In {dims.region_name(scope.region)}: {f[0].lower()}{f[1:]}" for f in found]
     verdict = vd.build(card, parent, actions, found)  # names on its own 12-month ranking
+    said = getattr(extras.get("comments"), "fig", None)  # the page's line: the top theme
+    if said is not None:
+        verdict = replace(verdict, voice=comments_words.verdict_sentence(said) or "")
     names = {str(k): str(v) for k, v in zip(dims.regions.region_id, dims.regions.region_name,
                                              strict=True)}
     names |= {str(k): str(v) for k, v in zip(dims.locations.location_id,

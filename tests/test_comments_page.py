@@ -133,3 +133,36 @@ def test_the_demo_plants_are_found(tmp_path: Path, region: str):
     pressure = {t.id: t for t in hard.themes}["pressure_honesty"]
     assert "pressure_honesty" in [t.id for t in hard.top(2)]
     assert pressure.share >= 3 * {t.id: t for t in company.themes}["pressure_honesty"].share
+
+
+def test_the_pack_and_the_digest_say_the_verdicts_theme_line(tmp_path: Path):
+    """A theme that stands out (25 detractor comments, all about waiting) is named in the printed
+    pack's verdict and in the digest's lines, in the page's words (verdict_sentence)."""
+    from delivery import compose
+    from pack import printed
+    from presentation import comments as words
+    from queries import targets
+    from queries.text import figures as tf
+
+    url = f"duckdb:///{tmp_path / 'loud.duckdb'}"
+    extra = [(100 + i, "L1", date(2026, 10, 1 + i % 28), 2, 3, 3, 3) for i in range(25)]
+    rows = dict(fw.ROWS, survey_responses=[*fw.SURVEY, *extra],
+                survey_comments=[(100 + i, f"waited {2 + i % 3} hours, the wait was terrible")
+                                 for i in range(25)])
+    writer = sa.create_engine(url)
+    fw.load(writer, rows)
+    store.build(writer, today=date(2026, 11, 15))
+    writer.dispose()
+    eng = make_engine(url)
+    try:
+        dims = sc.load_dims(eng)
+        p = printed.prepare(eng, dims, sc.Scope(), OCT, targets.load())
+        fig = tf.build(eng, sc.Scope(), OCT, p.card.window)
+    finally:
+        eng.dispose()
+    said = words.verdict_sentence(fig)
+    assert said and "waiting" in said.lower(), said
+    assert p.verdict.voice == said
+    d = compose.Digest(sc.Scope(), p.card.scope_name, OCT, p.verdict, p.names,
+                       p.card.responses, p.latest, p.targets_version, "http://x/")
+    assert ("What customers say", [said]) in compose._lines(d)
