@@ -118,7 +118,7 @@ def layout() -> str:
 def stored_select() -> sa.CompoundSelect:
     """What `available` needs from the warehouse, in one statement (issue 31: it was a listing
     of the tables, one of the rollup's columns and the stored fingerprint): the META row's
-    `layout` (kind 'meta'), the stored fingerprint's rows (kind 'fingerprint'), and no row at
+    `components` (kind 'meta'), the stored fingerprint's rows (kind 'fingerprint'), and no row at
     all from the rollup's own columns, which only have to exist. A rollup, META or fingerprint
     table missing, or a column of them, is a refusal: no rollup (a rollup built before META
     recorded its layout too: rebuild it)."""
