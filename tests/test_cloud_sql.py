@@ -201,7 +201,13 @@ def test_catalog_holds_every_statement_the_app_sends(tmp_path: Path) -> None:
     assert not missing, ("statements sent but not in queries.sql.statements.catalog():\n"
                          + "\n".join(m[:300] for m in missing))
     used = {n for n, sql in mine.items() if sql in sent}
-    assert len(used) >= 0.5 * len(mine)  # the catalog is what the app sends, not a guess
+    # The catalog is what the app sends, not a guess: at least half of what this run can send
+    # (the fixture warehouse has no journey column, survey_items or survey_comments table, so the
+    # statements of those optional tables are catalogued but not sent here).
+    optional = re.compile(r"^(view\.journey|survey\.journey|items\.|journeys\.|comments\.|"
+                          r"check\.survey_items)")
+    reachable = {n for n in mine if not optional.match(n)}
+    assert len(used & reachable) >= 0.5 * len(reachable), (len(used), len(reachable))
 
 
 def test_snapshot_files_are_diffable() -> None:
