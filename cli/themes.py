@@ -68,7 +68,7 @@ def build(args, main) -> int:
     target = main._target(args)  # noqa: SLF001 - the CLI's one warehouse resolution
     eng = make_engine(target.url, read_only=False, timeout_s=BUILD_TIMEOUT_S)
     try:
-        done = store.build(eng, full=args.full)
+        done = store.build(eng, full=getattr(args, "full", False))  # `rollup` has no --full
     finally:
         eng.dispose()
     if done.get("skipped"):

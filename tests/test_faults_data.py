@@ -95,7 +95,8 @@ def _loader(extra: dict[str, list[tuple]], sql: tuple[str, ...] = (),
                     for r in data:
                         c.execute(t.delete().where(t.c.location_id == r[0], t.c.month == r[1]))
             for name, data in extra.items():
-                t = sa.table(name, *(sa.column(col.name) for col in fw.META.tables[name].c))
+                # the columns the fixture created (no optional journey column: fw.tables)
+                t = sa.table(name, *(sa.column(col.name) for col in fw.tables(rows).tables[name].c))
                 c.execute(t.insert(), [dict(zip([col.name for col in t.c], r, strict=True))
                                        for r in data])
     return load
