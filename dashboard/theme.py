@@ -24,7 +24,11 @@ h5 {padding: 0.1rem 0 0.2rem 0 !important; font-size: 0.95rem !important;
   .st-key-cx-header {flex-direction: row !important; flex-wrap: wrap; row-gap: 0.2rem;}
   .st-key-cx-header > div {width: auto !important; flex: 0 1 auto !important;}
   .st-key-cx-header .st-key-month_select, .st-key-cx-header .st-key-window_select {
-    width: 9rem !important;}
+    width: 7.6rem !important;}
+  /* the window and the journey share one row on a 390 px phone */
+  .st-key-cx-journey button {padding-left: 0.5rem !important; padding-right: 0.5rem !important;
+    min-height: 2.2rem !important;}
+  .st-key-cx-journey button p {font-size: 0.8rem !important;}
   .st-key-cx-header [data-testid="stMarkdownContainer"] p {font-size: 0.8rem;}
 }
 """

@@ -72,8 +72,11 @@ def write_duckdb(path: Path, frames: dict[str, pd.DataFrame]) -> str:
             con.execute(str(CreateTable(t).compile(dialect=dialect)))
         for name, frame in frames.items():
             t = META.tables[name]
+            # an optional column the frame does not carry (survey_responses.journey) is NULL
+            source = {c.name: f'"{c.name}"' if c.name in frame.columns else "NULL"
+                      for c in t.columns}
             casts = ", ".join(
-                f'CAST("{c.name}" AS {dialect.type_compiler_instance.process(c.type)})'
+                f"CAST({source[c.name]} AS {dialect.type_compiler_instance.process(c.type)})"
                 for c in t.columns)
             con.register("_src", frame)
             con.execute(f"INSERT INTO {name} SELECT {casts} FROM _src")

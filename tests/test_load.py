@@ -239,7 +239,7 @@ def test_mapping_errors_name_the_table_the_key_and_the_line(tmp_path):
     assert f"line {line_of(text, 'sheeet')}: [locations] sheeet: unknown key (allowed: " \
            "columns, delimiter, encoding, sheet, source)" in msg
     assert (f"line {line_of(text, 'nps_scor =')}: [survey_responses.columns] nps_scor: "
-            "not a column of survey_responses (allowed: location_id, nps_score, ") in msg
+            "not a column of survey_responses (allowed: journey, location_id, nps_score, ") in msg
     assert (f"line {line_of(text, '[survey_responses.columns]')}: [survey_responses.columns] "
             "nps_score: missing; the source column name, or { column = ") in msg
     assert f"line {line_of(text, 'fromat')}: [loyalty_monthly.columns.month] fromat: " \

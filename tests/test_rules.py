@@ -416,8 +416,8 @@ def test_wilson_at_other_confidence_levels_matches_statsmodels() -> None:
      "line 2: [acsi] sat_overall: must be at least 0.0, not -0.5"),
     ('version = 2026.11\n[default]\nnps = { target = 47 }\n',  # both problems, each with its line
      '2 problems\n  line 1: [version]: must be text in quotes, like version = "2026.11", not '
-     "2026.11\n  line 2: [default]: unknown key (allowed: acsi, defaults, locations, regions, "
-     "version, years)"),
+     "2026.11\n  line 2: [default]: unknown key (allowed: acsi, defaults, fiscal_year, journeys, "
+     "locations, regions, value, version, years)"),
     ("not toml [", "not valid TOML (Expected '=' after a key"),
 ])
 def test_bad_targets_file_is_a_clear_error(tmp_path, text: str, words: str) -> None:
