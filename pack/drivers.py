@@ -28,12 +28,10 @@ def render(touch) -> str:
     out = [f"<p>{e(touch.window_label.capitalize())}. Importance: each touchpoint's share of the "
            "variation in the NPS answer the touchpoints explain together (Shapley decomposition "
            f"of R²). Fix first: above an equal share and below {e(touch.network_label)}.</p>"]
-    blocks = []
     for d in touch.drivers:
         rows = fig.priority(d, touch.network)
-        block = [f"<h3>{e(LABELS.get(d.journey, 'All journeys'))}</h3>",
-                 f"<p>{e(fig.summary(d, rows, touch.network_label))}</p>"]
-        blocks.append(block)
+        out.append(f"<h3>{e(LABELS.get(d.journey, 'All journeys'))}</h3>")
+        out.append(f"<p>{e(fig.summary(d, rows, touch.network_label))}</p>")
         if not rows:
             continue
         body = "".join(
@@ -41,12 +39,7 @@ def render(touch) -> str:
             f"<td>{r.mean:.2f}</td><td>{'' if r.level is None else f'{r.level:.2f}'}</td>"
             f"<td>{r.n:,}</td><td>{'Fix first' if r.fix_first else ''}</td></tr>"
             for r in rows)
-        block.append("<table><thead><tr><th>Touchpoint</th><th>Importance</th><th>Mean</th>"
-                     "<th>Level</th><th>Answers</th><th></th></tr></thead>"
-                     f"<tbody>{body}</tbody></table>")
-    # the journeys side by side, each kept whole: a table split over two pages left a page
-    # with three rows on it (the company pack's last page)
-    cell = '<div style="flex:1 1 0;break-inside:avoid">'
-    out.append('<div style="display:flex;gap:24px;align-items:flex-start">'
-               + "".join(cell + "".join(b) + "</div>" for b in blocks) + "</div>")
+        out.append("<table><thead><tr><th>Touchpoint</th><th>Importance</th><th>Mean</th>"
+                   "<th>Level</th><th>Answers</th><th></th></tr></thead>"
+                   f"<tbody>{body}</tbody></table>")
     return "".join(out)
