@@ -19,7 +19,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from store.actions import ActionStore, ActionsUnavailable
+from store.actions import (
+    ActionStore,
+    ActionsUnavailable,
+    _aware,  # SQLite's naive timestamps, read as UTC (one rule)
+)
 
 TABLE = "cx_send_log"
 META = sa.MetaData()
@@ -71,14 +75,6 @@ def _now() -> datetime:
 def _where(key: Key):
     return sa.and_(LOG.c.kind == key.kind, LOG.c.recipient == key.recipient,
                    LOG.c.view == key.view, LOG.c.period == key.period)
-
-
-def _aware(v: datetime | str | None) -> datetime | None:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        v = datetime.fromisoformat(v)
-    return v if v.tzinfo is not None else v.replace(tzinfo=UTC)
 
 
 class SendLog:
