@@ -39,7 +39,13 @@ CHROMIUM = "/usr/bin/chromium"  # the default; $CX_CHROMIUM (queries/settings.py
 # A4 landscape is about 1,050 CSS px wide inside its margins: printed at this scale the page
 # lays out as on a 1,440 px laptop screen (six columns of tiles), then shrinks onto the paper.
 SCALE = 0.72
+# A last page inked less than this far down is a mostly empty page: the pack is printed again a
+# little smaller (at most SHRINKS steps) when that brings its content back onto the pages before.
+TAIL = 0.4
+SHRINKS = (0.95, 0.9)
 VIEWPORT = {"width": 1454, "height": 966}  # A4 landscape inside the margins (277 x 184 mm) / SCALE
+MARGINS = {"top": "14mm", "bottom": "12mm", "left": "10mm", "right": "10mm"}
+MARGIN_PT = {k: float(v[:-2]) * 72 / 25.4 for k, v in MARGINS.items()}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 HEADER = ('<div style="font-size:8px;width:100%;padding:0 12mm;color:#666;'
@@ -111,6 +117,40 @@ def _section_pages(pdf: bytes, titles: Sequence[tuple[str, str]]) -> dict[str, i
     return found
 
 
+def _pages_and_tail(pdf: bytes) -> tuple[int, float]:
+    """How many pages, and how far down (0-1) the last page's text reaches inside the margins
+    (the running header and page number aside): a chart's labels and a table's rows are text."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    last = reader.pages[-1]
+    height = float(last.mediabox.height)
+    top, bottom = height - MARGIN_PT["top"], MARGIN_PT["bottom"]
+    lowest = [top]
+
+    def seen(text, cm, tm, _font, _size) -> None:
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip() and bottom < y < top:
+            lowest[0] = min(lowest[0], y)
+
+    last.extract_text(visitor_text=seen)
+    return len(reader.pages), (top - lowest[0]) / (top - bottom)
+
+
+def _fit_tail(page, options: dict[str, Any], first: bytes) -> tuple[dict[str, Any], bytes]:
+    """A mostly empty last page (a table's last rows, a section's last lines) costs a page: print
+    a little smaller until the pack is a page shorter, or keep the first print as it was."""
+    pages, tail = _pages_and_tail(first)
+    if pages < 2 or tail >= TAIL:
+        return options, first
+    for shrink in SHRINKS:
+        smaller = {**options, "scale": SCALE * shrink}
+        pdf = page.pdf(**smaller)
+        if _pages_and_tail(pdf)[0] < pages:
+            return smaller, pdf
+    return options, first
+
+
 TITLES_JS = ("() => [...document.querySelectorAll('h2.px-h2[data-anchor]')]"
              ".map(h => [h.dataset.anchor, h.textContent])")
 PUT_JS = ("([head, body]) => { document.head.insertAdjacentHTML('beforeend', head);"  # keeps
@@ -154,8 +194,7 @@ def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
                        "scale": SCALE, "display_header_footer": True, "header_template": head,
                        "footer_template": FOOTER, "prefer_css_page_size": True,
                        "outline": True, "tagged": True,  # the outline needs tags
-                       "margin": {"top": "14mm", "bottom": "12mm", "left": "10mm",
-                                  "right": "10mm"}}
+                       "margin": MARGINS}
             t1 = time.perf_counter()
             doc_head, body, figs = parts(p)
             page.evaluate(PUT_JS, [doc_head, body])
@@ -167,10 +206,10 @@ def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
                 print("board pack: plotly.js could not draw the charts", file=sys.stderr)
             t.steps["draw the charts"] = time.perf_counter() - t1
             t2 = time.perf_counter()
-            first = page.pdf(**options)
+            options, first = _fit_tail(page, options, page.pdf(**options))
             page.evaluate(FILL_JS, _section_pages(first, page.evaluate(TITLES_JS)))
             final = page.pdf(**options)
-            t.steps["two prints (contents' pages)"] = time.perf_counter() - t2
+            t.steps["prints (contents' pages, last page fitted)"] = time.perf_counter() - t2
         except PlaywrightError as exc:  # Chromium crashed or timed out while printing
             first = (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
             raise PackError(f"Chromium at {path} could not print the pack: {first}") from exc

@@ -274,3 +274,35 @@ def test_the_page_button_prints_the_page(page_env, tmp_path: Path) -> None:
 
     text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(got)).pages)
     assert "Contents" in text and "Verdict" in text and "page 1 of" in text
+
+
+@pytest.mark.browser
+def test_a_mostly_empty_last_page_is_printed_back_onto_the_pages_before() -> None:
+    """`_fit_tail`: a document that spills a few lines onto a last page prints a little smaller
+    and is a page shorter; one whose last page is well filled keeps its scale."""
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    line = "<p style='margin:0;font-size:15px;line-height:20px'>row {}</p>"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=printed.browser_path(),
+                                     args=printed.LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport=printed.VIEWPORT)
+            options = {"format": "A4", "landscape": True, "scale": printed.SCALE,
+                       "margin": printed.MARGINS}
+            got = {}
+            for rows in (50, 75):  # ~1.03 and ~1.5 pages of lines at this scale
+                page.set_content("".join(line.format(i) for i in range(rows)))
+                first = page.pdf(**options)
+                used, pdf = printed._fit_tail(page, options, first)
+                got[rows] = (printed._pages_and_tail(first), printed._pages_and_tail(pdf),
+                             used["scale"])
+        finally:
+            browser.close()
+    (pages, tail), (pages_after, _), scale = got[50]
+    assert pages == 2 and tail < printed.TAIL, got
+    assert pages_after == 1 and scale < printed.SCALE, got
+    (pages, tail), (pages_after, tail_after), scale = got[75]
+    assert pages == pages_after == 2 and tail >= printed.TAIL and scale == printed.SCALE, got
+    assert tail_after == tail
