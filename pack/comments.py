@@ -22,12 +22,14 @@ class Said:
     scope_name: str
 
 
-def fetch(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed) -> Said | None:
-    """The view's figures with examples on its level's default window; None without tags."""
+def fetch(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,
+          window: windows.Window | None = None) -> Said | None:
+    """The view's figures with examples on the pack's window (None: its level's default, as on
+    the page); None without tags."""
     allowed.check(scope)
     if tf.status(engine) != "ready":
         return None
-    fig = tf.build(engine, scope, month, windows.for_level(None, scope.level))
+    fig = tf.build(engine, scope, month, windows.for_level(window, scope.level))
     if not fig.comments:
         return None
     return Said(fig, dims.name(scope))

@@ -12,15 +12,16 @@ from queries.journeys import LABELS
 TITLE = "Touchpoints and key drivers"
 
 
-def fetch(engine, dims, scope, month, allowed):
-    """The view's touchpoints and drivers (its level's default window), or None."""
+def fetch(engine, dims, scope, month, allowed, window=None):
+    """The view's touchpoints and drivers on the pack's window (None: its level's default),
+    or None."""
     from queries import journeys
     from queries.scope import Scope
 
     rec = journeys.recorded(engine)
     if not rec.items:
         return None
-    return journeys.touch(engine, scope, month, None, rec, allowed.can_see(Scope()))
+    return journeys.touch(engine, scope, month, window, rec, allowed.can_see(Scope()))
 
 
 def render(touch) -> str:

@@ -4,8 +4,9 @@ warehouse without its tables: no section, no empty heading).
 
 To add one (e.g. "What customers say", issue 27), write a module with a `fetch` and a `render`
 and name it in `SECTIONS` below; the contents list, its page number and the running header come
-with it. `fetch(engine, dims, scope, month, allowed)` runs in its own thread beside the scorecard
-and the analyses and returns anything (None: no section); with `with_card=True` it also gets
+with it. `fetch(engine, dims, scope, month, allowed, window=)` runs in its own thread beside the
+scorecard and the analyses and returns anything (None: no section); `window` is the pack's
+(`--window`; None: the level's default, as on the page); with `with_card=True` it also gets
 `card=`, the view's scorecard (the pack's own, waited for: no second build). `render(data)`
 returns the section's body as HTML, every warehouse string escaped (`html.escape`,
 presentation/text.py). A fetch or render that fails costs only its own section: its place says
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from queries.access import Allowed
 from queries.scope import Dims, Scope
+from queries.windows import Window
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Optional:
 
     anchor: str
     title: str
-    fetch: Callable[..., Any]  # (engine, dims, scope, month, allowed[, card=])
+    fetch: Callable[..., Any]  # (engine, dims, scope, month, allowed, window=[, card=])
     render: Callable[[Any], str]
     with_card: bool = False  # fetch also gets card=, the view's scorecard, once it is built
 
@@ -60,7 +62,8 @@ SECTIONS: tuple[Optional, ...] = (_worth(), _comments(), _drivers())  # in print
 
 def fetch_all(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,
               sections: tuple[Optional, ...] | None = None,
-              card: Callable[[], Any] | None = None) -> dict[str, Any]:
+              card: Callable[[], Any] | None = None, window: Window | None = None
+              ) -> dict[str, Any]:
     """Each section's data by anchor (None: nothing to print; an exception: kept, to say so),
     each section in its own thread. `card()` gives the view's scorecard (waiting for it) to a
     section that asks for it, instead of its building a second one."""
@@ -69,7 +72,7 @@ def fetch_all(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Al
     def one(s: Optional) -> Any:
         try:
             extra = {"card": card() if card is not None else None} if s.with_card else {}
-            return s.fetch(engine, dims, scope, month, allowed, **extra)
+            return s.fetch(engine, dims, scope, month, allowed, window=window, **extra)
         except Exception as exc:  # noqa: BLE001 - one section's failure never stops the pack
             return exc
 

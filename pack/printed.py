@@ -305,7 +305,8 @@ def _content(engine, dims, scope, month: date, targets, actions: Sequence[Action
 
     def sections() -> dict[str, Any]:
         t1 = time.perf_counter()
-        out = optional.fetch_all(engine, dims, scope, month, allowed, card=built.result)
+        out = optional.fetch_all(engine, dims, scope, month, allowed, card=built.result,
+                                 window=window)
         if out:
             t.steps["optional sections (beside)"] = time.perf_counter() - t1
         return out

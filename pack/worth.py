@@ -17,14 +17,15 @@ TITLE = "What it is worth, and the year's pace"
 
 
 def fetch(engine: Engine, dims: Dims, scope: Scope, month: date, allowed: Allowed,
-          card: Any = None) -> Any:
+          window: Any = None, card: Any = None) -> Any:
     """The view's value report from the pack's own scorecard (`card`: the page's window, the
     same sums as its tiles; pack/optional.py hands it over), else its default window's."""
     from queries import scorecard, targets, value
 
     t = targets.load()
     if card is None:
-        card = scorecard.build(engine, dims, scope, month, t, with_map=False)
+        card = scorecard.build(engine, dims, scope, month, t, with_map=False,
+                               window=window)
     return value.report(engine, dims, card, t)
 
 

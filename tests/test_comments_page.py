@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pack import comments as pack_comments
 from pack import optional
 from queries import scope as sc
+from queries import windows
 from queries.access import EVERYTHING
 from queries.sql.engine import make_engine
 from queries.text import store
@@ -92,11 +93,14 @@ def test_the_pack_prints_the_section_masked(tmp_path: Path):
     try:
         dims = sc.load_dims(eng)
         said = pack_comments.fetch(eng, dims, sc.Scope(), OCT, EVERYTHING)
+        pooled = pack_comments.fetch(eng, dims, sc.Scope(), OCT, EVERYTHING,
+                                     window=windows.parse("3m"))  # the pack's --window
         hooks = tuple(s for s in optional.SECTIONS if s.anchor == "comments")
         body = optional.fetch_all(eng, dims, sc.Scope(), OCT, EVERYTHING, hooks)
     finally:
         eng.dispose()
     assert said is not None and hooks
+    assert pooled is not None and (said.fig.window.code, pooled.fig.window.code) == ("1m", "3m")
     out = pack_comments.render(said)
     assert "Company detractors: waiting 100%" in out
     assert "<script>" not in out and PHONE not in out and EMAIL not in out

@@ -133,14 +133,16 @@ def test_optional_sections_print_only_what_they_have(tmp_path: Path) -> None:
     one line when it fails."""
     url = _warehouse(tmp_path)
 
-    def boom(*_a):
+    def boom(*_a, **_k):
         raise RuntimeError("no comments table")
 
-    said = optional.Optional("said", "What customers say", lambda *_a: ["<b>slow</b> service"],
-                             lambda data: f"<p>{html.escape(data[0])}</p>")
-    none = optional.Optional("none", "Nothing to say", lambda *_a: None, lambda _d: "x")
+    said = optional.Optional("said", "What customers say",
+                             lambda *_a, window: ["<b>slow</b> service", window.label],
+                             lambda data: f"<p>{html.escape(data[0])}, {data[1]}</p>")
+    none = optional.Optional("none", "Nothing to say", lambda *_a, **_k: None, lambda _d: "x")
     broken = optional.Optional("broken", "Broken", boom, lambda _d: "x")
-    carded = optional.Optional("carded", "Of the card", lambda *_a, card: card.scope_name,
+    carded = optional.Optional("carded", "Of the card",
+                               lambda *_a, window, card: card.scope_name,
                                lambda name: f"<p>For {html.escape(name)}.</p>", with_card=True)
     hooks = (said, none, broken, carded)
     from queries.sql.engine import make_engine
@@ -149,14 +151,16 @@ def test_optional_sections_print_only_what_they_have(tmp_path: Path) -> None:
     eng = make_engine(url)
     try:
         extras = optional.fetch_all(eng, sc.load_dims(eng), sc.Scope(), OCT, EVERYTHING,
-                                    hooks, card=lambda: p.card)  # the pack's own scorecard
+                                    hooks, card=lambda: p.card,  # the pack's own scorecard
+                                    window=windows.parse("3m"))  # the pack's --window
     finally:
         eng.dispose()
     p = replace(p, extras=extras, sections_on=hooks)
     anchors = [a for a, _t, _b in document.sections(p)]
     assert anchors[-4:] == ["analyses", "said", "broken", "carded"] and "none" not in anchors
     doc = document.document(p)
-    assert "&lt;b&gt;slow&lt;/b&gt; service" in doc and "Broken could not be read." in doc
+    assert f"&lt;b&gt;slow&lt;/b&gt; service, {windows.parse('3m').label}" in doc
+    assert "Broken could not be read." in doc
     assert "For Company." in doc
     assert 'data-page-of="said"' in doc  # in the contents, its page filled in when printed
 
