@@ -298,7 +298,8 @@ def cmd_metrics(args) -> int:
         moe = r.margin_text
         n = "" if r.n is None else f"{r.n:,.0f}"
         tgt = "" if r.target is None else f"{r.target:g}"
-        unit = "" if m.unit in ("count",) else (" " + m.unit if m.unit != "%" else "%")
+        unit = "" if m.unit in ("count",) or r.value is None else (
+            " " + m.unit if m.unit != "%" else "%")
         print(f"{m.label:<34}{_fmt(r.value, m.decimals) + unit:>10}{moe:>16}{n:>10}{tgt:>8}"
               f"  {r.status.replace('_', ' ')}")
     if not card.has_data:
@@ -323,6 +324,17 @@ def cmd_demo(args) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def _month_has_data(month: date, first: date | None, latest: date | None) -> None:
+    """A board pack of a month outside the warehouse's dates would print twelve grey tiles:
+    say which months it holds instead."""
+    if latest is None:
+        raise CliError("The warehouse holds no survey responses yet: nothing to print")
+    if month > latest.replace(day=1) or (first is not None and month < first.replace(day=1)):
+        held = f"{first:%Y-%m} to {latest:%Y-%m}" if first is not None else f"up to {latest:%Y-%m}"
+        raise CliError(f"No survey responses in {month:%B %Y}: the warehouse holds {held} "
+                       f"(latest response {latest:%Y-%m-%d}); choose --month within it")
+
+
 def cmd_pack(args) -> int:
     """Print the board pack (the page, printed by headless Chromium: pack/printed.py); nothing
     is written unless the whole pack is built."""
@@ -340,7 +352,8 @@ def cmd_pack(args) -> int:
     if not out.parent.is_dir():
         raise CliError(f"Folder {out.parent} does not exist")
     started = time.perf_counter()
-    with _open_scope(args) as (eng, dims, scope, (_first, latest), allowed):
+    with _open_scope(args) as (eng, dims, scope, (first, latest), allowed):
+        _month_has_data(month, first, latest)
         listed, note = printed.actions_for(ac.store_for_reading(args.actions_url), scope, month)
         timing = printed.Timing()
         print(f"Printing the board pack for {month:%B %Y} ...", file=sys.stderr)

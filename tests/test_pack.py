@@ -134,6 +134,8 @@ def test_cli_pack_end_to_end(tmp_path, capsys, monkeypatch):
     (["--month", "2026-13"], "YYYY-MM"),
     (["--month", "Oct"], "YYYY-MM"),
     (["--month", "2026-10", "--region", "ZZ"], "Unknown region 'ZZ'"),
+    (["--month", "2027-01"], "No survey responses in January 2027: the warehouse holds"),
+    (["--month", "2019-01"], "No survey responses in January 2019"),
 ])
 def test_cli_pack_bad_input_exits_2_and_writes_nothing(warehouse, tmp_path, capsys, args, words):
     out = tmp_path / "pack.pdf"
