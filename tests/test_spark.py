@@ -271,3 +271,16 @@ def test_pack_on_spark_equals_duckdbs(spark_url, duckdb_url):
     assert "North" in spark and "South" in spark
     same = spark == duck  # a bool: pytest's diff of two large strings can run for minutes
     assert same, next(i for i, (a, b) in enumerate(zip(spark, duck, strict=False)) if a != b)
+
+
+def test_a_cold_view_on_spark_sends_as_few_statements(spark_url):
+    """Issue 31 on Spark, where each statement is a scheduled job: the warehouse's facts once
+    (no SHOW TABLES, no DESCRIBE), then a company, a region and a location view each in the
+    statements tests/test_roundtrips.py allows every engine (at most 4), and no liveness ping."""
+    from tests.test_roundtrips import _check_views
+
+    eng = make_engine(spark_url)
+    try:
+        _check_views(eng, "raw")
+    finally:
+        eng.dispose()
