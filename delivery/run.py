@@ -10,6 +10,7 @@ run (every later mail would fail the same way) and says which server and why.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class Run:
     _views: dict = field(default_factory=dict)
     _stopped: str | None = None
     _written: int = 0
+    _printing: contextlib.ExitStack | None = None  # open while `digests` runs
+    _printer: printed.Printer | None = None  # started at the first pack, closed after the run
 
 
 def view_key(scope: Scope, journey: str | None = None) -> str:
@@ -74,9 +77,17 @@ def _content(run: Run, r: Recipient, with_pack: bool) -> tuple[printed.Printed, 
         listed, note = printed.actions_for(run.actions, r.scope, run.month)
         p = printed.prepare(run.engine, run.dims, r.scope, run.month, run.targets, listed, note,
                             run.latest, allowed=r.allowed)
-        pdf = printed.print_pdf(p) if with_pack else None
+        pdf = printed.print_pdf(p, printer=_printer(run)) if with_pack else None
         run._views[k] = (p, pdf)
     return run._views[k]
+
+
+def _printer(run: Run) -> printed.Printer | None:
+    """One Chromium for every pack of the run (started at the first): each pack then costs
+    its own print, not a browser's start."""
+    if run._printer is None and run._printing is not None:
+        run._printer = run._printing.enter_context(printed.Printer())
+    return run._printer
 
 
 def digest_of(run: Run, r: Recipient, p: printed.Printed) -> compose.Digest:
@@ -155,6 +166,15 @@ def _refused(run: Run, email: str) -> str | None:
 
 def digests(run: Run, recipients: list[Recipient]) -> list[Outcome]:
     """The month's digest to every subscriber who asked for it."""
+    with contextlib.ExitStack() as run._printing:
+        try:
+            _digests(run, recipients)
+        finally:
+            run._printing, run._printer = None, None
+    return run.outcomes
+
+
+def _digests(run: Run, recipients: list[Recipient]) -> None:
     for r in recipients:
         if run._stopped:
             run.outcomes.append(Outcome(r.email, view_key(r.scope), "failed",
@@ -181,7 +201,6 @@ def digests(run: Run, recipients: list[Recipient]) -> list[Outcome]:
                               else "without the pack")
         out.seconds = time.perf_counter() - t0
         run.outcomes.append(out)
-    return run.outcomes
 
 
 def alert_mails(run: Run, recipients: list[Recipient],

@@ -10,6 +10,7 @@ footer templates.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import os
@@ -56,8 +57,8 @@ FOOTER = ('<div style="font-size:8px;width:100%;padding:0 12mm;text-align:right;
 NO_CHROMIUM = ("the board pack is printed by Chromium, and none was found at {path}: "
                "apt-get install -y chromium (or set CX_CHROMIUM)")
 
-__all__ = ["Printed", "Timing", "actions_for", "browser_path", "build", "prepare", "print_pdf",
-           "write"]
+__all__ = ["Printed", "Printer", "Timing", "actions_for", "browser_path", "build", "prepare",
+           "print_pdf", "write"]
 
 
 @dataclass
@@ -161,31 +162,57 @@ FILL_JS = ("(pages) => { for (const [a, n] of Object.entries(pages)) {"
            " if (el) el.textContent = String(n); } }")
 
 
-def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
-    """Print the pack with headless Chromium: a first print finds the page of each section, the
-    second fills the contents with them (the same layout: the numbers take no more room).
-    `p` may be a Future: Chromium starts at once and prints when the pack's content arrives
-    (its start then overlaps the warehouse work)."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+class Printer:
+    """One headless Chromium that prints packs, started on entering and closed on leaving: the
+    e-mail digest prints one pack per view, and pays Chromium's start (about 2 s) once, not per
+    pack. Use it from the thread that entered it (Playwright's sync API is thread-bound)."""
 
-    t = timing or Timing()
-    path = browser_path()
-    t0 = time.perf_counter()
-    with sync_playwright() as pw:
+    def __init__(self) -> None:
+        self.path = browser_path()
+        self._pw: Any = None
+        self._browser: Any = None
+        self.started = 0.0  # seconds Chromium took to start
+
+    def __enter__(self) -> Printer:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        t0 = time.perf_counter()
+        self._pw = sync_playwright().start()
         try:
-            browser = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
+            self._browser = self._pw.chromium.launch(executable_path=self.path,
+                                                     args=LAUNCH_ARGS)
         except PlaywrightError as exc:
+            self._pw.stop()
             first = (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
-            raise PackError(f"Chromium at {path} did not start: {first}") from exc
-        t.steps["start Chromium"] = time.perf_counter() - t0
+            raise PackError(f"Chromium at {self.path} did not start: {first}") from exc
+        self.started = time.perf_counter() - t0
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
         try:
-            page = browser.new_page(viewport=VIEWPORT)  # charts drawn at the paper's width
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            self._pw.stop()
+
+    def print(self, p: Printed | Future, timing: Timing | None = None) -> bytes:
+        """Print one pack in a page of its own (closed after): a first print finds the page of
+        each section, the second fills the contents with them (the same layout: the numbers
+        take no more room). `p` may be a Future: the page loads plotly.js while the pack's
+        content is built."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        t = timing or Timing()
+        t0 = time.perf_counter()
+        page = None
+        try:
+            page = self._browser.new_page(viewport=VIEWPORT)  # charts at the paper's width
             page.route("**/*", lambda route: route.abort()
                        if not route.request.url.startswith(("data:", "about:")) else
                        route.continue_())  # the pack needs nothing from the network
             page.set_content(charts.shell(), wait_until="load")  # parsed while the warehouse
-            t.steps["start Chromium and load plotly.js"] = time.perf_counter() - t0  # works
+            t.steps["load plotly.js"] = time.perf_counter() - t0  # works
             if isinstance(p, Future):
                 p = p.result()
             head = HEADER.format(title=html.escape(
@@ -212,10 +239,25 @@ def print_pdf(p: Printed | Future, timing: Timing | None = None) -> bytes:
             t.steps["prints (contents' pages, last page fitted)"] = time.perf_counter() - t2
         except PlaywrightError as exc:  # Chromium crashed or timed out while printing
             first = (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
-            raise PackError(f"Chromium at {path} could not print the pack: {first}") from exc
+            raise PackError(f"Chromium at {self.path} could not print the pack: {first}"
+                            ) from exc
         finally:
-            browser.close()
-    return final
+            if page is not None:
+                with contextlib.suppress(PlaywrightError):  # Chromium is gone: said above
+                    page.close()
+        return final
+
+
+def print_pdf(p: Printed | Future, timing: Timing | None = None,
+              printer: Printer | None = None) -> bytes:
+    """Print the pack with `printer`, or with a Chromium of its own, started at once (when `p`
+    is a Future its start then overlaps the warehouse work)."""
+    if printer is not None:
+        return printer.print(p, timing)
+    t = timing or Timing()
+    with Printer() as own:
+        t.steps["start Chromium"] = own.started
+        return own.print(p, t)
 
 
 def build(engine, dims, scope, month: date, targets, actions: Sequence[Action] = (),

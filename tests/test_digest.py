@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from pack import printed
 from tests.artifacts import ARTIFACTS
 from tests.conftest import skip_or_fail
 from tests.digest_fixtures import (
@@ -54,11 +55,20 @@ def sent(tmp_path_factory):
         mp.setenv("CX_SMTP_URL", f"smtp://127.0.0.1:{port}")
         mp.setenv("CX_PAGE_URL", PAGE)
         mp.setenv("CX_MAIL_FROM", "digest@example.com")
+        starts = []
+        real_enter = printed.Printer.__enter__
+
+        def counted(self):
+            starts.append(1)
+            return real_enter(self)
+
+        mp.setattr(printed.Printer, "__enter__", counted)
         first = _run(send_args(s))
         after_first = len(box.messages)
+        chromium_starts = len(starts)
         second = _run(send_args(s))
         yield {"box": box, "port": port, "first": first, "second": second,
-               "after_first": after_first}
+               "after_first": after_first, "chromium_starts": chromium_starts}
 
 
 def test_each_subscriber_gets_exactly_one_mail_with_the_pack_of_their_view(sent):
@@ -80,6 +90,8 @@ def test_each_subscriber_gets_exactly_one_mail_with_the_pack_of_their_view(sent)
         assert "of 12 on target" in plain and "Off target" in plain
         assert f"{view} · October 2026" in rich and 'lang="en"' in rich
         assert "board pack of this view is attached" in plain
+    # three views' packs (company, North, South), one Chromium: its start paid once per run
+    assert sent["chromium_starts"] == 1
 
 
 def test_a_regional_leader_reads_nothing_of_the_other_region(sent):
