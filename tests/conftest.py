@@ -305,3 +305,19 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(
             f"spark-marked tests: {sum(_SPARK_SECONDS):.0f} s in all (set-up included)")
 
+
+
+# The longest files first (seconds of one CI run, docs/testing.md), so that with -n 2 the two
+# processes end together: xdist hands out whole files in collection order (--dist loadfile
+# --no-loadscope-reorder), and a long file taken last left one process alone for its length.
+# Spark's third: its server starts beside the first tests. The rest keep their order.
+LONGEST_FIRST = ("test_browser.py", "test_faults_data.py", "test_spark.py",
+                 "test_pack_printed.py", "test_journeys.py", "test_browser_layout.py",
+                 "test_digest_log.py", "test_app.py", "test_check_faults.py",
+                 "test_pack_rights.py", "test_cloud_sql.py", "test_browser_hostile.py",
+                 "test_metrics.py", "test_value.py", "test_hostile_strings.py", "test_digest.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order kept
