@@ -24,7 +24,6 @@ GROUPINGS = ("child", "location", "none")
 START, STOP = date(2025, 10, 1), date(2026, 11, 1)
 # A pooled fetch's periods: rolling 3 months ending October, the 3 before, a year earlier
 PERIODS = windows.LOCATION_DEFAULT.periods(date(2026, 10, 1))
-BEHIND = windows.BEHIND.periods(date(2026, 10, 1))[:1]  # rolling 12 months ending October
 TWELVE = windows.WINDOWS["12m"].periods(date(2026, 10, 1))  # now and a year earlier
 TODAY = date(2026, 11, 28)  # "responses dated after today" is bound to a fixed day here
 
@@ -44,8 +43,6 @@ def _page() -> dict[str, Executable]:
             pools = {"": None, ".pooled": PERIODS}
             if by == "child":
                 pools[".12m"] = TWELVE  # a chosen rolling 12 months (the window picker)
-            if by == "child" and level != "location":
-                pools[".behind"] = BEHIND  # the children's furthest behind (scorecard._behind)
             if by == "location" and level == "company":
                 # one pooled window: the map's locations on a chosen window and the network
                 # percentiles (queries/percentiles.py)
@@ -76,8 +73,6 @@ def _journeys() -> dict[str, Executable]:
             pools = {"": None, ".pooled": PERIODS}
             if by == "child":
                 pools[".12m"] = TWELVE
-            if by == "child" and level != "location":
-                pools[".behind"] = BEHIND
             for suffix, pooled in pools.items():
                 tag = f"{level}.by_{by}{suffix}"
                 parts = aggregate.parts(scope, START, STOP, by, False, periods=pooled)
