@@ -162,6 +162,11 @@ FILL_JS = ("(pages) => { for (const [a, n] of Object.entries(pages)) {"
            " if (el) el.textContent = String(n); } }")
 
 
+def _reason(exc: Exception) -> str:
+    """Playwright's error in one line: its first, at most 200 characters."""
+    return (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
+
+
 class Printer:
     """One headless Chromium that prints packs, started on entering and closed on leaving: the
     e-mail digest prints one pack per view, and pays Chromium's start (about 2 s) once, not per
@@ -184,8 +189,7 @@ class Printer:
                                                      args=LAUNCH_ARGS)
         except PlaywrightError as exc:
             self._pw.stop()
-            first = (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
-            raise PackError(f"Chromium at {self.path} did not start: {first}") from exc
+            raise PackError(f"Chromium at {self.path} did not start: {_reason(exc)}") from exc
         self.started = time.perf_counter() - t0
         return self
 
@@ -238,9 +242,8 @@ class Printer:
             final = page.pdf(**options)
             t.steps["prints (contents' pages, last page fitted)"] = time.perf_counter() - t2
         except PlaywrightError as exc:  # Chromium crashed or timed out while printing
-            first = (str(exc).strip().splitlines() or ["no reason given"])[0][:200]
-            raise PackError(f"Chromium at {self.path} could not print the pack: {first}"
-                            ) from exc
+            raise PackError(f"Chromium at {self.path} could not print the pack: "
+                            f"{_reason(exc)}") from exc
         finally:
             if page is not None:
                 with contextlib.suppress(PlaywrightError):  # Chromium is gone: said above
