@@ -116,9 +116,11 @@ def evaluate(
     return pd.concat(parts, ignore_index=True)
 
 
-def totals(components: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Sum components over the other keys (e.g. children -> scope): ratios of sums stay exact."""
+def totals(components: pd.DataFrame, by: list[str], min_count: int = 0) -> pd.DataFrame:
+    """Sum components over the other keys (e.g. children -> scope): ratios of sums stay exact.
+    `min_count=1` keeps a component with no value at all NULL, as SQL's SUM does."""
     comp_cols = [c for c in components.columns if "__" in c]
     if not by:
-        return components[comp_cols].sum().to_frame().T
-    return components.groupby(by, dropna=False, as_index=False)[comp_cols].sum()
+        return components[comp_cols].sum(min_count=min_count).to_frame().T
+    return components.groupby(by, dropna=False, as_index=False)[comp_cols].sum(
+        min_count=min_count)

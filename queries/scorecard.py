@@ -484,9 +484,7 @@ def _behind(dims: Dims, scope: Scope, month: date, targets: Targets, comps: pd.D
     on Spark that statement took 2.6 s of a cold 8.6 s page (issue 31, docs/scale-out.md)."""
     label, start, stop = windows.BEHIND.periods(month)[0]
     inside = comps[(comps.month >= start) & (comps.month < stop)]
-    cols = [c for c in inside.columns if "__" in c]
-    pooled = (inside.groupby("key", dropna=False, as_index=False)[cols].sum(min_count=1)
-              .assign(month=label))  # all-NULL stays NULL, as SQL's SUM
+    pooled = totals(inside, ["key"], min_count=1).assign(month=label)
     long = census.borrow(evaluate(pooled, targets.weights, keys=["key", "month"]), monthly, month)
     long = long[long.month == month].reset_index(drop=True)
     return _children(scope, dims, long, targets, month)

@@ -306,7 +306,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
             f"spark-marked tests: {sum(_SPARK_SECONDS):.0f} s in all (set-up included)")
 
 
-
 # The longest files first (seconds of one CI run, docs/testing.md), so that with -n 2 the two
 # processes end together: xdist hands out whole files in collection order (--dist loadfile
 # --no-loadscope-reorder), and a long file taken last left one process alone for its length.
