@@ -217,7 +217,7 @@ def _check_scope(scope: Scope, dims: Dims | None) -> Scope:
         raise InvalidAction("scope", str(exc)) from exc
 
 
-def _aware(v: datetime | str | None) -> datetime | None:
+def as_utc(v: datetime | str | None) -> datetime | None:
     """SQLite hands back naive (or text) timestamps: they were written in UTC."""
     if v is None:
         return None
@@ -407,7 +407,7 @@ class ActionStore:
 
     def mark_done(self, action_id: int, when: datetime | None = None) -> Action:
         """Mark an action done (idempotent: an action already done keeps its first date)."""
-        when = _aware(when) or datetime.now(UTC)
+        when = as_utc(when) or datetime.now(UTC)
         t = ACTIONS.c
         eng = self._ready()
         try:
@@ -429,12 +429,12 @@ def _add_review_month(eng: Engine) -> None:
 
 
 def _to_action(row: dict, review_month: date) -> Action:
-    done_at = _aware(row.get("done_at"))
+    done_at = as_utc(row.get("done_at"))
     due = _as_date(row["due_month"])
     return Action(
         id=int(row["id"]), scope_level=str(row["scope_level"]), region_id=row.get("region_id"),
         location_id=row.get("location_id"), metric=str(row["metric"]), owner=str(row["owner"]),
-        text=str(row["text"]), due_month=due, created_at=_aware(row["created_at"]),
+        text=str(row["text"]), due_month=due, created_at=as_utc(row["created_at"]),
         created_by=row.get("created_by"), done_at=done_at,
         status=derive_status(done_at, due, review_month),
         review_month=_as_date(row["review_month"]) if row.get("review_month") else None,

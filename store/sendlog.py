@@ -19,11 +19,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from store.actions import (
-    ActionStore,
-    ActionsUnavailable,
-    _aware,  # SQLite's naive timestamps, read as UTC (one rule)
-)
+from store.actions import ActionStore, ActionsUnavailable, as_utc
 
 TABLE = "cx_send_log"
 META = sa.MetaData()
@@ -158,7 +154,7 @@ class SendLog:
 
 def _entry(row) -> Entry:
     return Entry(Key(row["kind"], row["recipient"], row["view"], row["period"]), row["status"],
-                 _aware(row["claimed_at"]), row["claimed_by"], _aware(row["finished_at"]),
+                 as_utc(row["claimed_at"]), row["claimed_by"], as_utc(row["finished_at"]),
                  row["detail"])
 
 
