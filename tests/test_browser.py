@@ -174,12 +174,30 @@ def open_map(pg) -> None:
 
 
 def click_point(pg, nth: int = 0) -> None:
-    """Click one map point at its centre (Plotly takes a mouse click, not locator.click)."""
+    """Click one map point at its centre (Plotly takes a mouse click, not locator.click).
+
+    The point is first hovered until Plotly shows its hover label: then the chart is drawn where
+    the point is and listening (on a loaded machine a click on a chart still being laid out was
+    lost, and the test waited 30 s for a drill-down that was never asked for)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     pts = pg.locator(".scattergeo .point")
     pts.nth(nth).scroll_into_view_if_needed()
-    bb = pts.nth(nth).bounding_box()
-    assert bb is not None
-    pg.mouse.click(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+    label = pg.locator(".hoverlayer .hovertext")
+    for _ in range(20):  # each pass: move off the chart and back onto the point's centre
+        bb = pts.nth(nth).bounding_box()
+        assert bb is not None
+        x, y = bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2
+        pg.mouse.move(1, 1)
+        pg.mouse.move(x, y, steps=3)
+        try:
+            label.first.wait_for(state="visible", timeout=1_500)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        raise AssertionError("the map point never showed its hover label")
+    pg.mouse.click(x, y)
 
 
 def test_company_view_renders_offline(page, server: str, offline: Offline) -> None:
