@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 import re
 import shlex
 import shutil
@@ -274,7 +275,12 @@ def test_the_alert_rate_on_ten_null_warehouses():
     hits, of, said = _null_rate(range(10))
     movers, views = _null_movers(range(100))
     print(f"crossings {hits}/{of}, movers {movers}/{views}\n" + "\n".join(said))
-    assert hits / of < 0.05 and movers / views < 0.05
+    assert hits / of < 0.05
+    # Benjamini-Hochberg at q = 0.05 on a family where nothing changes lists movers in about 5%
+    # of views by design, so "< 5%" over 100 views failed a calibrated rule (measured 6 of 100;
+    # P(>= 6 | 5%) = 0.38). The bound is 5% plus its one-sided 95% Monte Carlo allowance, as in
+    # tests/test_insights.py: 0.05 + 1.645 sqrt(.05 * .95 / 100) = 8.6%, 8 views.
+    assert movers <= 0.05 * views + 1.645 * math.sqrt(0.05 * 0.95 * views), (movers, views)
 
 
 def test_a_real_crossing_alerts_and_one_inside_the_noise_does_not():
