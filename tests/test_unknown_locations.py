@@ -86,8 +86,7 @@ def test_the_filter_is_a_bound_semi_join():
     from queries.sql.aggregate import monthly_select, survey_select
 
     for stmt in (survey_select(sc.Scope(), OCT, date(2026, 11, 1), "none"),
-                 monthly_select("loyalty_monthly", sc.Scope(), OCT, date(2026, 11, 1),
-                                "location"),
+                 monthly_select(sc.Scope(), OCT, date(2026, 11, 1), "location"),
                  rollup.rollup_select(sc.Scope(), OCT, date(2026, 11, 1), "none")):
         sql = str(stmt.compile(dialect=postgresql.dialect()))
         assert "FROM locations" in sql and "GHOST" not in sql

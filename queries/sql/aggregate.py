@@ -65,30 +65,60 @@ def responses(scope: Scope, start: date, stop: date, journey_column: bool = Fals
     return sa.select(*survey_columns(ranked, by_journey)).where(*keep).subquery("r")
 
 
-def first_monthly_rows(name: str, where: list[sa.ColumnElement]) -> sa.Subquery:
-    """One row per (location_id, calendar month) of a monthly table: a row loaded twice must not
-    count twice (eNPS n 32 -> 64). Warehouse rows have no order, so the rule is the table's own
-    columns: the earliest `month` date, then each measure in contract order, smallest first,
-    NULL last. Identical copies give the same figures whichever is kept; `check` names them."""
-    t = table(name)
-    order = [t.c[c.name].asc().nulls_last() for c in TABLES[name].columns if c.name !=
-             "location_id"]
-    rn = sa.func.row_number().over(partition_by=(t.c.location_id, month_of(t.c.month)),
-                                   order_by=order)
-    ranked = sa.select(*t.c, rn.label("rn")).where(*where).subquery("ranked")
-    return sa.select(*(ranked.c[c.name] for c in t.c)).where(ranked.c.rn == 1).subquery("m")
+TABLE_TAG = "cx_table"  # which monthly table a row of `monthly_rows` comes from
 
 
-def monthly_select(name: str, scope: Scope, start: date, stop: date, by: GroupBy,
-                   periods: Periods | None = None) -> sa.Select:
-    t = table(name)
-    # The window is whole calendar months, so filtering before the ranking keeps every copy of a
-    # (location, month) together.
-    where = [t.c.month >= sa.bindparam("start", start), t.c.month < sa.bindparam("stop", stop)]
-    m = first_monthly_rows(name, where)
+def monthly_rows(names: tuple[str, ...], start: date, stop: date) -> sa.Subquery:
+    """The window's rows of the monthly tables `names`, as one UNION ALL (each table's measure
+    columns, NULL in the other tables' rows, `cx_table` its number in `names`), keeping one
+    row per (table, location_id, calendar month): a row loaded twice must not count twice (eNPS
+    n 32 -> 64). Warehouse rows have no order, so the rule is the table's own columns: the
+    earliest `month` date, then each measure in contract order, smallest first, NULL last (the
+    other tables' columns are NULL throughout a partition, so they do not reorder it).
+    Identical copies give the same figures whichever is kept; `check` names them.
+
+    One UNION ALL, ranked and grouped once, instead of one ranked and grouped statement per
+    table: on Spark each was two shuffle stages of its own (issue 31, docs/scale-out.md).
+    The window is whole calendar months, so filtering before the ranking keeps every copy of a
+    (location, month) together."""
+    measures = [(n, c.name) for n in names for c in TABLES[n].columns
+                if c.name not in ("location_id", "month")]
+    plain = [TABLE_TAG, "location_id", "month", *(c for _, c in measures)]
+    # The UNION ALL's columns are `src_<name>` and the ranking selects them AS <name>: Spark 4's
+    # optimizer turned the ranking's `monthly.x AS x` into an invalid plan
+    # (PLAN_VALIDATION_FAILED_RULE_IN_BATCH in RemoveRedundantAliases).
+    branches = []
+    for i, name in enumerate(names):
+        t = table(name)
+        cols = [sa.literal(i, sa.Integer()), t.c.location_id, t.c.month,
+                *(t.c[c] if own == name else sa.cast(sa.null(), table(own).c[c].type)
+                  for own, c in measures)]
+        branches.append(sa.select(*(v.label(f"src_{n}") for n, v in zip(plain, cols,
+                                                                         strict=True)))
+                        .where(t.c.month >= sa.bindparam("start", start),
+                               t.c.month < sa.bindparam("stop", stop)))
+    u = (sa.union_all(*branches) if len(branches) > 1 else branches[0]).subquery("monthly")
+    src = {n: u.c[f"src_{n}"] for n in plain}
+    order = [src["month"].asc().nulls_last(), *(src[c].asc().nulls_last() for _, c in measures)]
+    rn = sa.func.row_number().over(
+        partition_by=(src[TABLE_TAG], src["location_id"], month_of(src["month"])),
+        order_by=order)
+    ranked = sa.select(*(src[n].label(n) for n in plain), rn.label("rn")).subquery("ranked")
+    return sa.select(*(ranked.c[n] for n in plain)).where(ranked.c.rn == 1).subquery("m")
+
+
+def monthly_select(scope: Scope, start: date, stop: date, by: GroupBy,
+                   periods: Periods | None = None,
+                   names: tuple[str, ...] = MONTHLY_TABLES) -> sa.Select:
+    """Every monthly table's components per key and month, in one grouped statement over
+    `monthly_rows`: each table's components summed over its own rows only (`cx_table`)."""
+    m = monthly_rows(names, start, stop)
+    comps: dict[str, sa.ColumnElement] = {}
+    for i, name in enumerate(names):
+        comps |= monthly_components(name, m, m.c[TABLE_TAG] == i)
     # month_of: a TIMESTAMP or a mid-month date is read as its calendar month (`check` says so).
-    return grouped(m, monthly_components(name, m), month_of(m.c.month), m.c.location_id, scope,
-                   by, [], periods=periods)
+    return grouped(m, comps, month_of(m.c.month), m.c.location_id, scope, by, [],
+                   periods=periods)
 
 
 PART = "cx_part"  # which table's statement a row of view_select comes from
@@ -96,15 +126,14 @@ PART = "cx_part"  # which table's statement a row of view_select comes from
 
 def parts(scope: Scope, start: date, stop: date, by: GroupBy, use_rollup: bool,
           survey_only: bool = False, periods: Periods | None = None) -> list[sa.Select]:
-    """The survey statement (rollup or raw rows), then one per monthly table. A journey's view
+    """The survey statement (rollup or raw rows), then the monthly tables' one. A journey's view
     reads the raw rows: the rollup holds no journey (docs/journeys.md)."""
     use_rollup = use_rollup and scope.journey is None
     survey = (rollup.rollup_select(scope, start, stop, by, periods)
               if use_rollup else survey_select(scope, start, stop, by, periods))
     if survey_only:
         return [survey]
-    return [survey, *(monthly_select(n, scope, start, stop, by, periods)
-                      for n in MONTHLY_TABLES)]
+    return [survey, monthly_select(scope, start, stop, by, periods)]
 
 
 def view_select(selects: list[sa.Select]) -> sa.CompoundSelect | sa.Select:

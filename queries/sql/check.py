@@ -168,7 +168,7 @@ DUPLICATE_MONTH = "duplicate location and month (one row kept)"
 
 def duplicate_month_selects(name: str) -> dict[str, sa.Select]:
     """Rows of a monthly table beyond the first for their (location_id, calendar month), and
-    the first few such keys; the metrics keep one row per key (aggregate.first_monthly_rows)."""
+    the first few such keys; the metrics keep one row per key (aggregate.monthly_rows)."""
     t = table(name)
     month = month_of(t.c.month).label("month")
     dup = (sa.select(t.c.location_id, month, sa.func.count().label("copies"))

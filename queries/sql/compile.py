@@ -80,17 +80,22 @@ def _value(t: sa.FromClause, e: Expr) -> ColumnElement | int:
     return 1
 
 
-def ratio_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
-    """num/den summed only over rows where both parts are valid, plus the excluded-row count."""
+def ratio_components(t: sa.FromClause, m: Metric,
+                     guard: ColumnElement | None = None) -> dict[str, ColumnElement]:
+    """num/den summed only over rows where both parts are valid, plus the excluded-row count;
+    with `guard`, over the rows it holds for only (the table's own rows of a UNION ALL)."""
     assert m.numerator is not None and m.denominator is not None
     ok = sa.and_(_valid(t, m.numerator, m.table), _valid(t, m.denominator, m.table))
     if m.part_of_whole:  # a part above its whole is not a share: the row is invalid for it
         ok = sa.and_(ok, part_within_whole(t, m))
+    bad = sa.not_(ok)
+    if guard is not None:
+        ok, bad = sa.and_(guard, ok), sa.and_(guard, bad)
     return {
         f"{m.name}__num": _sum_if(ok, _value(t, m.numerator)),
         f"{m.name}__den": _sum_if(ok, _value(t, m.denominator)),
         f"{m.name}__rows": _sum_if(ok),
-        f"{m.name}__bad": _sum_if(sa.not_(ok)),
+        f"{m.name}__bad": _sum_if(bad),
     }
 
 
@@ -100,16 +105,21 @@ def part_within_whole(t: sa.FromClause, m: Metric) -> ColumnElement:
     return _value(t, m.numerator) <= _value(t, m.denominator)
 
 
-def net_count_components(t: sa.FromClause, m: Metric) -> dict[str, ColumnElement]:
+def net_count_components(t: sa.FromClause, m: Metric,
+                         guard: ColumnElement | None = None) -> dict[str, ColumnElement]:
+    """Sums of promoters, detractors and answers over valid rows (of `guard`'s rows only)."""
     assert m.counts is not None
     pos, neg, n = (t.c[x] for x in m.counts)
     ok = sa.and_(finite(pos), finite(neg), finite(n), pos >= 0, neg >= 0, n > 0,
                  pos + neg <= n, _plausible(t, m.table, m.counts[2]))  # NULL in any => not ok
+    bad = sa.not_(sa.func.coalesce(ok, False))
+    if guard is not None:
+        ok, bad = sa.and_(guard, ok), sa.and_(guard, bad)
     return {
         f"{m.name}__pos": _sum_if(ok, pos),
         f"{m.name}__neg": _sum_if(ok, neg),
         f"{m.name}__n": _sum_if(ok, n),
-        f"{m.name}__bad": _sum_if(sa.not_(sa.func.coalesce(ok, False))),
+        f"{m.name}__bad": _sum_if(bad),
     }
 
 
@@ -152,15 +162,18 @@ def survey_components(t: sa.FromClause) -> dict[str, ColumnElement]:
     return out
 
 
-def monthly_components(table_name: str, t: sa.FromClause) -> dict[str, ColumnElement]:
+def monthly_components(table_name: str, t: sa.FromClause,
+                       guard: ColumnElement | None = None) -> dict[str, ColumnElement]:
+    """The components of one monthly table's metrics; `guard` picks its rows when `t` is the
+    UNION ALL of several tables (aggregate.monthly_select)."""
     out: dict[str, ColumnElement] = {}
     for m in METRICS:
         if m.table != table_name:
             continue
         if m.kind == "ratio":
-            out |= ratio_components(t, m)
+            out |= ratio_components(t, m, guard)
         elif m.kind == "net_counts":
-            out |= net_count_components(t, m)
+            out |= net_count_components(t, m, guard)
     return out
 
 
