@@ -124,3 +124,17 @@ def test_no_rollup_is_one_refused_statement(make_warehouse):
         assert not rollup.available(c)
         assert c.execute(sa.select(sa.literal(1))).scalar_one() == 1  # still usable
     assert len(count.statements) == 2, count.statements
+
+
+def test_fingerprint_tokens_are_engine_neutral() -> None:
+    """The stored and the live fingerprint compare as tokens: an engine's text of a sum ('123',
+    '123.0', 'nan', 'NaN', 'Infinity') and a number give one token, so a rollup whose stored
+    tokens were written by Python (before the live fingerprint came back as the warehouse's
+    text) stays usable, and a changed sum never compares equal."""
+    tok = rollup._token  # noqa: SLF001
+    assert tok(123) == tok(123.0) == tok("123") == tok("123.0") == tok("1.23E2") == "123"
+    assert tok(float("nan")) == tok("nan") == tok("NaN") == "NaN"
+    assert tok(float("inf")) == tok("Infinity") == tok("inf") == "Infinity"
+    assert tok("-Infinity") == "-Infinity" and tok(None) is None
+    assert tok("12345678901234567") == "12345678901234567"  # exact beyond a double's 2^53
+    assert tok("123.5") == "123.5" and tok("124") != tok("123")

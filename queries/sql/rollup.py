@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from cachetools import TTLCache
@@ -89,18 +90,37 @@ def fingerprint_select(today: date | None = None) -> sa.Select:
             .group_by(month))
 
 
+def fingerprint_text(today: date | None = None) -> sa.Subquery:
+    """`fingerprint_select` with every sum as text, cast by the warehouse itself: what the
+    build stores and what `available` compares it with, in the same spelling."""
+    fp = fingerprint_select(today).subquery("live")
+    return sa.select(fp.c.month, *(sa.cast(fp.c[n], sa.String()).label(n)
+                                   for n in FP_COLUMNS)).subquery("live_text")
+
+
 def _token(v) -> str | None:
-    """An exact text token of a sum (NaN or Infinity in a score column stay stable tokens)."""
+    """An exact, engine-neutral token of a sum: '123' for 123, 123.0 or '123.0'; NaN and
+    Infinity (a score column of floats) stay stable tokens ('NaN', 'Infinity')."""
     if v is None:
         return None
     try:
-        return str(int(v))
-    except (ValueError, OverflowError):
+        d = Decimal(str(v).strip())
+    except InvalidOperation:
         return str(v)
+    if d.is_nan():
+        return "NaN"
+    if d.is_infinite():
+        return "Infinity" if d > 0 else "-Infinity"
+    return str(int(d)) if d == d.to_integral_value() else str(d.normalize())
 
 
 def _fingerprint(conn: sa.Connection, today: date | None = None) -> Fingerprint:
-    rows = conn.execute(fingerprint_select(today)).all()
+    rows = conn.execute(sa.select(*fingerprint_text(today).c)).all()
+    return _tokens(rows)
+
+
+def _tokens(rows) -> Fingerprint:
+    """(month, token, ...) per row of a fingerprint: the form stored and live rows compare in."""
     return frozenset((_month(r[0]), *(_token(v) for v in r[1:])) for r in rows)
 
 
@@ -115,13 +135,15 @@ def layout() -> str:
     return ",".join(component_names("survey_responses"))
 
 
-def stored_select() -> sa.CompoundSelect:
+def stored_select(today: date | None = None) -> sa.CompoundSelect:
     """What `available` needs from the warehouse, in one statement (issue 31: it was a listing
-    of the tables, one of the rollup's columns and the stored fingerprint): the META row's
-    `components` (kind 'meta'), the stored fingerprint's rows (kind 'fingerprint'), and no row at
-    all from the rollup's own columns, which only have to exist. A rollup, META or fingerprint
-    table missing, or a column of them, is a refusal: no rollup (a rollup built before META
-    recorded its layout too: rebuild it)."""
+    of the tables, one of the rollup's columns, the stored fingerprint and then the live one):
+    the META row's `components` (kind 'meta'), the stored fingerprint's rows (kind
+    'fingerprint'), the live fingerprint's rows (kind 'live', its sums cast to text by the
+    warehouse as the build's were), and no row at all from the rollup's own columns, which only
+    have to exist. A rollup, META or fingerprint table missing, or a column of them, is a
+    refusal before anything is scanned: no rollup (a rollup built before META recorded its
+    layout too: rebuild it)."""
     text, day = sa.String(), sa.cast(sa.null(), sa.Date())
     none = [sa.cast(sa.null(), text).label(n) for n in FP_COLUMNS]
     meta = sa.select(sa.literal("meta").label("kind"), day.label("month"),
@@ -129,40 +151,45 @@ def stored_select() -> sa.CompoundSelect:
     stored = sa.select(sa.literal("fingerprint").label("kind"), FT.c.month,
                        sa.cast(sa.null(), text).label("components"),
                        *(FT.c[n] for n in FP_COLUMNS))
+    live = fingerprint_text(today)
+    now = sa.select(sa.literal("live").label("kind"), live.c.month,
+                    sa.cast(sa.null(), text).label("components"),
+                    *(live.c[n] for n in FP_COLUMNS))
     columns = (sa.select(RT.c.location_id, RT.c.month,
                          *(RT.c[n] for n in component_names("survey_responses")))
                .where(sa.literal_column("1") == sa.literal_column("0")).subquery("built"))
     built = sa.select(sa.literal("rollup").label("kind"), day.label("month"),
                       sa.cast(sa.null(), text).label("components"), *none).select_from(columns)
-    return sa.union_all(meta, stored, built)
+    return sa.union_all(meta, stored, now, built)
 
 
-def _stored(conn: sa.Connection) -> tuple[list[str], Fingerprint] | None:
-    """The layouts META records and the stored fingerprint; None when there is no (usable)
-    rollup. `conn` is rolled back on a refusal (PostgreSQL and DuckDB refuse anything more in a
-    failed transaction): a connection of `engine.connect()`, not inside `begin()`."""
+def _stored(conn: sa.Connection) -> tuple[list[str], Fingerprint, Fingerprint] | None:
+    """The layouts META records, the stored fingerprint and the live one; None when there is
+    no (usable) rollup. `conn` is rolled back on a refusal (PostgreSQL and DuckDB refuse
+    anything more in a failed transaction): a connection of `engine.connect()`, not inside
+    `begin()`."""
     try:
         rows = conn.execute(stored_select()).all()
     except sa.exc.ProgrammingError:  # no such table or column (Spark's too: dialect.py)
         conn.rollback()
         return None
     layouts = [r[2] for r in rows if r[0] == "meta"]
-    fp = frozenset((_month(r[1]), *(_token(v) for v in r[3:])) for r in rows
-                   if r[0] == "fingerprint")
-    return layouts, fp
+    stored = _tokens([(r[1], *r[3:]) for r in rows if r[0] == "fingerprint"])
+    live = _tokens([(r[1], *r[3:]) for r in rows if r[0] == "live"])
+    return layouts, stored, live
 
 
 def available(conn: sa.Connection) -> bool:
-    """True when a rollup exists and was built from the survey table as it is now: two
-    statements with a rollup (what was stored, then the live fingerprint), one without."""
+    """True when a rollup exists and was built from the survey table as it is now: one
+    statement (`stored_select`) with a rollup or without."""
     stored = _stored(conn)
     if stored is None:
         return False  # no rollup, or one built before META recorded its layout
-    layouts, fp = stored
+    layouts, fp, live = stored
     want = set(component_names("survey_responses"))
     if len(layouts) != 1 or layouts[0] is None or not want <= set(layouts[0].split(",")):
         return False  # built by an older version: rebuild with `cx-scorecard rollup`
-    return fp == _fingerprint(conn)
+    return fp == live
 
 
 CHECK_TTL_S = 60.0

@@ -93,8 +93,8 @@ def _rollup() -> dict[str, Executable]:
     rt, mt = rollup.rollup_table(md), rollup.meta_table(md)
     ft = rollup.fingerprint_table(md)
     return {
-        "rollup.fingerprint": rollup.fingerprint_select(TODAY),
-        "rollup.stored": rollup.stored_select(),
+        "rollup.fingerprint": sa.select(*rollup.fingerprint_text(TODAY).c),
+        "rollup.stored": rollup.stored_select(TODAY),
         "rollup.fingerprint_insert": sa.insert(rollup.FT).values(
             month=date(2026, 10, 1), **{n: "1" for n in rollup.FP_COLUMNS}),
         "rollup.meta": sa.select(rollup.MT.c.source_rows, rollup.MT.c.source_max_date),
