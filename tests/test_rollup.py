@@ -138,3 +138,41 @@ def test_fingerprint_tokens_are_engine_neutral() -> None:
     assert tok("-Infinity") == "-Infinity" and tok(None) is None
     assert tok("12345678901234567") == "12345678901234567"  # exact beyond a double's 2^53
     assert tok("123.5") == "123.5" and tok("124") != tok("123")
+
+
+def _old_token(v) -> str | None:
+    """How builds before the one-statement check wrote a sum (Python's text of the number)."""
+    if v is None:
+        return None
+    try:
+        return str(int(v))
+    except (ValueError, OverflowError):
+        return str(v)
+
+
+def test_a_fingerprint_stored_by_an_earlier_build_still_matches(make_warehouse):
+    """Builds before the live fingerprint came back as the warehouse's text stored Python's text
+    of each sum, by position: such a rollup stays usable, and a changed score still stales it."""
+    eng = make_warehouse(loader=load_with_rollup, name="oldfp")
+    url = eng.url.render_as_string(hide_password=False)
+    eng.dispose()
+    writer = sa.create_engine(url)
+    with writer.begin() as c:
+        old = c.execute(rollup.fingerprint_select()).all()
+        c.execute(sa.delete(rollup.FT))
+        c.execute(sa.insert(rollup.FT), [
+            dict(zip(("month", *rollup.FP_COLUMNS), (r[0], *(_old_token(v) for v in r[1:])),
+                     strict=True)) for r in old])
+    writer.dispose()
+    assert _available(url)
+    _altered(make_engine(url), "UPDATE survey_responses SET nps_score = 9 WHERE nps_score = 10")
+    assert not _available(url)
+
+
+def _available(url: str) -> bool:
+    eng = make_engine(url)
+    try:
+        with eng.connect() as c:
+            return rollup.available(c)
+    finally:
+        eng.dispose()

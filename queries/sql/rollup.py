@@ -94,8 +94,13 @@ def fingerprint_text(today: date | None = None) -> sa.Subquery:
     """`fingerprint_select` with every sum as text, cast by the warehouse itself: what the
     build stores and what `available` compares it with, in the same spelling."""
     fp = fingerprint_select(today).subquery("live")
-    return sa.select(fp.c.month, *(sa.cast(fp.c[n], sa.String()).label(n)
-                                   for n in FP_COLUMNS)).subquery("live_text")
+    # By position, as the build has always stored them (FP_COLUMNS names the stored table's
+    # columns; the select interleaves each score's sum and weighted sum): rollups built before
+    # stay comparable.
+    sums = [c for c in fp.c if c.name != "month"]
+    return sa.select(fp.c.month, *(sa.cast(c, sa.String()).label(n)
+                                   for n, c in zip(FP_COLUMNS, sums, strict=True))
+                     ).subquery("live_text")
 
 
 def _token(v) -> str | None:
