@@ -178,9 +178,12 @@ def click_point(pg, nth: int = 0) -> None:
 
     The point is first hovered until Plotly shows its hover label: then the chart is drawn where
     the point is and listening (on a loaded machine a click on a chart still being laid out was
-    lost, and the test waited 30 s for a drill-down that was never asked for)."""
+    lost, and the test waited 30 s for a drill-down that was never asked for). Before that the
+    page must be idle: a click while the script that drew the map still ran was lost in CI
+    even with the hover label showing."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    wait_idle(pg)
     pts = pg.locator(".scattergeo .point")
     pts.nth(nth).scroll_into_view_if_needed()
     label = pg.locator(".hoverlayer .hovertext")
