@@ -28,6 +28,7 @@ from pack import charts, optional
 from pack.document import Printed, parts, title, trend_figures
 from pack.errors import PackError, warehouse_errors
 from presentation import comments as comments_words
+from presentation import style
 from presentation import verdict as vd
 from queries import settings
 from queries.access import EVERYTHING, AccessDenied, Allowed
@@ -45,7 +46,7 @@ SCALE = 0.72
 TAIL = 0.4
 SHRINKS = (0.95, 0.9)
 VIEWPORT = {"width": 1454, "height": 966}  # A4 landscape inside the margins (277 x 184 mm) / SCALE
-MARGINS = {"top": "14mm", "bottom": "12mm", "left": "10mm", "right": "10mm"}
+MARGINS = style.PAGE_MARGINS  # the sheet's @page rule uses the same
 MARGIN_PT = {k: float(v[:-2]) * 72 / 25.4 for k, v in MARGINS.items()}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -109,10 +109,14 @@ def palette() -> str:
 SHEET = (_CSS.replace("CHART_ICON", tiles.CHART_ICON).replace("SPARK_COLOUR", tiles.SPARK_COLOUR)
          + palette())
 
+# The printed page's margins: the sheet's @page rule below and the margins pack/printed.py hands
+# Chromium (which draws the running header and page number inside them) are this one dict.
+PAGE_MARGINS = {"top": "14mm", "right": "10mm", "bottom": "12mm", "left": "10mm"}
+
 # Paper: A4 landscape, the laptop's six-column grid whatever the paper's pixel width, nothing
 # that only a screen can use (chart buttons, scroll boxes), sections kept whole where they fit.
 PRINT = """
-@page {size: A4 landscape; margin: 14mm 10mm 12mm 10mm;}
+@page {size: A4 landscape; margin: PAGE_MARGIN;}
 html {-webkit-print-color-adjust: exact; print-color-adjust: exact;}
 body.px {font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "DejaVu Sans", sans-serif;
   color: #1f1f1f; font-size: 15px; margin: 0;
@@ -153,4 +157,4 @@ body.px {font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "DejaVu S
 .px-an-q {font-size: 12px; color: #555; text-transform: uppercase; letter-spacing: 0.03em;}
 .px-an .px-key {font-size: 11px; color: #555; line-height: 1.25;}
 .px-fig {width: 100%;}
-"""
+""".replace("PAGE_MARGIN", " ".join(PAGE_MARGINS[k] for k in ("top", "right", "bottom", "left")))
