@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli import send
+from cli import arguments, send
 from queries import config
 from queries.sql.engine import WarehouseError, explain, make_engine
 
@@ -191,10 +191,6 @@ def cmd_drivers(args) -> int:
                                                                        _window(args))
     print(json.dumps(rep, indent=2) if args.format == "json" else drivers.table(rep))
     return 0
-
-
-WINDOW_HELP = ("months pooled: 1m (the month), 3m, 12m (rolling) or ytd (year to date); "
-               "default: rolling 3 months for a location's numbers, else the month")
 
 
 def _scorecard(args):
@@ -451,23 +447,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--strict", action="store_true", help="also fail on excluded values")
     m = add("metrics", cmd_metrics, "Print the scorecard for one scope and month.")
-    m.add_argument("--month", help="YYYY-MM (default: latest complete month)")
-    m.add_argument("--region")
-    m.add_argument("--location")
-    m.add_argument("--format", choices=["table", "json"], default="table")
-    m.add_argument("--window", help=WINDOW_HELP)
-    m.add_argument("--journey", help="sales or service: survey figures of that journey only")
+    arguments.view(m, journey_help="sales or service: survey figures of that journey only")
     m.add_argument("--no-insights", action="store_true",
                    help="leave out the iron-triangle analyses (faster JSON)")
-    m.add_argument("--as-user", help="show only what this user may see (needs a policy)")
-    m.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
     k = add("pack", cmd_pack, "Write the monthly board pack: the page, printed to a "
              "landscape A4 PDF by headless Chromium.")
     k.add_argument("--month", required=True, help="YYYY-MM, the month under review")
     k.add_argument("--region", help="a region's pack (default: the company)")
     k.add_argument("--location")
     k.add_argument("--out", required=True, help="the PDF to write (replaced only on success)")
-    k.add_argument("--window", help=WINDOW_HELP)
+    k.add_argument("--window", help=arguments.WINDOW_HELP)
     k.add_argument("--journey", help="sales or service: survey figures of that journey only")
     k.add_argument("--actions-url",
                    help="SQLAlchemy URL of the actions database (default: $CX_ACTIONS_URL, "
@@ -499,14 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     themes_parser(add, cmd_themes)  # cx-scorecard themes (cli/themes.py)
     dr = add("drivers", cmd_drivers, "Key drivers of NPS: each touchpoint's share of R^2 "
              "(Shapley/LMG), for a view and a journey.")
-    dr.add_argument("--month", help="YYYY-MM (default: latest complete month)")
-    dr.add_argument("--region")
-    dr.add_argument("--location")
-    dr.add_argument("--journey", help="sales or service (default: each recorded one, apart)")
-    dr.add_argument("--window", help=WINDOW_HELP)
-    dr.add_argument("--format", choices=["table", "json"], default="table")
-    dr.add_argument("--as-user", help="show only what this user may see (needs a policy)")
-    dr.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
+    arguments.view(dr, journey_help="sales or service (default: each recorded one, apart)")
     d = add("demo", cmd_demo, "Build the demo warehouse if absent and start the page.")
     d.add_argument("--port", type=int, default=8501)
     d.add_argument("--scale", type=float, default=DEMO_SCALE)

@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from cli import arguments
+
 MAX_TAG_ROWS = 5_000_000
 
 
@@ -156,13 +158,7 @@ def add_parser(add, fn) -> None:
     """The command's arguments (main.build_parser's `add`)."""
     t = add("themes", fn, "What customers say: theme shares, sentiment and examples for a "
             "view; --tag a CSV of comments; --build tags the warehouse's comments.")
-    t.add_argument("--month", help="YYYY-MM (default: latest complete month)")
-    t.add_argument("--region")
-    t.add_argument("--location")
-    t.add_argument("--window", help="months pooled: 1m, 3m, 12m or ytd (default as metrics)")
-    t.add_argument("--format", choices=["table", "json"], default="table")
-    t.add_argument("--as-user", help="show only what this user may see (needs a policy)")
-    t.add_argument("--policy", help="access policy TOML (default $CX_ACCESS_POLICY)")
+    arguments.view(t)
     t.add_argument("--tag", metavar="IN.csv", help="tag a CSV with columns id,comment")
     t.add_argument("--out", metavar="OUT.csv", help="with --tag: write id,themes,sentiment here")
     t.add_argument("--build", action="store_true",
