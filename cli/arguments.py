@@ -7,6 +7,7 @@ import argparse
 
 WINDOW_HELP = ("months pooled: 1m (the month), 3m, 12m (rolling) or ytd (year to date); "
                "default: rolling 3 months for a location's numbers, else the month")
+JOURNEY_HELP = "sales or service: survey figures of that journey only"  # metrics and pack
 
 
 def view(parser: argparse.ArgumentParser, journey_help: str | None = None) -> None:

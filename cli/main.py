@@ -447,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--strict", action="store_true", help="also fail on excluded values")
     m = add("metrics", cmd_metrics, "Print the scorecard for one scope and month.")
-    arguments.view(m, journey_help="sales or service: survey figures of that journey only")
+    arguments.view(m, journey_help=arguments.JOURNEY_HELP)
     m.add_argument("--no-insights", action="store_true",
                    help="leave out the iron-triangle analyses (faster JSON)")
     k = add("pack", cmd_pack, "Write the monthly board pack: the page, printed to a "
@@ -457,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--location")
     k.add_argument("--out", required=True, help="the PDF to write (replaced only on success)")
     k.add_argument("--window", help=arguments.WINDOW_HELP)
-    k.add_argument("--journey", help="sales or service: survey figures of that journey only")
+    k.add_argument("--journey", help=arguments.JOURNEY_HELP)
     k.add_argument("--actions-url",
                    help="SQLAlchemy URL of the actions database (default: $CX_ACTIONS_URL, "
                         "else ~/.cache/cx-scorecard/actions.sqlite)")
